@@ -1,0 +1,166 @@
+package dev.checkpointguard.cli;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+
+/**
+ * {@code checkpoint-guard <command> [options]}. The static {@link #main} only exits with what
+ * {@link #run} returns, so tests drive the whole CLI in-process.
+ *
+ * <p>Exit codes: 0 ok, 1 rejected or problems found, 2 usage or setup error. Errors are one line on
+ * standard error, never a stack trace (set {@code CHECKPOINT_GUARD_DEBUG=1} to see one).
+ */
+public final class Main {
+  public static final String TOOL = "checkpoint-guard";
+
+  private final Io io;
+  private final Map<String, Command> commands = new LinkedHashMap<>();
+
+  public Main(Io io) {
+    this(io, Commands.all());
+  }
+
+  public Main(Io io, List<Command> commands) {
+    this.io = io;
+    for (Command c : commands) {
+      this.commands.put(c.name(), c);
+    }
+  }
+
+  public static void main(String[] args) {
+    int code = new Main(Io.system()).run(args);
+    System.out.flush();
+    System.err.flush();
+    System.exit(code);
+  }
+
+  /** Runs one command line and returns the exit code. */
+  public int run(String... args) {
+    if (args.length == 0) {
+      io.err().print(usage());
+      return Command.USAGE;
+    }
+    String first = args[0];
+    if (first.equals("--help") || first.equals("-h") || first.equals("help")) {
+      if (args.length > 1 && commands.containsKey(args[1])) {
+        io.out().print(help(commands.get(args[1])));
+      } else {
+        io.out().print(usage());
+      }
+      return Command.OK;
+    }
+    if (first.equals("--version") || first.equals("-V")) {
+      io.out().println(TOOL + " " + version());
+      return Command.OK;
+    }
+    Command cmd = commands.get(first);
+    if (cmd == null) {
+      io.err().println(TOOL + ": unknown command '" + printable(first) + "'");
+      io.err().print(usage());
+      return Command.USAGE;
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    Options options = withHelp(cmd.options());
+    CommandLine cl;
+    try {
+      cl = DefaultParser.builder().setStripLeadingAndTrailingQuotes(false).build().parse(options, rest);
+    } catch (ParseException e) {
+      io.err().println(TOOL + " " + cmd.name() + ": " + printable(e.getMessage()));
+      io.err().println("Try '" + TOOL + " " + cmd.name() + " --help'.");
+      return Command.USAGE;
+    }
+    if (cl.hasOption("help")) {
+      io.out().print(help(cmd));
+      return Command.OK;
+    }
+    try {
+      return cmd.run(cl, io);
+    } catch (UsageException e) {
+      io.err().println(TOOL + " " + cmd.name() + ": " + e.getMessage());
+      return Command.USAGE;
+    } catch (Exception | Error e) {
+      io.err().println(TOOL + " " + cmd.name() + ": error: " + describe(e));
+      if (io.env().get("CHECKPOINT_GUARD_DEBUG") != null) {
+        e.printStackTrace(io.err());
+      }
+      return Command.USAGE;
+    }
+  }
+
+  /** One line describing an unexpected failure: its message chain, without a stack trace. */
+  static String describe(Throwable e) {
+    List<String> parts = new ArrayList<>();
+    for (Throwable t = e; t != null && parts.size() < 4; t = t.getCause()) {
+      String m = t.getMessage();
+      parts.add(m == null || m.isBlank() ? t.getClass().getSimpleName() : printable(m));
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return String.join(": ", parts);
+  }
+
+  private static String printable(String s) {
+    return dev.checkpointguard.core.Messages.printable(s, 300);
+  }
+
+  private static Options withHelp(Options o) {
+    Options all = new Options();
+    o.getOptions().forEach(all::addOption);
+    all.addOption(Option.builder("h").longOpt("help").desc("show this help and exit").get());
+    return all;
+  }
+
+  String usage() {
+    StringBuilder b = new StringBuilder();
+    b.append("usage: ").append(TOOL).append(" <command> [options]\n");
+    b.append("       ").append(TOOL).append(" --version | --help [command]\n\n");
+    b.append("Server-side guard for the Entire CLI's v2 checkpoint refs (refs/entire/checkpoints/v2/).\n\n");
+    b.append("Commands:\n");
+    int w = commands.keySet().stream().mapToInt(String::length).max().orElse(8);
+    for (Command c : commands.values()) {
+      b.append("  ").append(String.format("%-" + w + "s", c.name())).append("  ").append(c.summary());
+      b.append('\n');
+    }
+    b.append("\nRun '").append(TOOL).append(" <command> --help' for a command's options.\n");
+    b.append("Exit codes: 0 ok, 1 rejected or problems found, 2 usage or setup error.\n");
+    return b.toString();
+  }
+
+  @SuppressWarnings("deprecation") // the classic formatter prints exactly what a terminal user expects
+  String help(Command cmd) {
+    StringWriter s = new StringWriter();
+    PrintWriter w = new PrintWriter(s);
+    HelpFormatter f = new HelpFormatter();
+    f.setWidth(100);
+    f.printHelp(
+        w,
+        100,
+        TOOL + " " + cmd.name() + " " + cmd.argsSyntax(),
+        cmd.summary() + "\n\n",
+        withHelp(cmd.options()),
+        2,
+        2,
+        cmd.details().isEmpty() ? "" : "\n" + cmd.details(),
+        false);
+    w.flush();
+    return s.toString();
+  }
+
+  /** The version from the jar's manifest, or "dev" when run from classes. */
+  public static String version() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+}

@@ -1,0 +1,8 @@
+package dev.checkpointguard.cli;
+
+/** Bad command-line input or setup: reported in one line, exit code 2. */
+public final class UsageException extends Exception {
+  public UsageException(String message) {
+    super(message);
+  }
+}

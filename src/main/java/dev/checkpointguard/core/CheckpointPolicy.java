@@ -1,0 +1,363 @@
+package dev.checkpointguard.core;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.eclipse.jgit.errors.MissingObjectException;
+import org.eclipse.jgit.lib.AnyObjectId;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevObject;
+import org.eclipse.jgit.revwalk.RevTag;
+import org.eclipse.jgit.revwalk.RevTree;
+import org.eclipse.jgit.revwalk.RevWalk;
+
+/**
+ * The policy core: from the proposed commands of one push, the server's archived generations and an object
+ * reader, one {@link Verdict} per command (spec §10). It reads objects and nothing else: no refs are
+ * listed unless a {@code /full/current} update drops checkpoints, nothing is written, nothing is logged.
+ *
+ * <p>Commands of one push depend on each other only through coverage: a {@code /full/current} update that
+ * drops checkpoints is judged against the <em>post-push</em> archives (the server's, minus deletions and
+ * plus creates and updates that this push has accepted). Archives are therefore judged first and
+ * {@code /full/current} last, whatever order the client sent them in.
+ *
+ * <p>Instances are immutable and thread-safe; {@link #evaluate} may run concurrently for different pushes.
+ */
+public final class CheckpointPolicy {
+  /**
+   * How many commits the ancestry fast path walks back from an archive tip, as the client's own coverage
+   * gate does ({@code MaxCommitTraversalDepth}).
+   */
+  public static final int ANCESTRY_DEPTH = 1000;
+
+  /**
+   * How many archives already on the server the ancestry fast path tries (the highest numbers, which the
+   * latest rotations produce). Every archive is still consulted by the content rule, which is the real
+   * requirement; this bound keeps a reset's cost independent of the number of archives.
+   */
+  public static final int ANCESTRY_CANDIDATES = 8;
+
+  private final GuardSettings settings;
+  private final CheckpointSetCache cache;
+
+  public CheckpointPolicy(GuardSettings settings) {
+    this(settings, CheckpointSetCache.NONE);
+  }
+
+  /** {@code cache} memoises tree reads across pushes; it may be shared by many policies and threads. */
+  public CheckpointPolicy(GuardSettings settings, CheckpointSetCache cache) {
+    this.settings = settings;
+    this.cache = cache == null ? CheckpointSetCache.NONE : cache;
+  }
+
+  public GuardSettings settings() {
+    return settings;
+  }
+
+  /**
+   * Judges one push.
+   *
+   * @param changes the commands still to be decided, in the client's order
+   * @param server the archives on the server before the push
+   * @param reader reads the objects of the repository, including those of the push; not closed here
+   * @return one verdict per command, in the same order
+   */
+  public List<Verdict> evaluate(List<RefChange> changes, ServerRefs server, ObjectReader reader) {
+    try (RevWalk walk = new RevWalk(reader)) {
+      return new Evaluation(walk, new CheckpointTrees(reader, cache), server).run(changes);
+    }
+  }
+
+  /**
+   * Verdicts for a push into a repository whose settings cannot be read: every guarded ref is refused
+   * (fail closed), every other ref is left alone.
+   */
+  public static List<Verdict> refuseGuarded(List<RefChange> changes, String problem) {
+    List<Verdict> out = new ArrayList<>(changes.size());
+    for (RefChange c : changes) {
+      out.add(
+          RefNames.isGuarded(c.ref())
+              ? new Verdict(
+                  c,
+                  Verdict.Outcome.REJECT,
+                  Rule.INVALID_SETTINGS,
+                  Messages.invalidSettings(c.ref(), problem),
+                  null)
+              : Verdict.notGuarded(c));
+    }
+    return out;
+  }
+
+  /** The state of one evaluation. Not thread-safe; lives for one push. */
+  private final class Evaluation {
+    private final RevWalk walk;
+    private final CheckpointTrees trees;
+    private final ServerRefs server;
+
+    Evaluation(RevWalk walk, CheckpointTrees trees, ServerRefs server) {
+      this.walk = walk;
+      this.trees = trees;
+      this.server = server;
+    }
+
+    List<Verdict> run(List<RefChange> changes) {
+      Verdict[] out = new Verdict[changes.size()];
+      List<Integer> current = new ArrayList<>(1);
+      for (int i = 0; i < out.length; i++) {
+        RefChange c = changes.get(i);
+        RefNames.Kind kind = RefNames.kind(c.ref());
+        if (kind == RefNames.Kind.UNGUARDED) {
+          out[i] = Verdict.notGuarded(c);
+        } else if (kind == RefNames.Kind.CURRENT) {
+          current.add(i); // needs the verdicts on this push's archives first
+        } else {
+          out[i] = judge(kind, c, out);
+        }
+      }
+      for (int i : current) {
+        out[i] = judge(RefNames.Kind.CURRENT, changes.get(i), out);
+      }
+      return List.of(out);
+    }
+
+    private Verdict judge(RefNames.Kind kind, RefChange c, Verdict[] decided) {
+      Verdict v;
+      try {
+        v = decide(kind, c, decided);
+      } catch (IOException | RuntimeException e) {
+        v = new Verdict(c, Verdict.Outcome.REJECT, Rule.INTERNAL_ERROR, Messages.internalError(c.ref()), e);
+      }
+      if (v.outcome() == Verdict.Outcome.REJECT && settings.mode() == GuardSettings.Mode.WARN) {
+        v = new Verdict(c, Verdict.Outcome.WARN, v.rule(), Messages.warning(v.message()), v.cause());
+      }
+      return v;
+    }
+
+    private Verdict decide(RefNames.Kind kind, RefChange c, Verdict[] decided) throws IOException {
+      if (kind == RefNames.Kind.UNKNOWN_V2) {
+        return reject(c, Rule.UNKNOWN_REF, Messages.unknownRef(c.ref()));
+      }
+      RevCommit next = null;
+      if (!c.isDelete()) {
+        RevObject o;
+        try {
+          o = walk.parseAny(c.newId());
+        } catch (MissingObjectException e) {
+          return reject(c, Rule.MISSING_OBJECT, Messages.missingObject(c.ref(), c.newId().name()));
+        }
+        if (!(o instanceof RevCommit commit)) {
+          return reject(
+              c,
+              Rule.NOT_A_COMMIT,
+              Messages.notACommit(c.ref(), c.newId().name(), Constants.typeString(o.getType())));
+        }
+        next = commit;
+        walk.parseHeaders(next);
+      }
+      switch (kind) {
+        case MAIN:
+          return main(c, next);
+        case ARCHIVE:
+          return archive(c, next);
+        case CURRENT:
+          return current(c, next, decided);
+        default:
+          throw new IllegalStateException("unexpected kind " + kind);
+      }
+    }
+
+    private Verdict main(RefChange c, RevCommit next) throws IOException {
+      if (c.isDelete()) {
+        return reject(c, Rule.MAIN_DELETE, Messages.mainDelete(c.ref()));
+      }
+      if (c.isCreate() || isFastForward(c.oldId(), next)) {
+        return Verdict.accept(c);
+      }
+      return reject(c, Rule.MAIN_HISTORY, Messages.mainHistory(c.ref()));
+    }
+
+    private Verdict archive(RefChange c, RevCommit next) throws IOException {
+      if (c.isDelete()) {
+        return settings.allowArchiveDeletion()
+            ? Verdict.accept(c)
+            : reject(c, Rule.ARCHIVE_DELETE, Messages.archiveDelete(c.ref()));
+      }
+      if (c.isCreate()) {
+        int count = trees.count(next.getTree());
+        return count >= settings.threshold()
+            ? Verdict.accept(c)
+            : reject(
+                c,
+                Rule.ARCHIVE_THRESHOLD,
+                Messages.archiveThreshold(c.ref(), count, settings.threshold()));
+      }
+      if (!isFastForward(c.oldId(), next)) {
+        return reject(c, Rule.ARCHIVE_HISTORY, Messages.archiveHistory(c.ref()));
+      }
+      CheckpointSet lost = trees.removed(treeOf(c.oldId()), next.getTree());
+      return lost.isEmpty()
+          ? Verdict.accept(c)
+          : reject(c, Rule.ARCHIVE_LOSS, Messages.archiveLoss(c.ref(), lost));
+    }
+
+    private Verdict current(RefChange c, RevCommit next, Verdict[] decided) throws IOException {
+      if (c.isDelete()) {
+        return reject(c, Rule.CURRENT_DELETE, Messages.currentDelete(c.ref()));
+      }
+      if (c.isCreate()) {
+        return Verdict.accept(c);
+      }
+      CheckpointSet lost = trees.removed(treeOf(c.oldId()), next.getTree());
+      if (lost.isEmpty()) {
+        return Verdict.accept(c); // appends and merges
+      }
+      List<String> rejectedHere = new ArrayList<>();
+      Map<String, ObjectId> archives = postPushArchives(decided, rejectedHere);
+      if (oldTipIsInAnArchive(c.oldId(), archives, decided)) {
+        return Verdict.accept(c);
+      }
+      CheckpointSet uncovered = lost;
+      for (ObjectId tip : archives.values()) {
+        uncovered = uncovered.minus(trees.checkpoints(treeOf(tip)));
+        if (uncovered.isEmpty()) {
+          return Verdict.accept(c);
+        }
+      }
+      boolean ff = isFastForward(c.oldId(), next);
+      return reject(
+          c, Rule.CURRENT_LOSS, Messages.currentLoss(c.ref(), ff, uncovered, rejectedHere));
+    }
+
+    /**
+     * Archives after this push, in the order coverage should try them: those this push creates or
+     * updates (ascending number: a multi-rotation reset is covered by the oldest), then the server's
+     * others from the highest number down (the latest rotations).
+     */
+    private Map<String, ObjectId> postPushArchives(Verdict[] decided, List<String> rejectedHere)
+        throws IOException {
+      Map<String, ObjectId> onServer = new LinkedHashMap<>(server.archives());
+      List<Verdict> mine = new ArrayList<>();
+      for (Verdict v : decided) {
+        if (v == null || !RefNames.isArchive(v.ref())) {
+          continue;
+        }
+        if (!v.accepted()) {
+          if (v.change().isCreate()) {
+            rejectedHere.add(v.ref());
+          }
+          continue;
+        }
+        onServer.remove(v.ref());
+        if (!v.change().isDelete()) {
+          mine.add(v);
+        }
+      }
+      Map<String, ObjectId> ordered = new LinkedHashMap<>();
+      mine.stream()
+          .sorted(Comparator.comparingLong(v -> RefNames.archiveNumber(v.ref())))
+          .forEach(v -> ordered.put(v.ref(), v.change().newId()));
+      onServer.entrySet().stream()
+          .sorted(
+              Comparator.comparingLong((Map.Entry<String, ObjectId> e) -> RefNames.archiveNumber(e.getKey()))
+                  .reversed())
+          .forEach(e -> ordered.put(e.getKey(), e.getValue()));
+      return ordered;
+    }
+
+    /**
+     * The fast path of §10.2 (a), as the client's own gate: the old tip is an archive tip or one of its
+     * first {@link #ANCESTRY_DEPTH} ancestors. Tried on this push's archives and the newest
+     * {@link #ANCESTRY_CANDIDATES} others.
+     */
+    private boolean oldTipIsInAnArchive(
+        ObjectId oldTip, Map<String, ObjectId> archives, Verdict[] decided) throws IOException {
+      int fromServer = 0;
+      for (Map.Entry<String, ObjectId> e : archives.entrySet()) {
+        boolean thisPush = isInPush(e.getKey(), decided);
+        if (!thisPush && fromServer++ >= ANCESTRY_CANDIDATES) {
+          return false;
+        }
+        if (isAncestorOrSelf(oldTip, e.getValue())) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private boolean isInPush(String ref, Verdict[] decided) {
+      for (Verdict v : decided) {
+        if (v != null && v.ref().equals(ref)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private boolean isAncestorOrSelf(AnyObjectId ancestor, ObjectId tip) throws IOException {
+      if (tip.equals(ancestor)) {
+        return true;
+      }
+      RevObject o = walk.parseAny(tip);
+      if (!(o instanceof RevCommit start)) {
+        return false;
+      }
+      Set<ObjectId> seen = new HashSet<>();
+      ArrayDeque<RevCommit> queue = new ArrayDeque<>();
+      queue.add(start);
+      seen.add(start);
+      while (!queue.isEmpty() && seen.size() <= ANCESTRY_DEPTH) {
+        RevCommit commit = queue.poll();
+        walk.parseHeaders(commit);
+        for (RevCommit p : commit.getParents()) {
+          if (p.equals(ancestor)) {
+            return true;
+          }
+          if (seen.add(p)) {
+            queue.add(p);
+          }
+        }
+      }
+      return false;
+    }
+
+    private boolean isFastForward(ObjectId oldId, RevCommit next) throws IOException {
+      if (oldId.equals(next)) {
+        return true;
+      }
+      RevObject old = walk.parseAny(oldId);
+      if (!(old instanceof RevCommit oldCommit)) {
+        return false;
+      }
+      return walk.isMergedInto(oldCommit, next);
+    }
+
+    /** The tree of a commit (tags peeled); the empty set's tree for anything else. */
+    private ObjectId treeOf(ObjectId id) throws IOException {
+      RevObject o = walk.parseAny(id);
+      while (o instanceof RevTag tag) {
+        o = walk.peel(tag);
+      }
+      if (o instanceof RevCommit commit) {
+        walk.parseHeaders(commit);
+        return commit.getTree();
+      }
+      if (o instanceof RevTree tree) {
+        return tree;
+      }
+      return CheckpointTrees.EMPTY_TREE;
+    }
+
+    private Verdict reject(RefChange c, Rule rule, String message) {
+      return new Verdict(c, Verdict.Outcome.REJECT, rule, message, null);
+    }
+  }
+}

@@ -1,0 +1,193 @@
+package dev.checkpointguard.core;
+
+import java.util.List;
+
+/**
+ * Every sentence the guard says to a pusher. One line each, starting with {@link #PREFIX}, naming the ref,
+ * the rule, the numbers and what to do. Text that must trigger the client's fetch-merge-retry contains
+ * {@code non-fast-forward} (spec §7.4); no other text does.
+ */
+public final class Messages {
+  /** Every message starts with this. */
+  public static final String PREFIX = "checkpoint-guard: ";
+  /** The words the Entire client looks for before it fetches, merges and retries (spec §7.4). */
+  public static final String NON_FAST_FORWARD = "non-fast-forward";
+
+  private static final int MAX_REF_CHARS = 200;
+  private static final int MAX_IDS_SHOWN = 5;
+
+  private Messages() {}
+
+  static String mainHistory(String ref) {
+    return PREFIX
+        + NON_FAST_FORWARD
+        + ": "
+        + printable(ref)
+        + " can only be fast-forwarded (rule main-history); fetch, merge and push again";
+  }
+
+  static String mainDelete(String ref) {
+    return PREFIX
+        + "deleting "
+        + printable(ref)
+        + " is not allowed (rule main-delete): it is the permanent checkpoint index";
+  }
+
+  static String currentDelete(String ref) {
+    return PREFIX
+        + "deleting "
+        + printable(ref)
+        + " is not allowed (rule current-delete): it holds the transcripts of the active generation";
+  }
+
+  static String currentLoss(
+      String ref, boolean fastForward, CheckpointSet lost, List<String> rejectedArchives) {
+    String verb = fastForward ? "updating " : "resetting ";
+    String tail =
+        rejectedArchives.isEmpty()
+            ? ""
+            : " (archived generations this push tried to create were rejected: "
+                + String.join(", ", shortNames(rejectedArchives))
+                + ")";
+    return PREFIX
+        + NON_FAST_FORWARD
+        + ": "
+        + verb
+        + printable(ref)
+        + " would lose "
+        + plural(lost.size(), "checkpoint")
+        + " that "
+        + (lost.size() == 1 ? "is" : "are")
+        + " in no archived generation ("
+        + ids(lost)
+        + ")"
+        + tail
+        + " (rule current-loss); fetch, merge and push again";
+  }
+
+  static String archiveThreshold(String ref, int count, int threshold) {
+    return PREFIX
+        + "archived generation "
+        + printable(ref)
+        + " holds "
+        + plural(count, "checkpoint")
+        + ", fewer than the threshold "
+        + threshold
+        + " (rule archive-threshold); keep them in "
+        + RefNames.CURRENT
+        + " until it holds "
+        + threshold
+        + ", or ask the server administrator to run 'checkpoint-guard repair'";
+  }
+
+  static String archiveHistory(String ref) {
+    return PREFIX
+        + NON_FAST_FORWARD
+        + ": archived generation "
+        + printable(ref)
+        + " can only be fast-forwarded (rule archive-history); fetch, merge and push again";
+  }
+
+  static String archiveLoss(String ref, CheckpointSet lost) {
+    return PREFIX
+        + NON_FAST_FORWARD
+        + ": updating archived generation "
+        + printable(ref)
+        + " would remove "
+        + plural(lost.size(), "checkpoint")
+        + " ("
+        + ids(lost)
+        + ") (rule archive-loss); archives only grow: fetch, merge and push again";
+  }
+
+  static String archiveDelete(String ref) {
+    return PREFIX
+        + "deleting archived generation "
+        + printable(ref)
+        + " is disabled on this repository (rule archive-delete: "
+        + GuardSettings.SECTION
+        + ".allowArchiveDeletion is false); ask the server administrator";
+  }
+
+  static String unknownRef(String ref) {
+    return PREFIX
+        + printable(ref)
+        + " is not a checkpoint ref (rule unknown-ref); under "
+        + RefNames.V2_PREFIX
+        + " only main, full/current and full/<13 digits> may exist";
+  }
+
+  static String notACommit(String ref, String objectId, String typeName) {
+    return PREFIX
+        + printable(ref)
+        + " must point to a commit, but "
+        + objectId
+        + " is a "
+        + typeName
+        + " (rule not-a-commit)";
+  }
+
+  static String missingObject(String ref, String objectId) {
+    return PREFIX
+        + "object "
+        + objectId
+        + " for "
+        + printable(ref)
+        + " is not in the repository (rule missing-object); push it with the objects it needs";
+  }
+
+  /** The message for every guarded ref when the repository's settings are invalid. */
+  public static String invalidSettings(String ref, String problem) {
+    return PREFIX
+        + printable(ref)
+        + " refused: "
+        + printable(problem, 300)
+        + " (rule invalid-settings); ask the server administrator to fix the repository's git config";
+  }
+
+  static String internalError(String ref) {
+    return PREFIX
+        + "could not check "
+        + printable(ref)
+        + " (rule internal-error); the update was refused, the server log has the details";
+  }
+
+  /** A rejection turned into a warning by warn mode. */
+  static String warning(String rejection) {
+    return PREFIX
+        + "warning: accepted because checkpointGuard.mode is warn; enforce mode would refuse: "
+        + rejection.substring(PREFIX.length());
+  }
+
+  /** {@code s} with control characters replaced by '?' and cut to a readable length. */
+  public static String printable(String s) {
+    return printable(s, MAX_REF_CHARS);
+  }
+
+  /** {@code s} with control characters replaced by '?' and cut to {@code max} characters. */
+  public static String printable(String s, int max) {
+    StringBuilder b = new StringBuilder(Math.min(s.length(), max + 1));
+    for (int i = 0; i < s.length(); i++) {
+      if (b.length() >= max) {
+        b.append('…');
+        break;
+      }
+      char c = s.charAt(i);
+      b.append(Character.isISOControl(c) ? '?' : c);
+    }
+    return b.toString();
+  }
+
+  static String plural(int n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
+  }
+
+  private static String ids(CheckpointSet set) {
+    String s = String.join(", ", set.first(MAX_IDS_SHOWN));
+    return set.size() > MAX_IDS_SHOWN ? s + ", …" : s;
+  }
+
+  private static List<String> shortNames(List<String> refs) {
+    return refs.stream().map(RefNames::shortName).toList();
+  }
+}

@@ -1,0 +1,47 @@
+package dev.checkpointguard.core;
+
+/**
+ * The rules of spec §10, each with a stable id that appears in messages, logs and reports. Ids never
+ * change meaning; new rules get new ids.
+ */
+public enum Rule {
+  /** Accepted: no rule refused it. */
+  NONE("none"),
+  /** {@code /main} may only be created or fast-forwarded. */
+  MAIN_HISTORY("main-history"),
+  /** {@code /main} is never deleted. */
+  MAIN_DELETE("main-delete"),
+  /** An update of {@code /full/current} must not drop checkpoints that no archive holds (§10.2 a). */
+  CURRENT_LOSS("current-loss"),
+  /** {@code /full/current} is never deleted. */
+  CURRENT_DELETE("current-delete"),
+  /** A new archived generation needs at least {@code threshold} checkpoints (§10.2 b). */
+  ARCHIVE_THRESHOLD("archive-threshold"),
+  /** An archived generation may only fast-forward. */
+  ARCHIVE_HISTORY("archive-history"),
+  /** A fast-forward of an archived generation must keep every checkpoint. */
+  ARCHIVE_LOSS("archive-loss"),
+  /** Archive deletion is switched off for this repository. */
+  ARCHIVE_DELETE("archive-delete"),
+  /** A name under {@code refs/entire/checkpoints/v2/} that no client produces. */
+  UNKNOWN_REF("unknown-ref"),
+  /** A v2 ref must point to a commit. */
+  NOT_A_COMMIT("not-a-commit"),
+  /** The new object is not in the repository. */
+  MISSING_OBJECT("missing-object"),
+  /** The repository's guard settings are invalid; guarded refs are refused until they are fixed. */
+  INVALID_SETTINGS("invalid-settings"),
+  /** The guard could not read what it needed; refused rather than guessed. */
+  INTERNAL_ERROR("internal-error");
+
+  private final String id;
+
+  Rule(String id) {
+    this.id = id;
+  }
+
+  /** The stable, lowercase id used in messages and JSON. */
+  public String id() {
+    return id;
+  }
+}

@@ -1,0 +1,120 @@
+package dev.checkpointguard.jgit;
+
+import dev.checkpointguard.core.CheckpointPolicy;
+import dev.checkpointguard.core.CheckpointSetCache;
+import dev.checkpointguard.core.GuardSettings;
+import dev.checkpointguard.core.RefChange;
+import dev.checkpointguard.core.RefNames;
+import dev.checkpointguard.core.Verdict;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.transport.PreReceiveHook;
+import org.eclipse.jgit.transport.ReceiveCommand;
+import org.eclipse.jgit.transport.ReceivePack;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The JGit adapter: a {@link PreReceiveHook} that applies the {@link CheckpointPolicy} to the commands of
+ * a push and records each rejection on its command ({@code REJECTED_OTHER_REASON} with the guard's
+ * message, which reaches the pusher as {@code [remote rejected] (…)}). Warnings of warn mode go to the
+ * pusher as {@code remote:} lines.
+ *
+ * <p>Install it on a {@link ReceivePack} directly, or in a {@code PreReceiveHookChain}: commands that an
+ * earlier hook already rejected are left alone and count as not applied. Settings are read from the
+ * repository's config on every push unless fixed settings are given.
+ *
+ * <pre>{@code
+ * ReceivePack rp = new ReceivePack(repository);
+ * rp.setPreReceiveHook(new CheckpointGuardHook());
+ * }</pre>
+ */
+public final class CheckpointGuardHook implements PreReceiveHook {
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointGuardHook.class);
+
+  private final GuardSettings fixedSettings;
+  private final CheckpointSetCache cache;
+  private final VerdictListener listener;
+
+  /** Receives the verdicts of each push, e.g. for an audit log. */
+  @FunctionalInterface
+  public interface VerdictListener {
+    void onVerdicts(ReceivePack rp, List<Verdict> verdicts);
+  }
+
+  /** Settings from each repository's git config; a small shared cache of tree reads. */
+  public CheckpointGuardHook() {
+    this(null, SHARED_CACHE, null);
+  }
+
+  /**
+   * @param fixedSettings settings for every repository, or null to read each repository's git config
+   * @param cache memo of tree reads, may be shared by all hooks of a process; null for none
+   * @param listener told about every push's verdicts, or null
+   */
+  public CheckpointGuardHook(
+      GuardSettings fixedSettings, CheckpointSetCache cache, VerdictListener listener) {
+    this.fixedSettings = fixedSettings;
+    this.cache = cache == null ? CheckpointSetCache.NONE : cache;
+    this.listener = listener;
+  }
+
+  /** One cache for the hooks made with the no-argument constructor: about 8 MiB of checkpoint ids. */
+  private static final CheckpointSetCache SHARED_CACHE = CheckpointSetCache.lru(1_000_000);
+
+  @Override
+  public void onPreReceive(ReceivePack rp, Collection<ReceiveCommand> commands) {
+    List<ReceiveCommand> guarded = new ArrayList<>();
+    List<RefChange> changes = new ArrayList<>();
+    for (ReceiveCommand cmd : commands) {
+      if (cmd.getResult() == ReceiveCommand.Result.NOT_ATTEMPTED
+          && RefNames.isGuarded(cmd.getRefName())) {
+        guarded.add(cmd);
+        changes.add(new RefChange(cmd.getRefName(), cmd.getOldId(), cmd.getNewId()));
+      }
+    }
+    if (guarded.isEmpty()) {
+      return;
+    }
+    Repository repo = rp.getRepository();
+    List<Verdict> verdicts = evaluate(repo, changes);
+    for (int i = 0; i < guarded.size(); i++) {
+      Verdict v = verdicts.get(i);
+      ReceiveCommand cmd = guarded.get(i);
+      switch (v.outcome()) {
+        case REJECT:
+          cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, v.message());
+          break;
+        case WARN:
+          rp.sendMessage(v.message());
+          break;
+        default:
+          break;
+      }
+      if (v.cause() != null) {
+        LOG.error("checkpoint-guard could not check {} in {}", v.ref(), repo, v.cause());
+      }
+    }
+    if (listener != null) {
+      listener.onVerdicts(rp, verdicts);
+    }
+  }
+
+  private List<Verdict> evaluate(Repository repo, List<RefChange> changes) {
+    GuardSettings settings = fixedSettings;
+    if (settings == null) {
+      try {
+        settings = GuardSettings.from(repo.getConfig());
+      } catch (GuardSettings.InvalidSettingsException e) {
+        LOG.error("checkpoint-guard: {}: {}", repo, e.getMessage());
+        return CheckpointPolicy.refuseGuarded(changes, e.getMessage());
+      }
+    }
+    try (ObjectReader reader = repo.newObjectReader()) {
+      return new CheckpointPolicy(settings, cache).evaluate(changes, RepositoryRefs.archives(repo), reader);
+    }
+  }
+}
