@@ -7,6 +7,9 @@ final class Commands {
   private Commands() {}
 
   static List<Command> all() {
-    return List.of();
+    return List.of(
+        new dev.checkpointguard.admin.CheckCommand(),
+        new dev.checkpointguard.admin.RepairCommand(),
+        new dev.checkpointguard.admin.RestoreCommand());
   }
 }
