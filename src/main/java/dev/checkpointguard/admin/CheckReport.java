@@ -289,7 +289,7 @@ final class CheckReport {
   private static String fileText(GenInfo gi) {
     Inventory.Generation g = gi.gen();
     return switch (g.file()) {
-      case MISSING -> "missing";
+      case MISSING -> g.isCurrent() ? "none" : "missing";
       case INVALID -> "invalid";
       case VALID -> "valid" + (gi.matches() == null ? "" : gi.matches() ? ", matches" : ", differs");
     };
