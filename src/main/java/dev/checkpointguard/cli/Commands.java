@@ -1,5 +1,7 @@
 package dev.checkpointguard.cli;
 
+import dev.checkpointguard.stock.PreReceiveCommand;
+import dev.checkpointguard.stock.UpdateCommand;
 import java.util.List;
 
 /** The registry of subcommands, in the order {@code --help} lists them. */
@@ -8,6 +10,8 @@ final class Commands {
 
   static List<Command> all() {
     return List.of(
+        new PreReceiveCommand(),
+        new UpdateCommand(),
         new dev.checkpointguard.admin.CheckCommand(),
         new dev.checkpointguard.admin.RepairCommand(),
         new dev.checkpointguard.admin.RestoreCommand());
