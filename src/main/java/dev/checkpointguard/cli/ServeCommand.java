@@ -110,12 +110,13 @@ public final class ServeCommand implements Command {
                 + "--anonymous-push");
       }
     } else {
+      boolean localAnonymous = users == null && !anonymous;
+      if (localAnonymous && !isLoopback(bind)) {
+        throw new UsageException(
+            "--bind " + bind + " is not a loopback address: give --users FILE or --anonymous-push");
+      }
       repos = localDefault(io);
-      if (users == null && !anonymous) {
-        if (!isLoopback(bind)) {
-          throw new UsageException(
-              "--bind " + bind + " is not a loopback address: give --users FILE or --anonymous-push");
-        }
+      if (localAnonymous) {
         anonymous = true;
         io.err().println(
             "checkpoint-guard: serving the local default " + repos + " with anonymous push (loopback only)");

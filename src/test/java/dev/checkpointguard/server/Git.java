@@ -1,14 +1,12 @@
 package dev.checkpointguard.server;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,32 +47,25 @@ final class Git {
     env.put("GIT_COMMITTER_NAME", "Test Committer");
     env.put("GIT_COMMITTER_EMAIL", "committer@example.com");
     env.put("LC_ALL", "C");
+    // Output goes to files, not pipes: the JDK may drop what is left in a pipe when a process exits.
+    Path out = Files.createTempFile(home, "git", ".out");
+    Path err = Files.createTempFile(home, "git", ".err");
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.redirectOutput(out.toFile());
+    pb.redirectError(err.toFile());
     Process p = pb.start();
-    p.getOutputStream().close();
-    CompletableFuture<String> out = drain(p.getInputStream());
-    CompletableFuture<String> err = drain(p.getErrorStream());
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+    try {
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        throw new AssertionError("git " + String.join(" ", args) + " did not finish in 60 s");
+      }
+      return new Result(
+          p.exitValue(),
+          Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+    } finally {
       p.destroyForcibly();
-      throw new AssertionError("git " + String.join(" ", args) + " did not finish in 60 s");
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
     }
-    return new Result(p.exitValue(), out.join(), err.join());
-  }
-
-  /** Reads a stream to its end on its own thread (the common pool may have a single thread). */
-  static CompletableFuture<String> drain(InputStream in) {
-    CompletableFuture<String> f = new CompletableFuture<>();
-    Thread t =
-        new Thread(
-            () -> {
-              try (in) {
-                f.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-              } catch (IOException e) {
-                f.complete("");
-              }
-            },
-            "drain");
-    t.setDaemon(true);
-    t.start();
-    return f;
   }
 }
