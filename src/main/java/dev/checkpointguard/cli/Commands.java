@@ -10,6 +10,8 @@ final class Commands {
 
   static List<Command> all() {
     return List.of(
+        new ServeCommand(),
+        new HashPasswordCommand(),
         new PreReceiveCommand(),
         new UpdateCommand(),
         new dev.checkpointguard.admin.CheckCommand(),
