@@ -163,6 +163,33 @@ class RepairCommandTest {
   }
 
   @Test
+  void duplicatesAreMergedOnceAndTheLaterGenerationsDifferingFileWins() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    String[] finalized = new String[1];
+    DamageScenarios.build(dir, dev.checkpointguard.fixtures.ClientVersion.V0_6_1, 10, 21, c -> {
+      DamageScenarios.rehydrate(c, 10);
+      finalized[0] = c.checkpointsIn(RefNames.archive(1)).toIds().get(0);
+      // the rehydrated copy in /full/current is finalized there (same paths, different blobs), and the
+      // rotation that follows archives the rehydrated copies a second time (spec §9)
+      assertEquals(RefNames.CURRENT, c.finalizeCheckpoint(finalized[0], 0));
+    });
+    AdminHarness.Run check = run("check", "--repo", dir.toString(), "--threshold", "10");
+    assertEquals(0, check.exit(), check.toString()); // warnings only: minimal repair keeps both archives
+    assertTrue(check.out().contains("warning diverged-checkpoints: 1 checkpoint in full/0000000000001 and"
+        + " full/0000000000002 with the same file holding different content [" + finalized[0] + "]"),
+        check.out());
+    assertTrue(check.out().contains("warning duplicate-checkpoints: 9 checkpoints copied in both"
+        + " full/0000000000001 and full/0000000000002"), check.out());
+    var content = AdminHarness.contentMap(dir);
+    AdminHarness.Run r = repairKeepingContent(dir, 10, "--mode", "full");
+    assertTrue(r.out().contains("  merged 10 checkpoints found in several generations (union of files; 2"
+        + " file(s) differed, the later generation's copy kept)"), r.out());
+    // the finalized transcript from /full/current is the one kept
+    assertEquals(content.get(finalized[0]), AdminHarness.contentMap(dir).get(finalized[0]));
+    assertEquals(Map.of("full/0000000000003", 10, "full/current", 2), AdminHarness.counts(dir));
+  }
+
+  @Test
   void legacyArchivesStayInMinimalModeAndAreRepackedInFullMode() throws Exception {
     Path dir = tmp.resolve("r.git");
     DamageScenarios.legacyThenV060(dir);
