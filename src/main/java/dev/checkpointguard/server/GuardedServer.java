@@ -17,10 +17,14 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jgit.http.server.GitServlet;
 import org.eclipse.jgit.http.server.resolver.AsIsFileService;
@@ -62,6 +66,10 @@ public final class GuardedServer implements AutoCloseable {
    *     250 ms)
    * @param authBackoffMax the largest penalty (default 8 s)
    * @param maxThreads request threads (default 64)
+   * @param tlsKeystore a PKCS12 (or JKS) keystore with the server's key and certificate: serve HTTPS
+   *     instead of HTTP; null for plain HTTP (default)
+   * @param tlsKeystorePassword the keystore's password; required with a keystore. Never printed: {@link
+   *     #toString()} masks it
    */
   public record Config(
       Path reposDir,
@@ -75,7 +83,9 @@ public final class GuardedServer implements AutoCloseable {
       long minDataRate,
       Duration authBackoff,
       Duration authBackoffMax,
-      int maxThreads) {
+      int maxThreads,
+      Path tlsKeystore,
+      String tlsKeystorePassword) {
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final long DEFAULT_MAX_PACK_SIZE = 1L << 30;
@@ -101,6 +111,19 @@ public final class GuardedServer implements AutoCloseable {
       if (maxThreads < 8) {
         throw new IllegalArgumentException("maxThreads must be at least 8");
       }
+      if (tlsKeystore != null && tlsKeystorePassword == null) {
+        throw new IllegalArgumentException("a TLS keystore needs its password");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "Config[reposDir=" + reposDir + ", bind=" + bind + ", port=" + port + ", usersFile=" + usersFile
+          + ", anonymousPush=" + anonymousPush + ", maxPackSize=" + maxPackSize + ", maxObjectSize="
+          + maxObjectSize + ", idleTimeout=" + idleTimeout + ", minDataRate=" + minDataRate + ", authBackoff="
+          + authBackoff + ", authBackoffMax=" + authBackoffMax + ", maxThreads=" + maxThreads
+          + ", tlsKeystore=" + tlsKeystore + ", tlsKeystorePassword=" + (tlsKeystorePassword == null ? null : "***")
+          + "]";
     }
 
     /** Serve {@code reposDir} on 127.0.0.1:8080 with the default limits, no users, no anonymous push. */
@@ -117,57 +140,65 @@ public final class GuardedServer implements AutoCloseable {
           DEFAULT_MIN_DATA_RATE,
           Duration.ofMillis(250),
           Duration.ofSeconds(8),
-          64);
+          64,
+          null,
+          null);
     }
 
     public Config withBind(String v) {
       return new Config(reposDir, v, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
     }
 
     public Config withPort(int v) {
       return new Config(reposDir, bind, v, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
     }
 
     public Config withUsersFile(Path v) {
       return new Config(reposDir, bind, port, v, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
     }
 
     public Config withAnonymousPush(boolean v) {
       return new Config(reposDir, bind, port, usersFile, v, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
     }
 
     public Config withMaxPackSize(long v) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, v, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
     }
 
     public Config withMaxObjectSize(long v) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, v,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
     }
 
     public Config withIdleTimeout(Duration v) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          v, minDataRate, authBackoff, authBackoffMax, maxThreads);
+          v, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
     }
 
     public Config withMinDataRate(long v) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, v, authBackoff, authBackoffMax, maxThreads);
+          idleTimeout, v, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
     }
 
     public Config withAuthBackoff(Duration first, Duration max) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, first, max, maxThreads);
+          idleTimeout, minDataRate, first, max, maxThreads, tlsKeystore, tlsKeystorePassword);
+    }
+
+    /** Serve HTTPS with the key and certificate of this keystore (PKCS12 or JKS). */
+    public Config withTls(Path keystore, String password) {
+      return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, keystore, password);
     }
 
     public Config withMaxThreads(int v) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, v);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, v, tlsKeystore, tlsKeystorePassword);
     }
   }
 
@@ -178,12 +209,12 @@ public final class GuardedServer implements AutoCloseable {
   private final Path reposDir;
 
   private GuardedServer(
-      Server jetty, ServerConnector connector, ScheduledExecutorService scheduler, Path reposDir) {
+      Server jetty, ServerConnector connector, ScheduledExecutorService scheduler, Path reposDir, boolean tls) {
     this.jetty = jetty;
     this.connector = connector;
     this.scheduler = scheduler;
     this.reposDir = reposDir;
-    this.url = URI.create("http://" + hostForUrl(connector.getHost()) + ":" + connector.getLocalPort() + "/");
+    this.url = URI.create((tls ? "https://" : "http://") + hostForUrl(connector.getHost()) + ":" + connector.getLocalPort() + "/");
   }
 
   /**
@@ -218,7 +249,22 @@ public final class GuardedServer implements AutoCloseable {
     http.setMinRequestDataRate(config.minDataRate());
     http.setMinResponseDataRate(config.minDataRate());
     http.setIdleTimeout(config.idleTimeout().toMillis());
-    ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+    ServerConnector connector;
+    if (config.tlsKeystore() == null) {
+      connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+    } else {
+      if (!Files.isRegularFile(config.tlsKeystore())) {
+        throw new IllegalArgumentException("TLS keystore " + config.tlsKeystore() + " does not exist");
+      }
+      SslContextFactory.Server tls = new SslContextFactory.Server();
+      tls.setKeyStorePath(config.tlsKeystore().toString());
+      tls.setKeyStorePassword(config.tlsKeystorePassword());
+      HttpConfiguration https = new HttpConfiguration(http);
+      https.addCustomizer(new SecureRequestCustomizer());
+      connector =
+          new ServerConnector(
+              jetty, new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()), new HttpConnectionFactory(https));
+    }
     connector.setHost(config.bind());
     connector.setPort(config.port());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
@@ -266,7 +312,7 @@ public final class GuardedServer implements AutoCloseable {
       throw new IOException("cannot start the server on " + config.bind() + ":" + config.port() + ": "
           + e.getMessage(), e);
     }
-    GuardedServer s = new GuardedServer(jetty, connector, scheduler, reposDir);
+    GuardedServer s = new GuardedServer(jetty, connector, scheduler, reposDir, config.tlsKeystore() != null);
     LOG.info(
         "serving {} at {} (push: {})",
         reposDir,
@@ -275,7 +321,10 @@ public final class GuardedServer implements AutoCloseable {
     return s;
   }
 
-  /** The base URL, e.g. {@code http://127.0.0.1:43121/}; a repository is at {@code url().resolve("x.git")}. */
+  /**
+   * The base URL, e.g. {@code http://127.0.0.1:43121/} ({@code https} with TLS); a repository is at {@code
+   * url().resolve("x.git")}.
+   */
   public URI url() {
     return url;
   }

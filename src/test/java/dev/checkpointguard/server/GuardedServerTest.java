@@ -316,6 +316,47 @@ class GuardedServerTest {
   }
 
   @Test
+  void servesHttpsWithAKeystore() throws Exception {
+    Path keystore = tmp.resolve("server.p12");
+    Path cert = tmp.resolve("server.pem");
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    Process gen =
+        new ProcessBuilder(keytool, "-genkeypair", "-alias", "guard", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "changeit",
+                "-keypass", "changeit")
+            .redirectErrorStream(true).redirectOutput(tmp.resolve("keytool.log").toFile()).start();
+    assertTrue(gen.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && gen.exitValue() == 0,
+        Files.readString(tmp.resolve("keytool.log")));
+    Process export =
+        new ProcessBuilder(keytool, "-exportcert", "-rfc", "-alias", "guard", "-keystore", keystore.toString(),
+                "-storepass", "changeit", "-file", cert.toString())
+            .redirectErrorStream(true).redirectOutput(tmp.resolve("keytool.log").toFile()).start();
+    assertTrue(export.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && export.exitValue() == 0);
+
+    GuardedServer s = start(c -> c.withAnonymousPush(true).withTls(keystore, "changeit"));
+    assertEquals(URI.create("https://127.0.0.1:" + s.port() + "/"), s.url());
+    assertTrue(GuardedServer.Config.defaults(repos).withTls(keystore, "changeit").toString()
+        .contains("tlsKeystorePassword=***"));
+    String remote = s.url().resolve("checkpoints.git").toString();
+    Path w = work("w");
+    GitCli.Result untrusted = git.run(w, "push", remote, "main");
+    assertNotEquals(0, untrusted.exitCode(), "git must not trust an unknown certificate");
+    ok(git.run(w, "-c", "http.sslCAInfo=" + cert, "push", "-q", remote, "main:refs/heads/main"));
+    assertEquals(ref(w.resolve(".git"), "refs/heads/main"), ref(serverRepo, "refs/heads/main"));
+    // Plain HTTP to the TLS port gets nothing useful.
+    assertNotEquals(200, rawStatusOrMinusOne(s.port()));
+  }
+
+  private static int rawStatusOrMinusOne(int port) {
+    try {
+      return raw(port, "GET", "/checkpoints.git/info/refs?service=git-upload-pack").status();
+    } catch (RuntimeException | java.io.IOException e) {
+      return -1;
+    }
+  }
+
+  @Test
   void startRefusesAMissingFolderOrNobodyToPush() {
     IllegalArgumentException nobody =
         assertThrows(IllegalArgumentException.class, () -> GuardedServer.start(GuardedServer.Config.defaults(repos).withPort(0)));
