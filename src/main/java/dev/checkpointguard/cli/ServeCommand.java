@@ -84,6 +84,8 @@ public final class ServeCommand implements Command {
         "serve HTTPS with this PKCS12/JKS keystore; its password comes from $" + TLS_PASSWORD_ENV
             + " or --tls-password-file"));
     o.addOption(opt("tls-password-file", "FILE", "file whose first line is the keystore password"));
+    o.addOption(Option.builder().longOpt("trust-proxy-headers")
+        .desc("take client addresses from Forwarded/X-Forwarded-For (only behind a reverse proxy)").get());
     return o;
   }
 
@@ -143,7 +145,8 @@ public final class ServeCommand implements Command {
                         (int) GuardedServer.Config.DEFAULT_IDLE_TIMEOUT.toSeconds(), 1, 86_400)))
             .withMinDataRate(intOption(cl, "min-data-rate",
                 (int) GuardedServer.Config.DEFAULT_MIN_DATA_RATE, 0, Integer.MAX_VALUE))
-            .withMaxThreads(intOption(cl, "max-threads", 64, 8, 10_000));
+            .withMaxThreads(intOption(cl, "max-threads", 64, 8, 10_000))
+            .withTrustForwarded(cl.hasOption("trust-proxy-headers"));
     if (cl.hasOption("tls-keystore")) {
       config = config.withTls(Path.of(cl.getOptionValue("tls-keystore")), tlsPassword(cl, io));
     } else if (cl.hasOption("tls-password-file")) {

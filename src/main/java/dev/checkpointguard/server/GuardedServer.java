@@ -18,6 +18,7 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.ForwardedRequestCustomizer;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -70,6 +71,9 @@ public final class GuardedServer implements AutoCloseable {
    *     instead of HTTP; null for plain HTTP (default)
    * @param tlsKeystorePassword the keystore's password; required with a keystore. Never printed: {@link
    *     #toString()} masks it
+   * @param trustForwarded take the client address from {@code Forwarded}/{@code X-Forwarded-For} headers:
+   *     only behind a reverse proxy that sets them and when nobody else can reach the port, because the
+   *     address keys the login backoff (default false)
    */
   public record Config(
       Path reposDir,
@@ -85,7 +89,8 @@ public final class GuardedServer implements AutoCloseable {
       Duration authBackoffMax,
       int maxThreads,
       Path tlsKeystore,
-      String tlsKeystorePassword) {
+      String tlsKeystorePassword,
+      boolean trustForwarded) {
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final long DEFAULT_MAX_PACK_SIZE = 1L << 30;
@@ -123,7 +128,7 @@ public final class GuardedServer implements AutoCloseable {
           + maxObjectSize + ", idleTimeout=" + idleTimeout + ", minDataRate=" + minDataRate + ", authBackoff="
           + authBackoff + ", authBackoffMax=" + authBackoffMax + ", maxThreads=" + maxThreads
           + ", tlsKeystore=" + tlsKeystore + ", tlsKeystorePassword=" + (tlsKeystorePassword == null ? null : "***")
-          + "]";
+          + ", trustForwarded=" + trustForwarded + "]";
     }
 
     /** Serve {@code reposDir} on 127.0.0.1:8080 with the default limits, no users, no anonymous push. */
@@ -142,63 +147,70 @@ public final class GuardedServer implements AutoCloseable {
           Duration.ofSeconds(8),
           64,
           null,
-          null);
+          null,
+          false);
     }
 
     public Config withBind(String v) {
       return new Config(reposDir, v, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withPort(int v) {
       return new Config(reposDir, bind, v, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withUsersFile(Path v) {
       return new Config(reposDir, bind, port, v, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withAnonymousPush(boolean v) {
       return new Config(reposDir, bind, port, usersFile, v, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withMaxPackSize(long v) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, v, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withMaxObjectSize(long v) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, v,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withIdleTimeout(Duration v) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          v, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
+          v, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withMinDataRate(long v) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, v, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword);
+          idleTimeout, v, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withAuthBackoff(Duration first, Duration max) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, first, max, maxThreads, tlsKeystore, tlsKeystorePassword);
+          idleTimeout, minDataRate, first, max, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     /** Serve HTTPS with the key and certificate of this keystore (PKCS12 or JKS). */
     public Config withTls(Path keystore, String password) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, keystore, password);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, keystore, password, trustForwarded);
+    }
+
+    /** Trust {@code Forwarded}/{@code X-Forwarded-For} for the client address (behind a reverse proxy). */
+    public Config withTrustForwarded(boolean v) {
+      return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, v);
     }
 
     public Config withMaxThreads(int v) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, v, tlsKeystore, tlsKeystorePassword);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, v, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
   }
 
@@ -249,6 +261,9 @@ public final class GuardedServer implements AutoCloseable {
     http.setMinRequestDataRate(config.minDataRate());
     http.setMinResponseDataRate(config.minDataRate());
     http.setIdleTimeout(config.idleTimeout().toMillis());
+    if (config.trustForwarded()) {
+      http.addCustomizer(new ForwardedRequestCustomizer());
+    }
     ServerConnector connector;
     if (config.tlsKeystore() == null) {
       connector = new ServerConnector(jetty, new HttpConnectionFactory(http));

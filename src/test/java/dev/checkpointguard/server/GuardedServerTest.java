@@ -187,6 +187,34 @@ class GuardedServerTest {
   }
 
   @Test
+  void behindAProxyTheBackoffKeysOnTheForwardedAddress() throws Exception {
+    Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret", "bob", "hunter2");
+    String target = "/checkpoints.git/info/refs?service=git-receive-pack";
+    String aliceWrong = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:nope".getBytes());
+    String bobRight = "Authorization: Basic " + Base64.getEncoder().encodeToString("bob:hunter2".getBytes());
+    for (boolean trust : new boolean[] {false, true}) {
+      GuardedServer s =
+          start(c -> c.withUsersFile(users).withTrustForwarded(trust)
+              .withAuthBackoff(Duration.ofMillis(1000), Duration.ofMillis(1000)));
+      java.util.concurrent.CompletableFuture<ServerTestSupport.Raw> pending =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return raw(s.port(), "GET", target, aliceWrong, "X-Forwarded-For: 203.0.113.7");
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              },
+              r -> new Thread(r).start());
+      Thread.sleep(300);
+      int bob = raw(s.port(), "GET", target, bobRight, "X-Forwarded-For: 198.51.100.9").status();
+      // Without trust both come from the proxy's address, so alice's failure holds bob back.
+      assertEquals(trust ? 200 : 429, bob, "trust=" + trust);
+      assertEquals(401, pending.get().status());
+    }
+  }
+
+  @Test
   void guardRejectionReachesThePusherAndRepoConfigSetsTheThreshold() throws Exception {
     GuardedServer s = start(c -> c.withAnonymousPush(true));
     String remote = s.url().resolve("checkpoints.git").toString();
