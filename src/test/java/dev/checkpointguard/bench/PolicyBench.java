@@ -1,5 +1,6 @@
 package dev.checkpointguard.bench;
 
+import dev.checkpointguard.core.ArchiveIndex;
 import dev.checkpointguard.core.CheckpointPolicy;
 import dev.checkpointguard.core.CheckpointSet;
 import dev.checkpointguard.core.CheckpointSetCache;
@@ -66,6 +67,7 @@ public class PolicyBench {
   private ObjectReader reader;
   private ServerRefs refs;
   private CheckpointSetCache shared;
+  private ArchiveIndex index;
   private Set<ObjectId> pushedTrees;
   private List<RefChange> rotation;
   private List<RefChange> ownArchive;
@@ -78,7 +80,8 @@ public class PolicyBench {
     Path cache = Path.of(System.getProperty("bench.data", "target/bench-data"));
     server = BenchRepos.policyServer(cache, archives);
     reader = server.repo().newObjectReader();
-    refs = RepositoryRefs.archives(server.repo());
+    index = new ArchiveIndex(new ArchiveIndex.Budget(2_000_000));
+    refs = RepositoryRefs.archives(server.repo(), index);
     shared = CheckpointSetCache.lru(1_000_000);
     try (RevWalk rw = new RevWalk(reader)) {
       pushedTrees = Set.of(
@@ -97,7 +100,8 @@ public class PolicyBench {
         List.of(RefChange.update(RefNames.CURRENT, server.currentTip(), server.startGeneration()));
     uncovered =
         List.of(RefChange.update(RefNames.CURRENT, server.strayTip(), server.startGeneration()));
-    // Fail fast if a case does not decide as it claims to.
+    // Fail fast if a case does not decide as it claims to. This also warms the archive index, as the first
+    // reset that needs the content rule does on a server (see coldContentRuleServerArchive for that cost).
     expect(rotation, true);
     expect(ownArchive, true);
     expect(serverArchive, true);
@@ -119,8 +123,12 @@ public class PolicyBench {
   }
 
   private List<Verdict> verdicts(List<RefChange> push) {
-    CheckpointPolicy policy = new CheckpointPolicy(settings, new FreshTrees(shared, pushedTrees));
-    return policy.evaluate(push, refs, reader);
+    return verdicts(push, refs, shared);
+  }
+
+  private List<Verdict> verdicts(List<RefChange> push, ServerRefs server, CheckpointSetCache cache) {
+    CheckpointPolicy policy = new CheckpointPolicy(settings, new FreshTrees(cache, pushedTrees));
+    return policy.evaluate(push, server, reader);
   }
 
   @Benchmark
@@ -141,6 +149,23 @@ public class PolicyBench {
   @Benchmark
   public List<Verdict> rejectUncovered() {
     return verdicts(uncovered);
+  }
+
+  /**
+   * The first reset needing the content rule after the server process started: empty tree cache and
+   * archive index, so every archive is read (highest number first) until the cover, archive 1, is found.
+   */
+  @Benchmark
+  @BenchmarkMode(Mode.SingleShotTime)
+  @OutputTimeUnit(TimeUnit.MILLISECONDS)
+  @Warmup(iterations = 1)
+  @Measurement(iterations = 3)
+  public List<Verdict> coldContentRuleServerArchive() {
+    ArchiveIndex fresh = new ArchiveIndex(new ArchiveIndex.Budget(2_000_000));
+    return verdicts(
+        serverArchive,
+        RepositoryRefs.archives(server.repo(), fresh),
+        CheckpointSetCache.lru(1_000_000));
   }
 
   /**
