@@ -114,6 +114,48 @@ public record GuardSettings(int threshold, Mode mode, boolean allowArchiveDeleti
     }
   }
 
+  /** Key of the stock hook's choice for repositories JGit cannot read. */
+  public static final String UNREADABLE_REPOSITORY_KEY = "unreadableRepository";
+
+  /**
+   * What the stock-git hook does with guarded refs when it cannot read the repository at all (for example
+   * a SHA-256 repository, which JGit does not support): {@code checkpointGuard.unreadableRepository}.
+   */
+  public enum UnreadableRepository {
+    /** Refuse every guarded ref (fail closed). The default. */
+    REJECT,
+    /** Accept guarded refs unchecked and tell the pusher (fail open). */
+    ACCEPT;
+
+    public String configValue() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * Reads {@code checkpointGuard.unreadableRepository} ({@code reject}, the default, or {@code accept}).
+   * Kept apart from the record because only the stock hook needs it, and it must be readable from a config
+   * file alone when the repository cannot be opened.
+   *
+   * @throws InvalidSettingsException for any other value
+   */
+  public static UnreadableRepository unreadableRepository(Config config)
+      throws InvalidSettingsException {
+    String v = config.getString(SECTION, null, UNREADABLE_REPOSITORY_KEY);
+    if (v == null) {
+      return UnreadableRepository.REJECT;
+    }
+    switch (v.trim().toLowerCase(Locale.ROOT)) {
+      case "reject":
+        return UnreadableRepository.REJECT;
+      case "accept":
+        return UnreadableRepository.ACCEPT;
+      default:
+        throw new InvalidSettingsException(
+            SECTION + "." + UNREADABLE_REPOSITORY_KEY, v, "reject or accept");
+    }
+  }
+
   /** A present but invalid setting. */
   public static final class InvalidSettingsException extends Exception {
     public InvalidSettingsException(String key, String value, String expected) {

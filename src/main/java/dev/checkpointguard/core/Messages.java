@@ -152,6 +152,46 @@ public final class Messages {
         + " (rule internal-error); the update was refused, the server log has the details";
   }
 
+  /** The stock hook refuses a guarded ref because it cannot read the repository (fail closed). */
+  public static String unreadableRepositoryRefused(String ref, String problem) {
+    return PREFIX
+        + printable(ref)
+        + " refused: the server cannot read this repository ("
+        + printable(problem, 200)
+        + ") (rule unreadable-repository); ask the server administrator (git config "
+        + GuardSettings.SECTION
+        + "."
+        + GuardSettings.UNREADABLE_REPOSITORY_KEY
+        + " is reject)";
+  }
+
+  /** The stock hook lets a guarded ref through unchecked because it cannot read the repository (fail open). */
+  public static String unreadableRepositoryAccepted(String ref, String problem) {
+    return PREFIX
+        + "warning: "
+        + printable(ref)
+        + " accepted unchecked: the server cannot read this repository ("
+        + printable(problem, 200)
+        + ") (rule unreadable-repository; git config "
+        + GuardSettings.SECTION
+        + "."
+        + GuardSettings.UNREADABLE_REPOSITORY_KEY
+        + " is accept)";
+  }
+
+  /**
+   * The stock hook refuses a whole push because a line of its input is not {@code <old> <new> <ref>}: git
+   * never writes such a line, so something other than git called the hook.
+   */
+  public static String malformedHookInput(int lineNumber, String problem) {
+    return PREFIX
+        + "push refused: line "
+        + lineNumber
+        + " of the hook input is malformed: "
+        + printable(problem, 200)
+        + "; the hook must be run by git receive-pack";
+  }
+
   /** A rejection turned into a warning by warn mode. */
   static String warning(String rejection) {
     return PREFIX

@@ -32,7 +32,12 @@ public enum Rule {
   /** The repository's guard settings are invalid; guarded refs are refused until they are fixed. */
   INVALID_SETTINGS("invalid-settings"),
   /** The guard could not read what it needed; refused rather than guessed. */
-  INTERNAL_ERROR("internal-error");
+  INTERNAL_ERROR("internal-error"),
+  /**
+   * The stock hook cannot read the repository at all (e.g. SHA-256 objects); guarded refs follow
+   * {@code checkpointGuard.unreadableRepository}.
+   */
+  UNREADABLE_REPOSITORY("unreadable-repository");
 
   private final String id;
 

@@ -1,0 +1,265 @@
+package dev.checkpointguard.stock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jgit.lib.ObjectId;
+import org.junit.jupiter.api.Test;
+
+/** install.sh: layouts, chaining with existing hooks, idempotence, uninstall, errors. */
+class InstallTest extends StockHookFixture {
+  private static final String MAIN_HISTORY =
+      "checkpoint-guard: non-fast-forward: refs/entire/checkpoints/v2/main can only be fast-forwarded"
+          + " (rule main-history); fetch, merge and push again";
+
+  /** A client whose main is at {@code first}, plus an unrelated {@code other} commit for non-ff pushes. */
+  private record Client(Path dir, ObjectId first, ObjectId other) {}
+
+  private Client clientWithMain() throws Exception {
+    Path dir = client("client");
+    try (V2Content v2 = content(dir)) {
+      ObjectId first = v2.commit("Initialize v2 ref", List.of(), false);
+      ObjectId other = v2.commit("Initialize v2 ref", V2Content.ids(3, 1), false);
+      v2.setRef(MAIN, first);
+      v2.setRef("refs/heads/master", first);
+      return new Client(dir, first, other);
+    }
+  }
+
+  private Proc.Result forceOther(Client c, Proc p, Path server) throws Exception {
+    try (V2Content v2 = content(c.dir())) {
+      v2.setRef(MAIN, c.other());
+    }
+    return p.git(c.dir(), "push", server.toString(), "+" + MAIN + ":" + MAIN);
+  }
+
+  @Test
+  void keepsAnExistingHookThatSucceedsAndFeedsItTheSameInput() throws Exception {
+    Path server = bare("server.git");
+    Path seen = root.resolve("seen by old hook.txt");
+    writeExecutable(
+        server.resolve("hooks/pre-receive"), "#!/bin/sh\ncat > \"" + seen + "\"\necho old hook ok >&2\n");
+    Proc.Result r = install("--repo", server.toString()).expectOk();
+    assertTrue(r.out().contains("kept the existing " + server.resolve("hooks/pre-receive")), r.toString());
+    Client c = clientWithMain();
+    Proc.Result push = push(c.dir(), server.toString(), MAIN + ":" + MAIN);
+    assertEquals(0, push.exit(), push.toString());
+    assertLines(List.of("old hook ok"), push.remoteLines(), push);
+    assertEquals(ZERO + " " + c.first().name() + " " + MAIN + "\n", Files.readString(seen));
+
+    Proc.Result refused = forceOther(c, proc, server);
+    assertEquals(1, refused.exit(), refused.toString());
+    assertLines(List.of("old hook ok", MAIN_HISTORY), refused.remoteLines(), refused);
+  }
+
+  @Test
+  void anExistingHookThatFailsStillFailsThePush() throws Exception {
+    Path server = bare("server.git");
+    writeExecutable(server.resolve("hooks/pre-receive"), "#!/bin/sh\necho 'old hook: no' >&2\nexit 3\n");
+    install("--repo", server.toString()).expectOk();
+    Client c = clientWithMain();
+    Proc.Result push = push(c.dir(), server.toString(), "refs/heads/master:refs/heads/master");
+    assertEquals(1, push.exit(), push.toString());
+    assertLines(List.of("old hook: no"), push.remoteLines(), push);
+    assertTrue(push.err().contains("(pre-receive hook declined)"), push.toString());
+    assertEquals(null, serverRef(server, "refs/heads/master"));
+  }
+
+  @Test
+  void installingTwiceGivesTheSameResultAndUninstallRestoresWhatWasThere() throws Exception {
+    Path plain = bare("plain.git");
+    Path chained = bare("chained.git");
+    writeExecutable(chained.resolve("hooks/pre-receive"), "#!/bin/sh\nexit 0\n");
+    writeExecutable(chained.resolve("hooks/update"), "#!/bin/sh\necho update \"$1\" >&2\n");
+    Path noHooksDir = bare("no hooks dir.git");
+    Files.walk(noHooksDir.resolve("hooks"))
+        .sorted(java.util.Comparator.reverseOrder())
+        .forEach(p -> p.toFile().delete());
+    for (Path repo : List.of(plain, chained, noHooksDir)) {
+      Map<String, String> before = snapshot(repo.resolve("hooks"));
+      install("--per-ref", "--repo", repo.toString()).expectOk();
+      Map<String, String> once = snapshot(repo.resolve("hooks"));
+      assertNotEquals(before, once);
+      install("--per-ref", "--repo", repo.toString()).expectOk();
+      assertEquals(once, snapshot(repo.resolve("hooks")), "second install changed " + repo);
+      Proc.Result u = install("--uninstall", "--repo", repo.toString()).expectOk();
+      assertEquals(before, snapshot(repo.resolve("hooks")), "uninstall did not restore " + repo + "\n" + u);
+      assertEquals(Files.exists(repo.resolve("hooks")), repo != noHooksDir);
+    }
+    assertTrue(snapshot(chained.resolve("hooks")).get("update").contains("echo update"));
+  }
+
+  @Test
+  void perRefInstallKeepsAnExistingUpdateHookRunningFirst() throws Exception {
+    Path server = bare("server.git");
+    writeExecutable(
+        server.resolve("hooks/update"),
+        "#!/bin/sh\ncase $1 in refs/heads/blocked) echo \"old update: $1\" >&2; exit 1;; esac\n");
+    install("--per-ref", "--repo", server.toString()).expectOk();
+    Client c = clientWithMain();
+    Proc.Result push =
+        push(c.dir(), server.toString(), "refs/heads/master:refs/heads/blocked", MAIN + ":" + MAIN);
+    assertEquals(1, push.exit(), push.toString());
+    assertTrue(push.remoteLines().contains("old update: refs/heads/blocked"), push.toString());
+    assertEquals(null, serverRef(server, "refs/heads/blocked"));
+    assertEquals(c.first().name(), serverRef(server, MAIN));
+  }
+
+  @Test
+  void aPushWithoutGuardedRefsNeverStartsJava() throws Exception {
+    Path started = root.resolve("java was started.txt");
+    Path fakeJava = root.resolve("fake jdk/bin/java");
+    writeExecutable(
+        fakeJava,
+        "#!/bin/sh\n"
+            + "if [ \"$1\" = -version ]; then echo 'openjdk version \"17.0.99\" 2099-01-01' >&2; exit 0; fi\n"
+            + "echo \"$@\" >> \""
+            + started
+            + "\"\necho 'fake java refuses' >&2\nexit 1\n");
+    Path server = bare("server.git");
+    installRaw(
+            "--jar", TestJar.get().toString(), "--prefix", prefix.toString(), "--java", fakeJava.toString(),
+            "--no-cds", "--per-ref", "--repo", server.toString())
+        .expectOk();
+    assertFalse(Files.exists(started), "install.sh only asks the java for its version");
+    Client c = clientWithMain();
+    Proc.Result plain =
+        push(c.dir(), server.toString(), "refs/heads/master:refs/heads/master", "refs/heads/master:refs/tags/v1");
+    assertEquals(0, plain.exit(), plain.toString());
+    assertFalse(Files.exists(started), "java was started for a push without guarded refs");
+
+    Proc.Result guarded = push(c.dir(), server.toString(), MAIN + ":" + MAIN);
+    assertEquals(1, guarded.exit(), guarded.toString());
+    assertTrue(guarded.remoteLines().contains("fake java refuses"), guarded.toString());
+    assertTrue(Files.readString(started).contains("pre-receive"), "the guarded push must start java");
+  }
+
+  @Test
+  void installsIntoEveryBareRepositoryUnderAFolder() throws Exception {
+    Path a = bare("repos/a.git");
+    Path b = bare("repos/group one/b.git");
+    client("repos/not bare");
+    Proc.Result r = install("--repos", root.resolve("repos").toString()).expectOk();
+    assertTrue(Files.isExecutable(a.resolve("hooks/pre-receive")), r.toString());
+    assertTrue(Files.isExecutable(b.resolve("hooks/pre-receive")), r.toString());
+    assertFalse(Files.exists(root.resolve("repos/not bare/.git/hooks/pre-receive")), r.toString());
+    Client c = clientWithMain();
+    push(c.dir(), b.toString(), MAIN + ":" + MAIN).expectOk();
+    Proc.Result refused = forceOther(c, proc, b);
+    assertLines(List.of(MAIN_HISTORY), refused.remoteLines(), refused);
+  }
+
+  @Test
+  void gitLabLayoutsPrefixRejectionsForTheWebUi() throws Exception {
+    Path server = bare("gitlab/project.git");
+    // stands in for Gitaly: every executable in custom_hooks/pre-receive.d, in order, same input,
+    // stopping at the first failure
+    writeExecutable(
+        server.resolve("hooks/pre-receive"),
+        "#!/bin/sh\nin=$(cat)\nfor h in custom_hooks/pre-receive.d/*; do\n"
+            + "  [ -x \"$h\" ] || continue\n  printf '%s\\n' \"$in\" | \"$h\" || exit $?\ndone\n");
+    Map<String, String> hooksBefore = snapshot(server.resolve("hooks"));
+    install("--gitlab-repo", server.toString()).expectOk();
+    assertEquals(hooksBefore, snapshot(server.resolve("hooks")));
+    assertTrue(Files.isExecutable(server.resolve("custom_hooks/pre-receive.d/checkpoint-guard")));
+
+    Client c = clientWithMain();
+    Proc gitlab = proc.with("GL_ID", "user-1").with("GL_PROTOCOL", "ssh");
+    gitlab.git(c.dir(), "push", server.toString(), MAIN + ":" + MAIN).expectOk();
+    Proc.Result refused = forceOther(c, gitlab, server);
+    assertEquals(1, refused.exit(), refused.toString());
+    assertLines(List.of(MAIN_HISTORY, "GL-HOOK-ERR: " + MAIN_HISTORY), refused.remoteLines(), refused);
+
+    install("--uninstall", "--gitlab-repo", server.toString()).expectOk();
+    assertFalse(Files.exists(server.resolve("custom_hooks")), "uninstall removes the folders it created");
+
+    Path global = Files.createDirectories(root.resolve("gitlab hooks"));
+    install("--gitlab-global", global.toString()).expectOk();
+    assertTrue(Files.isExecutable(global.resolve("pre-receive.d/checkpoint-guard")));
+    install("--gitlab-global", global.toString()).expectOk();
+    install("--uninstall", "--gitlab-global", global.toString()).expectOk();
+    assertEquals(Map.of(), snapshot(global).entrySet().stream()
+        .filter(e -> !e.getKey().equals("/"))
+        .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+  }
+
+  @Test
+  void giteaLayoutNeverReplacesTheGeneratedHook() throws Exception {
+    Path server = bare("gitea/owner/repo.git");
+    // stands in for Gitea's generated dispatcher: runs every hook in pre-receive.d, even after a failure
+    writeExecutable(
+        server.resolve("hooks/pre-receive"),
+        "#!/usr/bin/env bash\n# AUTO GENERATED BY GITEA, DO NOT MODIFY\ndata=$(cat)\nexitcodes=\"\"\n"
+            + "hookname=$(basename \"$0\")\nGIT_DIR=${GIT_DIR:-$(dirname \"$0\")/..}\n"
+            + "for hook in ${GIT_DIR}/hooks/${hookname}.d/*; do\n"
+            + "  test -x \"${hook}\" && test -f \"${hook}\" || continue\n"
+            + "  echo \"${data}\" | \"${hook}\"\n  exitcodes=\"${exitcodes} $?\"\ndone\n"
+            + "for i in ${exitcodes}; do\n  [ ${i} -eq 0 ] || exit ${i}\ndone\n");
+    writeExecutable(server.resolve("hooks/pre-receive.d/gitea"), "#!/bin/sh\necho gitea checks >&2\n");
+    String generated = Files.readString(server.resolve("hooks/pre-receive"));
+    install("--gitea-repo", server.toString()).expectOk();
+    install("--gitea-repo", server.toString()).expectOk();
+    assertEquals(generated, Files.readString(server.resolve("hooks/pre-receive")));
+    assertTrue(Files.isExecutable(server.resolve("hooks/pre-receive.d/checkpoint-guard")));
+
+    Client c = clientWithMain();
+    push(c.dir(), server.toString(), MAIN + ":" + MAIN).expectOk();
+    Proc.Result refused = forceOther(c, proc, server);
+    assertEquals(1, refused.exit(), refused.toString());
+    assertLines(List.of(MAIN_HISTORY, "gitea checks"), refused.remoteLines(), refused);
+
+    install("--uninstall", "--gitea-repo", server.toString()).expectOk();
+    assertEquals(List.of("gitea"), List.of(server.resolve("hooks/pre-receive.d").toFile().list()));
+  }
+
+  @Test
+  void createsTheClassDataArchiveAndTheHookUsesIt() throws Exception {
+    Path server = bare("server.git");
+    Proc.Result r =
+        installRaw("--jar", TestJar.get().toString(), "--prefix", prefix.toString(), "--repo", server.toString())
+            .expectOk();
+    Path jsa = prefix.resolve("checkpoint-guard.jsa");
+    assertTrue(Files.size(jsa) > 0, r.toString());
+    assertTrue(r.out().contains("created the class-data archive " + jsa), r.toString());
+    String hook = Files.readString(server.resolve("hooks/pre-receive"));
+    assertTrue(hook.contains("CG_JSA='" + jsa + "'"), hook);
+    Proc.Result again =
+        installRaw("--jar", TestJar.get().toString(), "--prefix", prefix.toString(), "--repo", server.toString())
+            .expectOk();
+    assertFalse(again.out().contains("created the class-data archive"), "an up-to-date archive is kept");
+    Client c = clientWithMain();
+    push(c.dir(), server.toString(), MAIN + ":" + MAIN).expectOk();
+    Proc.Result refused = forceOther(c, proc, server);
+    assertLines(List.of(MAIN_HISTORY), refused.remoteLines(), refused);
+  }
+
+  @Test
+  void clearErrorsForBadTargetsAndMissingJava() throws Exception {
+    Path notBare = client("work tree");
+    Proc.Result r = install("--repo", notBare.toString());
+    assertEquals(2, r.exit(), r.toString());
+    assertEquals("install.sh: not a bare git repository: " + notBare + "\n", r.err());
+
+    Path server = bare("server.git");
+    Proc.Result noJava = installRaw("--java", root.resolve("no/java").toString(), "--repo", server.toString());
+    assertEquals(2, noJava.exit(), noJava.toString());
+    assertEquals(
+        "install.sh: java not found: install a JDK or JRE 17 or later, or pass --java FILE\n", noJava.err());
+    assertFalse(Files.exists(server.resolve("hooks/pre-receive")));
+
+    Proc.Result none = installRaw();
+    assertEquals(2, none.exit());
+    assertTrue(none.err().startsWith("install.sh: no target given"), none.toString());
+
+    Proc.Result help = installRaw("--help");
+    assertEquals(0, help.exit());
+    assertTrue(help.out().startsWith("usage: install.sh [options] TARGET..."), help.out());
+    assertTrue(help.out().contains("--gitea-repo PATH"), help.out());
+  }
+}

@@ -1,0 +1,128 @@
+package dev.checkpointguard.stock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.checkpointguard.core.RefNames;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.eclipse.jgit.lib.ObjectId;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Shared setup of the end-to-end tests: every path lives below a directory whose name contains a space,
+ * the jar is {@link TestJar}, install.sh is the one at the top of the source tree.
+ */
+abstract class StockHookFixture {
+  static final String MAIN = RefNames.MAIN;
+  static final String CURRENT = RefNames.CURRENT;
+  static final String ZERO = ObjectId.zeroId().name();
+
+  @TempDir Path tmp;
+  Path root;
+  Path prefix;
+  Proc proc;
+
+  @BeforeEach
+  void setUpRoot() throws IOException {
+    root = Files.createDirectories(tmp.resolve("with space"));
+    prefix = root.resolve("pre fix");
+    proc = new Proc(Files.createDirectories(root.resolve("home")));
+  }
+
+  /** A new bare repository {@code root/name}. */
+  Path bare(String name, String... initArgs) {
+    Path p = root.resolve(name);
+    List<String> args = new ArrayList<>(List.of("init", "-q", "--bare"));
+    args.addAll(List.of(initArgs));
+    args.add(p.toString());
+    proc.git(root, args.toArray(String[]::new)).expectOk();
+    return p;
+  }
+
+  /** A new non-bare client repository {@code root/name}. */
+  Path client(String name, String... initArgs) {
+    Path p = root.resolve(name);
+    List<String> args = new ArrayList<>(List.of("init", "-q"));
+    args.addAll(List.of(initArgs));
+    args.add(p.toString());
+    proc.git(root, args.toArray(String[]::new)).expectOk();
+    return p;
+  }
+
+  V2Content content(Path client) throws IOException {
+    return new V2Content(client.resolve(".git").toFile());
+  }
+
+  /** Runs install.sh with the test jar, the test prefix and no AppCDS archive, plus {@code args}. */
+  Proc.Result install(String... args) {
+    List<String> cmd = new ArrayList<>(List.of("bash", installScript().toString()));
+    cmd.addAll(List.of("--jar", TestJar.get().toString(), "--prefix", prefix.toString(), "--no-cds"));
+    cmd.addAll(List.of(args));
+    return proc.run(root, null, cmd);
+  }
+
+  /** Runs install.sh with exactly {@code args}. */
+  Proc.Result installRaw(String... args) {
+    List<String> cmd = new ArrayList<>(List.of("bash", installScript().toString()));
+    cmd.addAll(List.of(args));
+    return proc.run(root, null, cmd);
+  }
+
+  static Path installScript() {
+    return TestJar.sourceRoot().resolve("install.sh");
+  }
+
+  /** {@code git push <args>} from {@code client}. */
+  Proc.Result push(Path client, String... args) {
+    List<String> a = new ArrayList<>(List.of("push"));
+    a.addAll(List.of(args));
+    return proc.git(client, a.toArray(String[]::new));
+  }
+
+  /** The server's value of {@code ref}, or null. */
+  String serverRef(Path bare, String ref) {
+    Proc.Result r = proc.git(bare, "rev-parse", "-q", "--verify", ref);
+    return r.exit() == 0 ? r.out().trim() : null;
+  }
+
+  static void writeExecutable(Path file, String content) throws IOException {
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, content);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  /** Every file below {@code dir}: relative path → permissions + content, for before/after comparisons. */
+  static Map<String, String> snapshot(Path dir) throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    if (!Files.exists(dir)) {
+      return out;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String rel = dir.relativize(p).toString();
+        if (Files.isDirectory(p)) {
+          out.put(rel + "/", "dir");
+        } else {
+          out.put(
+              rel,
+              PosixFilePermissions.toString(Files.getPosixFilePermissions(p))
+                  + "\n"
+                  + Files.readString(p));
+        }
+      }
+    }
+    return out;
+  }
+
+  static void assertLines(List<String> expected, List<String> actual, Proc.Result r) {
+    assertEquals(expected, actual, r.toString());
+  }
+}

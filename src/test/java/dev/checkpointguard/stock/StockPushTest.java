@@ -1,0 +1,226 @@
+package dev.checkpointguard.stock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.checkpointguard.core.RefNames;
+import java.nio.file.Path;
+import java.util.List;
+import org.eclipse.jgit.lib.ObjectId;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Real {@code git push}es into bare repositories that install.sh prepared. */
+class StockPushTest extends StockHookFixture {
+  static final String ARCHIVE1 = RefNames.archive(1);
+
+  private static final String MAIN_HISTORY =
+      "checkpoint-guard: non-fast-forward: refs/entire/checkpoints/v2/main can only be fast-forwarded"
+          + " (rule main-history); fetch, merge and push again";
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"local path", "file:// URL"})
+  void refusesANonFastForwardOfMainAndAcceptsItsCreation(String transport) throws Exception {
+    Path server = bare("server one.git");
+    install("--repo", server.toString()).expectOk();
+    String url = transport.startsWith("file") ? "file://" + server : server.toString();
+    Path client = client("client");
+    ObjectId first;
+    ObjectId other;
+    try (V2Content v2 = content(client)) {
+      ObjectId init = v2.commit("Initialize v2 ref", List.of(), false);
+      first = v2.commit("Checkpoint: 0a0000000000\n", V2Content.ids(0, 1), false, init);
+      other = v2.commit("Initialize v2 ref", V2Content.ids(7, 1), false);
+      v2.setRef(MAIN, first);
+    }
+    Proc.Result created = push(client, url, MAIN + ":" + MAIN);
+    assertEquals(0, created.exit(), created.toString());
+    assertEquals(List.of(), created.remoteLines(), created.toString());
+    assertEquals(first.name(), serverRef(server, MAIN));
+
+    try (V2Content v2 = content(client)) {
+      v2.setRef(MAIN, other);
+    }
+    Proc.Result forced = push(client, url, "+" + MAIN + ":" + MAIN);
+    assertEquals(1, forced.exit(), forced.toString());
+    assertLines(List.of(MAIN_HISTORY), forced.remoteLines(), forced);
+    assertTrue(
+        forced.err().contains(" ! [remote rejected] " + MAIN + " -> " + MAIN + " (pre-receive hook declined)"),
+        forced.toString());
+    assertEquals(first.name(), serverRef(server, MAIN), "the server's main must not move");
+  }
+
+  @Test
+  void judgesARotationWhoseArchiveObjectsAreOnlyInTheQuarantine() throws Exception {
+    // ':' in the path makes git C-quote GIT_ALTERNATE_OBJECT_DIRECTORIES, which JGit cannot split itself
+    Path server = bare("srv:quoted one.git");
+    proc.git(server, "config", "checkpointGuard.threshold", "3").expectOk();
+    install("--repo", server.toString()).expectOk();
+    Path client = client("client");
+    ObjectId current;
+    ObjectId archive;
+    ObjectId small;
+    ObjectId reset;
+    try (V2Content v2 = content(client)) {
+      ObjectId init = v2.commit("Initialize v2 ref", List.of(), false);
+      current = v2.commit("Checkpoint: 0a0000000002\n", V2Content.ids(0, 3), false, init);
+      archive = v2.commit("Archive generation", V2Content.ids(0, 3), true, current);
+      small = v2.commit("Archive migrated generation", V2Content.ids(0, 2), true);
+      reset = v2.commit("Start generation", List.of(), false);
+      v2.setRef(CURRENT, current);
+    }
+    push(client, server.toString(), CURRENT + ":" + CURRENT).expectOk();
+
+    try (V2Content v2 = content(client)) {
+      v2.setRef(CURRENT, reset);
+      v2.setRef(ARCHIVE1, small);
+    }
+    Proc.Result uncovered = push(client, server.toString(), "+" + CURRENT + ":" + CURRENT);
+    assertEquals(1, uncovered.exit(), uncovered.toString());
+    assertLines(
+        List.of(
+            "checkpoint-guard: non-fast-forward: resetting refs/entire/checkpoints/v2/full/current would"
+                + " lose 3 checkpoints that are in no archived generation (0a0000000000, 0a0000000001,"
+                + " 0a0000000002) (rule current-loss); fetch, merge and push again"),
+        uncovered.remoteLines(),
+        uncovered);
+
+    Proc.Result tooSmall = push(client, server.toString(), ARCHIVE1 + ":" + ARCHIVE1);
+    assertEquals(1, tooSmall.exit(), tooSmall.toString());
+    assertLines(
+        List.of(
+            "checkpoint-guard: archived generation refs/entire/checkpoints/v2/full/0000000000001 holds 2"
+                + " checkpoints, fewer than the threshold 3 (rule archive-threshold); keep them in"
+                + " refs/entire/checkpoints/v2/full/current until it holds 3, or ask the server"
+                + " administrator to run 'checkpoint-guard repair'"),
+        tooSmall.remoteLines(),
+        tooSmall);
+
+    assertNotEquals(0, proc.git(server, "cat-file", "-e", archive.name()).exit(), "archive not yet on the server");
+    try (V2Content v2 = content(client)) {
+      v2.setRef(ARCHIVE1, archive);
+    }
+    // the reset first, its archive second: the hook judges the push as a whole
+    Proc.Result rotation =
+        push(client, server.toString(), "+" + CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
+    assertEquals(0, rotation.exit(), rotation.toString());
+    assertEquals(List.of(), rotation.remoteLines(), rotation.toString());
+    assertEquals(reset.name(), serverRef(server, CURRENT));
+    assertEquals(archive.name(), serverRef(server, ARCHIVE1));
+  }
+
+  @Test
+  void perRefModeRefusesOnlyTheOffendingRef() throws Exception {
+    Path server = bare("server.git");
+    proc.git(server, "config", "checkpointGuard.threshold", "3").expectOk();
+    install("--per-ref", "--repo", server.toString()).expectOk();
+    Path client = client("client");
+    ObjectId main1;
+    ObjectId main2;
+    ObjectId current;
+    ObjectId small;
+    ObjectId archive;
+    ObjectId reset;
+    try (V2Content v2 = content(client)) {
+      main1 = v2.commit("Initialize v2 ref", List.of(), false);
+      main2 = v2.commit("Checkpoint: 0a0000000000\n", V2Content.ids(0, 1), false, main1);
+      current = v2.commit("Checkpoint: 0a0000000002\n", V2Content.ids(0, 3), false);
+      small = v2.commit("Archive migrated generation", V2Content.ids(0, 2), true);
+      archive = v2.commit("Archive generation", V2Content.ids(0, 3), true, current);
+      reset = v2.commit("Start generation", List.of(), false);
+      v2.setRef(MAIN, main1);
+      v2.setRef(CURRENT, current);
+    }
+    push(client, server.toString(), MAIN + ":" + MAIN, CURRENT + ":" + CURRENT).expectOk();
+
+    // v0.6.0/v0.6.1: main + current + the latest archive in one non-atomic push
+    try (V2Content v2 = content(client)) {
+      v2.setRef(MAIN, main2);
+      v2.setRef(ARCHIVE1, small);
+    }
+    Proc.Result mixed =
+        push(client, server.toString(), MAIN + ":" + MAIN, CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
+    assertEquals(1, mixed.exit(), mixed.toString());
+    assertLines(
+        List.of(
+            "checkpoint-guard: archived generation refs/entire/checkpoints/v2/full/0000000000001 holds 2"
+                + " checkpoints, fewer than the threshold 3 (rule archive-threshold); keep them in"
+                + " refs/entire/checkpoints/v2/full/current until it holds 3, or ask the server"
+                + " administrator to run 'checkpoint-guard repair'",
+            "error: hook declined to update " + ARCHIVE1),
+        mixed.remoteLines(),
+        mixed);
+    assertTrue(mixed.err().contains(" ! [remote rejected] " + ARCHIVE1 + " -> " + ARCHIVE1 + " (hook declined)"), mixed.toString());
+    assertEquals(main2.name(), serverRef(server, MAIN), "main is not blocked by the bad archive");
+    assertEquals(null, serverRef(server, ARCHIVE1));
+
+    // a reset sent before its covering archive: each update hook applies the whole push's verdict
+    try (V2Content v2 = content(client)) {
+      v2.setRef(CURRENT, reset);
+      v2.setRef(ARCHIVE1, archive);
+    }
+    Proc.Result rotation =
+        push(client, server.toString(), "+" + CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
+    assertEquals(0, rotation.exit(), rotation.toString());
+    assertEquals(reset.name(), serverRef(server, CURRENT));
+    assertEquals(archive.name(), serverRef(server, ARCHIVE1));
+  }
+
+  @Test
+  void updateHookWithoutAVerdictJudgesTheRefAlone() throws Exception {
+    Path server = bare("server.git");
+    install("--per-ref", "--repo", server.toString()).expectOk();
+    Path client = client("client");
+    ObjectId main;
+    ObjectId other;
+    try (V2Content v2 = content(client)) {
+      main = v2.commit("Initialize v2 ref", List.of(), false);
+      other = v2.commit("Checkpoint: 0a0000000000\n", V2Content.ids(0, 1), false);
+      v2.setRef(MAIN, main);
+      v2.setRef("refs/heads/other", other);
+    }
+    push(client, server.toString(), MAIN + ":" + MAIN, "refs/heads/other:refs/heads/other").expectOk();
+    Path hook = server.resolve("hooks").resolve("update");
+    Proc.Result alone =
+        proc.with("GIT_DIR", server.toString()).run(server, hook.toString(), MAIN, main.name(), other.name());
+    assertEquals(1, alone.exit(), alone.toString());
+    assertEquals(MAIN_HISTORY + "\n", alone.err());
+    Proc.Result ff =
+        proc.with("GIT_DIR", server.toString())
+            .run(server, hook.toString(), "refs/heads/x", main.name(), other.name());
+    assertEquals(0, ff.exit(), ff.toString());
+  }
+
+  @Test
+  void sha256RepositoryIsRefusedByDefaultAndAcceptedWhenConfigured() throws Exception {
+    Path server = bare("server256.git", "--object-format=sha256");
+    install("--repo", server.toString()).expectOk();
+    Path client = client("client256", "--object-format=sha256");
+    proc.git(client, "commit", "-q", "--allow-empty", "-m", "Initialize v2 ref").expectOk();
+    Proc.Result refused = push(client, server.toString(), "HEAD:" + MAIN);
+    assertEquals(1, refused.exit(), refused.toString());
+    assertLines(
+        List.of(
+            "checkpoint-guard: refs/entire/checkpoints/v2/main refused: the server cannot read this"
+                + " repository (it uses SHA-256 object ids, which JGit cannot read) (rule"
+                + " unreadable-repository); ask the server administrator (git config"
+                + " checkpointGuard.unreadableRepository is reject)"),
+        refused.remoteLines(),
+        refused);
+    assertEquals(null, serverRef(server, MAIN));
+
+    proc.git(server, "config", "checkpointGuard.unreadableRepository", "accept").expectOk();
+    Proc.Result accepted = push(client, server.toString(), "HEAD:" + MAIN);
+    assertEquals(0, accepted.exit(), accepted.toString());
+    assertLines(
+        List.of(
+            "checkpoint-guard: warning: refs/entire/checkpoints/v2/main accepted unchecked: the server"
+                + " cannot read this repository (it uses SHA-256 object ids, which JGit cannot read) (rule"
+                + " unreadable-repository; git config checkpointGuard.unreadableRepository is accept)"),
+        accepted.remoteLines(),
+        accepted);
+    assertEquals(64, serverRef(server, MAIN).length());
+  }
+}
