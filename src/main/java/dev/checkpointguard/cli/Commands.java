@@ -10,6 +10,12 @@ final class Commands {
 
   static List<Command> all() {
     return List.of(
-        new ServeCommand(), new HashPasswordCommand(), new PreReceiveCommand(), new UpdateCommand());
+        new ServeCommand(),
+        new HashPasswordCommand(),
+        new PreReceiveCommand(),
+        new UpdateCommand(),
+        new dev.checkpointguard.admin.CheckCommand(),
+        new dev.checkpointguard.admin.RepairCommand(),
+        new dev.checkpointguard.admin.RestoreCommand());
   }
 }
