@@ -9,6 +9,13 @@ final class Commands {
   private Commands() {}
 
   static List<Command> all() {
-    return List.of(new PreReceiveCommand(), new UpdateCommand());
+    return List.of(
+        new ServeCommand(),
+        new HashPasswordCommand(),
+        new PreReceiveCommand(),
+        new UpdateCommand(),
+        new dev.checkpointguard.admin.CheckCommand(),
+        new dev.checkpointguard.admin.RepairCommand(),
+        new dev.checkpointguard.admin.RestoreCommand());
   }
 }

@@ -89,6 +89,37 @@ public final class CheckpointTrees {
     return gone.build();
   }
 
+  /**
+   * Every checkpoint directory of the tree, by the same walk as {@link #checkpoints}: packed ID to the tree
+   * id of {@code <xx>/<yyyyyyyyyy>/}, in ascending ID order. Not cached (the ids are what callers need
+   * to move checkpoints between generations without reading their contents).
+   */
+  public java.util.SortedMap<Long, ObjectId> directories(AnyObjectId treeId) throws IOException {
+    java.util.SortedMap<Long, ObjectId> out = new java.util.TreeMap<>();
+    for (Map.Entry<String, ObjectId> shard : shards(treeId).entrySet()) {
+      CanonicalTreeParser p = new CanonicalTreeParser();
+      try {
+        p.reset(reader, shard.getValue());
+      } catch (MissingObjectException | org.eclipse.jgit.errors.IncorrectObjectTypeException e) {
+        continue; // spec §3.2: a shard tree that cannot be read is skipped silently
+      }
+      int hi = shard.getKey().charAt(0);
+      int lo = shard.getKey().charAt(1);
+      for (; !p.eof(); p.next()) {
+        if (!FileMode.TREE.equals(p.getEntryRawMode())) {
+          continue;
+        }
+        long id =
+            CheckpointIds.fromTreeNames(
+                hi, lo, p.getEntryPathBuffer(), p.getNameOffset(), p.getNameLength());
+        if (id >= 0) {
+          out.put(id, p.getEntryObjectId());
+        }
+      }
+    }
+    return out;
+  }
+
   /** Root entries that the walk follows as shards: 2-character directory names, with their tree ids. */
   private Map<String, ObjectId> shards(AnyObjectId treeId) throws IOException {
     Map<String, ObjectId> out = new HashMap<>();

@@ -1,0 +1,55 @@
+package dev.checkpointguard.admin;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import org.eclipse.jgit.lib.BatchingProgressMonitor;
+
+/**
+ * Progress on standard error with an estimate of the time left, in JGit's batching style: nothing is
+ * printed for tasks that finish within the first second, and at most one line per second after that.
+ */
+final class EtaProgressMonitor extends BatchingProgressMonitor {
+  private final PrintStream err;
+
+  EtaProgressMonitor(PrintStream err) {
+    this.err = err;
+  }
+
+  @Override
+  protected void onUpdate(String task, int done, Duration elapsed) {
+    err.print("\r" + task + ": " + done);
+  }
+
+  @Override
+  protected void onEndTask(String task, int done, Duration elapsed) {
+    err.println("\r" + task + ": " + done + ", done in " + seconds(elapsed));
+  }
+
+  @Override
+  protected void onUpdate(String task, int done, int total, int percent, Duration elapsed) {
+    err.print("\r" + line(task, done, total, percent) + eta(done, total, elapsed) + "   ");
+  }
+
+  @Override
+  protected void onEndTask(String task, int done, int total, int percent, Duration elapsed) {
+    err.println("\r" + line(task, done, total, percent) + ", done in " + seconds(elapsed) + "   ");
+  }
+
+  private static String line(String task, int done, int total, int percent) {
+    return task + ": " + percent + "% (" + done + "/" + total + ")";
+  }
+
+  /** Time left if the rest goes as fast as what is done. */
+  static String eta(int done, int total, Duration elapsed) {
+    if (done <= 0 || total <= done) {
+      return "";
+    }
+    long leftMillis = elapsed.toMillis() * (total - done) / done;
+    return ", ETA " + seconds(Duration.ofMillis(leftMillis));
+  }
+
+  private static String seconds(Duration d) {
+    long s = d.toSeconds();
+    return s >= 60 ? (s / 60) + "m" + String.format("%02d", s % 60) + "s" : s + "s";
+  }
+}

@@ -1,0 +1,95 @@
+package dev.checkpointguard.admin;
+
+import dev.checkpointguard.cli.Command;
+import dev.checkpointguard.cli.Io;
+import dev.checkpointguard.cli.UsageException;
+import java.time.Clock;
+import java.util.Locale;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.eclipse.jgit.lib.Repository;
+
+/** {@code repair}: repacks damaged {@code /full/*} generations on the server (spec §8, §9). */
+public final class RepairCommand implements Command {
+  private final Repair.Listener listener;
+  private final Clock clock;
+
+  public RepairCommand() {
+    this(Repair.Listener.NONE, Clock.systemUTC());
+  }
+
+  RepairCommand(Repair.Listener listener, Clock clock) {
+    this.listener = listener;
+    this.clock = clock;
+  }
+
+  @Override
+  public String name() {
+    return "repair";
+  }
+
+  @Override
+  public String summary() {
+    return "repack under-threshold and rehydrated generations (backs up first; see restore)";
+  }
+
+  @Override
+  public String details() {
+    return "minimal (default) keeps every healthy archive byte-identical; full repacks every generation\n"
+        + "in chronological order. Every ref change is compare-and-set and backed up under\n"
+        + "refs/checkpoint-guard/backup/<timestamp>/. Exit 0 when the repository is healthy afterwards,\n"
+        + "1 when problems remain or live pushes kept moving refs, 2 on usage errors.\n";
+  }
+
+  @Override
+  public Options options() {
+    Options o = new Options();
+    o.addOption(AdminRepos.repoOption());
+    o.addOption(AdminRepos.thresholdOption());
+    o.addOption(Option.builder().longOpt("mode").hasArg().argName("minimal|full")
+        .desc("minimal (default) or full").get());
+    o.addOption(Option.builder().longOpt("dry-run").desc("print the plan and write nothing").get());
+    return o;
+  }
+
+  @Override
+  public int run(CommandLine cl, Io io) throws Exception {
+    RepairPlan.Mode mode = mode(cl.getOptionValue("mode", "minimal"));
+    try (Repository repo = AdminRepos.open(cl)) {
+      int threshold = AdminRepos.threshold(cl, repo);
+      AdminRepos.refuseQuarantine(io, repo);
+      boolean dryRun = cl.hasOption("dry-run");
+      Repair.Result r;
+      try (RepoLock lock = RepoLock.acquire(repo)) {
+        r = new Repair(repo, threshold, mode, dryRun, io, listener, clock).run();
+      }
+      if (r.outcome() == Repair.Outcome.PLANNED) {
+        return OK;
+      }
+      if (r.outcome() == Repair.Outcome.NOTHING_TO_DO) {
+        io.out().println("nothing to repair (mode " + mode.name().toLowerCase(Locale.ROOT) + ", threshold "
+            + threshold + ")");
+      }
+      CheckReport after = CheckCommand.audit(repo, threshold, io);
+      io.out().println("check: " + (after.healthy() ? "healthy" : "problems remain") + " ("
+          + after.count(CheckReport.Severity.ERROR) + " errors, "
+          + after.count(CheckReport.Severity.WARNING) + " warnings; run check for details)");
+      if (r.outcome() == Repair.Outcome.GAVE_UP) {
+        return PROBLEMS;
+      }
+      return after.healthy() ? OK : PROBLEMS;
+    }
+  }
+
+  static RepairPlan.Mode mode(String s) throws UsageException {
+    switch (s.trim().toLowerCase(Locale.ROOT)) {
+      case "minimal":
+        return RepairPlan.Mode.MINIMAL;
+      case "full":
+        return RepairPlan.Mode.FULL;
+      default:
+        throw new UsageException("--mode " + s + ": expected minimal or full");
+    }
+  }
+}

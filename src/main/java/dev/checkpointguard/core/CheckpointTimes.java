@@ -1,0 +1,247 @@
+package dev.checkpointguard.core;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.SequenceInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.eclipse.jgit.errors.MissingObjectException;
+import org.eclipse.jgit.lib.AnyObjectId;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectLoader;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.ProgressMonitor;
+import org.eclipse.jgit.treewalk.CanonicalTreeParser;
+
+/**
+ * Checkpoint timestamps as the client derives them (spec §4, §5.2, §5.3).
+ *
+ * <ul>
+ *   <li>From {@code /main}: the creation time used for ordering is the {@code created_at} of the session at
+ *       index {@code len(sessions)-1} of the checkpoint's {@code metadata.json} (the highest numeric session
+ *       directory when the summary cannot be read); the generation range is min/max {@code created_at}
+ *       over every numeric session directory. Only the small {@code metadata.json} files are read.
+ *   <li>From a {@code /full/*} checkpoint directory (the fallback when {@code /main} has nothing): min/max
+ *       of the {@code timestamp} field of every JSON line of every session's reassembled
+ *       {@code raw_transcript*} chunks.
+ * </ul>
+ *
+ * <p>Go's zero time counts as missing everywhere.
+ */
+public final class CheckpointTimes {
+  /** metadata.json files larger than this are not parsed (real ones are a few KiB). */
+  private static final int MAX_METADATA_BYTES = 4 << 20;
+
+  /**
+   * What {@code /main} says about one checkpoint.
+   *
+   * @param created last session's {@code created_at}, the §8.1 ordering key; null when missing
+   * @param range min/max {@code created_at} over all sessions; null when no session has one
+   */
+  public record Times(Instant created, GenerationJson range) {}
+
+  private final ObjectReader reader;
+
+  public CheckpointTimes(ObjectReader reader) {
+    this.reader = reader;
+  }
+
+  /**
+   * Reads the times of the {@code wanted} checkpoints from the {@code /main} tree. Checkpoints absent from
+   * {@code /main} are absent from the result.
+   */
+  public Map<Long, Times> fromMain(AnyObjectId mainTree, CheckpointSet wanted, ProgressMonitor pm)
+      throws IOException {
+    Map<Long, Times> out = new HashMap<>();
+    if (mainTree == null || wanted.isEmpty()) {
+      return out;
+    }
+    SortedMap<Long, ObjectId> dirs = new CheckpointTrees(reader, null).directories(mainTree);
+    pm.beginTask("Reading /main metadata", wanted.size());
+    for (int i = 0; i < wanted.size(); i++) {
+      long id = wanted.get(i);
+      ObjectId dir = dirs.get(id);
+      if (dir != null) {
+        out.put(id, readCheckpoint(dir));
+      }
+      pm.update(1);
+    }
+    pm.endTask();
+    return out;
+  }
+
+  private Times readCheckpoint(ObjectId dir) throws IOException {
+    ObjectId summary = null;
+    SortedMap<Integer, ObjectId> sessions = new TreeMap<>();
+    CanonicalTreeParser p = new CanonicalTreeParser();
+    p.reset(reader, dir);
+    for (; !p.eof(); p.next()) {
+      String name = p.getEntryPathString();
+      if (name.equals("metadata.json") && isFile(p)) {
+        summary = p.getEntryObjectId();
+      } else if (FileMode.TREE.equals(p.getEntryRawMode())) {
+        Integer index = sessionIndex(name);
+        if (index != null) {
+          sessions.put(index, p.getEntryObjectId());
+        }
+      }
+    }
+    Map<Integer, Instant> created = new HashMap<>();
+    GenerationJson range = null;
+    for (Map.Entry<Integer, ObjectId> s : sessions.entrySet()) {
+      Instant t = sessionCreatedAt(s.getValue());
+      if (t != null) {
+        created.put(s.getKey(), t);
+        range = GenerationJson.at(t).merge(range);
+      }
+    }
+    Integer last = null;
+    Integer count = summary == null ? null : summarySessionCount(summary);
+    if (count != null && count > 0) {
+      last = count - 1;
+    } else if (!sessions.isEmpty()) {
+      last = sessions.lastKey();
+    }
+    return new Times(last == null ? null : created.get(last), range);
+  }
+
+  /** Go's {@code strconv.Atoi} accepts what {@link Integer#parseInt} accepts here (signs, leading zeros). */
+  private static Integer sessionIndex(String name) {
+    try {
+      return Integer.parseInt(name);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private Instant sessionCreatedAt(ObjectId sessionDir) throws IOException {
+    CanonicalTreeParser p = new CanonicalTreeParser();
+    p.reset(reader, sessionDir);
+    for (; !p.eof(); p.next()) {
+      if (p.getEntryPathString().equals("metadata.json") && isFile(p)) {
+        Object v = parseBlob(p.getEntryObjectId());
+        if (v instanceof Map<?, ?> m && m.get("created_at") instanceof String s) {
+          Instant t = GenerationJson.parseTime(s);
+          return t == null || t.equals(GenerationJson.GO_ZERO) ? null : t;
+        }
+        return null;
+      }
+    }
+    return null;
+  }
+
+  private Integer summarySessionCount(ObjectId blob) throws IOException {
+    Object v = parseBlob(blob);
+    if (v instanceof Map<?, ?> m && m.get("sessions") instanceof List<?> l) {
+      return l.size();
+    }
+    return null;
+  }
+
+  private Object parseBlob(ObjectId blob) throws IOException {
+    try {
+      ObjectLoader l = reader.open(blob, Constants.OBJ_BLOB);
+      if (l.getSize() > MAX_METADATA_BYTES) {
+        return null;
+      }
+      return Json.parse(new String(l.getCachedBytes(), StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException | MissingObjectException e) {
+      return null; // unreadable metadata counts as missing, as the client's reader
+    }
+  }
+
+  /**
+   * The range of transcript event timestamps of one {@code /full/*} checkpoint directory (§5.3); null
+   * when no session yields one. Reads the raw transcript blobs, so callers use it only as a fallback.
+   */
+  public GenerationJson fromTranscripts(AnyObjectId checkpointDir) throws IOException {
+    GenerationJson range = null;
+    CanonicalTreeParser p = new CanonicalTreeParser();
+    p.reset(reader, checkpointDir);
+    List<ObjectId> sessions = new ArrayList<>();
+    for (; !p.eof(); p.next()) {
+      if (FileMode.TREE.equals(p.getEntryRawMode()) && sessionIndex(p.getEntryPathString()) != null) {
+        sessions.add(p.getEntryObjectId());
+      }
+    }
+    for (ObjectId s : sessions) {
+      range = merge(range, sessionTranscriptRange(s));
+    }
+    return range;
+  }
+
+  private static GenerationJson merge(GenerationJson a, GenerationJson b) {
+    return a == null ? b : a.merge(b);
+  }
+
+  private GenerationJson sessionTranscriptRange(ObjectId sessionDir) throws IOException {
+    SortedMap<Integer, ObjectId> chunks = new TreeMap<>();
+    CanonicalTreeParser p = new CanonicalTreeParser();
+    p.reset(reader, sessionDir);
+    for (; !p.eof(); p.next()) {
+      if (!isFile(p)) {
+        continue;
+      }
+      String name = p.getEntryPathString();
+      if (name.equals("raw_transcript")) {
+        chunks.put(0, p.getEntryObjectId());
+      } else if (name.startsWith("raw_transcript.")) {
+        Integer i = sessionIndex(name.substring("raw_transcript.".length()));
+        if (i != null && i > 0) {
+          chunks.put(i, p.getEntryObjectId());
+        }
+      }
+    }
+    if (chunks.isEmpty()) {
+      return null;
+    }
+    List<InputStream> streams = new ArrayList<>();
+    for (ObjectId c : chunks.values()) {
+      streams.add(reader.open(c, Constants.OBJ_BLOB).openStream());
+    }
+    GenerationJson range = null;
+    try (BufferedReader r =
+        new BufferedReader(
+            new InputStreamReader(
+                new SequenceInputStream(Collections.enumeration(streams)), StandardCharsets.UTF_8))) {
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        if (line.isBlank()) {
+          continue;
+        }
+        Instant t = lineTimestamp(line);
+        if (t != null) {
+          range = GenerationJson.at(t).merge(range);
+        }
+      }
+    }
+    return range;
+  }
+
+  private static Instant lineTimestamp(String line) {
+    try {
+      if (Json.parse(line) instanceof Map<?, ?> m && m.get("timestamp") instanceof String s) {
+        Instant t = GenerationJson.parseTime(s);
+        return t == null || t.equals(GenerationJson.GO_ZERO) ? null : t;
+      }
+    } catch (IllegalArgumentException e) {
+      // spec §5.3: lines that fail to parse are skipped
+    }
+    return null;
+  }
+
+  private static boolean isFile(CanonicalTreeParser p) {
+    return FileMode.REGULAR_FILE.equals(p.getEntryRawMode())
+        || FileMode.EXECUTABLE_FILE.equals(p.getEntryRawMode());
+  }
+}

@@ -1,0 +1,121 @@
+package dev.checkpointguard.admin;
+
+import static dev.checkpointguard.admin.AdminHarness.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.checkpointguard.core.Json;
+import dev.checkpointguard.fixtures.ClientRepo;
+import dev.checkpointguard.fixtures.ClientVersion;
+import dev.checkpointguard.fixtures.DamageScenarios;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckCommandTest {
+  @TempDir Path tmp;
+
+  @Test
+  void healthyRepositoryFromFixedMigrationExitsZero() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.build(dir, ClientVersion.V0_6_1, 100, 3, c -> c.migrate(250));
+    AdminHarness.Run r = run("check", "--repo", dir.toString());
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.out().contains("full/0000000000001   100  migration"), r.out());
+    assertTrue(r.out().contains("full/current          50  migrated-partial"), r.out());
+    assertTrue(r.out().contains("generation.json: valid, matches"), r.out());
+    assertTrue(r.out().endsWith("result: healthy (0 errors, 0 warnings)\n"), r.out());
+  }
+
+  @Test
+  void underThresholdArchiveOfV060IsAnErrorInTextAndJson() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.oneV060Run(dir, 250);
+    AdminHarness.Run r = run("check", "--repo", dir.toString());
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.out().contains("  error under-threshold-archive: full/0000000000003 holds 50 checkpoints,"
+        + " fewer than the threshold of 100 (tip: migration)"), r.out());
+
+    AdminHarness.Run j = run("check", "--repo", dir.toString(), "--json");
+    assertEquals(1, j.exit());
+    Map<?, ?> doc = (Map<?, ?>) Json.parse(j.out());
+    assertEquals(CheckReport.SCHEMA, doc.get("schema"));
+    assertEquals(Boolean.FALSE, doc.get("healthy"));
+    List<?> findings = (List<?>) doc.get("findings");
+    Map<?, ?> f = (Map<?, ?>) findings.get(0);
+    assertEquals("under-threshold-archive", f.get("code"));
+    assertEquals("error", f.get("severity"));
+    assertEquals(List.of("refs/entire/checkpoints/v2/full/0000000000003"), f.get("refs"));
+    assertEquals(50, ((Number) f.get("count")).intValue());
+    assertEquals(CheckReport.SAMPLE, ((List<?>) f.get("checkpoints")).size());
+    List<?> gens = (List<?>) doc.get("generations");
+    assertEquals(4, gens.size()); // three archives and current
+    Map<?, ?> g3 = (Map<?, ?>) gens.get(2);
+    assertEquals("migration", g3.get("kind"));
+    assertEquals(3, ((Number) g3.get("number")).intValue());
+    assertEquals("valid", ((Map<?, ?>) g3.get("generation_json")).get("state"));
+  }
+
+  @Test
+  void rehydratedCurrentIsAnErrorAndSplitSessionsAreOnlyInfo() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.rehydratedCurrent(dir, 10);
+    AdminHarness.Run r = run("check", "--repo", dir.toString(), "--threshold", "10");
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.out().contains("error current-archived-duplicates: full/current holds copies of 10"
+        + " checkpoints archived in full/0000000000001 (rehydration)"), r.out());
+    assertTrue(r.out().contains("error current-at-threshold: full/current holds 12 checkpoints"), r.out());
+
+    Path split = tmp.resolve("split.git");
+    DamageScenarios.build(split, ClientVersion.V0_6_2, 5, 4, c -> {
+      List<String> ids = c.checkpoints(5); // rotated into archive 1
+      c.addSession(ids.get(0)); // its second session lands in /full/current (§10.4.6)
+    });
+    AdminHarness.Run s = run("check", "--repo", split.toString(), "--threshold", "5");
+    assertEquals(0, s.exit(), s.toString());
+    assertTrue(s.out().contains("info split-checkpoints: 1 checkpoint with sessions split between"
+        + " full/0000000000001 and full/current (legitimate, spec §10.4.6)"), s.out());
+  }
+
+  @Test
+  void invalidAndMissingGenerationJsonAreErrors() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.build(dir, ClientVersion.V0_6_1, 100, 5, c -> {
+      c.migrate(200);
+      var t = c.flatTree(dev.checkpointguard.core.RefNames.archive(1));
+      t.put("generation.json", org.eclipse.jgit.lib.FileMode.REGULAR_FILE, c.insertBlob("{\"oldest_checkpoint_at\": 5}\n"));
+      c.commitTree(dev.checkpointguard.core.RefNames.archive(1), t, "Finalize checkpoint: x\n");
+      var t2 = c.flatTree(dev.checkpointguard.core.RefNames.archive(2));
+      t2.remove("generation.json");
+      c.commitTree(dev.checkpointguard.core.RefNames.archive(2), t2, "Finalize checkpoint: y\n");
+    });
+    AdminHarness.Run r = run("check", "--repo", dir.toString());
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.out().contains("error invalid-generation-json: full/0000000000001 has an invalid"
+        + " generation.json: oldest_checkpoint_at is not a string"), r.out());
+    assertTrue(r.out().contains("error missing-generation-json: full/0000000000002 has no generation.json"),
+        r.out());
+  }
+
+  @Test
+  void usageErrorsExitTwoWithOneLine() throws Exception {
+    AdminHarness.Run noRepo = run("check");
+    assertEquals(2, noRepo.exit());
+    assertTrue(noRepo.err().startsWith("checkpoint-guard check: Missing required option: repo"), noRepo.err());
+    AdminHarness.Run notDir = run("check", "--repo", tmp.resolve("nope").toString());
+    assertEquals(2, notDir.exit());
+    assertEquals("checkpoint-guard check: --repo " + tmp.resolve("nope") + ": not a directory\n", notDir.err());
+    AdminHarness.Run notRepo = run("check", "--repo", tmp.toString());
+    assertEquals("checkpoint-guard check: --repo " + tmp + ": not a git repository\n", notRepo.err());
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.oneV060Run(dir, 10);
+    AdminHarness.Run bad = run("check", "--repo", dir.toString(), "--threshold", "0");
+    assertEquals(2, bad.exit());
+    assertEquals("checkpoint-guard check: --threshold 0: expected a whole number from 1 to 1000000\n",
+        bad.err());
+    assertFalse(bad.err().contains("Exception"));
+  }
+}
