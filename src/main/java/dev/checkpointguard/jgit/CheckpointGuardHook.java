@@ -1,5 +1,6 @@
 package dev.checkpointguard.jgit;
 
+import dev.checkpointguard.core.ArchiveIndex;
 import dev.checkpointguard.core.CheckpointPolicy;
 import dev.checkpointguard.core.CheckpointSetCache;
 import dev.checkpointguard.core.GuardSettings;
@@ -38,6 +39,7 @@ public final class CheckpointGuardHook implements PreReceiveHook {
   private final GuardSettings fixedSettings;
   private final CheckpointSetCache cache;
   private final VerdictListener listener;
+  private final ArchiveIndex.Registry indexes;
 
   /** Receives the verdicts of each push, e.g. for an audit log. */
   @FunctionalInterface
@@ -57,13 +59,32 @@ public final class CheckpointGuardHook implements PreReceiveHook {
    */
   public CheckpointGuardHook(
       GuardSettings fixedSettings, CheckpointSetCache cache, VerdictListener listener) {
+    this(fixedSettings, cache, listener, SHARED_INDEXES);
+  }
+
+  /**
+   * @param indexes per-repository archive indexes (what each archive holds, remembered between pushes so
+   *     that a reset covered by content costs what it drops, not what the server holds); null for none
+   */
+  public CheckpointGuardHook(
+      GuardSettings fixedSettings,
+      CheckpointSetCache cache,
+      VerdictListener listener,
+      ArchiveIndex.Registry indexes) {
     this.fixedSettings = fixedSettings;
     this.cache = cache == null ? CheckpointSetCache.NONE : cache;
     this.listener = listener;
+    this.indexes = indexes;
   }
 
   /** One cache for the hooks made with the no-argument constructor: about 8 MiB of checkpoint ids. */
   private static final CheckpointSetCache SHARED_CACHE = CheckpointSetCache.lru(1_000_000);
+
+  /**
+   * One set of archive indexes for the hooks of a process: up to 64 repositories and 2 million archived
+   * checkpoints in all (16 to 24 bytes each, so at most about 48 MiB).
+   */
+  private static final ArchiveIndex.Registry SHARED_INDEXES = new ArchiveIndex.Registry(64, 2_000_000);
 
   @Override
   public void onPreReceive(ReceivePack rp, Collection<ReceiveCommand> commands) {
@@ -114,7 +135,10 @@ public final class CheckpointGuardHook implements PreReceiveHook {
       }
     }
     try (ObjectReader reader = repo.newObjectReader()) {
-      return new CheckpointPolicy(settings, cache).evaluate(changes, RepositoryRefs.archives(repo), reader);
+      ArchiveIndex index =
+          indexes == null ? ArchiveIndex.NONE : indexes.forRepository(RepositoryRefs.key(repo));
+      return new CheckpointPolicy(settings, cache)
+          .evaluate(changes, RepositoryRefs.archives(repo, index), reader);
     }
   }
 }
