@@ -306,23 +306,35 @@ train_cds() {
   return "$ok"
 }
 
+# True when the JVM really loads the application's classes from archive $1. JDK 17 maps an archive whose
+# jar lies under a path with a space but then loads every class from the jar, so check, don't assume.
+cds_effective() {
+  "$java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData "-XX:SharedArchiveFile=$1" \
+    -Xlog:class+load=info -cp "$jar" dev.checkpointguard.cli.Main --version 2>/dev/null \
+    | grep -q 'dev\.checkpointguard\.cli\.Main source: shared objects file'
+}
+
+jsa_setting=""
 if [ -n "$cds" ]; then
   stamp="$(printf '%s\n%s\n%s\n' "$java" "$("$java" -version 2>&1)" "$(cksum <"$jar")")"
-  if [ ! -f "$jsa" ] || [ "$(cat "$jsa.stamp" 2>/dev/null || true)" != "$stamp" ]; then
-    rm -f "$jsa.tmp"
-    if train_cds; then
+  if [ -f "$jsa" ] && [ "$(cat "$jsa.stamp" 2>/dev/null || true)" = "$stamp" ]; then
+    jsa_setting="$jsa"
+  else
+    rm -f "$jsa.tmp" "$jsa" "$jsa.stamp"
+    if ! train_cds; then
+      rm -f "$jsa.tmp"
+      note "warning: could not create the class-data archive; the hook will start without it"
+    elif ! cds_effective "$jsa.tmp"; then
+      rm -f "$jsa.tmp"
+      note "warning: $java does not use a class-data archive for a jar under '$prefix' (JDK 17 ignores it when the path contains a space); the hook will start without it: choose a --prefix without spaces for faster starts"
+    else
       chmod 644 "$jsa.tmp"
       mv -f "$jsa.tmp" "$jsa"
       printf '%s\n' "$stamp" >"$jsa.stamp"
       note "created the class-data archive $jsa"
-    else
-      rm -f "$jsa.tmp" "$jsa" "$jsa.stamp"
-      note "warning: could not create the class-data archive; the hook will start without it"
+      jsa_setting="$jsa"
     fi
   fi
-  jsa_setting="$jsa"
-else
-  jsa_setting=""
 fi
 
 # --- hooks -------------------------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ import org.eclipse.jgit.util.FS;
 public final class ServeCommand implements Command {
   /** The repository the local default creates, ready to push to. */
   static final String DEFAULT_REPO = "checkpoints.git";
+  /** The environment variable that holds the TLS keystore password (never an argument: ps shows those). */
+  static final String TLS_PASSWORD_ENV = "CHECKPOINT_GUARD_TLS_PASSWORD";
 
   private final Path workDir;
   private final Supplier<StopSignal> stopSignal;
@@ -61,7 +63,8 @@ public final class ServeCommand implements Command {
         + "push. Fetching is open; pushing needs a user from --users (make lines with\n"
         + "'checkpoint-guard hash-password USER'), or --anonymous-push. Without --repos, serves ./repos\n"
         + "(created, with an empty checkpoints.git) and, on a loopback address, lets anyone push.\n"
-        + "SIZE is bytes with an optional k, m or g suffix; 0 means no limit. Stops on SIGTERM/SIGINT.\n";
+        + "SIZE is bytes with an optional k, m or g suffix; 0 means no limit. Stops on SIGTERM/SIGINT.\n"
+        + "In production, terminate TLS in a reverse proxy or give --tls-keystore (see docs/serve.md).\n";
   }
 
   @Override
@@ -77,6 +80,12 @@ public final class ServeCommand implements Command {
     o.addOption(opt("idle-timeout", "SECONDS", "close connections silent this long (default 30)"));
     o.addOption(opt("min-data-rate", "BYTES", "cut off transfers slower than this per second; 0 for none (default 256)"));
     o.addOption(opt("max-threads", "N", "request threads (default 64)"));
+    o.addOption(opt("tls-keystore", "FILE",
+        "serve HTTPS with this PKCS12/JKS keystore; its password comes from $" + TLS_PASSWORD_ENV
+            + " or --tls-password-file"));
+    o.addOption(opt("tls-password-file", "FILE", "file whose first line is the keystore password"));
+    o.addOption(Option.builder().longOpt("trust-proxy-headers")
+        .desc("take client addresses from Forwarded/X-Forwarded-For (only behind a reverse proxy)").get());
     return o;
   }
 
@@ -136,7 +145,13 @@ public final class ServeCommand implements Command {
                         (int) GuardedServer.Config.DEFAULT_IDLE_TIMEOUT.toSeconds(), 1, 86_400)))
             .withMinDataRate(intOption(cl, "min-data-rate",
                 (int) GuardedServer.Config.DEFAULT_MIN_DATA_RATE, 0, Integer.MAX_VALUE))
-            .withMaxThreads(intOption(cl, "max-threads", 64, 8, 10_000));
+            .withMaxThreads(intOption(cl, "max-threads", 64, 8, 10_000))
+            .withTrustForwarded(cl.hasOption("trust-proxy-headers"));
+    if (cl.hasOption("tls-keystore")) {
+      config = config.withTls(Path.of(cl.getOptionValue("tls-keystore")), tlsPassword(cl, io));
+    } else if (cl.hasOption("tls-password-file")) {
+      throw new UsageException("--tls-password-file needs --tls-keystore");
+    }
 
     StopSignal stop = stopSignal.get();
     GuardedServer server;
@@ -155,6 +170,25 @@ public final class ServeCommand implements Command {
     }
     io.err().println("checkpoint-guard: stopped");
     return OK;
+  }
+
+  private static String tlsPassword(CommandLine cl, Io io) throws UsageException, IOException {
+    if (cl.hasOption("tls-password-file")) {
+      Path f = Path.of(cl.getOptionValue("tls-password-file"));
+      if (!Files.isRegularFile(f)) {
+        throw new UsageException("--tls-password-file " + f + " does not exist");
+      }
+      String first = Files.readAllLines(f).stream().findFirst().orElse("");
+      if (first.isEmpty()) {
+        throw new UsageException("--tls-password-file " + f + " is empty");
+      }
+      return first;
+    }
+    String env = io.env().get(TLS_PASSWORD_ENV);
+    if (env == null || env.isEmpty()) {
+      throw new UsageException("--tls-keystore needs its password in $" + TLS_PASSWORD_ENV + " or --tls-password-file");
+    }
+    return env;
   }
 
   /** {@code ./repos} with an empty bare {@code checkpoints.git}, made if missing. */

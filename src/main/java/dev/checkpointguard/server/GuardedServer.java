@@ -17,10 +17,15 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.ForwardedRequestCustomizer;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jgit.http.server.GitServlet;
 import org.eclipse.jgit.http.server.resolver.AsIsFileService;
@@ -62,6 +67,13 @@ public final class GuardedServer implements AutoCloseable {
    *     250 ms)
    * @param authBackoffMax the largest penalty (default 8 s)
    * @param maxThreads request threads (default 64)
+   * @param tlsKeystore a PKCS12 (or JKS) keystore with the server's key and certificate: serve HTTPS
+   *     instead of HTTP; null for plain HTTP (default)
+   * @param tlsKeystorePassword the keystore's password; required with a keystore. Never printed: {@link
+   *     #toString()} masks it
+   * @param trustForwarded take the client address from {@code Forwarded}/{@code X-Forwarded-For} headers:
+   *     only behind a reverse proxy that sets them and when nobody else can reach the port, because the
+   *     address keys the login backoff (default false)
    */
   public record Config(
       Path reposDir,
@@ -75,7 +87,10 @@ public final class GuardedServer implements AutoCloseable {
       long minDataRate,
       Duration authBackoff,
       Duration authBackoffMax,
-      int maxThreads) {
+      int maxThreads,
+      Path tlsKeystore,
+      String tlsKeystorePassword,
+      boolean trustForwarded) {
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final long DEFAULT_MAX_PACK_SIZE = 1L << 30;
@@ -101,6 +116,19 @@ public final class GuardedServer implements AutoCloseable {
       if (maxThreads < 8) {
         throw new IllegalArgumentException("maxThreads must be at least 8");
       }
+      if (tlsKeystore != null && tlsKeystorePassword == null) {
+        throw new IllegalArgumentException("a TLS keystore needs its password");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "Config[reposDir=" + reposDir + ", bind=" + bind + ", port=" + port + ", usersFile=" + usersFile
+          + ", anonymousPush=" + anonymousPush + ", maxPackSize=" + maxPackSize + ", maxObjectSize="
+          + maxObjectSize + ", idleTimeout=" + idleTimeout + ", minDataRate=" + minDataRate + ", authBackoff="
+          + authBackoff + ", authBackoffMax=" + authBackoffMax + ", maxThreads=" + maxThreads
+          + ", tlsKeystore=" + tlsKeystore + ", tlsKeystorePassword=" + (tlsKeystorePassword == null ? null : "***")
+          + ", trustForwarded=" + trustForwarded + "]";
     }
 
     /** Serve {@code reposDir} on 127.0.0.1:8080 with the default limits, no users, no anonymous push. */
@@ -117,57 +145,72 @@ public final class GuardedServer implements AutoCloseable {
           DEFAULT_MIN_DATA_RATE,
           Duration.ofMillis(250),
           Duration.ofSeconds(8),
-          64);
+          64,
+          null,
+          null,
+          false);
     }
 
     public Config withBind(String v) {
       return new Config(reposDir, v, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withPort(int v) {
       return new Config(reposDir, bind, v, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withUsersFile(Path v) {
       return new Config(reposDir, bind, port, v, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withAnonymousPush(boolean v) {
       return new Config(reposDir, bind, port, usersFile, v, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withMaxPackSize(long v) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, v, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withMaxObjectSize(long v) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, v,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withIdleTimeout(Duration v) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          v, minDataRate, authBackoff, authBackoffMax, maxThreads);
+          v, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withMinDataRate(long v) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, v, authBackoff, authBackoffMax, maxThreads);
+          idleTimeout, v, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
 
     public Config withAuthBackoff(Duration first, Duration max) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, first, max, maxThreads);
+          idleTimeout, minDataRate, first, max, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
+    }
+
+    /** Serve HTTPS with the key and certificate of this keystore (PKCS12 or JKS). */
+    public Config withTls(Path keystore, String password) {
+      return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, keystore, password, trustForwarded);
+    }
+
+    /** Trust {@code Forwarded}/{@code X-Forwarded-For} for the client address (behind a reverse proxy). */
+    public Config withTrustForwarded(boolean v) {
+      return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, v);
     }
 
     public Config withMaxThreads(int v) {
       return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, v);
+          idleTimeout, minDataRate, authBackoff, authBackoffMax, v, tlsKeystore, tlsKeystorePassword, trustForwarded);
     }
   }
 
@@ -178,12 +221,12 @@ public final class GuardedServer implements AutoCloseable {
   private final Path reposDir;
 
   private GuardedServer(
-      Server jetty, ServerConnector connector, ScheduledExecutorService scheduler, Path reposDir) {
+      Server jetty, ServerConnector connector, ScheduledExecutorService scheduler, Path reposDir, boolean tls) {
     this.jetty = jetty;
     this.connector = connector;
     this.scheduler = scheduler;
     this.reposDir = reposDir;
-    this.url = URI.create("http://" + hostForUrl(connector.getHost()) + ":" + connector.getLocalPort() + "/");
+    this.url = URI.create((tls ? "https://" : "http://") + hostForUrl(connector.getHost()) + ":" + connector.getLocalPort() + "/");
   }
 
   /**
@@ -218,7 +261,25 @@ public final class GuardedServer implements AutoCloseable {
     http.setMinRequestDataRate(config.minDataRate());
     http.setMinResponseDataRate(config.minDataRate());
     http.setIdleTimeout(config.idleTimeout().toMillis());
-    ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+    if (config.trustForwarded()) {
+      http.addCustomizer(new ForwardedRequestCustomizer());
+    }
+    ServerConnector connector;
+    if (config.tlsKeystore() == null) {
+      connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+    } else {
+      if (!Files.isRegularFile(config.tlsKeystore())) {
+        throw new IllegalArgumentException("TLS keystore " + config.tlsKeystore() + " does not exist");
+      }
+      SslContextFactory.Server tls = new SslContextFactory.Server();
+      tls.setKeyStorePath(config.tlsKeystore().toString());
+      tls.setKeyStorePassword(config.tlsKeystorePassword());
+      HttpConfiguration https = new HttpConfiguration(http);
+      https.addCustomizer(new SecureRequestCustomizer());
+      connector =
+          new ServerConnector(
+              jetty, new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()), new HttpConnectionFactory(https));
+    }
     connector.setHost(config.bind());
     connector.setPort(config.port());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
@@ -248,6 +309,7 @@ public final class GuardedServer implements AutoCloseable {
     context.addFilter(auth, "/*", EnumSet.of(DispatcherType.REQUEST));
     context.addServlet(new ServletHolder("git", git), "/*");
     context.setErrorHandler(new QuietErrorHandler());
+    context.setLogger(new OneLineLog());
 
     jetty.setErrorHandler(new QuietErrorHandler());
     jetty.setHandler(new PathGuardHandler(context));
@@ -266,7 +328,7 @@ public final class GuardedServer implements AutoCloseable {
       throw new IOException("cannot start the server on " + config.bind() + ":" + config.port() + ": "
           + e.getMessage(), e);
     }
-    GuardedServer s = new GuardedServer(jetty, connector, scheduler, reposDir);
+    GuardedServer s = new GuardedServer(jetty, connector, scheduler, reposDir, config.tlsKeystore() != null);
     LOG.info(
         "serving {} at {} (push: {})",
         reposDir,
@@ -275,7 +337,10 @@ public final class GuardedServer implements AutoCloseable {
     return s;
   }
 
-  /** The base URL, e.g. {@code http://127.0.0.1:43121/}; a repository is at {@code url().resolve("x.git")}. */
+  /**
+   * The base URL, e.g. {@code http://127.0.0.1:43121/} ({@code https} with TLS); a repository is at {@code
+   * url().resolve("x.git")}.
+   */
   public URI url() {
     return url;
   }

@@ -142,6 +142,13 @@ class ServeCommandTest {
       {new String[] {"serve", "--port", "0", "--bind", "0.0.0.0"},
           "checkpoint-guard serve: --bind 0.0.0.0 is not a loopback address: give --users FILE or --anonymous-push\n"},
       {new String[] {"serve", "extra"}, "checkpoint-guard serve: unexpected argument 'extra'\n"},
+      {new String[] {"serve", "--repos", r, "--anonymous-push", "--tls-keystore", users.toString()},
+          "checkpoint-guard serve: --tls-keystore needs its password in $CHECKPOINT_GUARD_TLS_PASSWORD or --tls-password-file\n"},
+      {new String[] {"serve", "--repos", r, "--anonymous-push", "--tls-password-file", users.toString()},
+          "checkpoint-guard serve: --tls-password-file needs --tls-keystore\n"},
+      {new String[] {"serve", "--repos", r, "--anonymous-push", "--tls-keystore", tmp.resolve("no.p12").toString(),
+          "--tls-password-file", users.toString()},
+          "checkpoint-guard serve: TLS keystore " + tmp.resolve("no.p12") + " does not exist\n"},
     };
     for (Object[] c : cases) {
       Outcome o = runOnce((String[]) c[0]);

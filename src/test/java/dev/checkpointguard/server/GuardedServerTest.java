@@ -1,10 +1,10 @@
 package dev.checkpointguard.server;
 
-import static dev.checkpointguard.server.ServerTestSupport.checkpointCommit;
 import static dev.checkpointguard.server.ServerTestSupport.header;
 import static dev.checkpointguard.server.ServerTestSupport.raw;
 import static dev.checkpointguard.server.ServerTestSupport.ref;
 import static dev.checkpointguard.server.ServerTestSupport.writeUsers;
+import static dev.checkpointguard.server.ServerTestSupport.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -27,6 +27,8 @@ import org.eclipse.jgit.lib.StoredConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.checkpointguard.fixtures.ClientRepo;
+import dev.checkpointguard.fixtures.GitCli;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The guarded server end to end: real Jetty on a loopback port, the real git CLI as the client. */
@@ -36,7 +38,7 @@ class GuardedServerTest {
   @TempDir Path tmp;
   private Path repos;
   private Path serverRepo;
-  private Git git;
+  private GitCli git;
   private final List<GuardedServer> servers = new ArrayList<>();
 
   @BeforeEach
@@ -47,7 +49,7 @@ class GuardedServerTest {
       r.getConfig().setBoolean("core", null, "logAllRefUpdates", true);
       r.getConfig().save();
     }
-    git = new Git(tmp.resolve("home"));
+    git = new GitCli(tmp.resolve("home"));
   }
 
   @AfterEach
@@ -64,10 +66,10 @@ class GuardedServerTest {
   /** A work repository with one commit on its branch {@code main}. */
   private Path work(String name) throws Exception {
     Path w = tmp.resolve(name);
-    git.run(tmp, "init", "-q", "-b", "main", w.toString()).ok();
+    ok(git.run(tmp, "init", "-q", "-b", "main", w.toString()));
     Files.writeString(w.resolve("a.txt"), name + "\n");
-    git.run(w, "add", "a.txt").ok();
-    git.run(w, "commit", "-q", "-m", "first").ok();
+    ok(git.run(w, "add", "a.txt"));
+    ok(git.run(w, "commit", "-q", "-m", "first"));
     return w;
   }
 
@@ -83,12 +85,12 @@ class GuardedServerTest {
     String remote = s.url().resolve("checkpoints.git").toString();
 
     Path w = work("w");
-    git.run(w, "push", "-q", remote, "main:refs/heads/main").ok();
-    ObjectId head = ObjectId.fromString(git.run(w, "rev-parse", "HEAD").ok().out().strip());
+    ok(git.run(w, "push", "-q", remote, "main:refs/heads/main"));
+    ObjectId head = ObjectId.fromString(ok(git.run(w, "rev-parse", "HEAD")).stdout().strip());
     assertEquals(head, ref(serverRepo, "refs/heads/main"));
 
     Path clone = tmp.resolve("clone");
-    git.run(tmp, "clone", "-q", "-b", "main", remote, clone.toString()).ok();
+    ok(git.run(tmp, "clone", "-q", "-b", "main", remote, clone.toString()));
     assertEquals("w\n", Files.readString(clone.resolve("a.txt")));
   }
 
@@ -114,11 +116,11 @@ class GuardedServerTest {
     assertEquals(401, post.status());
 
     Path w = work("w");
-    Git.Result r = git.run(w, "push", s.url().resolve("checkpoints.git").toString(), "main");
-    assertNotEquals(0, r.exit());
-    assertTrue(r.err().contains("could not read Username"), r.err());
+    GitCli.Result r = git.run(w, "push", s.url().resolve("checkpoints.git").toString(), "main");
+    assertNotEquals(0, r.exitCode());
+    assertTrue(r.stderr().contains("could not read Username"), r.stderr());
     assertNull(ref(serverRepo, "refs/heads/main"));
-    git.run(tmp, "clone", "-q", s.url().resolve("checkpoints.git").toString(), tmp.resolve("c").toString()).ok();
+    ok(git.run(tmp, "clone", "-q", s.url().resolve("checkpoints.git").toString(), tmp.resolve("c").toString()));
   }
 
   @Test
@@ -130,15 +132,15 @@ class GuardedServerTest {
     URI remote = s.url().resolve("checkpoints.git");
     Path w = work("w");
 
-    Git.Result wrong = git.run(w, "push", withCredentials(remote, "alice", "hunter2"), "main");
-    assertNotEquals(0, wrong.exit());
-    assertTrue(wrong.err().contains("Authentication failed"), wrong.err());
-    Git.Result unknown = git.run(w, "push", withCredentials(remote, "mallory", "s3cret"), "main");
-    assertTrue(unknown.err().contains("Authentication failed"), unknown.err());
+    GitCli.Result wrong = git.run(w, "push", withCredentials(remote, "alice", "hunter2"), "main");
+    assertNotEquals(0, wrong.exitCode());
+    assertTrue(wrong.stderr().contains("Authentication failed"), wrong.stderr());
+    GitCli.Result unknown = git.run(w, "push", withCredentials(remote, "mallory", "s3cret"), "main");
+    assertTrue(unknown.stderr().contains("Authentication failed"), unknown.stderr());
     assertNull(ref(serverRepo, "refs/heads/main"));
 
-    git.run(w, "push", "-q", withCredentials(remote, "alice", "s3cret"), "main").ok();
-    ObjectId head = ObjectId.fromString(git.run(w, "rev-parse", "HEAD").ok().out().strip());
+    ok(git.run(w, "push", "-q", withCredentials(remote, "alice", "s3cret"), "main"));
+    ObjectId head = ObjectId.fromString(ok(git.run(w, "rev-parse", "HEAD")).stdout().strip());
     assertEquals(head, ref(serverRepo, "refs/heads/main"));
     // The reflog names the pusher.
     try (var r = ServerTestSupport.open(serverRepo)) {
@@ -185,37 +187,76 @@ class GuardedServerTest {
   }
 
   @Test
+  void behindAProxyTheBackoffKeysOnTheForwardedAddress() throws Exception {
+    Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret", "bob", "hunter2");
+    String target = "/checkpoints.git/info/refs?service=git-receive-pack";
+    String aliceWrong = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:nope".getBytes());
+    String bobRight = "Authorization: Basic " + Base64.getEncoder().encodeToString("bob:hunter2".getBytes());
+    for (boolean trust : new boolean[] {false, true}) {
+      GuardedServer s =
+          start(c -> c.withUsersFile(users).withTrustForwarded(trust)
+              .withAuthBackoff(Duration.ofMillis(1000), Duration.ofMillis(1000)));
+      java.util.concurrent.CompletableFuture<ServerTestSupport.Raw> pending =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return raw(s.port(), "GET", target, aliceWrong, "X-Forwarded-For: 203.0.113.7");
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              },
+              r -> new Thread(r).start());
+      Thread.sleep(300);
+      int bob = raw(s.port(), "GET", target, bobRight, "X-Forwarded-For: 198.51.100.9").status();
+      // Without trust both come from the proxy's address, so alice's failure holds bob back.
+      assertEquals(trust ? 200 : 429, bob, "trust=" + trust);
+      assertEquals(401, pending.get().status());
+    }
+  }
+
+  @Test
   void guardRejectionReachesThePusherAndRepoConfigSetsTheThreshold() throws Exception {
     GuardedServer s = start(c -> c.withAnonymousPush(true));
     String remote = s.url().resolve("checkpoints.git").toString();
-    Path w = work("w");
-    checkpointCommit(w.resolve(".git"), ARCHIVE, "0123456789ab");
+    // A client whose threshold is 3 rotates an archive the server (threshold 100) finds too small.
+    Path clientDir = tmp.resolve("client.git");
+    try (ClientRepo client = ServerTestSupport.client(clientDir, 3, 4)) {
+      assertEquals(List.of(ARCHIVE), List.copyOf(client.archives().keySet()));
+    }
+    String[] refs = {
+      ClientRepo.MAIN + ":" + ClientRepo.MAIN, ClientRepo.CURRENT + ":" + ClientRepo.CURRENT, ARCHIVE + ":" + ARCHIVE
+    };
+    List<String> push = new ArrayList<>(List.of("push", "--porcelain", remote));
+    push.addAll(List.of(refs));
 
-    Git.Result r = git.run(w, "push", "--porcelain", remote, ARCHIVE + ":" + ARCHIVE, "main:refs/heads/main");
-    assertEquals(1, r.exit(), r.out() + r.err());
-    assertTrue(
-        r.out().lines().anyMatch(l -> l.equals("!\t" + ARCHIVE + ":" + ARCHIVE + "\t[remote rejected] "
-            + "(checkpoint-guard: archived generation " + ARCHIVE + " holds 1 checkpoint, fewer than the "
-            + "threshold 100 (rule archive-threshold); keep them in refs/entire/checkpoints/v2/full/current "
-            + "until it holds 100, or ask the server administrator to run 'checkpoint-guard repair')")),
-        r.out());
-    assertTrue(r.out().lines().anyMatch(l -> l.equals("*\trefs/heads/main:refs/heads/main\t[new branch]")), r.out());
+    GitCli.Result r = git.run(clientDir, push);
+    assertEquals(1, r.exitCode(), r.toString());
+    assertEquals(
+        List.of(
+            "*\t" + refs[0] + "\t[new reference]",
+            "*\t" + refs[1] + "\t[new reference]",
+            "!\t" + refs[2] + "\t[remote rejected] (checkpoint-guard: archived generation " + ARCHIVE
+                + " holds 3 checkpoints, fewer than the threshold 100 (rule archive-threshold); keep them in "
+                + "refs/entire/checkpoints/v2/full/current until it holds 100, or ask the server administrator "
+                + "to run 'checkpoint-guard repair')"),
+        r.stdout().lines().filter(l -> l.length() > 1 && l.charAt(1) == '\t').toList());
     assertNull(ref(serverRepo, ARCHIVE));
+    assertEquals(ref(clientDir, ClientRepo.CURRENT), ref(serverRepo, ClientRepo.CURRENT));
 
     try (var repo = ServerTestSupport.open(serverRepo)) {
       StoredConfig config = repo.getConfig();
-      config.setInt("checkpointGuard", null, "threshold", 1);
+      config.setInt("checkpointGuard", null, "threshold", 3);
       config.save();
     }
-    Git.Result again = git.run(w, "push", "--porcelain", remote, ARCHIVE + ":" + ARCHIVE);
-    assertEquals(0, again.exit(), again.out() + again.err());
-    assertEquals(ref(w.resolve(".git"), ARCHIVE), ref(serverRepo, ARCHIVE));
+    GitCli.Result again = git.run(clientDir, push);
+    assertEquals(0, again.exitCode(), again.toString());
+    assertEquals("*\t" + refs[2] + "\t[new reference]", again.refResult(ARCHIVE).map(x -> x.flag() + "\t" + x.from() + ":" + x.to() + "\t" + x.summary()).orElse(null));
+    assertEquals(ref(clientDir, ARCHIVE), ref(serverRepo, ARCHIVE));
   }
 
   @Test
   void pathsOutsideTheReposFolderAre404() throws Exception {
     Path secret = ServerTestSupport.bareRepo(tmp.resolve("secret.git"));
-    checkpointCommit(secret, "refs/heads/main", "0123456789ab");
     Files.createSymbolicLink(repos.resolve("link.git"), secret);
     Files.createDirectories(repos.resolve("sub"));
     ServerTestSupport.bareRepo(repos.resolve("sub").resolve("nested.git"));
@@ -259,19 +300,88 @@ class GuardedServerTest {
     byte[] big = new byte[64 * 1024];
     new java.util.Random(1).nextBytes(big);
     Files.write(w.resolve("big.bin"), big);
-    git.run(w, "add", "big.bin").ok();
-    git.run(w, "commit", "-q", "-m", "big").ok();
+    ok(git.run(w, "add", "big.bin"));
+    ok(git.run(w, "commit", "-q", "-m", "big"));
 
-    Git.Result r = git.run(w, "push", "--porcelain", s.url().resolve("checkpoints.git").toString(), "main");
-    assertNotEquals(0, r.exit());
-    assertTrue((r.out() + r.err()).contains("Max object size limit is 1,024 bytes"), r.out() + r.err());
+    GitCli.Result r = git.run(w, "push", "--porcelain", s.url().resolve("checkpoints.git").toString(), "main");
+    assertNotEquals(0, r.exitCode());
+    assertTrue((r.stdout() + r.stderr()).contains("Max object size limit is 1,024 bytes"), r.stdout() + r.stderr());
     assertNull(ref(serverRepo, "refs/heads/main"));
 
     GuardedServer small = start(c -> c.withAnonymousPush(true).withMaxPackSize(4096));
-    Git.Result p = git.run(w, "push", "--porcelain", small.url().resolve("checkpoints.git").toString(), "main");
-    assertNotEquals(0, p.exit());
-    assertTrue((p.out() + p.err()).contains("Pack exceeds the limit of 4,096 bytes"), p.out() + p.err());
+    GitCli.Result p = git.run(w, "push", "--porcelain", small.url().resolve("checkpoints.git").toString(), "main");
+    assertNotEquals(0, p.exitCode());
+    assertTrue((p.stdout() + p.stderr()).contains("Pack exceeds the limit of 4,096 bytes"), p.stdout() + p.stderr());
     assertNull(ref(serverRepo, "refs/heads/main"));
+  }
+
+  @Test
+  void aRepositoryCanSwitchPushOffInItsConfig() throws Exception {
+    try (var repo = ServerTestSupport.open(serverRepo)) {
+      repo.getConfig().setBoolean("http", null, "receivepack", false);
+      repo.getConfig().save();
+    }
+    GuardedServer s = start(c -> c.withAnonymousPush(true));
+    assertEquals(403, raw(s.port(), "GET", "/checkpoints.git/info/refs?service=git-receive-pack").status());
+    assertEquals(200, raw(s.port(), "GET", "/checkpoints.git/info/refs?service=git-upload-pack").status());
+  }
+
+  @Test
+  void aSilentClientIsCutOffAfterTheIdleTimeout() throws Exception {
+    GuardedServer s = start(c -> c.withAnonymousPush(true).withIdleTimeout(Duration.ofMillis(300)));
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
+      socket.setSoTimeout(10_000);
+      long t0 = System.nanoTime();
+      // Half a request, then silence: the slow-loris pattern.
+      socket.getOutputStream().write("GET /checkpoints.git/info/refs HTTP/1.1\r\nHost: x\r\n".getBytes());
+      socket.getOutputStream().flush();
+      byte[] answer = socket.getInputStream().readAllBytes();
+      long took = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(took >= 250 && took < 5_000, "connection closed after " + took + " ms");
+      String text = new String(answer, java.nio.charset.StandardCharsets.ISO_8859_1);
+      assertTrue(text.isEmpty() || text.startsWith("HTTP/1.1 408 "), text);
+    }
+  }
+
+  @Test
+  void servesHttpsWithAKeystore() throws Exception {
+    Path keystore = tmp.resolve("server.p12");
+    Path cert = tmp.resolve("server.pem");
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    Process gen =
+        new ProcessBuilder(keytool, "-genkeypair", "-alias", "guard", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "changeit",
+                "-keypass", "changeit")
+            .redirectErrorStream(true).redirectOutput(tmp.resolve("keytool.log").toFile()).start();
+    assertTrue(gen.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && gen.exitValue() == 0,
+        Files.readString(tmp.resolve("keytool.log")));
+    Process export =
+        new ProcessBuilder(keytool, "-exportcert", "-rfc", "-alias", "guard", "-keystore", keystore.toString(),
+                "-storepass", "changeit", "-file", cert.toString())
+            .redirectErrorStream(true).redirectOutput(tmp.resolve("keytool.log").toFile()).start();
+    assertTrue(export.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && export.exitValue() == 0);
+
+    GuardedServer s = start(c -> c.withAnonymousPush(true).withTls(keystore, "changeit"));
+    assertEquals(URI.create("https://127.0.0.1:" + s.port() + "/"), s.url());
+    assertTrue(GuardedServer.Config.defaults(repos).withTls(keystore, "changeit").toString()
+        .contains("tlsKeystorePassword=***"));
+    String remote = s.url().resolve("checkpoints.git").toString();
+    Path w = work("w");
+    GitCli.Result untrusted = git.run(w, "push", remote, "main");
+    assertNotEquals(0, untrusted.exitCode(), "git must not trust an unknown certificate");
+    ok(git.run(w, "-c", "http.sslCAInfo=" + cert, "push", "-q", remote, "main:refs/heads/main"));
+    assertEquals(ref(w.resolve(".git"), "refs/heads/main"), ref(serverRepo, "refs/heads/main"));
+    // Plain HTTP to the TLS port gets nothing useful.
+    assertNotEquals(200, rawStatusOrMinusOne(s.port()));
+  }
+
+  private static int rawStatusOrMinusOne(int port) {
+    try {
+      return raw(port, "GET", "/checkpoints.git/info/refs?service=git-upload-pack").status();
+    } catch (RuntimeException | java.io.IOException e) {
+      return -1;
+    }
   }
 
   @Test

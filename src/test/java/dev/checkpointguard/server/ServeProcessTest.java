@@ -1,5 +1,6 @@
 package dev.checkpointguard.server;
 
+import static dev.checkpointguard.server.ServerTestSupport.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -21,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import dev.checkpointguard.fixtures.ClientRepo;
+import dev.checkpointguard.fixtures.GitCli;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -63,21 +66,18 @@ class ServeProcessTest {
       assertEquals(repos.toRealPath().toString(), m.group(1));
       String base = "http://127.0.0.1:" + m.group(2) + "/checkpoints.git";
 
-      Git git = new Git(tmp.resolve("home"));
-      Path w = tmp.resolve("w");
-      git.run(tmp, "init", "-q", "-b", "main", w.toString()).ok();
-      git.run(w, "commit", "-q", "--allow-empty", "-m", "first").ok();
-      ServerTestSupport.checkpointCommit(w.resolve(".git"), ARCHIVE, "0123456789ab");
-
-      Git.Result wrong = git.run(w, "push", base.replace("://", "://alice:" + WRONG.replace("&", "%26") + "@"), "main");
-      assertNotEquals(0, wrong.exit());
-      assertTrue(wrong.err().contains("Authentication failed"), wrong.err());
+      GitCli git = new GitCli(tmp.resolve("home"));
+      Path w = tmp.resolve("client.git");
+      ServerTestSupport.client(w, 3, 4).close();
+      GitCli.Result wrong = git.run(w, "push", base.replace("://", "://alice:" + WRONG.replace("&", "%26") + "@"), ClientRepo.MAIN);
+      assertNotEquals(0, wrong.exitCode());
+      assertTrue(wrong.stderr().contains("Authentication failed"), wrong.stderr());
       Thread.sleep(300); // the first failure's penalty
 
       String good = base.replace("://", "://alice:" + PASSWORD.replace(" ", "%20") + "@");
-      Git.Result push = git.run(w, "push", "--porcelain", good, "main:refs/heads/main", ARCHIVE + ":" + ARCHIVE);
-      assertEquals(1, push.exit(), push.out() + push.err());
-      assertTrue(push.out().contains("!\t" + ARCHIVE + ":" + ARCHIVE + "\t[remote rejected] (checkpoint-guard: "), push.out());
+      GitCli.Result push = git.run(w, "push", "--porcelain", good, ClientRepo.MAIN + ":" + ClientRepo.MAIN, ARCHIVE + ":" + ARCHIVE);
+      assertEquals(1, push.exitCode(), push.stdout() + push.stderr());
+      assertTrue(push.stdout().contains("!\t" + ARCHIVE + ":" + ARCHIVE + "\t[remote rejected] (checkpoint-guard: "), push.stdout());
       assertNull(ServerTestSupport.ref(serverRepo, ARCHIVE));
 
       p.destroy(); // SIGTERM
@@ -89,9 +89,9 @@ class ServeProcessTest {
       List<String> pushLines = log.lines().filter(l -> l.contains(" INFO push - ")).toList();
       assertEquals(1, pushLines.size(), log);
       assertTrue(pushLines.get(0).endsWith(
-          "INFO push - push checkpoints.git user=alice from=127.0.0.1: refs/heads/main CREATE OK; " + ARCHIVE
-              + " CREATE REJECTED_OTHER_REASON verdict=reject rule=archive-threshold \"checkpoint-guard: archived "
-              + "generation " + ARCHIVE + " holds 1 checkpoint, fewer than the threshold 100 (rule "
+          "INFO push - push checkpoints.git user=alice from=127.0.0.1: " + ClientRepo.MAIN + " CREATE OK verdict=accept; "
+              + ARCHIVE + " CREATE REJECTED_OTHER_REASON verdict=reject rule=archive-threshold \"checkpoint-guard: "
+              + "archived generation " + ARCHIVE + " holds 3 checkpoints, fewer than the threshold 100 (rule "
               + "archive-threshold); keep them in refs/entire/checkpoints/v2/full/current until it holds 100, or "
               + "ask the server administrator to run 'checkpoint-guard repair'\""), pushLines.get(0));
       assertTrue(log.endsWith("checkpoint-guard: stopping\ncheckpoint-guard: stopped\n"), log);

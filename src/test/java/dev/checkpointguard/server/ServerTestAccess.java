@@ -15,8 +15,4 @@ public final class ServerTestAccess {
   public static ObjectId ref(Path gitDir, String name) throws IOException {
     return ServerTestSupport.ref(gitDir, name);
   }
-
-  public static ObjectId checkpointCommit(Path gitDir, String ref, String... ids) throws IOException {
-    return ServerTestSupport.checkpointCommit(gitDir, ref, ids);
-  }
 }

@@ -7,17 +7,11 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.TreeMap;
-import org.eclipse.jgit.lib.CommitBuilder;
-import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.lib.FileMode;
+import dev.checkpointguard.fixtures.ClientRepo;
+import dev.checkpointguard.fixtures.ClientVersion;
+import dev.checkpointguard.fixtures.GitCli;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectInserter;
-import org.eclipse.jgit.lib.PersonIdent;
-import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.lib.TreeFormatter;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /** Small helpers shared by the server tests. */
@@ -43,46 +37,24 @@ final class ServerTestSupport {
     }
   }
 
-  /**
-   * Writes a v2 checkpoint commit into {@code gitDir} and points {@code ref} at it: a root commit whose
-   * tree holds one {@code <id[0:2]>/<id[2:]>/0/full.jsonl} per checkpoint id (spec §3.1).
-   */
-  static ObjectId checkpointCommit(Path gitDir, String ref, String... ids) throws IOException {
-    try (Repository r = open(gitDir);
-        ObjectInserter ins = r.newObjectInserter()) {
-      Map<String, TreeMap<String, ObjectId>> shards = new TreeMap<>();
-      for (String id : ids) {
-        ObjectId blob =
-            ins.insert(Constants.OBJ_BLOB, ("{\"checkpoint\":\"" + id + "\"}\n").getBytes(StandardCharsets.UTF_8));
-        TreeFormatter session = new TreeFormatter();
-        session.append("full.jsonl", FileMode.REGULAR_FILE, blob);
-        TreeFormatter checkpoint = new TreeFormatter();
-        checkpoint.append("0", FileMode.TREE, ins.insert(session));
-        shards.computeIfAbsent(id.substring(0, 2), k -> new TreeMap<>()).put(id.substring(2), ins.insert(checkpoint));
-      }
-      TreeFormatter root = new TreeFormatter();
-      for (Map.Entry<String, TreeMap<String, ObjectId>> shard : shards.entrySet()) {
-        TreeFormatter t = new TreeFormatter();
-        shard.getValue().forEach((name, id) -> t.append(name, FileMode.TREE, id));
-        root.append(shard.getKey(), FileMode.TREE, ins.insert(t));
-      }
-      CommitBuilder c = new CommitBuilder();
-      c.setTreeId(ins.insert(root));
-      PersonIdent who = new PersonIdent("Test", "test@example.com");
-      c.setAuthor(who);
-      c.setCommitter(who);
-      c.setMessage("Checkpoint: " + String.join(", ", ids) + "\n");
-      ObjectId commit = ins.insert(c);
-      ins.flush();
-      RefUpdate u = r.updateRef(ref);
-      u.setNewObjectId(commit);
-      u.setForceUpdate(true);
-      RefUpdate.Result result = u.update();
-      if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED) {
-        throw new IOException("cannot set " + ref + ": " + result);
-      }
-      return commit;
+  /** Asserts that a git command succeeded and returns it. */
+  static GitCli.Result ok(GitCli.Result r) {
+    if (!r.ok()) {
+      throw new AssertionError("git failed: " + r);
     }
+    return r;
+  }
+
+  /**
+   * A v0.6.2 client on disk (bare repository {@code gitDir}) whose rotation threshold is {@code
+   * clientThreshold}, after writing {@code checkpoints} checkpoints: with {@code checkpoints >=
+   * clientThreshold} it has rotated once, so it holds {@code /main}, {@code /full/current} and the
+   * archive {@code full/0000000000001} with {@code clientThreshold} checkpoints.
+   */
+  static ClientRepo client(Path gitDir, int clientThreshold, int checkpoints) {
+    ClientRepo c = ClientRepo.builder(ClientVersion.V0_6_2).threshold(clientThreshold).buildOnDisk(gitDir);
+    c.checkpoints(checkpoints);
+    return c;
   }
 
   /** A raw HTTP exchange: the request target is sent byte for byte, as curl --path-as-is does. */
