@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RepairCommandTest {
-  @TempDir Path tmp;
+  @TempDir(factory = dev.checkpointguard.fixtures.FastTempDir.class)
+  Path tmp;
 
   /** Judges every v2 ref update repair makes with the policy core, against the live repository. */
   static final class PolicyJudge implements Repair.Listener {
