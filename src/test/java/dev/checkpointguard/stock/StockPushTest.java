@@ -193,6 +193,54 @@ class StockPushTest extends StockHookFixture {
     assertEquals(0, ff.exit(), ff.toString());
   }
 
+  /**
+   * Without pre-receive verdicts the update hook judges each ref alone. git runs update hooks in the
+   * client's command order and, in a non-atomic push, commits each ref before the next hook runs; in an
+   * atomic push nothing is committed until every hook passed. So a reset is accepted alone only when its
+   * archive came earlier in a non-atomic push.
+   */
+  @Test
+  void updateHookAloneSeesOnlyEarlierRefsOfANonAtomicPush() throws Exception {
+    Path server = bare("server.git");
+    proc.git(server, "config", "checkpointGuard.threshold", "3").expectOk();
+    install("--per-ref", "--repo", server.toString()).expectOk();
+    // a hand-made setup without the pre-receive half: no verdicts, every guarded ref judged alone
+    writeExecutable(server.resolve("hooks/pre-receive"), "#!/bin/sh\nexit 0\n");
+    Path client = client("client");
+    ObjectId current;
+    ObjectId reset;
+    try (V2Content v2 = content(client)) {
+      current = v2.commit("Checkpoint: 0a0000000002\n", V2Content.ids(0, 3), false);
+      ObjectId archive = v2.commit("Archive generation", V2Content.ids(0, 3), true, current);
+      reset = v2.commit("Start generation", List.of(), false);
+      v2.setRef(CURRENT, current);
+      v2.setRef(ARCHIVE1, archive);
+      v2.setRef("refs/heads/reset", reset);
+    }
+    String serverPath = server.toString();
+    push(client, serverPath, CURRENT + ":" + CURRENT).expectOk();
+    String resetCurrent = "+refs/heads/reset:" + CURRENT;
+    String archive1 = ARCHIVE1 + ":" + ARCHIVE1;
+
+    Proc.Result atomic = push(client, "--atomic", serverPath, archive1, resetCurrent);
+    assertEquals(1, atomic.exit(), atomic.toString());
+    assertTrue(atomic.err().contains("(hook declined)"), atomic.toString());
+    assertEquals(current.name(), serverRef(server, CURRENT));
+    assertEquals(null, serverRef(server, ARCHIVE1));
+
+    Proc.Result resetFirst = push(client, serverPath, resetCurrent, archive1);
+    assertEquals(1, resetFirst.exit(), resetFirst.toString());
+    assertTrue(
+        resetFirst.err().contains(" ! [remote rejected] reset -> " + CURRENT + " (hook declined)"),
+        resetFirst.toString());
+    assertEquals(current.name(), serverRef(server, CURRENT));
+    proc.git(server, "update-ref", "-d", ARCHIVE1).expectOk();
+
+    Proc.Result archiveFirst = push(client, serverPath, archive1, resetCurrent);
+    assertEquals(0, archiveFirst.exit(), archiveFirst.toString());
+    assertEquals(reset.name(), serverRef(server, CURRENT));
+  }
+
   @Test
   void sha256RepositoryIsRefusedByDefaultAndAcceptedWhenConfigured() throws Exception {
     Path server = bare("server256.git", "--object-format=sha256");
