@@ -11,12 +11,28 @@ import org.eclipse.jgit.lib.BatchingProgressMonitor;
 final class EtaProgressMonitor extends BatchingProgressMonitor {
   private final PrintStream err;
 
+  private long lastPrint;
+
   EtaProgressMonitor(PrintStream err) {
     this.err = err;
+    setDelayStart(1, java.util.concurrent.TimeUnit.SECONDS); // short tasks print nothing
+  }
+
+  /** At most one progress line every half second. */
+  private boolean due() {
+    long now = System.nanoTime();
+    if (now - lastPrint < 500_000_000L) {
+      return false;
+    }
+    lastPrint = now;
+    return true;
   }
 
   @Override
   protected void onUpdate(String task, int done, Duration elapsed) {
+    if (!due()) {
+      return;
+    }
     err.print("\r" + task + ": " + done);
   }
 
@@ -27,6 +43,9 @@ final class EtaProgressMonitor extends BatchingProgressMonitor {
 
   @Override
   protected void onUpdate(String task, int done, int total, int percent, Duration elapsed) {
+    if (!due()) {
+      return;
+    }
     err.print("\r" + line(task, done, total, percent) + eta(done, total, elapsed) + "   ");
   }
 

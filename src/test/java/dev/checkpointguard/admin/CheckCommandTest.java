@@ -101,6 +101,27 @@ class CheckCommandTest {
   }
 
   @Test
+  void thresholdDefaultsToTheRepositorysGuardSetting() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.oneV060Run(dir, 250);
+    try (var repo = AdminHarness.open(dir)) {
+      repo.getConfig().setInt("checkpointGuard", null, "threshold", 50);
+      repo.getConfig().save();
+    }
+    AdminHarness.Run r = run("check", "--repo", dir.toString());
+    assertEquals(0, r.exit(), r.toString()); // 50 checkpoints meet a threshold of 50
+    assertTrue(r.out().startsWith("checkpoint-guard check: " + dir + " (threshold 50)\n"), r.out());
+    try (var repo = AdminHarness.open(dir)) {
+      repo.getConfig().setString("checkpointGuard", null, "threshold", "lots");
+      repo.getConfig().save();
+    }
+    AdminHarness.Run bad = run("check", "--repo", dir.toString());
+    assertEquals(2, bad.exit());
+    assertEquals("checkpoint-guard check: invalid git config checkpointGuard.threshold = 'lots': expected a"
+        + " whole number from 1 to 1000000\n", bad.err());
+  }
+
+  @Test
   void usageErrorsExitTwoWithOneLine() throws Exception {
     AdminHarness.Run noRepo = run("check");
     assertEquals(2, noRepo.exit());
