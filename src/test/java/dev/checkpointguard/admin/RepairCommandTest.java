@@ -109,6 +109,84 @@ class RepairCommandTest {
   }
 
   @Test
+  void currentReachingTheThresholdIsRotatedAsTheClientRotates() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.build(dir, dev.checkpointguard.fixtures.ClientVersion.V0_6_0, 100, 31, c -> {
+      c.migrate(150); // 1 (100) and the under-threshold 2 (50)
+      c.upgrade(dev.checkpointguard.fixtures.ClientVersion.V0_6_1);
+      c.checkpoints(60); // /full/current: 60
+    });
+    ObjectId oldCurrent = AdminHarness.v2Refs(dir).get(RefNames.CURRENT);
+    AdminHarness.Run r = repairKeepingContent(dir, 100);
+    assertEquals(Map.of("full/0000000000001", 100, "full/0000000000003", 110, "full/current", 0),
+        AdminHarness.counts(dir));
+    assertTrue(r.out().contains("  rotate full/current into full/0000000000003 with 110 checkpoints (Archive"
+        + " generation), generation.json "), r.out());
+    Map<String, ObjectId> after = AdminHarness.v2Refs(dir);
+    try (Repository repo = AdminHarness.open(dir); RevWalk w = new RevWalk(repo)) {
+      RevCommit archive = w.parseCommit(after.get(RefNames.archive(3)));
+      assertEquals("Archive generation", archive.getFullMessage());
+      RevCommit partial = w.parseCommit(archive.getParent(0));
+      assertEquals("Write repacked partial generation\n", partial.getFullMessage());
+      assertEquals(oldCurrent, partial.getParent(0));
+      RevCommit start = w.parseCommit(after.get(RefNames.CURRENT));
+      assertEquals("Start generation", start.getFullMessage());
+      assertEquals(0, start.getParentCount());
+      assertEquals(dev.checkpointguard.core.CheckpointTrees.EMPTY_TREE, start.getTree());
+    }
+  }
+
+  @Test
+  void missingOrInvalidGenerationJsonIsRewrittenAsTheClientsMetadataRepair() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.build(dir, dev.checkpointguard.fixtures.ClientVersion.V0_6_1, 100, 32, c -> {
+      c.migrate(200);
+      var t = c.flatTree(RefNames.archive(1));
+      t.put("generation.json", org.eclipse.jgit.lib.FileMode.REGULAR_FILE, c.insertBlob("not json\n"));
+      c.commitTree(RefNames.archive(1), t, "Finalize checkpoint: 000000000000\n");
+      var t2 = c.flatTree(RefNames.archive(2));
+      t2.remove("generation.json");
+      c.commitTree(RefNames.archive(2), t2, "Finalize checkpoint: 000000000000\n");
+    });
+    Map<String, ObjectId> before = AdminHarness.v2Refs(dir);
+    AdminHarness.Run r = repairKeepingContent(dir, 100);
+    assertTrue(r.out().contains("  fast-forward full/0000000000001: write generation.json (was invalid),"
+        + " generation.json "), r.out());
+    try (Repository repo = AdminHarness.open(dir); RevWalk w = new RevWalk(repo)) {
+      RevCommit c = w.parseCommit(AdminHarness.v2Refs(dir).get(RefNames.archive(2)));
+      assertEquals("Repair generation metadata: 0000000000002\n", c.getFullMessage());
+      assertEquals(before.get(RefNames.archive(2)), c.getParent(0));
+    }
+    AdminHarness.Run check = run("check", "--repo", dir.toString(), "--json");
+    assertFalse(check.out().contains("\"matches\": false"), check.out());
+  }
+
+  /** The halt mode of the crash hook, for tests that run the CLI as a process: exit 137, then a rerun. */
+  @Test
+  void haltModeKillsTheProcessAndARerunFinishes() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.oneV060Run(dir, 250);
+    var content = AdminHarness.contentMap(dir);
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "dev.checkpointguard.cli.Main", "repair", "--repo",
+        dir.toString());
+    pb.environment().put(Repair.CRASH_AFTER_STEP, "4");
+    pb.environment().put(Repair.CRASH_MODE, "halt");
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), out);
+    assertEquals(137, p.exitValue(), out);
+    assertTrue(out.contains("attempt 1 (mode minimal, threshold 100):"), out);
+    assertFalse(out.contains("applied:"), out);
+    assertEquals(content, AdminHarness.contentMap(dir));
+    AdminHarness.Run rerun = run("repair", "--repo", dir.toString());
+    assertEquals(0, rerun.exit(), rerun.toString());
+    assertEquals(content, AdminHarness.contentMap(dir));
+    AdminHarness.assertRepaired(dir, 100);
+  }
+
+  @Test
   void gapsInNumberingAreRepairedWithoutRenumbering() throws Exception {
     Path dir = tmp.resolve("r.git");
     DamageScenarios.v060RunWithGaps(dir);
