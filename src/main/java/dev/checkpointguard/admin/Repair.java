@@ -7,7 +7,6 @@ import java.io.PrintStream;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -247,13 +246,5 @@ final class Repair {
   private boolean used(String ts) throws IOException {
     return !repo.getRefDatabase().getRefsByPrefix(RefNames.BACKUP_PREFIX + ts + "/").isEmpty()
         || !repo.getRefDatabase().getRefsByPrefix(RESULT_PREFIX + ts + "/").isEmpty();
-  }
-
-  /** The refs a repair run left for {@code restore}. */
-  static List<String> prefixes(String ts) {
-    List<String> l = new ArrayList<>();
-    l.add(RefNames.BACKUP_PREFIX + ts + "/");
-    l.add(RESULT_PREFIX + ts + "/");
-    return l;
   }
 }
