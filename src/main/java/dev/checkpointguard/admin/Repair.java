@@ -29,12 +29,20 @@ import org.eclipse.jgit.lib.Repository;
  *       archives deleted), each compare-and-set against the planned old value.
  * </ol>
  *
+ * <p>Refs are written in atomic batches ({@link #batches}): consecutive updates of one kind, up to
+ * {@link #BATCH} refs, change together or not at all, and each batch is one step.
+ *
  * <p>Every state between two steps holds every checkpoint, so a repair killed at any point loses nothing,
  * and a rerun plans from what it finds and finishes the job. A ref that moved (a live push) fails its
  * compare-and-set; the attempt stops there and the repair plans again, at most {@link #MAX_ATTEMPTS} times.
  */
 final class Repair {
   static final int MAX_ATTEMPTS = 5;
+  /**
+   * Most refs changed in one atomic transaction. Each batch is one {@code packed-refs} rewrite on a file
+   * repository, so a repair of thousands of archives costs a few rewrites, not thousands.
+   */
+  static final int BATCH = 512;
   static final String RESULT_PREFIX = "refs/checkpoint-guard/result/";
   /** Test hook: stop abruptly after this step number (counted over the whole run, from 1). */
   static final String CRASH_AFTER_STEP = "CHECKPOINT_GUARD_CRASH_AFTER_STEP";
@@ -152,38 +160,78 @@ final class Repair {
       plan.objects.writeAll(ins);
     }
     step("write " + plan.objects.size() + " new objects");
+    List<RepairPlan.Update> backups = new ArrayList<>();
+    List<RepairPlan.Update> results = new ArrayList<>();
     for (RepairPlan.Update u : plan.updates) {
       if (!u.isCreate()) {
-        String b = RefNames.BACKUP_PREFIX + ts + "/" + u.ref();
-        if (!RefWriter.compareAndSet(repo, b, ObjectId.zeroId(), u.expected(), "checkpoint-guard backup")) {
-          return "backup ref " + b + " exists already";
-        }
-        step("back up " + u.ref());
+        backups.add(new RepairPlan.Update(RefNames.BACKUP_PREFIX + ts + "/" + u.ref(), ObjectId.zeroId(),
+            u.expected(), "back up " + u.ref()));
+      }
+      if (!u.isDelete()) {
+        results.add(new RepairPlan.Update(RESULT_PREFIX + ts + "/" + u.ref(), ObjectId.zeroId(), u.next(),
+            "record result of " + u.ref()));
       }
     }
-    for (RepairPlan.Update u : plan.updates) {
-      if (!u.isDelete()) {
-        String r = RESULT_PREFIX + ts + "/" + u.ref();
-        if (!RefWriter.compareAndSet(repo, r, ObjectId.zeroId(), u.next(), "checkpoint-guard result")) {
-          return "result ref " + r + " exists already";
-        }
-        step("record result of " + u.ref());
+    for (List<RepairPlan.Update> batch : batches(backups)) {
+      if (!RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard backup")) {
+        return "a backup ref under " + RefNames.BACKUP_PREFIX + ts + "/ exists already";
       }
+      step(describe(batch));
+    }
+    for (List<RepairPlan.Update> batch : batches(results)) {
+      if (!RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard result")) {
+        return "a result ref under " + RESULT_PREFIX + ts + "/ exists already";
+      }
+      step(describe(batch));
     }
     for (RepairPlan.Update u : plan.updates) {
       if (!RefWriter.read(repo, u.ref()).equals(u.expected())) {
         return u.ref() + " moved since it was planned";
       }
     }
-    for (RepairPlan.Update u : plan.updates) {
-      listener.beforeUpdate(u);
-      if (!RefWriter.compareAndSet(repo, u.ref(), u.expected(), u.next(), "checkpoint-guard repair: "
-          + u.what())) {
-        return u.ref() + " moved since it was planned (compare-and-set failed)";
+    for (List<RepairPlan.Update> batch : batches(plan.updates)) {
+      for (RepairPlan.Update u : batch) {
+        listener.beforeUpdate(u);
       }
-      step(u.what());
+      if (!RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard repair: " + describe(batch))) {
+        return (batch.size() == 1 ? batch.get(0).ref() : "one of " + describe(batch))
+            + " moved since it was planned (compare-and-set failed)";
+      }
+      step(describe(batch));
     }
     return null;
+  }
+
+  /**
+   * The updates in plan order, cut into atomic batches: consecutive updates of one kind (creates,
+   * updates, deletes), at most {@link #BATCH} each. The plan's order, and with it the guarantee that no
+   * state in between loses a checkpoint, is kept: archives are all created before {@code /full/current}
+   * moves, and deleted only after.
+   */
+  static List<List<RepairPlan.Update>> batches(List<RepairPlan.Update> updates) {
+    List<List<RepairPlan.Update>> out = new ArrayList<>();
+    List<RepairPlan.Update> cur = new ArrayList<>();
+    for (RepairPlan.Update u : updates) {
+      if (!cur.isEmpty() && (cur.size() == BATCH || kind(cur.get(0)) != kind(u))) {
+        out.add(cur);
+        cur = new ArrayList<>();
+      }
+      cur.add(u);
+    }
+    if (!cur.isEmpty()) {
+      out.add(cur);
+    }
+    return out;
+  }
+
+  private static int kind(RepairPlan.Update u) {
+    return u.isCreate() ? 0 : u.isDelete() ? 2 : 1;
+  }
+
+  private static String describe(List<RepairPlan.Update> batch) {
+    return batch.size() == 1
+        ? batch.get(0).what()
+        : batch.get(0).what() + " and " + (batch.size() - 1) + " more like it";
   }
 
   private void step(String what) throws IOException {

@@ -471,7 +471,9 @@ class RepairCommandTest {
       AdminHarness.assertChronological(dir);
       deleteTree(dir);
     }
-    assertTrue(steps >= 20, "only " + steps + " steps");
+    // one step per atomic batch (Repair.batches): objects, backups, results, creates, /full/current,
+    // deletes; a crash inside a batch leaves it all applied or none of it
+    assertTrue(steps >= 6, "only " + steps + " steps");
   }
 
   private static void deleteTree(Path dir) throws Exception {
