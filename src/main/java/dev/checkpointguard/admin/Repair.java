@@ -1,6 +1,7 @@
 package dev.checkpointguard.admin;
 
 import dev.checkpointguard.cli.Io;
+import dev.checkpointguard.core.CheckpointTimes;
 import dev.checkpointguard.core.RefNames;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -8,7 +9,9 @@ import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
@@ -88,6 +91,8 @@ final class Repair {
   private final Listener listener;
   private final Clock clock;
   private final int crashAfter;
+  /** /main times read by the planning passes; {@link #timesMemo()} hands them to the closing check. */
+  private final Map<ObjectId, CheckpointTimes.Times> timesMemo = new HashMap<>();
   private int step;
 
   Repair(Repository repo, int threshold, RepairPlan.Mode mode, boolean dryRun, Io io, Listener listener,
@@ -119,7 +124,7 @@ final class Repair {
       RepairPlan plan;
       try (ObjectReader reader = repo.newObjectReader()) {
         Inventory inv = Inventory.read(repo, reader);
-        Analysis a = new Analysis(inv, reader, new EtaProgressMonitor(io.err()));
+        Analysis a = new Analysis(inv, reader, new EtaProgressMonitor(io.err()), timesMemo);
         PersonIdent who = new PersonIdent(RepairPlanner.DEFAULT_IDENT, clock.instant(), ZoneOffset.UTC);
         plan = new RepairPlanner(a, threshold, mode, who).plan();
         last = plan;
@@ -245,6 +250,11 @@ final class Repair {
       }
       throw new SimulatedCrash(step);
     }
+  }
+
+  /** What the planning passes read from {@code /main}, by checkpoint directory tree id. */
+  Map<ObjectId, CheckpointTimes.Times> timesMemo() {
+    return timesMemo;
   }
 
   /** A UTC timestamp not used by any earlier backup. */
