@@ -115,8 +115,13 @@ sh_quote() {
 plan=()
 
 add_plain() {
-  local repo="$1"
+  local repo="$1" hooks_path
   is_bare_repo "$repo" || die "not a bare git repository: $repo"
+  # with core.hooksPath (repository, global or system config) git never runs <repo>/hooks
+  hooks_path="$(git_safe -C "$repo" config --get core.hooksPath 2>/dev/null || true)"
+  if [ -n "$hooks_path" ] && [ -z "$uninstall" ]; then
+    die "$repo has core.hooksPath = $hooks_path, so git would not run $repo/hooks; unset it, or install with --gitlab-global/--gitea-repo if that host manages the hooks"
+  fi
   plan+=("plain|$(abs_dir "$repo")/hooks")
 }
 

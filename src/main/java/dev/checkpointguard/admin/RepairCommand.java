@@ -73,8 +73,7 @@ public final class RepairCommand implements Command {
       }
       CheckReport after = CheckCommand.audit(repo, threshold, io);
       io.out().println("check: " + (after.healthy() ? "healthy" : "problems remain") + " ("
-          + after.count(CheckReport.Severity.ERROR) + " errors, "
-          + after.count(CheckReport.Severity.WARNING) + " warnings; run check for details)");
+          + after.tally() + "; run check for details)");
       if (r.outcome() == Repair.Outcome.GAVE_UP) {
         return PROBLEMS;
       }

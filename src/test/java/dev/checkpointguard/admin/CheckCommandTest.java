@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CheckCommandTest {
-  @TempDir Path tmp;
+  @TempDir(factory = dev.checkpointguard.fixtures.FastTempDir.class)
+  Path tmp;
 
   @Test
   void healthyRepositoryFromFixedMigrationExitsZero() throws Exception {
@@ -98,6 +99,27 @@ class CheckCommandTest {
         + " generation.json: oldest_checkpoint_at is not a string"), r.out());
     assertTrue(r.out().contains("error missing-generation-json: full/0000000000002 has no generation.json"),
         r.out());
+  }
+
+  @Test
+  void thresholdDefaultsToTheRepositorysGuardSetting() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.oneV060Run(dir, 250);
+    try (var repo = AdminHarness.open(dir)) {
+      repo.getConfig().setInt("checkpointGuard", null, "threshold", 50);
+      repo.getConfig().save();
+    }
+    AdminHarness.Run r = run("check", "--repo", dir.toString());
+    assertEquals(0, r.exit(), r.toString()); // 50 checkpoints meet a threshold of 50
+    assertTrue(r.out().startsWith("checkpoint-guard check: " + dir + " (threshold 50)\n"), r.out());
+    try (var repo = AdminHarness.open(dir)) {
+      repo.getConfig().setString("checkpointGuard", null, "threshold", "lots");
+      repo.getConfig().save();
+    }
+    AdminHarness.Run bad = run("check", "--repo", dir.toString());
+    assertEquals(2, bad.exit());
+    assertEquals("checkpoint-guard check: invalid git config checkpointGuard.threshold = 'lots': expected a"
+        + " whole number from 1 to 1000000\n", bad.err());
   }
 
   @Test

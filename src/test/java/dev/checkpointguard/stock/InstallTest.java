@@ -252,6 +252,16 @@ class InstallTest extends StockHookFixture {
     assertEquals(2, r.exit(), r.toString());
     assertEquals("install.sh: not a bare git repository: " + notBare + "\n", r.err());
 
+    Path elsewhere = bare("hooks path.git");
+    proc.git(elsewhere, "config", "core.hooksPath", "/srv/shared hooks").expectOk();
+    Proc.Result hooksPath = install("--repo", elsewhere.toString());
+    assertEquals(2, hooksPath.exit(), hooksPath.toString());
+    assertEquals(
+        "install.sh: " + elsewhere + " has core.hooksPath = /srv/shared hooks, so git would not run "
+            + elsewhere + "/hooks; unset it, or install with --gitlab-global/--gitea-repo if that host"
+            + " manages the hooks\n",
+        hooksPath.err());
+
     Path server = bare("server.git");
     Proc.Result noJava = installRaw("--java", root.resolve("no/java").toString(), "--repo", server.toString());
     assertEquals(2, noJava.exit(), noJava.toString());
