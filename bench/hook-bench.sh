@@ -131,8 +131,8 @@ restore guard.git; restore baseline.git
 rotation_push guard.git || { echo "hook-bench.sh: the tuned hook refused the rotation" >&2; exit 1; }
 rotation_push baseline.git || { echo "hook-bench.sh: the baseline hook refused the rotation" >&2; exit 1; }
 
-# (a) is cheap and its difference small, so it gets 4 times the runs
-for ((i = 0; i < warmup + 4 * runs; i++)); do
+# (a) is cheap and its difference small, so it gets 8 times the runs
+for ((i = 0; i < warmup + 8 * runs; i++)); do
   unpush noop.git; unpush guard.git
   if [ "$i" -lt "$warmup" ]; then
     plain_push noop.git; plain_push guard.git
@@ -178,7 +178,7 @@ a_noop="$(median_ms a_noop)"; a_guard="$(median_ms a_guard)"
 bt="$(median_ms b_tuned_push)"; bb="$(median_ms b_base_push)"
 ht="$(median_ms b_tuned_hook)"; hb="$(median_ms b_base_hook)"
 echo "checkpoint-guard stock hook benchmark: $runs runs (+$warmup warm-up), medians, $(nproc) CPUs, $("$java" -version 2>&1 | head -n 1), $(git --version)"
-echo "(a) push without guarded refs ($((4 * runs)) runs): no-op hook ${a_noop} ms, checkpoint-guard ${a_guard} ms, ratio $(ratio "$a_guard" "$a_noop") (target <= 1.2)"
+echo "(a) push without guarded refs ($((8 * runs)) runs): no-op hook ${a_noop} ms, checkpoint-guard ${a_guard} ms, ratio $(ratio "$a_guard" "$a_noop") (target <= 1.2)"
 echo "    hook process alone, CPU per run: no-op ${cpu_noop} us, checkpoint-guard ${cpu_guard} us"
 echo "(b) rotation push, 100 checkpoints: plain JVM ${bb} ms, tuned ${bt} ms, ratio $(ratio "$bt" "$bb") (target <= 0.5)"
 echo "    hook process alone:            plain JVM ${hb} ms, tuned ${ht} ms, ratio $(ratio "$ht" "$hb")"
