@@ -9,10 +9,13 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
 
 /**
@@ -30,8 +33,10 @@ import org.eclipse.jgit.lib.Repository;
  * </ol>
  *
  * <p>Every state between two steps holds every checkpoint, so a repair killed at any point loses nothing,
- * and a rerun plans from what it finds and finishes the job. A ref that moved (a live push) fails its
- * compare-and-set; the attempt stops there and the repair plans again, at most {@link #MAX_ATTEMPTS} times.
+ * and a rerun plans from what it finds and finishes the job. Before each update every v2 ref must still
+ * hold its planned value (the plan relies on all of them), and the update itself is compare-and-set; when
+ * a ref moved (a live push) the attempt stops there and the repair plans again, at most
+ * {@link #MAX_ATTEMPTS} times.
  */
 final class Repair {
   static final int MAX_ATTEMPTS = 5;
@@ -129,7 +134,7 @@ final class Repair {
           return new Result(Outcome.PLANNED, plan, null, attempt, step);
         }
         String ts = backupName();
-        String moved = apply(plan, reader, ts);
+        String moved = apply(plan, inv.values, ts);
         if (moved == null) {
           out.println("applied: " + plan.summary());
           out.println("backup: " + ts + " (undo with: checkpoint-guard restore --repo DIR --backup " + ts
@@ -146,8 +151,14 @@ final class Repair {
     return new Result(Outcome.GAVE_UP, last, null, MAX_ATTEMPTS, step);
   }
 
-  /** Applies one plan; returns null when done, else why it stopped (a ref moved). */
-  private String apply(RepairPlan plan, ObjectReader reader, String ts) throws IOException {
+  /**
+   * Applies one plan; returns null when done, else why it stopped (a ref moved).
+   *
+   * @param planned every v2 ref's value when the plan was made: before each update all of them must
+   *     still hold (the plan also relies on refs it does not change, e.g. an archive that already holds a
+   *     copy dropped from /full/current)
+   */
+  private String apply(RepairPlan plan, Map<String, ObjectId> planned, String ts) throws IOException {
     try (ObjectInserter ins = repo.newObjectInserter()) {
       plan.objects.writeAll(ins);
     }
@@ -170,18 +181,42 @@ final class Repair {
         step("record result of " + u.ref());
       }
     }
-    for (RepairPlan.Update u : plan.updates) {
-      if (!RefWriter.read(repo, u.ref()).equals(u.expected())) {
-        return u.ref() + " moved since it was planned";
-      }
-    }
+    Map<String, ObjectId> expected = new TreeMap<>(planned);
     for (RepairPlan.Update u : plan.updates) {
       listener.beforeUpdate(u);
+      String moved = firstDifference(expected);
+      if (moved != null) {
+        return moved + " moved since it was planned";
+      }
       if (!RefWriter.compareAndSet(repo, u.ref(), u.expected(), u.next(), "checkpoint-guard repair: "
           + u.what())) {
         return u.ref() + " moved since it was planned (compare-and-set failed)";
       }
+      if (u.isDelete()) {
+        expected.remove(u.ref());
+      } else {
+        expected.put(u.ref(), u.next());
+      }
       step(u.what());
+    }
+    return null;
+  }
+
+  /** The first v2 ref whose value differs from {@code expected} (added, removed or moved), or null. */
+  private String firstDifference(Map<String, ObjectId> expected) throws IOException {
+    Map<String, ObjectId> now = new TreeMap<>();
+    for (Ref r : repo.getRefDatabase().getRefsByPrefix(RefNames.V2_PREFIX)) {
+      now.put(r.getName(), r.getObjectId() == null ? ObjectId.zeroId() : r.getObjectId());
+    }
+    for (Map.Entry<String, ObjectId> e : expected.entrySet()) {
+      if (!e.getValue().equals(now.get(e.getKey()))) {
+        return e.getKey();
+      }
+    }
+    for (String ref : now.keySet()) {
+      if (!expected.containsKey(ref)) {
+        return ref;
+      }
     }
     return null;
   }

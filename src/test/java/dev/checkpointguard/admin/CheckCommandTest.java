@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CheckCommandTest {
-  @TempDir Path tmp;
+  @TempDir(factory = dev.checkpointguard.fixtures.FastTempDir.class)
+  Path tmp;
 
   @Test
   void healthyRepositoryFromFixedMigrationExitsZero() throws Exception {
