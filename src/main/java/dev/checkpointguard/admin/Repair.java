@@ -12,10 +12,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
 
 /**
@@ -36,8 +38,10 @@ import org.eclipse.jgit.lib.Repository;
  * {@link #BATCH} refs, change together or not at all, and each batch is one step.
  *
  * <p>Every state between two steps holds every checkpoint, so a repair killed at any point loses nothing,
- * and a rerun plans from what it finds and finishes the job. A ref that moved (a live push) fails its
- * compare-and-set; the attempt stops there and the repair plans again, at most {@link #MAX_ATTEMPTS} times.
+ * and a rerun plans from what it finds and finishes the job. Before each update every v2 ref must still
+ * hold its planned value (the plan relies on all of them), and the update itself is compare-and-set; when
+ * a ref moved (a live push) the attempt stops there and the repair plans again, at most
+ * {@link #MAX_ATTEMPTS} times.
  */
 final class Repair {
   static final int MAX_ATTEMPTS = 5;
@@ -142,7 +146,7 @@ final class Repair {
           return new Result(Outcome.PLANNED, plan, null, attempt, step);
         }
         String ts = backupName();
-        String moved = apply(plan, reader, ts);
+        String moved = apply(plan, inv.values, ts);
         if (moved == null) {
           out.println("applied: " + plan.summary());
           out.println("backup: " + ts + " (undo with: checkpoint-guard restore --repo DIR --backup " + ts
@@ -159,8 +163,14 @@ final class Repair {
     return new Result(Outcome.GAVE_UP, last, null, MAX_ATTEMPTS, step);
   }
 
-  /** Applies one plan; returns null when done, else why it stopped (a ref moved). */
-  private String apply(RepairPlan plan, ObjectReader reader, String ts) throws IOException {
+  /**
+   * Applies one plan; returns null when done, else why it stopped (a ref moved).
+   *
+   * @param planned every v2 ref's value when the plan was made: before each update all of them must
+   *     still hold (the plan also relies on refs it does not change, e.g. an archive that already holds a
+   *     copy dropped from /full/current)
+   */
+  private String apply(RepairPlan plan, Map<String, ObjectId> planned, String ts) throws IOException {
     try (ObjectInserter ins = repo.newObjectInserter()) {
       plan.objects.writeAll(ins);
     }
@@ -189,18 +199,25 @@ final class Repair {
       }
       step(describe(batch));
     }
-    for (RepairPlan.Update u : plan.updates) {
-      if (!RefWriter.read(repo, u.ref()).equals(u.expected())) {
-        return u.ref() + " moved since it was planned";
-      }
-    }
+    Map<String, ObjectId> expected = new TreeMap<>(planned);
     for (List<RepairPlan.Update> batch : batches(plan.updates)) {
       for (RepairPlan.Update u : batch) {
         listener.beforeUpdate(u);
       }
+      String moved = firstDifference(expected);
+      if (moved != null) {
+        return moved + " moved since it was planned";
+      }
       if (!RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard repair: " + describe(batch))) {
         return (batch.size() == 1 ? batch.get(0).ref() : "one of " + describe(batch))
             + " moved since it was planned (compare-and-set failed)";
+      }
+      for (RepairPlan.Update u : batch) {
+        if (u.isDelete()) {
+          expected.remove(u.ref());
+        } else {
+          expected.put(u.ref(), u.next());
+        }
       }
       step(describe(batch));
     }
@@ -237,6 +254,25 @@ final class Repair {
     return batch.size() == 1
         ? batch.get(0).what()
         : batch.get(0).what() + " and " + (batch.size() - 1) + " more like it";
+  }
+
+  /** The first v2 ref whose value differs from {@code expected} (added, removed or moved), or null. */
+  private String firstDifference(Map<String, ObjectId> expected) throws IOException {
+    Map<String, ObjectId> now = new TreeMap<>();
+    for (Ref r : repo.getRefDatabase().getRefsByPrefix(RefNames.V2_PREFIX)) {
+      now.put(r.getName(), r.getObjectId() == null ? ObjectId.zeroId() : r.getObjectId());
+    }
+    for (Map.Entry<String, ObjectId> e : expected.entrySet()) {
+      if (!e.getValue().equals(now.get(e.getKey()))) {
+        return e.getKey();
+      }
+    }
+    for (String ref : now.keySet()) {
+      if (!expected.containsKey(ref)) {
+        return ref;
+      }
+    }
+    return null;
   }
 
   private void step(String what) throws IOException {

@@ -25,14 +25,19 @@ final class LivePush {
 
   private LivePush() {}
 
-  static synchronized ObjectId appendToCurrent(Path dir) throws IOException {
+  static ObjectId appendToCurrent(Path dir) throws IOException {
+    return appendTo(dir, RefNames.CURRENT);
+  }
+
+  /** Appends one new checkpoint to {@code ref} as a fast-forward; returns the new tip. */
+  static synchronized ObjectId appendTo(Path dir, String ref) throws IOException {
     String id = String.format("ffffff%06x", ++counter);
     try (Repository r = new org.eclipse.jgit.storage.file.FileRepositoryBuilder().setGitDir(dir.toFile())
             .build();
         ObjectInserter ins = r.newObjectInserter();
         ObjectReader reader = r.newObjectReader();
         RevWalk walk = new RevWalk(reader)) {
-      ObjectId old = r.exactRef(RefNames.CURRENT).getObjectId();
+      ObjectId old = r.exactRef(ref).getObjectId();
       RevCommit tip = walk.parseCommit(old);
       FlatTree t = FlatTree.read(reader, tip.getTree());
       String dirPath = id.substring(0, 2) + "/" + id.substring(2) + "/0/";
@@ -47,7 +52,7 @@ final class LivePush {
       c.setMessage("Checkpoint: " + id + "\n");
       ObjectId commit = ins.insert(c);
       ins.flush();
-      RefUpdate u = r.updateRef(RefNames.CURRENT);
+      RefUpdate u = r.updateRef(ref);
       u.setExpectedOldObjectId(old);
       u.setNewObjectId(commit);
       RefUpdate.Result res = u.update();

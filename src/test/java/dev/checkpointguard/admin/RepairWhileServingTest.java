@@ -57,8 +57,8 @@ class RepairWhileServingTest {
       AdminHarness.Run r = AdminHarness.run(Map.of(), pushDuringRepair, "repair", "--repo", dir.toString());
       assertEquals(0, r.exit(), r.toString());
       assertTrue(pushes.get(0).ok(), pushes.get(0).transcript());
-      assertTrue(r.err().contains("moved since it was planned (compare-and-set failed); planning again"),
-          r.err());
+      assertTrue(r.err().contains("refs/entire/checkpoints/v2/full/current moved since it was planned;"
+          + " planning again"), r.err());
 
       // the client is now behind the repaired /full/current: non-fast-forward, fetch, merge, retry
       written.addAll(client.checkpoints(2));

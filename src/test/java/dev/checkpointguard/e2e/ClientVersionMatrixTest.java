@@ -370,6 +370,30 @@ class ClientVersionMatrixTest {
   }
 
   @Test
+  void v060MigrationPushInWarnModeIsAcceptedWithAWarning() throws IOException {
+    try (Repository r = new FileRepository(serverRepo.toFile())) {
+      r.getConfig().setString("checkpointGuard", null, "mode", "warn");
+      r.getConfig().save();
+    }
+    ClientRepo c = client(V0_6_0);
+    c.migrate(130);
+    ClientProtocol.Run run = protocol(c).prePush();
+    assertTrue(run.ok(), run.transcript());
+    GitCli.Result push = run.pushes().get(0);
+    assertEquals('*', result(push, A2).flag());
+    assertTrue(
+        push.remoteLines()
+            .contains(
+                "checkpoint-guard: warning: accepted because checkpointGuard.mode is warn; enforce mode would"
+                    + " refuse: archived generation refs/entire/checkpoints/v2/full/0000000000002 holds 30"
+                    + " checkpoints, fewer than the threshold 100 (rule archive-threshold); keep them in"
+                    + " refs/entire/checkpoints/v2/full/current until it holds 100, or ask the server"
+                    + " administrator to run 'checkpoint-guard repair'"),
+        push.stderr());
+    assertEquals(Map.of(M, c.ref(M), C, c.ref(C), A2, c.ref(A2)), serverRefs());
+  }
+
+  @Test
   void v061MigrationPushIsAccepted() throws IOException {
     ClientRepo c = client(V0_6_1);
     c.migrate(230);
@@ -382,6 +406,48 @@ class ClientVersionMatrixTest {
     assertEquals("Write migrated partial generation\n", serverCommit(C).getFullMessage());
     assertEquals(30, serverCount(C));
     assertEquals(Map.of(M, c.ref(M), C, c.ref(C), A2, c.ref(A2)), serverRefs(), "only the latest archive");
+  }
+
+  /** §10.2(b): a pending archive pruned by {@code migrate --force} is published under the threshold. */
+  @Test
+  void v062ForceMigrationAfterARotationPublishesThePrunedArchive() throws IOException {
+    ClientRepo c = client(V0_6_2);
+    List<String> ids = c.checkpoints(60);
+    assertTrue(protocol(c).prePush().ok());
+    c.checkpoints(40);
+    c.forceMigrate(ids.subList(0, 5));
+    ClientProtocol.Run run = protocol(c).prePush();
+    assertTrue(run.ok(), run.transcript());
+    assertEquals('*', result(run.pushes().get(0), A1).flag());
+    assertEquals('+', result(run.pushes().get(1), C).flag());
+    assertEquals(' ', result(run.pushes().get(2), M).flag());
+    assertEquals(95, serverCount(A1));
+    assertEquals(5, serverCount(C));
+    assertEquals(Map.of(M, c.ref(M), C, c.ref(C), A1, c.ref(A1)), serverRefs());
+  }
+
+  /** An old client's prune of a published archive is refused as non-fast-forward; its merge restores it. */
+  @Test
+  void v061ForceMigrationPruneOfAPublishedArchiveIsMergedBack() throws IOException {
+    ClientRepo c = client(V0_6_1);
+    List<String> ids = c.checkpoints(100);
+    assertTrue(protocol(c).prePush().ok());
+    c.forceMigrate(ids.subList(0, 5));
+    ClientProtocol.Run run = protocol(c).prePush();
+    assertTrue(run.ok(), run.transcript());
+    GitCli.Result first = run.pushes().get(0);
+    assertEquals(' ', result(first, M).flag());
+    assertEquals(' ', result(first, C).flag());
+    assertRejected(
+        result(first, A1),
+        "non-fast-forward: updating archived generation refs/entire/checkpoints/v2/full/0000000000001 would"
+            + " remove 5 checkpoints (");
+    GitCli.Result retry = run.pushes().get(1);
+    assertEquals(List.of("push", "--no-verify", "--porcelain", url, A1 + ":" + A1), args(retry));
+    assertEquals(' ', result(retry, A1).flag());
+    assertEquals("Merge remote v2/full/0000000000001", serverCommit(A1).getFullMessage());
+    assertEquals(100, serverCount(A1));
+    assertEquals(5, serverCount(C));
   }
 
   // ------------------------------------------------------------------ v0.5.x

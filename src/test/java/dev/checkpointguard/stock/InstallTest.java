@@ -246,6 +246,36 @@ class InstallTest extends StockHookFixture {
   }
 
   @Test
+  void missingMavenIsAClearErrorWhenTheJarMustBeBuilt() throws Exception {
+    // a source tree without target/ and a PATH with every tool install.sh uses, except mvn
+    Path src = Files.createDirectories(root.resolve("source tree"));
+    Files.copy(installScript(), src.resolve("install.sh"));
+    Files.createDirectories(src.resolve("hooks"));
+    Files.copy(TestJar.sourceRoot().resolve("hooks/pre-receive"), src.resolve("hooks/pre-receive"));
+    Path bin = Files.createDirectories(root.resolve("bin without mvn"));
+    for (String tool :
+        List.of("bash", "sh", "git", "dirname", "basename", "find", "sed", "grep", "cmp", "cp", "chmod", "mv",
+            "mkdir", "rm", "rmdir", "mktemp", "cat", "cksum", "head", "java")) {
+      for (String dir : System.getenv("PATH").split(":")) {
+        Path p = Path.of(dir, tool);
+        if (Files.isExecutable(p)) {
+          Files.createSymbolicLink(bin.resolve(tool), p);
+          break;
+        }
+      }
+    }
+    Path server = bare("server.git");
+    Proc.Result r =
+        proc.with("PATH", bin.toString())
+            .run(root, null, List.of(bin.resolve("bash").toString(), src.resolve("install.sh").toString(),
+                "--no-cds", "--prefix", prefix.toString(), "--repo", server.toString()));
+    assertEquals(2, r.exit(), r.toString());
+    assertEquals(
+        "install.sh: Maven (mvn) not found: install Maven to build the jar, or pass --jar FILE\n", r.err());
+    assertFalse(Files.exists(server.resolve("hooks/pre-receive")));
+  }
+
+  @Test
   void clearErrorsForBadTargetsAndMissingJava() throws Exception {
     Path notBare = client("work tree");
     Proc.Result r = install("--repo", notBare.toString());
