@@ -370,6 +370,30 @@ class ClientVersionMatrixTest {
   }
 
   @Test
+  void v060MigrationPushInWarnModeIsAcceptedWithAWarning() throws IOException {
+    try (Repository r = new FileRepository(serverRepo.toFile())) {
+      r.getConfig().setString("checkpointGuard", null, "mode", "warn");
+      r.getConfig().save();
+    }
+    ClientRepo c = client(V0_6_0);
+    c.migrate(130);
+    ClientProtocol.Run run = protocol(c).prePush();
+    assertTrue(run.ok(), run.transcript());
+    GitCli.Result push = run.pushes().get(0);
+    assertEquals('*', result(push, A2).flag());
+    assertTrue(
+        push.remoteLines()
+            .contains(
+                "checkpoint-guard: warning: accepted because checkpointGuard.mode is warn; enforce mode would"
+                    + " refuse: archived generation refs/entire/checkpoints/v2/full/0000000000002 holds 30"
+                    + " checkpoints, fewer than the threshold 100 (rule archive-threshold); keep them in"
+                    + " refs/entire/checkpoints/v2/full/current until it holds 100, or ask the server"
+                    + " administrator to run 'checkpoint-guard repair'"),
+        push.stderr());
+    assertEquals(Map.of(M, c.ref(M), C, c.ref(C), A2, c.ref(A2)), serverRefs());
+  }
+
+  @Test
   void v061MigrationPushIsAccepted() throws IOException {
     ClientRepo c = client(V0_6_1);
     c.migrate(230);
