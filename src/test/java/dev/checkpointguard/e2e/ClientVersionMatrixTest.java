@@ -476,6 +476,44 @@ class ClientVersionMatrixTest {
     assertEquals(100, serverCount(A1));
   }
 
+  @Test
+  void v05AppenderBehindARotationMergesIntoTheLatestRemoteOnlyArchive() throws IOException {
+    ClientRepo a = client(V0_6_2);
+    a.checkpoints(60);
+    assertTrue(protocol(a).prePush().ok());
+    ClientRepo old = cloneClient(V0_5_6);
+    old.checkpoint();
+    a.checkpoints(40);
+    assertTrue(protocol(a).prePush().ok());
+    ClientProtocol.Run run = protocol(old).prePush();
+    assertTrue(run.ok(), run.transcript());
+    List<GitCli.Result> pushes = run.pushes();
+    assertEquals("[rejected] (fetch first)", result(pushes.get(0), M).summary());
+    assertEquals(' ', result(pushes.get(1), M).flag());
+    assertEquals("[rejected] (fetch first)", result(pushes.get(2), C).summary());
+    assertEquals(' ', result(pushes.get(3), A1).flag()); // Merge local checkpoints into archived generation
+    assertEquals('=', result(pushes.get(4), C).flag()); // the adopted remote current
+    assertEquals(5, pushes.size(), "no local archive when the run started: no third push");
+    assertEquals(101, serverCount(A1));
+    assertEquals(a.ref(C), serverRefs().get(C));
+  }
+
+  @Test
+  void legacyV053ArchivePushedByV054() throws IOException {
+    ClientRepo c = client(ClientVersion.V0_5_3);
+    c.checkpoints(100); // legacy rotation: the archive ref points at the current commit
+    c.upgrade(ClientVersion.V0_5_4);
+    ClientProtocol.Run run = protocol(c).prePush();
+    assertTrue(run.ok(), run.transcript());
+    List<GitCli.Result> pushes = run.pushes();
+    assertEquals(3, pushes.size());
+    assertEquals('*', result(pushes.get(0), M).flag());
+    assertEquals('*', result(pushes.get(1), C).flag());
+    assertEquals('*', result(pushes.get(2), A1).flag());
+    assertTrue(serverCommit(A1).getFullMessage().startsWith("Checkpoint: "));
+    assertEquals(100, serverCount(A1));
+  }
+
   // ------------------------------------------------------------------ §7.5, §8.6
 
   @Test

@@ -93,6 +93,18 @@ class InstallTest extends StockHookFixture {
       assertEquals(Files.exists(repo.resolve("hooks")), repo != noHooksDir);
     }
     assertTrue(snapshot(chained.resolve("hooks")).get("update").contains("echo update"));
+
+    // switching per-ref mode off puts the original update hook back and keeps the chained pre-receive
+    Map<String, String> original = snapshot(chained.resolve("hooks"));
+    install("--per-ref", "--repo", chained.toString()).expectOk();
+    install("--repo", chained.toString()).expectOk();
+    Map<String, String> allOrNothing = snapshot(chained.resolve("hooks"));
+    assertEquals(original.get("update"), allOrNothing.get("update"));
+    assertFalse(allOrNothing.containsKey("update.before-checkpoint-guard"));
+    assertTrue(allOrNothing.get("pre-receive").contains("# checkpoint-guard-hook:"));
+    assertTrue(allOrNothing.get("pre-receive").contains("CG_PER_REF=''"));
+    install("--uninstall", "--repo", chained.toString()).expectOk();
+    assertEquals(original, snapshot(chained.resolve("hooks")));
   }
 
   @Test
