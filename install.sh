@@ -230,7 +230,10 @@ fi
 
 # --- java ------------------------------------------------------------------------------------------------
 if [ -n "$java_arg" ]; then
-  java="$java_arg"
+  case "$java_arg" in
+    */*) java="$java_arg" ;;
+    *) java="$(command -v "$java_arg" 2>/dev/null || true)" ;; # a bare name is looked up on PATH
+  esac
 elif [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
   java="$JAVA_HOME/bin/java"
 else

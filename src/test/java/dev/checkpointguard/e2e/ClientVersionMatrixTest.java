@@ -370,6 +370,30 @@ class ClientVersionMatrixTest {
   }
 
   @Test
+  void v060MigrationPushInWarnModeIsAcceptedWithAWarning() throws IOException {
+    try (Repository r = new FileRepository(serverRepo.toFile())) {
+      r.getConfig().setString("checkpointGuard", null, "mode", "warn");
+      r.getConfig().save();
+    }
+    ClientRepo c = client(V0_6_0);
+    c.migrate(130);
+    ClientProtocol.Run run = protocol(c).prePush();
+    assertTrue(run.ok(), run.transcript());
+    GitCli.Result push = run.pushes().get(0);
+    assertEquals('*', result(push, A2).flag());
+    assertTrue(
+        push.remoteLines()
+            .contains(
+                "checkpoint-guard: warning: accepted because checkpointGuard.mode is warn; enforce mode would"
+                    + " refuse: archived generation refs/entire/checkpoints/v2/full/0000000000002 holds 30"
+                    + " checkpoints, fewer than the threshold 100 (rule archive-threshold); keep them in"
+                    + " refs/entire/checkpoints/v2/full/current until it holds 100, or ask the server"
+                    + " administrator to run 'checkpoint-guard repair'"),
+        push.stderr());
+    assertEquals(Map.of(M, c.ref(M), C, c.ref(C), A2, c.ref(A2)), serverRefs());
+  }
+
+  @Test
   void v061MigrationPushIsAccepted() throws IOException {
     ClientRepo c = client(V0_6_1);
     c.migrate(230);
@@ -382,6 +406,48 @@ class ClientVersionMatrixTest {
     assertEquals("Write migrated partial generation\n", serverCommit(C).getFullMessage());
     assertEquals(30, serverCount(C));
     assertEquals(Map.of(M, c.ref(M), C, c.ref(C), A2, c.ref(A2)), serverRefs(), "only the latest archive");
+  }
+
+  /** §10.2(b): a pending archive pruned by {@code migrate --force} is published under the threshold. */
+  @Test
+  void v062ForceMigrationAfterARotationPublishesThePrunedArchive() throws IOException {
+    ClientRepo c = client(V0_6_2);
+    List<String> ids = c.checkpoints(60);
+    assertTrue(protocol(c).prePush().ok());
+    c.checkpoints(40);
+    c.forceMigrate(ids.subList(0, 5));
+    ClientProtocol.Run run = protocol(c).prePush();
+    assertTrue(run.ok(), run.transcript());
+    assertEquals('*', result(run.pushes().get(0), A1).flag());
+    assertEquals('+', result(run.pushes().get(1), C).flag());
+    assertEquals(' ', result(run.pushes().get(2), M).flag());
+    assertEquals(95, serverCount(A1));
+    assertEquals(5, serverCount(C));
+    assertEquals(Map.of(M, c.ref(M), C, c.ref(C), A1, c.ref(A1)), serverRefs());
+  }
+
+  /** An old client's prune of a published archive is refused as non-fast-forward; its merge restores it. */
+  @Test
+  void v061ForceMigrationPruneOfAPublishedArchiveIsMergedBack() throws IOException {
+    ClientRepo c = client(V0_6_1);
+    List<String> ids = c.checkpoints(100);
+    assertTrue(protocol(c).prePush().ok());
+    c.forceMigrate(ids.subList(0, 5));
+    ClientProtocol.Run run = protocol(c).prePush();
+    assertTrue(run.ok(), run.transcript());
+    GitCli.Result first = run.pushes().get(0);
+    assertEquals(' ', result(first, M).flag());
+    assertEquals(' ', result(first, C).flag());
+    assertRejected(
+        result(first, A1),
+        "non-fast-forward: updating archived generation refs/entire/checkpoints/v2/full/0000000000001 would"
+            + " remove 5 checkpoints (");
+    GitCli.Result retry = run.pushes().get(1);
+    assertEquals(List.of("push", "--no-verify", "--porcelain", url, A1 + ":" + A1), args(retry));
+    assertEquals(' ', result(retry, A1).flag());
+    assertEquals("Merge remote v2/full/0000000000001", serverCommit(A1).getFullMessage());
+    assertEquals(100, serverCount(A1));
+    assertEquals(5, serverCount(C));
   }
 
   // ------------------------------------------------------------------ v0.5.x
@@ -407,6 +473,44 @@ class ClientVersionMatrixTest {
     assertEquals("Merge remote v2/full/current", merge.getFullMessage());
     assertEquals(2, merge.getParentCount());
     assertEquals(60, serverCount(C), "the archived checkpoints are back in current");
+    assertEquals(100, serverCount(A1));
+  }
+
+  @Test
+  void v05AppenderBehindARotationMergesIntoTheLatestRemoteOnlyArchive() throws IOException {
+    ClientRepo a = client(V0_6_2);
+    a.checkpoints(60);
+    assertTrue(protocol(a).prePush().ok());
+    ClientRepo old = cloneClient(V0_5_6);
+    old.checkpoint();
+    a.checkpoints(40);
+    assertTrue(protocol(a).prePush().ok());
+    ClientProtocol.Run run = protocol(old).prePush();
+    assertTrue(run.ok(), run.transcript());
+    List<GitCli.Result> pushes = run.pushes();
+    assertEquals("[rejected] (fetch first)", result(pushes.get(0), M).summary());
+    assertEquals(' ', result(pushes.get(1), M).flag());
+    assertEquals("[rejected] (fetch first)", result(pushes.get(2), C).summary());
+    assertEquals(' ', result(pushes.get(3), A1).flag()); // Merge local checkpoints into archived generation
+    assertEquals('=', result(pushes.get(4), C).flag()); // the adopted remote current
+    assertEquals(5, pushes.size(), "no local archive when the run started: no third push");
+    assertEquals(101, serverCount(A1));
+    assertEquals(a.ref(C), serverRefs().get(C));
+  }
+
+  @Test
+  void legacyV053ArchivePushedByV054() throws IOException {
+    ClientRepo c = client(ClientVersion.V0_5_3);
+    c.checkpoints(100); // legacy rotation: the archive ref points at the current commit
+    c.upgrade(ClientVersion.V0_5_4);
+    ClientProtocol.Run run = protocol(c).prePush();
+    assertTrue(run.ok(), run.transcript());
+    List<GitCli.Result> pushes = run.pushes();
+    assertEquals(3, pushes.size());
+    assertEquals('*', result(pushes.get(0), M).flag());
+    assertEquals('*', result(pushes.get(1), C).flag());
+    assertEquals('*', result(pushes.get(2), A1).flag());
+    assertTrue(serverCommit(A1).getFullMessage().startsWith("Checkpoint: "));
     assertEquals(100, serverCount(A1));
   }
 
