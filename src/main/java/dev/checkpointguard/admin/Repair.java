@@ -38,7 +38,11 @@ final class Repair {
   static final String RESULT_PREFIX = "refs/checkpoint-guard/result/";
   /** Test hook: stop abruptly after this step number (counted over the whole run, from 1). */
   static final String CRASH_AFTER_STEP = "CHECKPOINT_GUARD_CRASH_AFTER_STEP";
-  /** With value {@code halt}, the crash halts the JVM (for tests that run the jar); else it throws. */
+  /**
+   * With value {@code halt}, the crash halts the JVM (for tests that run the jar); with {@code pause}, it
+   * prints {@code crash point <n> reached} on standard error and blocks until the process is killed (for
+   * tests that send a real SIGKILL at that point); else it throws.
+   */
   static final String CRASH_MODE = "CHECKPOINT_GUARD_CRASH_MODE";
 
   private static final DateTimeFormatter TS =
@@ -194,6 +198,18 @@ final class Repair {
         io.out().flush();
         io.err().flush();
         Runtime.getRuntime().halt(137);
+      }
+      if ("pause".equals(io.env().get(CRASH_MODE))) {
+        io.out().flush();
+        io.err().println("checkpoint-guard repair: crash point " + step + " reached (" + what + ")");
+        io.err().flush();
+        while (true) {
+          try {
+            Thread.sleep(60_000);
+          } catch (InterruptedException e) {
+            // only a kill ends this test hook
+          }
+        }
       }
       throw new SimulatedCrash(step);
     }
