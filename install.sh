@@ -115,8 +115,13 @@ sh_quote() {
 plan=()
 
 add_plain() {
-  local repo="$1"
+  local repo="$1" hooks_path
   is_bare_repo "$repo" || die "not a bare git repository: $repo"
+  # with core.hooksPath (repository, global or system config) git never runs <repo>/hooks
+  hooks_path="$(git_safe -C "$repo" config --get core.hooksPath 2>/dev/null || true)"
+  if [ -n "$hooks_path" ] && [ -z "$uninstall" ]; then
+    die "$repo has core.hooksPath = $hooks_path, so git would not run $repo/hooks; unset it, or install with --gitlab-global/--gitea-repo if that host manages the hooks"
+  fi
   plan+=("plain|$(abs_dir "$repo")/hooks")
 }
 
@@ -225,7 +230,10 @@ fi
 
 # --- java ------------------------------------------------------------------------------------------------
 if [ -n "$java_arg" ]; then
-  java="$java_arg"
+  case "$java_arg" in
+    */*) java="$java_arg" ;;
+    *) java="$(command -v "$java_arg" 2>/dev/null || true)" ;; # a bare name is looked up on PATH
+  esac
 elif [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
   java="$JAVA_HOME/bin/java"
 else

@@ -41,9 +41,15 @@ final class Analysis {
   private final PlannedObjects flattener;
 
   Analysis(Inventory inv, ObjectReader reader, ProgressMonitor pm) throws IOException {
+    this(inv, reader, pm, new HashMap<>());
+  }
+
+  /** {@code timesMemo}: see {@link CheckpointTimes#CheckpointTimes(ObjectReader, Map)}. */
+  Analysis(Inventory inv, ObjectReader reader, ProgressMonitor pm,
+      Map<ObjectId, CheckpointTimes.Times> timesMemo) throws IOException {
     this.inv = inv;
     this.reader = reader;
-    this.timesReader = new CheckpointTimes(reader);
+    this.timesReader = new CheckpointTimes(reader, timesMemo);
     this.flattener = new PlannedObjects(reader);
     CheckpointSet.Builder all = new CheckpointSet.Builder();
     for (Inventory.Generation g : inv.generations()) {

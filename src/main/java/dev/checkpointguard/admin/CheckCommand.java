@@ -5,6 +5,10 @@ import dev.checkpointguard.cli.Io;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
+import dev.checkpointguard.core.CheckpointTimes;
+import java.util.HashMap;
+import java.util.Map;
+import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
 
@@ -47,9 +51,16 @@ public final class CheckCommand implements Command {
   }
 
   static CheckReport audit(Repository repo, int threshold, Io io) throws Exception {
+    return audit(repo, threshold, io, new HashMap<>());
+  }
+
+  /** {@code timesMemo}: what an earlier pass read from {@code /main} (the repair this check follows). */
+  static CheckReport audit(Repository repo, int threshold, Io io,
+      Map<ObjectId, CheckpointTimes.Times> timesMemo) throws Exception {
     try (ObjectReader reader = repo.newObjectReader()) {
       Inventory inv = Inventory.read(repo, reader);
-      return CheckReport.of(new Analysis(inv, reader, new EtaProgressMonitor(io.err())), threshold);
+      return CheckReport.of(
+          new Analysis(inv, reader, new EtaProgressMonitor(io.err()), timesMemo), threshold);
     }
   }
 }

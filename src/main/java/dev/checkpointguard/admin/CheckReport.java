@@ -4,7 +4,6 @@ import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.CheckpointOrder;
 import dev.checkpointguard.core.GenerationJson;
 import dev.checkpointguard.core.Json;
-import dev.checkpointguard.core.RefNames;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -240,6 +239,13 @@ final class CheckReport {
         : GenerationJson.formatTime(g.oldest()) + " .. " + GenerationJson.formatTime(g.newest());
   }
 
+  /** "2 errors, 1 warning". */
+  String tally() {
+    long e = count(Severity.ERROR);
+    long w = count(Severity.WARNING);
+    return e + (e == 1 ? " error, " : " errors, ") + w + (w == 1 ? " warning" : " warnings");
+  }
+
   /** The report for people. */
   String text(String repoPath) {
     StringBuilder b = new StringBuilder();
@@ -280,9 +286,8 @@ final class CheckReport {
     inv.backups.forEach((ts, refs) -> b.append("  ").append(ts).append("  ").append(refs.size())
         .append(refs.size() == 1 ? " ref" : " refs").append(" (restore --backup ").append(ts)
         .append(")\n"));
-    b.append(healthy() ? "result: healthy" : "result: problems found").append(" (")
-        .append(count(Severity.ERROR)).append(" errors, ").append(count(Severity.WARNING))
-        .append(" warnings)\n");
+    b.append(healthy() ? "result: healthy" : "result: problems found").append(" (").append(tally())
+        .append(")\n");
     return b.toString();
   }
 
@@ -381,7 +386,4 @@ final class CheckReport {
     return b.append(']').toString();
   }
 
-  static String shortRef(String ref) {
-    return RefNames.shortName(ref);
-  }
 }

@@ -125,8 +125,13 @@ final class Inventory {
     return all;
   }
 
+  /** The highest archive number in use, by any ref with an archive name (0 when none). */
   long highestNumber() {
-    return archives.isEmpty() ? 0 : archives.get(archives.size() - 1).number();
+    long max = 0;
+    for (String ref : values.keySet()) {
+      max = Math.max(max, RefNames.archiveNumber(ref));
+    }
+    return max;
   }
 
   static Inventory read(Repository repo, ObjectReader reader) throws IOException {

@@ -196,7 +196,12 @@ final class PlannedObjects {
       return out;
     }
     CanonicalTreeParser p = new CanonicalTreeParser();
-    p.reset(reader, tree);
+    Object[] planned = pending.get(tree.toObjectId());
+    if (planned != null) {
+      p.reset((byte[]) planned[1]); // a tree of this plan, not written yet
+    } else {
+      p.reset(reader, tree);
+    }
     for (; !p.eof(); p.next()) {
       out.add(new Object[] {p.getEntryPathString(), p.getEntryFileMode(), p.getEntryObjectId()});
     }

@@ -1,6 +1,7 @@
 package dev.checkpointguard.admin;
 
 import dev.checkpointguard.cli.Io;
+import dev.checkpointguard.core.CheckpointTimes;
 import dev.checkpointguard.core.RefNames;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -8,11 +9,15 @@ import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
 
 /**
@@ -29,12 +34,27 @@ import org.eclipse.jgit.lib.Repository;
  *       archives deleted), each compare-and-set against the planned old value.
  * </ol>
  *
+ * <p>Refs are written in atomic batches ({@link #batches}): consecutive updates of one kind, up to
+ * {@link #BATCH} refs, change together or not at all, and each batch is one step.
+ *
  * <p>Every state between two steps holds every checkpoint, so a repair killed at any point loses nothing,
- * and a rerun plans from what it finds and finishes the job. A ref that moved (a live push) fails its
- * compare-and-set; the attempt stops there and the repair plans again, at most {@link #MAX_ATTEMPTS} times.
+ * and a rerun plans from what it finds and finishes the job. Before each update every v2 ref must still
+ * hold its planned value (the plan relies on all of them), and the update itself is compare-and-set; when
+ * a ref moved (a live push) the attempt stops there and the repair plans again, at most
+ * {@link #MAX_ATTEMPTS} times.
  */
 final class Repair {
   static final int MAX_ATTEMPTS = 5;
+  /**
+   * Most refs changed in one atomic transaction. Each batch is one {@code packed-refs} rewrite on a file
+   * repository, so a repair of thousands of archives costs a few rewrites, not thousands.
+   */
+  static final int BATCH = 512;
+  /**
+   * Test hook: refs per atomic batch instead of {@link #BATCH}; {@code 1} writes every ref on its own, so
+   * that {@link #CRASH_AFTER_STEP} can stop the run between any two ref writes.
+   */
+  static final String BATCH_SIZE = "CHECKPOINT_GUARD_REPAIR_BATCH";
   static final String RESULT_PREFIX = "refs/checkpoint-guard/result/";
   /** Test hook: stop abruptly after this step number (counted over the whole run, from 1). */
   static final String CRASH_AFTER_STEP = "CHECKPOINT_GUARD_CRASH_AFTER_STEP";
@@ -84,6 +104,9 @@ final class Repair {
   private final Listener listener;
   private final Clock clock;
   private final int crashAfter;
+  private final int batchSize;
+  /** /main times read by the planning passes; {@link #timesMemo()} hands them to the closing check. */
+  private final Map<ObjectId, CheckpointTimes.Times> timesMemo = new HashMap<>();
   private int step;
 
   Repair(Repository repo, int threshold, RepairPlan.Mode mode, boolean dryRun, Io io, Listener listener,
@@ -95,16 +118,20 @@ final class Repair {
     this.io = io;
     this.listener = listener == null ? Listener.NONE : listener;
     this.clock = clock;
-    String c = io.env().get(CRASH_AFTER_STEP);
-    int n = -1;
-    if (c != null && !c.isBlank()) {
-      try {
-        n = Integer.parseInt(c.trim());
-      } catch (NumberFormatException e) {
-        n = -1;
-      }
+    this.crashAfter = intEnv(io, CRASH_AFTER_STEP, -1);
+    this.batchSize = Math.max(1, intEnv(io, BATCH_SIZE, BATCH));
+  }
+
+  private static int intEnv(Io io, String name, int fallback) {
+    String v = io.env().get(name);
+    if (v == null || v.isBlank()) {
+      return fallback;
     }
-    this.crashAfter = n;
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
   }
 
   /** Runs under the repository lock. */
@@ -115,7 +142,7 @@ final class Repair {
       RepairPlan plan;
       try (ObjectReader reader = repo.newObjectReader()) {
         Inventory inv = Inventory.read(repo, reader);
-        Analysis a = new Analysis(inv, reader, new EtaProgressMonitor(io.err()));
+        Analysis a = new Analysis(inv, reader, new EtaProgressMonitor(io.err()), timesMemo);
         PersonIdent who = new PersonIdent(RepairPlanner.DEFAULT_IDENT, clock.instant(), ZoneOffset.UTC);
         plan = new RepairPlanner(a, threshold, mode, who).plan();
         last = plan;
@@ -133,7 +160,7 @@ final class Repair {
           return new Result(Outcome.PLANNED, plan, null, attempt, step);
         }
         String ts = backupName();
-        String moved = apply(plan, reader, ts);
+        String moved = apply(plan, inv.values, ts);
         if (moved == null) {
           out.println("applied: " + plan.summary());
           out.println("backup: " + ts + " (undo with: checkpoint-guard restore --repo DIR --backup " + ts
@@ -150,42 +177,119 @@ final class Repair {
     return new Result(Outcome.GAVE_UP, last, null, MAX_ATTEMPTS, step);
   }
 
-  /** Applies one plan; returns null when done, else why it stopped (a ref moved). */
-  private String apply(RepairPlan plan, ObjectReader reader, String ts) throws IOException {
+  /**
+   * Applies one plan; returns null when done, else why it stopped (a ref moved).
+   *
+   * @param planned every v2 ref's value when the plan was made: before each update all of them must
+   *     still hold (the plan also relies on refs it does not change, e.g. an archive that already holds a
+   *     copy dropped from /full/current)
+   */
+  private String apply(RepairPlan plan, Map<String, ObjectId> planned, String ts) throws IOException {
     try (ObjectInserter ins = repo.newObjectInserter()) {
       plan.objects.writeAll(ins);
     }
     step("write " + plan.objects.size() + " new objects");
+    List<RepairPlan.Update> backups = new ArrayList<>();
+    List<RepairPlan.Update> results = new ArrayList<>();
     for (RepairPlan.Update u : plan.updates) {
       if (!u.isCreate()) {
-        String b = RefNames.BACKUP_PREFIX + ts + "/" + u.ref();
-        if (!RefWriter.compareAndSet(repo, b, ObjectId.zeroId(), u.expected(), "checkpoint-guard backup")) {
-          return "backup ref " + b + " exists already";
-        }
-        step("back up " + u.ref());
+        backups.add(new RepairPlan.Update(RefNames.BACKUP_PREFIX + ts + "/" + u.ref(), ObjectId.zeroId(),
+            u.expected(), "back up " + u.ref()));
       }
-    }
-    for (RepairPlan.Update u : plan.updates) {
       if (!u.isDelete()) {
-        String r = RESULT_PREFIX + ts + "/" + u.ref();
-        if (!RefWriter.compareAndSet(repo, r, ObjectId.zeroId(), u.next(), "checkpoint-guard result")) {
-          return "result ref " + r + " exists already";
+        results.add(new RepairPlan.Update(RESULT_PREFIX + ts + "/" + u.ref(), ObjectId.zeroId(), u.next(),
+            "record result of " + u.ref()));
+      }
+    }
+    for (List<RepairPlan.Update> batch : batches(backups, batchSize)) {
+      if (!RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard backup")) {
+        return "a backup ref under " + RefNames.BACKUP_PREFIX + ts + "/ exists already";
+      }
+      step(describe(batch));
+    }
+    for (List<RepairPlan.Update> batch : batches(results, batchSize)) {
+      if (!RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard result")) {
+        return "a result ref under " + RESULT_PREFIX + ts + "/ exists already";
+      }
+      step(describe(batch));
+    }
+    Map<String, ObjectId> expected = new TreeMap<>(planned);
+    for (List<RepairPlan.Update> batch : batches(plan.updates, batchSize)) {
+      for (RepairPlan.Update u : batch) {
+        listener.beforeUpdate(u);
+      }
+      String moved = firstDifference(expected);
+      if (moved != null) {
+        return moved + " moved since it was planned";
+      }
+      if (!RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard repair: " + describe(batch))) {
+        return (batch.size() == 1 ? batch.get(0).ref() : "one of " + describe(batch))
+            + " moved since it was planned (compare-and-set failed)";
+      }
+      for (RepairPlan.Update u : batch) {
+        if (u.isDelete()) {
+          expected.remove(u.ref());
+        } else {
+          expected.put(u.ref(), u.next());
         }
-        step("record result of " + u.ref());
+      }
+      step(describe(batch));
+    }
+    return null;
+  }
+
+  /**
+   * The updates in plan order, cut into atomic batches: consecutive updates of one kind (creates,
+   * updates, deletes), at most {@link #BATCH} each. The plan's order, and with it the guarantee that no
+   * state in between loses a checkpoint, is kept: archives are all created before {@code /full/current}
+   * moves, and deleted only after.
+   */
+  static List<List<RepairPlan.Update>> batches(List<RepairPlan.Update> updates) {
+    return batches(updates, BATCH);
+  }
+
+  /** {@link #batches(List)} with at most {@code size} refs per batch. */
+  static List<List<RepairPlan.Update>> batches(List<RepairPlan.Update> updates, int size) {
+    List<List<RepairPlan.Update>> out = new ArrayList<>();
+    List<RepairPlan.Update> cur = new ArrayList<>();
+    for (RepairPlan.Update u : updates) {
+      if (!cur.isEmpty() && (cur.size() == size || kind(cur.get(0)) != kind(u))) {
+        out.add(cur);
+        cur = new ArrayList<>();
+      }
+      cur.add(u);
+    }
+    if (!cur.isEmpty()) {
+      out.add(cur);
+    }
+    return out;
+  }
+
+  private static int kind(RepairPlan.Update u) {
+    return u.isCreate() ? 0 : u.isDelete() ? 2 : 1;
+  }
+
+  private static String describe(List<RepairPlan.Update> batch) {
+    return batch.size() == 1
+        ? batch.get(0).what()
+        : batch.get(0).what() + " and " + (batch.size() - 1) + " more like it";
+  }
+
+  /** The first v2 ref whose value differs from {@code expected} (added, removed or moved), or null. */
+  private String firstDifference(Map<String, ObjectId> expected) throws IOException {
+    Map<String, ObjectId> now = new TreeMap<>();
+    for (Ref r : repo.getRefDatabase().getRefsByPrefix(RefNames.V2_PREFIX)) {
+      now.put(r.getName(), r.getObjectId() == null ? ObjectId.zeroId() : r.getObjectId());
+    }
+    for (Map.Entry<String, ObjectId> e : expected.entrySet()) {
+      if (!e.getValue().equals(now.get(e.getKey()))) {
+        return e.getKey();
       }
     }
-    for (RepairPlan.Update u : plan.updates) {
-      if (!RefWriter.read(repo, u.ref()).equals(u.expected())) {
-        return u.ref() + " moved since it was planned";
+    for (String ref : now.keySet()) {
+      if (!expected.containsKey(ref)) {
+        return ref;
       }
-    }
-    for (RepairPlan.Update u : plan.updates) {
-      listener.beforeUpdate(u);
-      if (!RefWriter.compareAndSet(repo, u.ref(), u.expected(), u.next(), "checkpoint-guard repair: "
-          + u.what())) {
-        return u.ref() + " moved since it was planned (compare-and-set failed)";
-      }
-      step(u.what());
     }
     return null;
   }
@@ -215,6 +319,11 @@ final class Repair {
     }
   }
 
+  /** What the planning passes read from {@code /main}, by checkpoint directory tree id. */
+  Map<ObjectId, CheckpointTimes.Times> timesMemo() {
+    return timesMemo;
+  }
+
   /** A UTC timestamp not used by any earlier backup. */
   private String backupName() throws IOException {
     String base = TS.format(clock.instant());
@@ -228,13 +337,5 @@ final class Repair {
   private boolean used(String ts) throws IOException {
     return !repo.getRefDatabase().getRefsByPrefix(RefNames.BACKUP_PREFIX + ts + "/").isEmpty()
         || !repo.getRefDatabase().getRefsByPrefix(RESULT_PREFIX + ts + "/").isEmpty();
-  }
-
-  /** The refs a repair run left for {@code restore}. */
-  static List<String> prefixes(String ts) {
-    List<String> l = new ArrayList<>();
-    l.add(RefNames.BACKUP_PREFIX + ts + "/");
-    l.add(RESULT_PREFIX + ts + "/");
-    return l;
   }
 }

@@ -61,8 +61,9 @@ public final class RepairCommand implements Command {
       AdminRepos.refuseQuarantine(io, repo);
       boolean dryRun = cl.hasOption("dry-run");
       Repair.Result r;
+      Repair repair = new Repair(repo, threshold, mode, dryRun, io, listener, clock);
       try (RepoLock lock = RepoLock.acquire(repo)) {
-        r = new Repair(repo, threshold, mode, dryRun, io, listener, clock).run();
+        r = repair.run();
       }
       if (r.outcome() == Repair.Outcome.PLANNED) {
         return OK;
@@ -71,10 +72,10 @@ public final class RepairCommand implements Command {
         io.out().println("nothing to repair (mode " + mode.name().toLowerCase(Locale.ROOT) + ", threshold "
             + threshold + ")");
       }
-      CheckReport after = CheckCommand.audit(repo, threshold, io);
+      // /main is not changed by a repair: the check reuses what planning read from it
+      CheckReport after = CheckCommand.audit(repo, threshold, io, repair.timesMemo());
       io.out().println("check: " + (after.healthy() ? "healthy" : "problems remain") + " ("
-          + after.count(CheckReport.Severity.ERROR) + " errors, "
-          + after.count(CheckReport.Severity.WARNING) + " warnings; run check for details)");
+          + after.tally() + "; run check for details)");
       if (r.outcome() == Repair.Outcome.GAVE_UP) {
         return PROBLEMS;
       }

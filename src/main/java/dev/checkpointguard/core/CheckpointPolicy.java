@@ -49,6 +49,15 @@ public final class CheckpointPolicy {
    */
   public static final int ANCESTRY_CANDIDATES = 8;
 
+  /** Subject of the force-migration prune commit (spec §8.2, §13). */
+  private static final String FORCE_PRUNE_SUBJECT = "Reset checkpoint before force migration: ";
+  /** Subject of a stop-time finalize, which may land on a local archive (spec §3.1). */
+  private static final String FINALIZE_SUBJECT = "Finalize checkpoint: ";
+  /** Message of the rotation archive commit (spec §6.2), without a trailing newline. */
+  private static final String ARCHIVE_SUBJECT = "Archive generation";
+  /** Subject of the migration archive commit (spec §8.3). */
+  private static final String MIGRATED_ARCHIVE_SUBJECT = "Archive migrated generation: ";
+
   private final GuardSettings settings;
   private final CheckpointSetCache cache;
 
@@ -196,7 +205,7 @@ public final class CheckpointPolicy {
       }
       if (c.isCreate()) {
         int count = trees.count(next.getTree());
-        return count >= settings.threshold()
+        return count >= settings.threshold() || prunedFromFullArchive(next)
             ? Verdict.accept(c)
             : reject(
                 c,
@@ -210,6 +219,35 @@ public final class CheckpointPolicy {
       return lost.isEmpty()
           ? Verdict.accept(c)
           : reject(c, Rule.ARCHIVE_LOSS, Messages.archiveLoss(c.ref(), lost));
+    }
+
+    /**
+     * The one legitimate under-threshold create (spec §10.2 b): {@code migrate --force} prunes checkpoints
+     * from every local archive, including a pending one not yet pushed, and re-packs them elsewhere. Its
+     * first-parent history is then force-migration prunes (and finalizes) down to an archive commit that
+     * held at least the threshold: {@code Archive generation} (one parent) or
+     * {@code Archive migrated generation: <ref>} (orphan). A {@code v0.6.0} bug archive never held that
+     * many, so it stays rejected. Refusing the pruned archive would stall a {@code v0.6.2} client for good
+     * (§10.3): it publishes archives before anything else and keeps retrying the same one.
+     */
+    private boolean prunedFromFullArchive(RevCommit tip) throws IOException {
+      RevCommit commit = tip;
+      boolean pruned = false;
+      for (int steps = 0; steps < ANCESTRY_DEPTH; steps++) {
+        walk.parseBody(commit);
+        String message = commit.getFullMessage();
+        if (commit.getParentCount() == 1
+            && (message.startsWith(FORCE_PRUNE_SUBJECT) || message.startsWith(FINALIZE_SUBJECT))) {
+          pruned |= message.startsWith(FORCE_PRUNE_SUBJECT);
+          commit = commit.getParent(0);
+          continue;
+        }
+        boolean archiveCommit =
+            (commit.getParentCount() == 1 && stripNewline(message).equals(ARCHIVE_SUBJECT))
+                || (commit.getParentCount() == 0 && message.startsWith(MIGRATED_ARCHIVE_SUBJECT));
+        return pruned && archiveCommit && trees.count(commit.getTree()) >= settings.threshold();
+      }
+      return false;
     }
 
     private Verdict current(RefChange c, RevCommit next, Verdict[] decided) throws IOException {
@@ -431,5 +469,9 @@ public final class CheckpointPolicy {
     private Verdict reject(RefChange c, Rule rule, String message) {
       return new Verdict(c, Verdict.Outcome.REJECT, rule, message, null);
     }
+  }
+
+  private static String stripNewline(String message) {
+    return message.endsWith("\n") ? message.substring(0, message.length() - 1) : message;
   }
 }

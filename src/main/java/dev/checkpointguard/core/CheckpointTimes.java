@@ -52,9 +52,20 @@ public final class CheckpointTimes {
   public record Times(Instant created, GenerationJson range) {}
 
   private final ObjectReader reader;
+  private final Map<ObjectId, Times> memo;
 
   public CheckpointTimes(ObjectReader reader) {
+    this(reader, new HashMap<>());
+  }
+
+  /**
+   * @param memo what earlier reads found, by {@code /main} checkpoint directory tree id (a tree id fixes
+   *     its content, so entries never go stale); filled by this reader. Lets a second pass over the same
+   *     {@code /main}, such as the check that ends a repair, skip every metadata read. Not thread-safe.
+   */
+  public CheckpointTimes(ObjectReader reader, Map<ObjectId, Times> memo) {
     this.reader = reader;
+    this.memo = memo;
   }
 
   /**
@@ -73,7 +84,12 @@ public final class CheckpointTimes {
       long id = wanted.get(i);
       ObjectId dir = dirs.get(id);
       if (dir != null) {
-        out.put(id, readCheckpoint(dir));
+        Times t = memo.get(dir);
+        if (t == null) {
+          t = readCheckpoint(dir);
+          memo.put(dir, t);
+        }
+        out.put(id, t);
       }
       pm.update(1);
     }

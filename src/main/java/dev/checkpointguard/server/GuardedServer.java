@@ -309,6 +309,7 @@ public final class GuardedServer implements AutoCloseable {
     context.addFilter(auth, "/*", EnumSet.of(DispatcherType.REQUEST));
     context.addServlet(new ServletHolder("git", git), "/*");
     context.setErrorHandler(new QuietErrorHandler());
+    context.setLogger(new OneLineLog());
 
     jetty.setErrorHandler(new QuietErrorHandler());
     jetty.setHandler(new PathGuardHandler(context));

@@ -5,6 +5,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,7 +65,7 @@ public final class HookRepository {
       throw new UnreadableRepositoryException(
           "extensions.objectFormat is " + format + "; JGit reads SHA-1 repositories only");
     }
-    Map<String, String> withoutAlternates = new java.util.HashMap<>(env);
+    Map<String, String> withoutAlternates = new HashMap<>(env);
     String alternates = withoutAlternates.remove(ALTERNATES);
     SystemReader reader = new EnvironmentReader(SystemReader.getInstance(), withoutAlternates);
     FileRepositoryBuilder b = new FileRepositoryBuilder().readEnvironment(reader).setGitDir(gitDir);

@@ -17,9 +17,10 @@ import org.apache.commons.cli.Options;
  * <p>The {@code hooks/update} wrapper normally does not start Java at all: it applies the verdict that
  * {@code pre-receive --verdicts} wrote for the whole push. This command is its fallback when no such
  * verdict exists (e.g. the pre-receive hook was not run). Alone, it sees the repository's refs as they are
- * when git calls it: in a non-atomic push, refs that come earlier in the client's order are already updated;
- * in an atomic push none are. A {@code /full/current} reset covered only by an archive that comes later in
- * the same push is therefore refused here, never wrongly accepted.
+ * when git calls it: in a non-atomic push, refs git handled earlier are already updated (the git client
+ * sends updates of existing refs first, by name, then creations); in an atomic push none are. A
+ * {@code /full/current} reset covered only by an archive created in the same push is therefore refused
+ * here, never wrongly accepted.
  */
 public final class UpdateCommand implements Command {
   @Override

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CheckCommandTest {
-  @TempDir Path tmp;
+  @TempDir(factory = dev.checkpointguard.fixtures.FastTempDir.class)
+  Path tmp;
 
   @Test
   void healthyRepositoryFromFixedMigrationExitsZero() throws Exception {
@@ -98,6 +99,51 @@ class CheckCommandTest {
         + " generation.json: oldest_checkpoint_at is not a string"), r.out());
     assertTrue(r.out().contains("error missing-generation-json: full/0000000000002 has no generation.json"),
         r.out());
+  }
+
+  @Test
+  void thresholdDefaultsToTheRepositorysGuardSetting() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.oneV060Run(dir, 250);
+    try (var repo = AdminHarness.open(dir)) {
+      repo.getConfig().setInt("checkpointGuard", null, "threshold", 50);
+      repo.getConfig().save();
+    }
+    AdminHarness.Run r = run("check", "--repo", dir.toString());
+    assertEquals(0, r.exit(), r.toString()); // 50 checkpoints meet a threshold of 50
+    assertTrue(r.out().startsWith("checkpoint-guard check: " + dir + " (threshold 50)\n"), r.out());
+    try (var repo = AdminHarness.open(dir)) {
+      repo.getConfig().setString("checkpointGuard", null, "threshold", "lots");
+      repo.getConfig().save();
+    }
+    AdminHarness.Run bad = run("check", "--repo", dir.toString());
+    assertEquals(2, bad.exit());
+    assertEquals("checkpoint-guard check: invalid git config checkpointGuard.threshold = 'lots': expected a"
+        + " whole number from 1 to 1000000\n", bad.err());
+  }
+
+  @Test
+  void emptyRepositoryIsHealthyAndUnknownNamesAreErrorsRepairLeavesAlone() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.build(dir, ClientVersion.V0_6_1, 100, 6, c -> {});
+    AdminHarness.Run empty = run("check", "--repo", dir.toString());
+    assertEquals(0, empty.exit(), empty.toString());
+    assertTrue(empty.out().contains("main: missing\ngenerations:\n  (none)\nfindings:\n  (none)\n"),
+        empty.out());
+
+    Path odd = tmp.resolve("odd.git");
+    DamageScenarios.build(odd, ClientVersion.V0_6_1, 100, 7, c -> {
+      c.checkpoints(3);
+      c.updateRef("refs/entire/checkpoints/v2/full/abc", null, c.ref(ClientRepo.CURRENT));
+    });
+    AdminHarness.Run r = run("check", "--repo", odd.toString());
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.out().contains("  error unknown-ref: refs/entire/checkpoints/v2/full/abc: a name no client"
+        + " produces; repair leaves it alone, remove it by hand once understood\n"), r.out());
+    AdminHarness.Run repair = run("repair", "--repo", odd.toString());
+    assertEquals(1, repair.exit(), repair.toString());
+    assertTrue(repair.out().startsWith("nothing to repair (mode minimal, threshold 100)\ncheck: problems remain"
+        + " (1 error, 0 warnings; run check for details)\n"), repair.out());
   }
 
   @Test

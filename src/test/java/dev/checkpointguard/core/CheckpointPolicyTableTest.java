@@ -32,8 +32,6 @@ class CheckpointPolicyTableTest {
   static final String A1 = RefNames.archive(1);
   static final String A2 = RefNames.archive(2);
   static final String A3 = RefNames.archive(3);
-  static final String A4 = RefNames.archive(4);
-  static final String A5 = RefNames.archive(5);
 
   @ParameterizedTest(name = "§10.1 {0} -> {2}")
   @MethodSource("spec10_1")
@@ -217,16 +215,15 @@ class CheckpointPolicyTableTest {
           v.addAll(b.pushRefs(c, C));
           return v;
         }, "full/0000000000001 ACCEPT, full/current ACCEPT"),
-        row("C non-ff reset after three rotations, covered by the oldest archive", b -> {
+        row("C non-ff reset after two rotations, covered by the oldest archive", b -> {
           ClientRepo c = b.client(V0_6_2);
           c.checkpoints(50);
           b.publish(c, M, C);
-          c.checkpoints(260);
-          List<Verdict> v = new ArrayList<>(b.pushRefs(c, A1, A2, A3));
+          c.checkpoints(160);
+          List<Verdict> v = new ArrayList<>(b.pushRefs(c, A1, A2));
           v.addAll(b.pushRefs(c, C, M));
           return v;
-        }, "full/0000000000001 ACCEPT, full/0000000000002 ACCEPT, full/0000000000003 ACCEPT, "
-            + "full/current ACCEPT, main ACCEPT"),
+        }, "full/0000000000001 ACCEPT, full/0000000000002 ACCEPT, full/current ACCEPT, main ACCEPT"),
         row("C non-ff reset whose archive never reached the server", b -> {
           ClientRepo c = b.client(V0_6_2);
           c.checkpoints(60);
@@ -382,13 +379,13 @@ class CheckpointPolicyTableTest {
         }, "full/current ACCEPT, full/0000000000002 ACCEPT, full/0000000000001 ACCEPT"),
         row("4 a gap in the numbers, and reuse of a deleted number", b -> {
           ClientRepo c = b.client(V0_6_1);
-          c.checkpoints(500);
+          c.checkpoints(300);
           b.publish(c, A1);
-          List<Verdict> v = new ArrayList<>(b.pushRefs(c, A5));
-          v.addAll(b.push(c, b.change(A5, null)));
-          v.addAll(b.push(c, b.change(A5, c.ref(A4))));
+          List<Verdict> v = new ArrayList<>(b.pushRefs(c, A3)); // 2 was never pushed
+          v.addAll(b.push(c, b.change(A3, null)));
+          v.addAll(b.push(c, b.change(A3, c.ref(A2)))); // number 3 again, other content
           return v;
-        }, "full/0000000000005 ACCEPT, full/0000000000005 ACCEPT, full/0000000000005 ACCEPT"),
+        }, "full/0000000000003 ACCEPT, full/0000000000003 ACCEPT, full/0000000000003 ACCEPT"),
         row("5a two appenders: the second merges (two-parent ff)", b -> {
           ClientRepo a = b.client(V0_6_2);
           a.checkpoint();
@@ -444,6 +441,40 @@ class CheckpointPolicyTableTest {
           b.publish(c, A1);
           return b.push(c, b.change(A1, null));
         }, "full/0000000000001 ACCEPT"),
+        row("7 the reset's archive is only local (never published)", b -> {
+          ClientRepo c = b.client(V0_6_1);
+          c.checkpoints(60);
+          b.publish(c, M, C);
+          c.checkpoints(40);
+          c.upgrade(V0_6_2); // rotations from before the upgrade have no pending record
+          return b.pushRefs(c, C);
+        }, "full/current REJECT current-loss"),
+        row("§10.2(b) exception: a pending archive pruned by migrate --force arrives under the threshold", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          List<String> ids = c.checkpoints(60);
+          b.publish(c, M, C);
+          c.checkpoints(40); // rotation: A1 pending, not pushed
+          c.forceMigrate(ids.subList(0, 5)); // prunes A1 to 95, re-packs the 5 into C
+          assertEquals(95, c.checkpointsIn(A1).size());
+          List<Verdict> v = new ArrayList<>(b.pushRefs(c, A1));
+          v.addAll(b.pushRefs(c, C, M));
+          return v;
+        }, "full/0000000000001 ACCEPT, full/current ACCEPT, main ACCEPT"),
+        row("§10.2(b) a v0.6.0 bug archive pruned by migrate --force stays rejected", b -> {
+          ClientRepo c = b.client(V0_6_0);
+          List<String> ids = c.migrate(130);
+          c.pruneForForceMigration(ids.get(129));
+          assertMessage(c, A2, "Reset checkpoint before force migration: " + ids.get(129) + "\n");
+          return b.pushRefs(c, A2);
+        }, "full/0000000000002 REJECT archive-threshold"),
+        row("reset whose only cover is an archive the same push deletes", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoints(60);
+          b.publish(c, M, C);
+          c.checkpoints(40);
+          b.pushRefs(c, A1);
+          return b.push(c, b.change(A1, null), b.changeTo(c, C));
+        }, "full/0000000000001 ACCEPT, full/current REJECT current-loss"),
         row("reset whose only cover is an archive this push rejects", b -> {
           ClientRepo c = b.client(V0_6_2, 50); // a client whose threshold was overridden
           c.checkpoints(30);

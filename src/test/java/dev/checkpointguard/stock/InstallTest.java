@@ -93,6 +93,18 @@ class InstallTest extends StockHookFixture {
       assertEquals(Files.exists(repo.resolve("hooks")), repo != noHooksDir);
     }
     assertTrue(snapshot(chained.resolve("hooks")).get("update").contains("echo update"));
+
+    // switching per-ref mode off puts the original update hook back and keeps the chained pre-receive
+    Map<String, String> original = snapshot(chained.resolve("hooks"));
+    install("--per-ref", "--repo", chained.toString()).expectOk();
+    install("--repo", chained.toString()).expectOk();
+    Map<String, String> allOrNothing = snapshot(chained.resolve("hooks"));
+    assertEquals(original.get("update"), allOrNothing.get("update"));
+    assertFalse(allOrNothing.containsKey("update.before-checkpoint-guard"));
+    assertTrue(allOrNothing.get("pre-receive").contains("# checkpoint-guard-hook:"));
+    assertTrue(allOrNothing.get("pre-receive").contains("CG_PER_REF=''"));
+    install("--uninstall", "--repo", chained.toString()).expectOk();
+    assertEquals(original, snapshot(chained.resolve("hooks")));
   }
 
   @Test
@@ -246,11 +258,51 @@ class InstallTest extends StockHookFixture {
   }
 
   @Test
+  void missingMavenIsAClearErrorWhenTheJarMustBeBuilt() throws Exception {
+    // a source tree without target/ and a PATH with every tool install.sh uses, except mvn
+    Path src = Files.createDirectories(root.resolve("source tree"));
+    Files.copy(installScript(), src.resolve("install.sh"));
+    Files.createDirectories(src.resolve("hooks"));
+    Files.copy(TestJar.sourceRoot().resolve("hooks/pre-receive"), src.resolve("hooks/pre-receive"));
+    Path bin = Files.createDirectories(root.resolve("bin without mvn"));
+    for (String tool :
+        List.of("bash", "sh", "git", "dirname", "basename", "find", "sed", "grep", "cmp", "cp", "chmod", "mv",
+            "mkdir", "rm", "rmdir", "mktemp", "cat", "cksum", "head", "java")) {
+      for (String dir : System.getenv("PATH").split(":")) {
+        Path p = Path.of(dir, tool);
+        if (Files.isExecutable(p)) {
+          Files.createSymbolicLink(bin.resolve(tool), p);
+          break;
+        }
+      }
+    }
+    Path server = bare("server.git");
+    Proc.Result r =
+        proc.with("PATH", bin.toString())
+            .run(root, null, List.of(bin.resolve("bash").toString(), src.resolve("install.sh").toString(),
+                "--no-cds", "--prefix", prefix.toString(), "--repo", server.toString()));
+    assertEquals(2, r.exit(), r.toString());
+    assertEquals(
+        "install.sh: Maven (mvn) not found: install Maven to build the jar, or pass --jar FILE\n", r.err());
+    assertFalse(Files.exists(server.resolve("hooks/pre-receive")));
+  }
+
+  @Test
   void clearErrorsForBadTargetsAndMissingJava() throws Exception {
     Path notBare = client("work tree");
     Proc.Result r = install("--repo", notBare.toString());
     assertEquals(2, r.exit(), r.toString());
     assertEquals("install.sh: not a bare git repository: " + notBare + "\n", r.err());
+
+    Path elsewhere = bare("hooks path.git");
+    proc.git(elsewhere, "config", "core.hooksPath", "/srv/shared hooks").expectOk();
+    Proc.Result hooksPath = install("--repo", elsewhere.toString());
+    assertEquals(2, hooksPath.exit(), hooksPath.toString());
+    assertEquals(
+        "install.sh: " + elsewhere + " has core.hooksPath = /srv/shared hooks, so git would not run "
+            + elsewhere + "/hooks; unset it, or install with --gitlab-global/--gitea-repo if that host"
+            + " manages the hooks\n",
+        hooksPath.err());
 
     Path server = bare("server.git");
     Proc.Result noJava = installRaw("--java", root.resolve("no/java").toString(), "--repo", server.toString());

@@ -193,6 +193,59 @@ class StockPushTest extends StockHookFixture {
     assertEquals(0, ff.exit(), ff.toString());
   }
 
+  /**
+   * Without pre-receive verdicts the update hook judges each ref alone, against the refs as they are when
+   * git calls it. git (C client) sends updates of existing refs first, in the server's advertisement order,
+   * then creations in command-line order; the server runs update hooks in that order and, in a non-atomic
+   * push, commits each ref before the next hook (atomic: nothing until all passed). An archive created in
+   * the same push therefore always comes after the reset of the existing {@code /full/current}, whatever the
+   * refspec order: alone, the update hook must refuse such a rotation, which is why per-ref mode applies
+   * the whole push's verdicts instead.
+   */
+  @Test
+  void updateHookAloneNeverSeesAnArchiveCreatedInTheSamePush() throws Exception {
+    Path server = bare("server.git");
+    proc.git(server, "config", "checkpointGuard.threshold", "3").expectOk();
+    install("--per-ref", "--repo", server.toString()).expectOk();
+    // a hand-made setup without the pre-receive half: no verdicts, every guarded ref judged alone
+    writeExecutable(server.resolve("hooks/pre-receive"), "#!/bin/sh\nexit 0\n");
+    Path client = client("client");
+    ObjectId current;
+    ObjectId reset;
+    try (V2Content v2 = content(client)) {
+      current = v2.commit("Checkpoint: 0a0000000002\n", V2Content.ids(0, 3), false);
+      ObjectId archive = v2.commit("Archive generation", V2Content.ids(0, 3), true, current);
+      reset = v2.commit("Start generation", List.of(), false);
+      v2.setRef(CURRENT, current);
+      v2.setRef(ARCHIVE1, archive);
+      v2.setRef("refs/heads/reset", reset);
+    }
+    String serverPath = server.toString();
+    push(client, serverPath, CURRENT + ":" + CURRENT).expectOk();
+    String resetCurrent = "+refs/heads/reset:" + CURRENT;
+    String archive1 = ARCHIVE1 + ":" + ARCHIVE1;
+    String refused = " ! [remote rejected] reset -> " + CURRENT + " (hook declined)";
+
+    Proc.Result atomic = push(client, "--atomic", serverPath, archive1, resetCurrent);
+    assertEquals(1, atomic.exit(), atomic.toString());
+    assertTrue(atomic.err().contains(refused), atomic.toString());
+    assertEquals(null, serverRef(server, ARCHIVE1), "atomic: nothing is updated");
+
+    for (List<String> order : List.of(List.of(archive1, resetCurrent), List.of(resetCurrent, archive1))) {
+      Proc.Result r = push(client, serverPath, order.get(0), order.get(1));
+      assertEquals(1, r.exit(), r.toString());
+      assertTrue(r.err().contains(refused), r.toString());
+      assertEquals(current.name(), serverRef(server, CURRENT));
+      assertNotEquals(null, serverRef(server, ARCHIVE1), "non-atomic: the archive itself is accepted");
+      proc.git(server, "update-ref", "-d", ARCHIVE1).expectOk();
+    }
+
+    // once the archive is on the server (the v0.6.2 client's separate, earlier push), the reset passes
+    push(client, serverPath, archive1).expectOk();
+    push(client, serverPath, resetCurrent).expectOk();
+    assertEquals(reset.name(), serverRef(server, CURRENT));
+  }
+
   @Test
   void sha256RepositoryIsRefusedByDefaultAndAcceptedWhenConfigured() throws Exception {
     Path server = bare("server256.git", "--object-format=sha256");
