@@ -140,6 +140,15 @@ final class Repair {
     RepairPlan last = null;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       RepairPlan plan;
+      String lock = leftLock(repo);
+      if (lock != null) {
+        // git writes refs under a <name>.lock file that a killed process leaves behind; every ref write
+        // fails until it is removed, so retrying cannot help and would blame live pushes
+        io.err().println("checkpoint-guard repair: " + lock + " exists: a git process is writing refs, or one"
+            + " was killed while it did; nothing was changed by this run. If no git process is running on this"
+            + " repository, remove that file and run repair again");
+        return new Result(Outcome.GAVE_UP, last, null, attempt, step);
+      }
       try (ObjectReader reader = repo.newObjectReader()) {
         Inventory inv = Inventory.read(repo, reader);
         Analysis a = new Analysis(inv, reader, new EtaProgressMonitor(io.err()), timesMemo);
@@ -322,6 +331,26 @@ final class Repair {
   /** What the planning passes read from {@code /main}, by checkpoint directory tree id. */
   Map<ObjectId, CheckpointTimes.Times> timesMemo() {
     return timesMemo;
+  }
+
+  /** The path of a ref lock file in a repository on disk ({@code packed-refs.lock}, {@code refs/**.lock}), or null. */
+  static String leftLock(Repository repo) throws IOException {
+    java.io.File dir = repo.getDirectory();
+    if (dir == null) {
+      return null;
+    }
+    java.nio.file.Path git = dir.toPath();
+    if (java.nio.file.Files.exists(git.resolve("packed-refs.lock"))) {
+      return git.resolve("packed-refs.lock").toString();
+    }
+    java.nio.file.Path refs = git.resolve("refs");
+    if (!java.nio.file.Files.isDirectory(refs)) {
+      return null;
+    }
+    try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(refs)) {
+      return s.filter(f -> f.getFileName().toString().endsWith(".lock")).map(Object::toString).findFirst()
+          .orElse(null);
+    }
   }
 
   /** A UTC timestamp not used by any earlier backup. */

@@ -29,6 +29,7 @@ class RepairKillTest {
   @TempDir Path tmp;
 
   private Path origin;
+  private int locksLeft;
   private Map<String, Map<String, ObjectId>> content;
 
   private void scenario() throws Exception {
@@ -44,7 +45,8 @@ class RepairKillTest {
     Path probe = tmp.resolve("probe.git");
     DamageScenarios.copyRepository(origin, probe);
     AtomicInteger steps = new AtomicInteger();
-    AdminHarness.Run full = AdminHarness.run(Map.of(), new Repair.Listener() {
+    // one ref per atomic batch, so that there is a step between any two ref writes
+    AdminHarness.Run full = AdminHarness.run(Map.of(Repair.BATCH_SIZE, "1"), new Repair.Listener() {
       @Override
       public void afterStep(int n, String what) {
         steps.set(n);
@@ -73,7 +75,8 @@ class RepairKillTest {
   private String killAtStep(int n) throws Exception {
     Path dir = tmp.resolve("kill-" + n + ".git");
     DamageScenarios.copyRepository(origin, dir);
-    Process p = start(dir, Map.of(Repair.CRASH_AFTER_STEP, Integer.toString(n), Repair.CRASH_MODE, "pause"));
+    Process p = start(dir, Map.of(Repair.CRASH_AFTER_STEP, Integer.toString(n), Repair.CRASH_MODE, "pause",
+        Repair.BATCH_SIZE, "1"));
     Path err = dir.resolveSibling(dir.getFileName() + ".err");
     try {
       String marker = "checkpoint-guard repair: crash point " + n + " reached (";
@@ -91,7 +94,8 @@ class RepairKillTest {
   @Test
   void sigkillAtArbitraryMomentsWhileItWritesLosesNothing() throws Exception {
     scenario();
-    for (int delay : new int[] {0, 15, 40}) {
+    int[] delays = {0, 15, 40};
+    for (int delay : delays) {
       Path dir = tmp.resolve("timed-" + delay + ".git");
       DamageScenarios.copyRepository(origin, dir);
       Process p = start(dir, Map.of());
@@ -105,8 +109,40 @@ class RepairKillTest {
         p.waitFor(30, TimeUnit.SECONDS);
       }
       assertEquals(content, AdminHarness.contentMap(dir), "after SIGKILL " + delay + " ms into the writes");
+      String lock = Repair.leftLock(AdminHarness.open(dir));
+      if (lock != null) {
+        // killed inside a ref transaction: like git, the rerun refuses to guess and names the lock file
+        AdminHarness.Run refused = AdminHarness.run("repair", "--repo", dir.toString(), "--mode", "full");
+        assertEquals(1, refused.exit(), refused.toString());
+        assertTrue(refused.err().startsWith("checkpoint-guard repair: " + lock + " exists: a git process is"
+            + " writing refs, or one was killed while it did; nothing was changed by this run."), refused.err());
+        assertEquals(content, AdminHarness.contentMap(dir), "after the refused rerun");
+        Files.delete(Path.of(lock)); // what the message tells the administrator to do
+        locksLeft++;
+      }
       rerunAndCheck(dir, delay + " ms");
     }
+    System.out.println("[reliability] repair killed with SIGKILL " + delays.length + " times at arbitrary moments"
+        + " of its writes: nothing lost; " + locksLeft + " left a ref lock file, which the rerun named");
+  }
+
+  /** A lock file left by a process killed inside a ref transaction: named, nothing touched, then fine. */
+  @Test
+  void aLeftoverRefLockIsNamedInsteadOfRetried() throws Exception {
+    Path dir = tmp.resolve("locked.git");
+    DamageScenarios.oneV060Run(dir, 250);
+    Map<String, ObjectId> refs = AdminHarness.allRefs(dir);
+    Path lock = dir.resolve("packed-refs.lock");
+    Files.writeString(lock, "");
+    AdminHarness.Run refused = AdminHarness.run("repair", "--repo", dir.toString());
+    assertEquals(1, refused.exit(), refused.toString());
+    assertTrue(refused.err().startsWith("checkpoint-guard repair: " + lock + " exists: a git process is writing"
+        + " refs, or one was killed while it did; nothing was changed by this run. If no git process is running"
+        + " on this repository, remove that file and run repair again\n"), refused.err());
+    assertEquals(refs, AdminHarness.allRefs(dir));
+    Files.delete(lock);
+    AdminHarness.Run ok = AdminHarness.run("repair", "--repo", dir.toString());
+    assertEquals(0, ok.exit(), ok.toString());
   }
 
   private void rerunAndCheck(Path dir, String label) throws Exception {
