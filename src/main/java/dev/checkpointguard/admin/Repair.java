@@ -176,6 +176,16 @@ final class Repair {
     RepairPlan last = null;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       RepairPlan plan;
+      List<String> locks = leftLocks(repo);
+      if (!locks.isEmpty()) {
+        // git writes refs under <name>.lock files that a killed process leaves behind; those refs cannot
+        // be written until the files are removed, so retrying cannot help and would blame live pushes
+        io.err().println("checkpoint-guard repair: " + locks.get(0) + (locks.size() == 1 ? " exists" : " and "
+            + (locks.size() - 1) + " more ref lock files exist") + ": a git process is writing refs, or one was"
+            + " killed while it did; nothing was changed by this run. If no git process is running on this"
+            + " repository, remove " + (locks.size() == 1 ? "that file" : "them") + " and run repair again");
+        return new Result(Outcome.GAVE_UP, last, null, attempt, step);
+      }
       try (ObjectReader reader = repo.newObjectReader()) {
         Inventory inv = Inventory.read(repo, reader);
         Analysis a = new Analysis(inv, reader, new EtaProgressMonitor(io.err()), timesMemo);
@@ -402,6 +412,27 @@ final class Repair {
   /** What the planning passes read from {@code /main}, by checkpoint directory tree id. */
   Map<ObjectId, CheckpointTimes.Times> timesMemo() {
     return timesMemo;
+  }
+
+  /** The ref lock files of a repository on disk: {@code packed-refs.lock}, then {@code refs/**.lock}. */
+  static List<String> leftLocks(Repository repo) throws IOException {
+    List<String> out = new ArrayList<>();
+    java.io.File dir = repo.getDirectory();
+    if (dir == null) {
+      return out;
+    }
+    java.nio.file.Path git = dir.toPath();
+    if (java.nio.file.Files.exists(git.resolve("packed-refs.lock"))) {
+      out.add(git.resolve("packed-refs.lock").toString());
+    }
+    java.nio.file.Path refs = git.resolve("refs");
+    if (java.nio.file.Files.isDirectory(refs)) {
+      try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(refs)) {
+        s.filter(f -> f.getFileName().toString().endsWith(".lock")).map(Object::toString).sorted()
+            .forEach(out::add);
+      }
+    }
+    return out;
   }
 
   /** A UTC timestamp not used by any earlier backup. */
