@@ -4,7 +4,6 @@ import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.CheckpointOrder;
 import dev.checkpointguard.core.GenerationJson;
 import dev.checkpointguard.core.Json;
-import dev.checkpointguard.core.RefNames;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -387,7 +386,4 @@ final class CheckReport {
     return b.append(']').toString();
   }
 
-  static String shortRef(String ref) {
-    return RefNames.shortName(ref);
-  }
 }

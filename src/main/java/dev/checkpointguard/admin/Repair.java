@@ -50,6 +50,11 @@ final class Repair {
    * repository, so a repair of thousands of archives costs a few rewrites, not thousands.
    */
   static final int BATCH = 512;
+  /**
+   * Test hook: refs per atomic batch instead of {@link #BATCH}; {@code 1} writes every ref on its own, so
+   * that {@link #CRASH_AFTER_STEP} can stop the run between any two ref writes.
+   */
+  static final String BATCH_SIZE = "CHECKPOINT_GUARD_REPAIR_BATCH";
   static final String RESULT_PREFIX = "refs/checkpoint-guard/result/";
   /** Test hook: stop abruptly after this step number (counted over the whole run, from 1). */
   static final String CRASH_AFTER_STEP = "CHECKPOINT_GUARD_CRASH_AFTER_STEP";
@@ -95,6 +100,7 @@ final class Repair {
   private final Listener listener;
   private final Clock clock;
   private final int crashAfter;
+  private final int batchSize;
   /** /main times read by the planning passes; {@link #timesMemo()} hands them to the closing check. */
   private final Map<ObjectId, CheckpointTimes.Times> timesMemo = new HashMap<>();
   private int step;
@@ -108,16 +114,20 @@ final class Repair {
     this.io = io;
     this.listener = listener == null ? Listener.NONE : listener;
     this.clock = clock;
-    String c = io.env().get(CRASH_AFTER_STEP);
-    int n = -1;
-    if (c != null && !c.isBlank()) {
-      try {
-        n = Integer.parseInt(c.trim());
-      } catch (NumberFormatException e) {
-        n = -1;
-      }
+    this.crashAfter = intEnv(io, CRASH_AFTER_STEP, -1);
+    this.batchSize = Math.max(1, intEnv(io, BATCH_SIZE, BATCH));
+  }
+
+  private static int intEnv(Io io, String name, int fallback) {
+    String v = io.env().get(name);
+    if (v == null || v.isBlank()) {
+      return fallback;
     }
-    this.crashAfter = n;
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
   }
 
   /** Runs under the repository lock. */
@@ -187,20 +197,20 @@ final class Repair {
             "record result of " + u.ref()));
       }
     }
-    for (List<RepairPlan.Update> batch : batches(backups)) {
+    for (List<RepairPlan.Update> batch : batches(backups, batchSize)) {
       if (!RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard backup")) {
         return "a backup ref under " + RefNames.BACKUP_PREFIX + ts + "/ exists already";
       }
       step(describe(batch));
     }
-    for (List<RepairPlan.Update> batch : batches(results)) {
+    for (List<RepairPlan.Update> batch : batches(results, batchSize)) {
       if (!RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard result")) {
         return "a result ref under " + RESULT_PREFIX + ts + "/ exists already";
       }
       step(describe(batch));
     }
     Map<String, ObjectId> expected = new TreeMap<>(planned);
-    for (List<RepairPlan.Update> batch : batches(plan.updates)) {
+    for (List<RepairPlan.Update> batch : batches(plan.updates, batchSize)) {
       for (RepairPlan.Update u : batch) {
         listener.beforeUpdate(u);
       }
@@ -231,10 +241,15 @@ final class Repair {
    * moves, and deleted only after.
    */
   static List<List<RepairPlan.Update>> batches(List<RepairPlan.Update> updates) {
+    return batches(updates, BATCH);
+  }
+
+  /** {@link #batches(List)} with at most {@code size} refs per batch. */
+  static List<List<RepairPlan.Update>> batches(List<RepairPlan.Update> updates, int size) {
     List<List<RepairPlan.Update>> out = new ArrayList<>();
     List<RepairPlan.Update> cur = new ArrayList<>();
     for (RepairPlan.Update u : updates) {
-      if (!cur.isEmpty() && (cur.size() == BATCH || kind(cur.get(0)) != kind(u))) {
+      if (!cur.isEmpty() && (cur.size() == size || kind(cur.get(0)) != kind(u))) {
         out.add(cur);
         cur = new ArrayList<>();
       }
@@ -306,13 +321,5 @@ final class Repair {
   private boolean used(String ts) throws IOException {
     return !repo.getRefDatabase().getRefsByPrefix(RefNames.BACKUP_PREFIX + ts + "/").isEmpty()
         || !repo.getRefDatabase().getRefsByPrefix(RESULT_PREFIX + ts + "/").isEmpty();
-  }
-
-  /** The refs a repair run left for {@code restore}. */
-  static List<String> prefixes(String ts) {
-    List<String> l = new ArrayList<>();
-    l.add(RefNames.BACKUP_PREFIX + ts + "/");
-    l.add(RESULT_PREFIX + ts + "/");
-    return l;
   }
 }

@@ -8,7 +8,6 @@ import dev.checkpointguard.cli.Io;
 import dev.checkpointguard.cli.Main;
 import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.CheckpointOrder;
-import dev.checkpointguard.core.CheckpointTimes;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.FlatTree;
@@ -20,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -136,9 +134,7 @@ final class AdminHarness {
   static void assertChronological(Path dir) throws Exception {
     try (Repository r = open(dir); ObjectReader reader = r.newObjectReader()) {
       Inventory inv = Inventory.read(r, reader);
-      Map<Long, CheckpointTimes.Times> times = new HashMap<>();
       Analysis a = new Analysis(inv, reader, org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE);
-      times.putAll(a.times);
       long prevMax = -1;
       String prev = null;
       for (Inventory.Generation g : inv.archives) {

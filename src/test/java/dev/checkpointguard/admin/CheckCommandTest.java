@@ -123,6 +123,30 @@ class CheckCommandTest {
   }
 
   @Test
+  void emptyRepositoryIsHealthyAndUnknownNamesAreErrorsRepairLeavesAlone() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.build(dir, ClientVersion.V0_6_1, 100, 6, c -> {});
+    AdminHarness.Run empty = run("check", "--repo", dir.toString());
+    assertEquals(0, empty.exit(), empty.toString());
+    assertTrue(empty.out().contains("main: missing\ngenerations:\n  (none)\nfindings:\n  (none)\n"),
+        empty.out());
+
+    Path odd = tmp.resolve("odd.git");
+    DamageScenarios.build(odd, ClientVersion.V0_6_1, 100, 7, c -> {
+      c.checkpoints(3);
+      c.updateRef("refs/entire/checkpoints/v2/full/abc", null, c.ref(ClientRepo.CURRENT));
+    });
+    AdminHarness.Run r = run("check", "--repo", odd.toString());
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.out().contains("  error unknown-ref: refs/entire/checkpoints/v2/full/abc: a name no client"
+        + " produces; repair leaves it alone, remove it by hand once understood\n"), r.out());
+    AdminHarness.Run repair = run("repair", "--repo", odd.toString());
+    assertEquals(1, repair.exit(), repair.toString());
+    assertTrue(repair.out().startsWith("nothing to repair (mode minimal, threshold 100)\ncheck: problems remain"
+        + " (1 error, 0 warnings; run check for details)\n"), repair.out());
+  }
+
+  @Test
   void usageErrorsExitTwoWithOneLine() throws Exception {
     AdminHarness.Run noRepo = run("check");
     assertEquals(2, noRepo.exit());

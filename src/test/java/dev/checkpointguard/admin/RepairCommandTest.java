@@ -469,36 +469,45 @@ class RepairCommandTest {
 
   /**
    * Kills the repair after every step in turn (a simulated crash: the run stops mid-plan, nothing is
-   * cleaned up), then reruns it: nothing is lost and the rerun reaches a healthy repository.
+   * cleaned up), then reruns it: nothing is lost and the rerun reaches a healthy repository. With one ref
+   * per batch every ref write is a crash point; with the default atomic batches, every batch is.
    */
   @Test
   void killedAfterAnyStepARerunFinishesTheJob() throws Exception {
     Path origin = tmp.resolve("origin.git");
     DamageScenarios.severalV060Runs(origin);
+    int single = crashEverywhere(origin, Map.of(Repair.BATCH_SIZE, "1"));
+    assertTrue(single >= 20, "only " + single + " steps");
+    // one step per atomic batch: objects, backups, results, creates, /full/current, deletes
+    assertEquals(6, crashEverywhere(origin, Map.of()));
+  }
+
+  /** Crashes a copy of {@code origin} after step 1, 2, ... until a run completes; returns its step count. */
+  private int crashEverywhere(Path origin, Map<String, String> env) throws Exception {
     var content = AdminHarness.contentMap(origin);
-    int steps = 0;
     for (int n = 1; n < 200; n++) {
-      Path dir = tmp.resolve("crash-" + n + ".git");
+      Path dir = tmp.resolve("crash-" + env.size() + "-" + n + ".git");
       DamageScenarios.copyRepository(origin, dir);
-      AdminHarness.Run crashed = run(Map.of(Repair.CRASH_AFTER_STEP, Integer.toString(n)),
-          Repair.Listener.NONE, "repair", "--repo", dir.toString(), "--mode", "full");
+      Map<String, String> crashEnv = new java.util.HashMap<>(env);
+      crashEnv.put(Repair.CRASH_AFTER_STEP, Integer.toString(n));
+      AdminHarness.Run crashed = run(crashEnv, Repair.Listener.NONE, "repair", "--repo", dir.toString(),
+          "--mode", "full");
       if (crashed.exit() == 0) {
-        steps = n - 1;
-        break;
+        deleteTree(dir);
+        return n - 1;
       }
       assertEquals(2, crashed.exit(), crashed.toString());
       assertTrue(crashed.err().contains("simulated crash after step " + n), crashed.err());
       assertEquals(content, AdminHarness.contentMap(dir), "after crash at step " + n);
-      AdminHarness.Run rerun = run("repair", "--repo", dir.toString(), "--mode", "full");
+      AdminHarness.Run rerun = run(env, Repair.Listener.NONE, "repair", "--repo", dir.toString(), "--mode",
+          "full");
       assertEquals(0, rerun.exit(), "rerun after step " + n + ": " + rerun);
       assertEquals(content, AdminHarness.contentMap(dir), "after rerun from step " + n);
       AdminHarness.assertRepaired(dir, 100);
       AdminHarness.assertChronological(dir);
       deleteTree(dir);
     }
-    // one step per atomic batch (Repair.batches): objects, backups, results, creates, /full/current,
-    // deletes; a crash inside a batch leaves it all applied or none of it
-    assertTrue(steps >= 6, "only " + steps + " steps");
+    throw new AssertionError("repair never completed");
   }
 
   private static void deleteTree(Path dir) throws Exception {
