@@ -1,10 +1,14 @@
 package dev.checkpointguard.admin;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.PrettyPrinter;
 import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.CheckpointOrder;
 import dev.checkpointguard.core.GenerationJson;
-import dev.checkpointguard.core.Json;
+import dev.checkpointguard.core.JsonFiles;
 import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -304,86 +308,179 @@ final class CheckReport {
     return id.abbreviate(10).name();
   }
 
-  /** The stable JSON form (docs/admin.md). */
+  /** The stable JSON form (docs/admin.md), laid out by {@link ReportLayout}. */
   String json(String repoPath) {
-    StringBuilder b = new StringBuilder();
-    b.append("{\n");
-    field(b, 1, "schema", Json.quote(SCHEMA), true);
-    field(b, 1, "repository", Json.quote(repoPath), true);
-    field(b, 1, "threshold", Integer.toString(threshold), true);
-    field(b, 1, "healthy", Boolean.toString(healthy()), true);
-    int total = distinct;
-    b.append("  \"summary\": {\"generations\": ").append(gens.size()).append(", \"archives\": ")
-        .append(inv.archives.size()).append(", \"checkpoints\": ").append(total)
-        .append(", \"errors\": ").append(count(Severity.ERROR)).append(", \"warnings\": ")
-        .append(count(Severity.WARNING)).append(", \"infos\": ").append(count(Severity.INFO))
-        .append("},\n");
-    b.append("  \"main\": ").append(inv.mainTip == null ? "null"
-        : "{\"tip\": " + Json.quote(inv.mainTip.name()) + ", \"checkpoints\": " + mainCheckpoints + "}")
-        .append(",\n");
-    b.append("  \"generations\": [");
-    for (int i = 0; i < gens.size(); i++) {
-      GenInfo gi = gens.get(i);
-      Inventory.Generation g = gi.gen();
-      b.append(i == 0 ? "\n" : ",\n").append("    {\"ref\": ").append(Json.quote(g.ref()))
-          .append(", \"number\": ").append(g.isCurrent() ? "null" : Long.toString(g.number()))
-          .append(", \"tip\": ").append(Json.quote(g.tip().name()))
-          .append(", \"kind\": ").append(Json.quote(g.kind().id()))
-          .append(", \"checkpoints\": ").append(g.count())
-          .append(", \"generation_json\": {\"state\": ").append(Json.quote(g.file().id))
-          .append(", \"oldest\": ").append(time(g.fileValue() == null ? null : g.fileValue().oldest()))
-          .append(", \"newest\": ").append(time(g.fileValue() == null ? null : g.fileValue().newest()))
-          .append(", \"expected_oldest\": ").append(time(gi.expected() == null ? null : gi.expected().oldest()))
-          .append(", \"expected_newest\": ").append(time(gi.expected() == null ? null : gi.expected().newest()))
-          .append(", \"matches\": ").append(gi.matches() == null ? "null" : gi.matches().toString())
-          .append(", \"problem\": ").append(g.fileProblem() == null ? "null" : Json.quote(g.fileProblem()))
-          .append("}}");
-    }
-    b.append(gens.isEmpty() ? "],\n" : "\n  ],\n");
-    b.append("  \"findings\": [");
-    for (int i = 0; i < findings.size(); i++) {
-      Finding f = findings.get(i);
-      b.append(i == 0 ? "\n" : ",\n").append("    {\"code\": ").append(Json.quote(f.code()))
-          .append(", \"severity\": ").append(Json.quote(f.severity().id))
-          .append(", \"refs\": ").append(list(f.refs()))
-          .append(", \"count\": ").append(f.checkpoints().size())
-          .append(", \"checkpoints\": ")
-          .append(list(f.checkpoints().subList(0, Math.min(SAMPLE, f.checkpoints().size()))))
-          .append(", \"message\": ").append(Json.quote(f.message())).append('}');
-    }
-    b.append(findings.isEmpty() ? "],\n" : "\n  ],\n");
-    b.append("  \"backups\": [");
-    int i = 0;
-    for (Map.Entry<String, SortedMap<String, ObjectId>> e : inv.backups.entrySet()) {
-      b.append(i++ == 0 ? "\n" : ",\n").append("    {\"timestamp\": ").append(Json.quote(e.getKey()))
-          .append(", \"refs\": {");
-      int j = 0;
-      for (Map.Entry<String, ObjectId> r : e.getValue().entrySet()) {
-        b.append(j++ == 0 ? "" : ", ").append(Json.quote(r.getKey())).append(": ")
-            .append(Json.quote(r.getValue().name()));
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = JsonFiles.generator(out, new ReportLayout())) {
+      g.writeStartObject();
+      g.writeStringField("schema", SCHEMA);
+      g.writeStringField("repository", repoPath);
+      g.writeNumberField("threshold", threshold);
+      g.writeBooleanField("healthy", healthy());
+      g.writeObjectFieldStart("summary");
+      g.writeNumberField("generations", gens.size());
+      g.writeNumberField("archives", inv.archives.size());
+      g.writeNumberField("checkpoints", distinct);
+      g.writeNumberField("errors", count(Severity.ERROR));
+      g.writeNumberField("warnings", count(Severity.WARNING));
+      g.writeNumberField("infos", count(Severity.INFO));
+      g.writeEndObject();
+      g.writeFieldName("main");
+      if (inv.mainTip == null) {
+        g.writeNull();
+      } else {
+        g.writeStartObject();
+        g.writeStringField("tip", inv.mainTip.name());
+        g.writeNumberField("checkpoints", mainCheckpoints);
+        g.writeEndObject();
       }
-      b.append("}}");
+      g.writeArrayFieldStart("generations");
+      for (GenInfo gi : gens) {
+        Inventory.Generation g0 = gi.gen();
+        GenerationJson file = g0.fileValue();
+        GenerationJson expected = gi.expected();
+        g.writeStartObject();
+        g.writeStringField("ref", g0.ref());
+        g.writeFieldName("number");
+        if (g0.isCurrent()) {
+          g.writeNull();
+        } else {
+          g.writeNumber(g0.number());
+        }
+        g.writeStringField("tip", g0.tip().name());
+        g.writeStringField("kind", g0.kind().id());
+        g.writeNumberField("checkpoints", g0.count());
+        g.writeObjectFieldStart("generation_json");
+        g.writeStringField("state", g0.file().id);
+        g.writeStringField("oldest", time(file == null ? null : file.oldest()));
+        g.writeStringField("newest", time(file == null ? null : file.newest()));
+        g.writeStringField("expected_oldest", time(expected == null ? null : expected.oldest()));
+        g.writeStringField("expected_newest", time(expected == null ? null : expected.newest()));
+        g.writeFieldName("matches");
+        if (gi.matches() == null) {
+          g.writeNull();
+        } else {
+          g.writeBoolean(gi.matches());
+        }
+        g.writeStringField("problem", g0.fileProblem()); // null writes JSON null
+        g.writeEndObject();
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("findings");
+      for (Finding f : findings) {
+        g.writeStartObject();
+        g.writeStringField("code", f.code());
+        g.writeStringField("severity", f.severity().id);
+        g.writeArrayFieldStart("refs");
+        for (String ref : f.refs()) {
+          g.writeString(ref);
+        }
+        g.writeEndArray();
+        g.writeNumberField("count", f.checkpoints().size());
+        g.writeArrayFieldStart("checkpoints");
+        for (String id : f.checkpoints().subList(0, Math.min(SAMPLE, f.checkpoints().size()))) {
+          g.writeString(id);
+        }
+        g.writeEndArray();
+        g.writeStringField("message", f.message());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("backups");
+      for (Map.Entry<String, SortedMap<String, ObjectId>> e : inv.backups.entrySet()) {
+        g.writeStartObject();
+        g.writeStringField("timestamp", e.getKey());
+        g.writeObjectFieldStart("refs");
+        for (Map.Entry<String, ObjectId> r : e.getValue().entrySet()) {
+          g.writeStringField(r.getKey(), r.getValue().name());
+        }
+        g.writeEndObject();
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // not reachable: a StringWriter does no I/O
     }
-    b.append(inv.backups.isEmpty() ? "]\n" : "\n  ]\n");
-    b.append("}\n");
-    return b.toString();
-  }
-
-  private static void field(StringBuilder b, int indent, String name, String value, boolean comma) {
-    b.append("  ".repeat(indent)).append(Json.quote(name)).append(": ").append(value)
-        .append(comma ? ",\n" : "\n");
+    return out.append('\n').toString();
   }
 
   private static String time(Instant t) {
-    return t == null ? "null" : Json.quote(GenerationJson.formatTime(t));
+    return t == null ? null : GenerationJson.formatTime(t);
   }
 
-  private static String list(List<String> l) {
-    StringBuilder b = new StringBuilder("[");
-    for (int i = 0; i < l.size(); i++) {
-      b.append(i == 0 ? "" : ", ").append(Json.quote(l.get(i)));
+  /**
+   * The report's layout (docs/admin.md): the root object one member per line, each element of a top-level
+   * array on its own line, everything deeper on that line ({@code {"a": 1, "b": [2, 3]}}); empty arrays
+   * and objects as {@code []} and {@code {}}. Keeps a report readable and one generation or finding per
+   * line for grep. Holds the nesting level, so one instance serves one generator.
+   */
+  private static final class ReportLayout implements PrettyPrinter {
+    private int depth; // open containers, the root object being 1
+
+    @Override
+    public void writeRootValueSeparator(JsonGenerator g) throws IOException {
+      g.writeRaw('\n');
     }
-    return b.append(']').toString();
-  }
 
+    @Override
+    public void writeStartObject(JsonGenerator g) throws IOException {
+      g.writeRaw('{');
+      depth++;
+    }
+
+    @Override
+    public void beforeObjectEntries(JsonGenerator g) throws IOException {
+      if (depth == 1) {
+        g.writeRaw("\n  ");
+      }
+    }
+
+    @Override
+    public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
+      g.writeRaw(": ");
+    }
+
+    @Override
+    public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
+      g.writeRaw(depth == 1 ? ",\n  " : ", ");
+    }
+
+    @Override
+    public void writeEndObject(JsonGenerator g, int entries) throws IOException {
+      if (depth == 1 && entries > 0) {
+        g.writeRaw('\n');
+      }
+      depth--;
+      g.writeRaw('}');
+    }
+
+    @Override
+    public void writeStartArray(JsonGenerator g) throws IOException {
+      g.writeRaw('[');
+      depth++;
+    }
+
+    @Override
+    public void beforeArrayValues(JsonGenerator g) throws IOException {
+      if (depth == 2) {
+        g.writeRaw("\n    ");
+      }
+    }
+
+    @Override
+    public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
+      g.writeRaw(depth == 2 ? ",\n    " : ", ");
+    }
+
+    @Override
+    public void writeEndArray(JsonGenerator g, int values) throws IOException {
+      if (depth == 2 && values > 0) {
+        g.writeRaw("\n  ");
+      }
+      depth--;
+      g.writeRaw(']');
+    }
+  }
 }

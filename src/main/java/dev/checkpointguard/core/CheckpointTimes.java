@@ -1,5 +1,6 @@
 package dev.checkpointguard.core;
 
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -146,35 +147,71 @@ public final class CheckpointTimes {
     p.reset(reader, sessionDir);
     for (; !p.eof(); p.next()) {
       if (p.getEntryPathString().equals("metadata.json") && isFile(p)) {
-        Object v = parseBlob(p.getEntryObjectId());
-        if (v instanceof Map<?, ?> m && m.get("created_at") instanceof String s) {
-          Instant t = GenerationJson.parseTime(s);
-          return t == null || t.equals(GenerationJson.GO_ZERO) ? null : t;
-        }
-        return null;
+        String text = blobText(p.getEntryObjectId());
+        return text == null ? null : stringTime(text, "created_at");
       }
     }
     return null;
   }
 
+  /** {@code len(sessions)} of a checkpoint summary; null when it is not an array or does not parse. */
   private Integer summarySessionCount(ObjectId blob) throws IOException {
-    Object v = parseBlob(blob);
-    if (v instanceof Map<?, ?> m && m.get("sessions") instanceof List<?> l) {
-      return l.size();
+    String text = blobText(blob);
+    if (text == null) {
+      return null;
     }
-    return null;
+    Integer[] count = {null};
+    try {
+      JsonFiles.readObject(text, (name, value) -> {
+        if (name.equals("sessions")) { // the last one wins, as Go's decoder
+          count[0] = null;
+          if (value.currentToken() == JsonToken.START_ARRAY) {
+            int n = 0;
+            while (value.nextToken() != JsonToken.END_ARRAY) {
+              value.skipChildren();
+              n++;
+            }
+            count[0] = n;
+          }
+        }
+      });
+    } catch (IllegalArgumentException e) {
+      return null; // unreadable metadata counts as missing, as the client's reader
+    }
+    return count[0];
   }
 
-  private Object parseBlob(ObjectId blob) throws IOException {
+  /** A blob as text; null when missing or too large to be real metadata. */
+  private String blobText(ObjectId blob) throws IOException {
     try {
       ObjectLoader l = reader.open(blob, Constants.OBJ_BLOB);
       if (l.getSize() > MAX_METADATA_BYTES) {
         return null;
       }
-      return Json.parse(new String(l.getCachedBytes(), StandardCharsets.UTF_8));
-    } catch (IllegalArgumentException | MissingObjectException e) {
-      return null; // unreadable metadata counts as missing, as the client's reader
+      return new String(l.getCachedBytes(), StandardCharsets.UTF_8);
+    } catch (MissingObjectException e) {
+      return null;
     }
+  }
+
+  /**
+   * The time in the top-level string member {@code field} of the JSON object {@code text} (the last one
+   * when repeated, as Go's decoder); null when the text does not parse, the member is missing or not a
+   * string, or holds no RFC 3339 time or Go's zero time.
+   */
+  private static Instant stringTime(String text, String field) {
+    String[] found = {null};
+    try {
+      JsonFiles.readObject(text, (name, value) -> {
+        if (name.equals(field)) {
+          found[0] = JsonFiles.stringOrNull(value);
+        }
+      });
+    } catch (IllegalArgumentException e) {
+      return null; // unreadable metadata counts as missing, as the client's reader; §5.3 skips such lines
+    }
+    Instant t = found[0] == null ? null : GenerationJson.parseTime(found[0]);
+    return t == null || t.equals(GenerationJson.GO_ZERO) ? null : t;
   }
 
   /**
@@ -245,15 +282,7 @@ public final class CheckpointTimes {
   }
 
   private static Instant lineTimestamp(String line) {
-    try {
-      if (Json.parse(line) instanceof Map<?, ?> m && m.get("timestamp") instanceof String s) {
-        Instant t = GenerationJson.parseTime(s);
-        return t == null || t.equals(GenerationJson.GO_ZERO) ? null : t;
-      }
-    } catch (IllegalArgumentException e) {
-      // spec §5.3: lines that fail to parse are skipped
-    }
-    return null;
+    return stringTime(line, "timestamp");
   }
 
   private static boolean isFile(CanonicalTreeParser p) {

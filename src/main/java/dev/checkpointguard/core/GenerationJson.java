@@ -1,5 +1,10 @@
 package dev.checkpointguard.core;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -7,7 +12,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The timestamp envelope of a generation and its {@code generation.json} file (spec §5.1): the earliest
@@ -54,11 +58,16 @@ public record GenerationJson(Instant oldest, Instant newest) {
 
   /** The file content, byte for byte as the client writes it. */
   public String encode() {
-    return "{\n  \"oldest_checkpoint_at\": "
-        + Json.quote(formatTime(oldest))
-        + ",\n  \"newest_checkpoint_at\": "
-        + Json.quote(formatTime(newest))
-        + "\n}\n";
+    StringWriter out = new StringWriter(96);
+    try (JsonGenerator g = JsonFiles.generator(out, JsonFiles.goIndent())) {
+      g.writeStartObject();
+      g.writeStringField(OLDEST, formatTime(oldest));
+      g.writeStringField(NEWEST, formatTime(newest));
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // not reachable: a StringWriter does no I/O
+    }
+    return out.append('\n').toString(); // json.Encoder ends every value with a newline
   }
 
   /** {@link #encode()} as UTF-8 bytes. */
@@ -74,26 +83,33 @@ public record GenerationJson(Instant oldest, Instant newest) {
    * @throws IllegalArgumentException naming what is wrong, in one line
    */
   public static GenerationJson decode(byte[] content) {
-    Object v;
-    try {
-      v = Json.parse(new String(content, StandardCharsets.UTF_8));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(e.getMessage(), e);
-    }
-    if (!(v instanceof Map<?, ?> m)) {
+    // Go decodes invalid UTF-8 inside strings to U+FFFD rather than failing; so does this String decoding.
+    Object[] seen = new Object[2]; // per field: null = absent or JSON null, else the string or NOT_STRING
+    boolean object =
+        JsonFiles.readObject(new String(content, StandardCharsets.UTF_8), (name, value) -> {
+          int i = name.equals(OLDEST) ? 0 : name.equals(NEWEST) ? 1 : -1;
+          if (i >= 0) { // a repeated field overwrites: the last one wins, as Go's decoder
+            JsonToken t = value.currentToken();
+            seen[i] = t == JsonToken.VALUE_NULL ? null : t == JsonToken.VALUE_STRING ? value.getText() : NOT_STRING;
+          }
+        });
+    if (!object) {
       throw new IllegalArgumentException("not a JSON object");
     }
-    Instant oldest = field(m, "oldest_checkpoint_at");
-    Instant newest = field(m, "newest_checkpoint_at");
+    Instant oldest = field(OLDEST, seen[0]);
+    Instant newest = field(NEWEST, seen[1]);
     if (newest.isBefore(oldest)) {
       throw new IllegalArgumentException("newest_checkpoint_at is before oldest_checkpoint_at");
     }
     return new GenerationJson(oldest, newest);
   }
 
-  private static Instant field(Map<?, ?> m, String name) {
-    Object f = m.get(name);
-    if (f == null || f == Json.NULL) {
+  private static final String OLDEST = "oldest_checkpoint_at";
+  private static final String NEWEST = "newest_checkpoint_at";
+  private static final Object NOT_STRING = new Object();
+
+  private static Instant field(String name, Object f) {
+    if (f == null) {
       throw new IllegalArgumentException(name + " is missing");
     }
     if (!(f instanceof String text)) {

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.checkpointguard.core.Json;
 import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.ClientVersion;
 import dev.checkpointguard.fixtures.DamageScenarios;
+import dev.checkpointguard.fixtures.TestJson;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +42,7 @@ class CheckCommandTest {
 
     AdminHarness.Run j = run("check", "--repo", dir.toString(), "--json");
     assertEquals(1, j.exit());
-    Map<?, ?> doc = (Map<?, ?>) Json.parse(j.out());
+    Map<?, ?> doc = (Map<?, ?>) TestJson.parse(j.out());
     assertEquals(CheckReport.SCHEMA, doc.get("schema"));
     assertEquals(Boolean.FALSE, doc.get("healthy"));
     List<?> findings = (List<?>) doc.get("findings");
@@ -144,6 +144,61 @@ class CheckCommandTest {
     assertEquals(1, repair.exit(), repair.toString());
     assertTrue(repair.out().startsWith("nothing to repair (mode minimal, threshold 100)\ncheck: problems remain"
         + " (1 error, 0 warnings; run check for details)\n"), repair.out());
+  }
+
+  @Test
+  void jsonReportOfAnEmptyRepositoryIsExactlyTheDocumentedLayout() throws Exception {
+    Path dir = tmp.resolve("q\"uote\\é.git"); // escaped in JSON, never HTML- or non-ASCII-escaped
+    DamageScenarios.build(dir, ClientVersion.V0_6_1, 100, 6, c -> {});
+    AdminHarness.Run j = run("check", "--repo", dir.toString(), "--json");
+    assertEquals(0, j.exit(), j.toString());
+    assertEquals("{\n"
+        + "  \"schema\": \"checkpoint-guard.check/1\",\n"
+        + "  \"repository\": \"" + dir.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\",\n"
+        + "  \"threshold\": 100,\n"
+        + "  \"healthy\": true,\n"
+        + "  \"summary\": {\"generations\": 0, \"archives\": 0, \"checkpoints\": 0, \"errors\": 0, \"warnings\": 0,"
+        + " \"infos\": 0},\n"
+        + "  \"main\": null,\n"
+        + "  \"generations\": [],\n"
+        + "  \"findings\": [],\n"
+        + "  \"backups\": []\n"
+        + "}\n", j.out());
+    assertEquals(dir.toString(), ((Map<?, ?>) TestJson.parse(j.out())).get("repository"));
+  }
+
+  /** docs/admin.md: root members one per line, one line per generation, finding and backup. */
+  @Test
+  void jsonReportPutsEachGenerationFindingAndBackupOnOneLine() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.severalV060Runs(dir);
+    assertEquals(0, run("repair", "--repo", dir.toString()).exit());
+    AdminHarness.Run j = run("check", "--repo", dir.toString(), "--threshold", "200", "--json");
+    assertEquals(1, j.exit(), j.toString()); // archives of 100 are under a threshold of 200: findings
+    String[] lines = j.out().split("\n", -1);
+    Map<?, ?> doc = (Map<?, ?>) TestJson.parse(j.out());
+    int gens = ((List<?>) doc.get("generations")).size();
+    int findings = ((List<?>) doc.get("findings")).size();
+    int backups = ((List<?>) doc.get("backups")).size();
+    assertTrue(gens > 1 && findings > 1 && backups == 1, j.out());
+    // "{", 9 root members, the elements, 3 array closers, "}" and the empty rest after the final newline
+    assertEquals(1 + 9 + gens + findings + backups + 3 + 2, lines.length, j.out());
+    assertEquals("{", lines[0]);
+    assertEquals("}", lines[lines.length - 2]);
+    assertEquals("", lines[lines.length - 1]);
+    int elements = 0;
+    for (int i = 1; i < lines.length - 2; i++) {
+      String l = lines[i];
+      if (l.startsWith("    ")) {
+        elements++;
+        assertTrue(l.matches("    \\{\"(ref|code|timestamp)\": .*\\},?"), l);
+      } else {
+        assertTrue(l.matches("  (\"[a-z]+\": .*[^\\[],?|\"[a-z]+\": \\[|\\],?)"), l);
+      }
+    }
+    assertEquals(gens + findings + backups, elements);
+    assertTrue(j.out().contains("\"refs\": [\"refs/entire/checkpoints/v2/full/"), j.out());
+    assertTrue(j.out().contains("\"generation_json\": {\"state\": \"valid\", \"oldest\": \"20"), j.out());
   }
 
   @Test

@@ -2,7 +2,9 @@ package dev.checkpointguard.admin;
 
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.FlatTree;
+import dev.checkpointguard.fixtures.TestJson;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
@@ -42,7 +44,11 @@ final class LivePush {
       FlatTree t = FlatTree.read(reader, tip.getTree());
       String dirPath = id.substring(0, 2) + "/" + id.substring(2) + "/0/";
       t.put(dirPath + "raw_transcript", FileMode.REGULAR_FILE,
-          ins.insert(Constants.OBJ_BLOB, ("{\"timestamp\":\"2026-06-01T11:00:00Z\"}\n").getBytes()));
+          ins.insert(Constants.OBJ_BLOB, TestJson.compact(g -> {
+            g.writeStartObject();
+            g.writeStringField("timestamp", "2026-06-01T11:00:00Z");
+            g.writeEndObject();
+          }).getBytes(StandardCharsets.UTF_8)));
       CommitBuilder c = new CommitBuilder();
       c.setTreeId(t.write(ins));
       c.setParentId(old);

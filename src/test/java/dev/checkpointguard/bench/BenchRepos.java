@@ -1,6 +1,7 @@
 package dev.checkpointguard.bench;
 
 import dev.checkpointguard.core.RefNames;
+import dev.checkpointguard.fixtures.TestJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -110,7 +111,11 @@ final class BenchRepos {
     try (PackInserter ins = ((ObjectDirectory) repo.getObjectDatabase()).newPackInserter()) {
       ins.checkExisting(false);
       TreeWriter w = new TreeWriter(ins);
-      ObjectId session = w.fullSession(w.blob("{\"timestamp\":\"2026-05-01T00:00:00Z\"}\n"),
+      ObjectId session = w.fullSession(w.blob(TestJson.compact(g -> {
+        g.writeStartObject();
+        g.writeStringField("timestamp", "2026-05-01T00:00:00Z");
+        g.writeEndObject();
+      })),
           w.blob("sha256:" + "0".repeat(64)));
       ObjectId cpDir = w.oneSession(session);
       ObjectId start = w.commit(w.emptyTree(), "Start generation", 1_700_000_000L);

@@ -3,6 +3,7 @@ package dev.checkpointguard.bench;
 import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientRepo;
+import dev.checkpointguard.fixtures.TestJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -216,35 +217,63 @@ public final class ScaleRepo {
   private static ObjectId mainCheckpoint(TreeWriter w, TreeWriter tw, String cp, Instant created)
       throws IOException {
     String dir = "/" + cp.substring(0, 2) + "/" + cp.substring(2) + "/0";
-    String compact = "{\"type\":\"user\",\"timestamp\":\"" + ClientRepo.goTime(created.minusSeconds(60))
-        + "\",\"text\":\"compact " + cp + "\"}\n";
+    String compact = event("user", created.minusSeconds(60), "compact " + cp);
     TreeFormatter session = new TreeFormatter();
-    session.append("metadata.json", FileMode.REGULAR_FILE, w.blob(
-        "{\n  \"checkpoint_id\": \"" + cp + "\",\n  \"session_id\": \"session-" + cp + "-0\",\n"
-            + "  \"created_at\": \"" + ClientRepo.goTime(created) + "\",\n  \"agent\": \"Claude Code\",\n"
-            + "  \"is_task\": false,\n  \"cli_version\": \"0.6.0\"\n}\n"));
+    session.append("metadata.json", FileMode.REGULAR_FILE, w.blob(TestJson.indented(g -> {
+      g.writeStartObject();
+      g.writeStringField("checkpoint_id", cp);
+      g.writeStringField("session_id", "session-" + cp + "-0");
+      g.writeStringField("created_at", ClientRepo.goTime(created));
+      g.writeStringField("agent", "Claude Code");
+      g.writeBooleanField("is_task", false);
+      g.writeStringField("cli_version", "0.6.0");
+      g.writeEndObject();
+    })));
     session.append("prompt.txt", FileMode.REGULAR_FILE, w.blob("prompt of " + cp));
     session.append("transcript.jsonl", FileMode.REGULAR_FILE, tw.blob(compact));
     session.append("transcript_hash.txt", FileMode.REGULAR_FILE, w.blob(ClientRepo.sha256(compact)));
     TreeFormatter t = new TreeFormatter();
     t.append("0", FileMode.TREE, w.inserter().insert(session));
-    t.append("metadata.json", FileMode.REGULAR_FILE, w.blob(
-        "{\n  \"cli_version\": \"0.6.0\",\n  \"checkpoint_id\": \"" + cp + "\",\n"
-            + "  \"strategy\": \"manual-commit\",\n  \"branch\": \"main\",\n  \"checkpoints_count\": 1,\n"
-            + "  \"files_touched\": [],\n  \"sessions\": [\n    {\n      \"metadata\": \"" + dir
-            + "/metadata.json\",\n      \"transcript\": \"" + dir + "/transcript.jsonl\",\n"
-            + "      \"content_hash\": \"" + dir + "/transcript_hash.txt\",\n      \"prompt\": \"" + dir
-            + "/prompt.txt\"\n    }\n  ],\n  \"token_usage\": null,\n  \"combined_attribution\": null,\n"
-            + "  \"has_review\": false\n}\n"));
+    t.append("metadata.json", FileMode.REGULAR_FILE, w.blob(TestJson.indented(g -> {
+      g.writeStartObject();
+      g.writeStringField("cli_version", "0.6.0");
+      g.writeStringField("checkpoint_id", cp);
+      g.writeStringField("strategy", "manual-commit");
+      g.writeStringField("branch", "main");
+      g.writeNumberField("checkpoints_count", 1);
+      g.writeArrayFieldStart("files_touched");
+      g.writeEndArray();
+      g.writeArrayFieldStart("sessions");
+      g.writeStartObject();
+      g.writeStringField("metadata", dir + "/metadata.json");
+      g.writeStringField("transcript", dir + "/transcript.jsonl");
+      g.writeStringField("content_hash", dir + "/transcript_hash.txt");
+      g.writeStringField("prompt", dir + "/prompt.txt");
+      g.writeEndObject();
+      g.writeEndArray();
+      g.writeNullField("token_usage");
+      g.writeNullField("combined_attribution");
+      g.writeBooleanField("has_review", false);
+      g.writeEndObject();
+    })));
     return w.inserter().insert(t);
   }
 
   /** A raw transcript of two JSON lines with {@code timestamp}s before {@code created}. */
   private static String transcript(String cp, Instant created) {
-    return "{\"type\":\"user\",\"timestamp\":\"" + ClientRepo.goTime(created.minusSeconds(120))
-        + "\",\"text\":\"prompt for " + cp + "\"}\n"
-        + "{\"type\":\"assistant\",\"timestamp\":\"" + ClientRepo.goTime(created.minusSeconds(10))
-        + "\",\"text\":\"reply for " + cp + "\"}\n";
+    return event("user", created.minusSeconds(120), "prompt for " + cp)
+        + event("assistant", created.minusSeconds(10), "reply for " + cp);
+  }
+
+  /** One transcript line: a JSON object with {@code type}, {@code timestamp} and {@code text}. */
+  private static String event(String type, Instant at, String text) {
+    return TestJson.compact(g -> {
+      g.writeStartObject();
+      g.writeStringField("type", type);
+      g.writeStringField("timestamp", ClientRepo.goTime(at));
+      g.writeStringField("text", text);
+      g.writeEndObject();
+    });
   }
 
   private static Instant created(int i) {

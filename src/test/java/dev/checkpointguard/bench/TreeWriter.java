@@ -1,6 +1,7 @@
 package dev.checkpointguard.bench;
 
 import dev.checkpointguard.core.CheckpointIds;
+import dev.checkpointguard.fixtures.ClientRepo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -110,10 +111,6 @@ final class TreeWriter {
 
   /** generation.json as spec §5.1 encodes it (two-space indent, trailing newline). */
   static String generationJson(Instant oldest, Instant newest) {
-    return "{\n  \"oldest_checkpoint_at\": \""
-        + oldest
-        + "\",\n  \"newest_checkpoint_at\": \""
-        + newest
-        + "\"\n}\n";
+    return ClientRepo.generationJson(oldest, newest);
   }
 }

@@ -1,5 +1,6 @@
 package dev.checkpointguard.stock;
 
+import dev.checkpointguard.fixtures.TestJson;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -52,11 +53,19 @@ final class V2Content implements AutoCloseable {
       sorted.sort(null);
       for (String id : sorted) {
         String dir = id.substring(0, 2) + "/" + id.substring(2) + "/0/";
-        b.add(file(ins, dir + "raw_transcript", "{\"id\":\"" + id + "\"}\n"));
+        b.add(file(ins, dir + "raw_transcript", TestJson.compact(g -> {
+          g.writeStartObject();
+          g.writeStringField("id", id);
+          g.writeEndObject();
+        })));
         b.add(file(ins, dir + "raw_transcript_hash.txt", "sha256:" + "0".repeat(64)));
       }
       if (generationJson) {
-        b.add(file(ins, "generation.json", "{\"checkpoints\":" + ids.size() + "}\n"));
+        b.add(file(ins, "generation.json", TestJson.compact(g -> {
+          g.writeStartObject();
+          g.writeNumberField("checkpoints", ids.size());
+          g.writeEndObject();
+        })));
       }
       b.finish();
       ObjectId tree = dc.writeTree(ins);
