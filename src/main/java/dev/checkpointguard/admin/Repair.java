@@ -55,7 +55,7 @@ final class Repair {
    * that {@link #CRASH_AFTER_STEP} can stop the run between any two ref writes.
    */
   static final String BATCH_SIZE = "CHECKPOINT_GUARD_REPAIR_BATCH";
-  static final String RESULT_PREFIX = "refs/checkpoint-guard/result/";
+  static final String RESULT_PREFIX = RefNames.RESULT_PREFIX;
   /** Test hook: stop abruptly after this step number (counted over the whole run, from 1). */
   static final String CRASH_AFTER_STEP = "CHECKPOINT_GUARD_CRASH_AFTER_STEP";
   /** With value {@code halt}, the crash halts the JVM (for tests that run the jar); else it throws. */
