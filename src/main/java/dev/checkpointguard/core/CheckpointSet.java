@@ -28,15 +28,6 @@ public final class CheckpointSet {
     return new CheckpointSet(sortDistinct(a, a.length));
   }
 
-  /** A set of the given IDs in their 12-character form. */
-  public static CheckpointSet ofIds(Iterable<String> ids) {
-    Builder b = new Builder();
-    for (String id : ids) {
-      b.add(CheckpointIds.parse(id));
-    }
-    return b.build();
-  }
-
   /** Number of checkpoints. */
   public int size() {
     return ids.length;
@@ -97,26 +88,6 @@ public final class CheckpointSet {
         j++;
       }
       out[n++] = v;
-    }
-    return new CheckpointSet(Arrays.copyOf(out, n));
-  }
-
-  /** The elements in both sets. */
-  public CheckpointSet intersect(CheckpointSet other) {
-    long[] out = new long[Math.min(ids.length, other.ids.length)];
-    int i = 0;
-    int j = 0;
-    int n = 0;
-    while (i < ids.length && j < other.ids.length) {
-      if (ids[i] < other.ids[j]) {
-        i++;
-      } else if (ids[i] > other.ids[j]) {
-        j++;
-      } else {
-        out[n++] = ids[i];
-        i++;
-        j++;
-      }
     }
     return new CheckpointSet(Arrays.copyOf(out, n));
   }
