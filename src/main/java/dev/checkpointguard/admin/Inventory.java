@@ -209,6 +209,12 @@ final class Inventory {
           state = FileState.INVALID;
           problem = "not a regular file";
         } else {
+          // getCachedBytes(limit) enforces its limit only on objects above core.streamFileThreshold
+          // (50 MiB), so the size is checked first: a hostile 40 MiB file must not be read and parsed
+          if (reader.getObjectSize(tw.getObjectId(0), Constants.OBJ_BLOB) > 1 << 20) {
+            throw new org.eclipse.jgit.errors.LargeObjectException.ExceedsLimit(1 << 20,
+                reader.getObjectSize(tw.getObjectId(0), Constants.OBJ_BLOB));
+          }
           byte[] bytes = reader.open(tw.getObjectId(0), Constants.OBJ_BLOB).getCachedBytes(1 << 20);
           try {
             value = GenerationJson.decode(bytes);

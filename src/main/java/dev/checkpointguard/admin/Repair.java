@@ -58,7 +58,11 @@ final class Repair {
   static final String RESULT_PREFIX = RefNames.RESULT_PREFIX;
   /** Test hook: stop abruptly after this step number (counted over the whole run, from 1). */
   static final String CRASH_AFTER_STEP = "CHECKPOINT_GUARD_CRASH_AFTER_STEP";
-  /** With value {@code halt}, the crash halts the JVM (for tests that run the jar); else it throws. */
+  /**
+   * With value {@code halt}, the crash halts the JVM (for tests that run the jar); with {@code pause}, it
+   * prints {@code crash point <n> reached} on standard error and blocks until the process is killed (for
+   * tests that send a real SIGKILL at that point); else it throws.
+   */
   static final String CRASH_MODE = "CHECKPOINT_GUARD_CRASH_MODE";
 
   private static final DateTimeFormatter TS =
@@ -136,6 +140,16 @@ final class Repair {
     RepairPlan last = null;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       RepairPlan plan;
+      List<String> locks = leftLocks(repo);
+      if (!locks.isEmpty()) {
+        // git writes refs under <name>.lock files that a killed process leaves behind; those refs cannot
+        // be written until the files are removed, so retrying cannot help and would blame live pushes
+        io.err().println("checkpoint-guard repair: " + locks.get(0) + (locks.size() == 1 ? " exists" : " and "
+            + (locks.size() - 1) + " more ref lock files exist") + ": a git process is writing refs, or one was"
+            + " killed while it did; nothing was changed by this run. If no git process is running on this"
+            + " repository, remove " + (locks.size() == 1 ? "that file" : "them") + " and run repair again");
+        return new Result(Outcome.GAVE_UP, last, null, attempt, step);
+      }
       try (ObjectReader reader = repo.newObjectReader()) {
         Inventory inv = Inventory.read(repo, reader);
         Analysis a = new Analysis(inv, reader, new EtaProgressMonitor(io.err()), timesMemo);
@@ -299,6 +313,18 @@ final class Repair {
         io.err().flush();
         Runtime.getRuntime().halt(137);
       }
+      if ("pause".equals(io.env().get(CRASH_MODE))) {
+        io.out().flush();
+        io.err().println("checkpoint-guard repair: crash point " + step + " reached (" + what + ")");
+        io.err().flush();
+        while (true) {
+          try {
+            Thread.sleep(60_000);
+          } catch (InterruptedException e) {
+            // only a kill ends this test hook
+          }
+        }
+      }
       throw new SimulatedCrash(step);
     }
   }
@@ -306,6 +332,27 @@ final class Repair {
   /** What the planning passes read from {@code /main}, by checkpoint directory tree id. */
   Map<ObjectId, CheckpointTimes.Times> timesMemo() {
     return timesMemo;
+  }
+
+  /** The ref lock files of a repository on disk: {@code packed-refs.lock}, then {@code refs/**.lock}. */
+  static List<String> leftLocks(Repository repo) throws IOException {
+    List<String> out = new ArrayList<>();
+    java.io.File dir = repo.getDirectory();
+    if (dir == null) {
+      return out;
+    }
+    java.nio.file.Path git = dir.toPath();
+    if (java.nio.file.Files.exists(git.resolve("packed-refs.lock"))) {
+      out.add(git.resolve("packed-refs.lock").toString());
+    }
+    java.nio.file.Path refs = git.resolve("refs");
+    if (java.nio.file.Files.isDirectory(refs)) {
+      try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(refs)) {
+        s.filter(f -> f.getFileName().toString().endsWith(".lock")).map(Object::toString).sorted()
+            .forEach(out::add);
+      }
+    }
+    return out;
   }
 
   /** A UTC timestamp not used by any earlier backup. */

@@ -34,11 +34,20 @@ final class ReposResolver implements RepositoryResolver<HttpServletRequest> {
   @Override
   public Repository open(HttpServletRequest req, String name) throws RepositoryNotFoundException {
     Path dir = resolve(name);
+    Repository r;
     try {
-      return RepositoryCache.open(RepositoryCache.FileKey.exact(dir.toFile(), FS.DETECTED), true);
+      r = RepositoryCache.open(RepositoryCache.FileKey.exact(dir.toFile(), FS.DETECTED), true);
     } catch (IOException e) {
       throw new RepositoryNotFoundException(name, e);
     }
+    // JGit reads and writes SHA-1 objects only, and opens a SHA-256 repository without complaint: a push
+    // would write SHA-1 objects into it and break it for git. Such a repository is not served at all.
+    String format = r.getConfig().getString("extensions", null, "objectformat");
+    if (format != null && !format.equalsIgnoreCase("sha1")) {
+      r.close();
+      throw new RepositoryNotFoundException(name);
+    }
+    return r;
   }
 
   /**

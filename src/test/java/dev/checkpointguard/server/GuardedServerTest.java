@@ -215,6 +215,96 @@ class GuardedServerTest {
   }
 
   @Test
+  void anAttackerGuessingAKnownUserFromElsewhereCannotLockThatUserOut() throws Exception {
+    Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret");
+    GuardedServer s =
+        start(c -> c.withUsersFile(users).withTrustForwarded(true)
+            .withAuthBackoff(Duration.ofMillis(200), Duration.ofMillis(1600)));
+    String target = "/checkpoints.git/info/refs?service=git-receive-pack";
+    String aliceWrong = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:nope".getBytes());
+    String aliceRight = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:s3cret".getBytes());
+
+    // The attacker hammers alice's name from its own address, as fast as the server answers.
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.Map<Integer, Integer> attackerStatuses = new java.util.concurrent.ConcurrentHashMap<>();
+    Thread attacker =
+        new Thread(
+            () -> {
+              for (int i = 0; i < 500 && !stop.get(); i++) {
+                try {
+                  int st = raw(s.port(), "GET", target, aliceWrong, "X-Forwarded-For: 203.0.113.7").status();
+                  attackerStatuses.merge(st, 1, Integer::sum);
+                  Thread.sleep(10);
+                } catch (java.io.IOException | InterruptedException e) {
+                  return;
+                }
+              }
+            });
+    attacker.start();
+    try {
+      // Let the penalties grow: 200 + 400 + 800 ms of the attacker's failures.
+      for (int i = 0; i < 100 && attackerStatuses.getOrDefault(401, 0) < 3; i++) {
+        Thread.sleep(50);
+      }
+      assertTrue(attackerStatuses.getOrDefault(401, 0) >= 3, attackerStatuses.toString());
+
+      // alice, from her own address, gets in at once with the right password...
+      long t0 = System.nanoTime();
+      assertEquals(200, raw(s.port(), "GET", target, aliceRight, "X-Forwarded-For: 198.51.100.9").status());
+      long took = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(took < 700, "the right password waited " + took + " ms");
+      // ...and a real push with git succeeds while the attack goes on.
+      Path w = work("w");
+      ok(git.run(w, "push", "-q", withCredentials(s.url().resolve("checkpoints.git"), "alice", "s3cret"),
+          "main:refs/heads/main"));
+      assertEquals(ref(w.resolve(".git"), "refs/heads/main"), ref(serverRepo, "refs/heads/main"));
+
+      // A wrong password for alice from a third address is not blocked, but its answer waits for the
+      // penalty of alice's name (at least the 800 ms it had reached).
+      long t1 = System.nanoTime();
+      assertEquals(401, raw(s.port(), "GET", target, aliceWrong, "X-Forwarded-For: 192.0.2.44").status());
+      long slow = (System.nanoTime() - t1) / 1_000_000;
+      assertTrue(slow >= 780, "a wrong password for a penalised name answered after " + slow + " ms");
+    } finally {
+      stop.set(true);
+      attacker.join(30_000);
+    }
+  }
+
+  @Test
+  void anInvalidUsersFileAfterAReloadRefusesEveryPushUntilFixed() throws Exception {
+    Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret", "bob", "hunter2");
+    String good = Files.readString(users);
+    GuardedServer s = start(c -> c.withUsersFile(users));
+    String target = "/checkpoints.git/info/refs?service=git-receive-pack";
+    String alice = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:s3cret".getBytes());
+    assertEquals(200, raw(s.port(), "GET", target, alice).status());
+
+    // The admin removes bob and leaves a typo: fail closed, nobody pushes, bob least of all.
+    Files.writeString(users, good.replaceAll("(?m)^bob:.*\n", "") + "alice2 pbkdf2-sha256$oops\n");
+    Files.setLastModifiedTime(users, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 10_000));
+    ServerTestSupport.Raw refused = raw(s.port(), "GET", target, alice);
+    assertEquals(503, refused.status());
+    Path w = work("w");
+    GitCli.Result push =
+        git.run(w, "push", withCredentials(s.url().resolve("checkpoints.git"), "bob", "hunter2"), "main");
+    assertNotEquals(0, push.exitCode());
+    assertTrue(push.stderr().contains("503"), push.stderr());
+    assertNull(ref(serverRepo, "refs/heads/main"));
+    // Fetching does not depend on the users file.
+    assertEquals(200, raw(s.port(), "GET", "/checkpoints.git/info/refs?service=git-upload-pack").status());
+
+    Files.writeString(users, good.replaceAll("(?m)^bob:.*\n", ""));
+    Files.setLastModifiedTime(users, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 20_000));
+    ok(git.run(w, "push", "-q", withCredentials(s.url().resolve("checkpoints.git"), "alice", "s3cret"),
+        "main:refs/heads/main"));
+    assertEquals(ref(w.resolve(".git"), "refs/heads/main"), ref(serverRepo, "refs/heads/main"));
+    GitCli.Result bob =
+        git.run(w, "push", withCredentials(s.url().resolve("checkpoints.git"), "bob", "hunter2"), "main:refs/heads/b");
+    assertTrue(bob.stderr().contains("Authentication failed"), bob.stderr());
+  }
+
+  @Test
   void guardRejectionReachesThePusherAndRepoConfigSetsTheThreshold() throws Exception {
     GuardedServer s = start(c -> c.withAnonymousPush(true));
     String remote = s.url().resolve("checkpoints.git").toString();
@@ -294,25 +384,53 @@ class GuardedServerTest {
   }
 
   @Test
-  void objectsAndPacksOverTheLimitsAreRefused() throws Exception {
-    GuardedServer s = start(c -> c.withAnonymousPush(true).withMaxObjectSize(1024));
+  void objectsAndPacksOverTheLimitsAreRefusedAndNothingLands() throws Exception {
     Path w = work("w");
     byte[] big = new byte[64 * 1024];
     new java.util.Random(1).nextBytes(big);
     Files.write(w.resolve("big.bin"), big);
     ok(git.run(w, "add", "big.bin"));
     ok(git.run(w, "commit", "-q", "-m", "big"));
+    ObjectId blob = ObjectId.fromString(ok(git.run(w, "rev-parse", "HEAD:big.bin")).stdout().strip());
+    List<String> objectsBefore = objectFiles();
 
+    GuardedServer s = start(c -> c.withAnonymousPush(true).withMaxObjectSize(1024));
     GitCli.Result r = git.run(w, "push", "--porcelain", s.url().resolve("checkpoints.git").toString(), "main");
     assertNotEquals(0, r.exitCode());
-    assertTrue((r.stdout() + r.stderr()).contains("Max object size limit is 1,024 bytes"), r.stdout() + r.stderr());
+    assertTrue(r.stdout().contains("!\trefs/heads/main:refs/heads/main\t[remote rejected] (n/a (unpacker error))"),
+        r.stdout());
+    assertTrue(r.stderr().contains("Object too large (65,536 bytes), rejecting the pack. Max object size limit is"
+        + " 1,024 bytes."), r.stderr());
     assertNull(ref(serverRepo, "refs/heads/main"));
+    assertEquals(objectsBefore, objectFiles(), "no pack, index or loose object is left behind");
+    try (var repo = ServerTestSupport.open(serverRepo)) {
+      assertTrue(!repo.getObjectDatabase().has(blob));
+    }
 
     GuardedServer small = start(c -> c.withAnonymousPush(true).withMaxPackSize(4096));
     GitCli.Result p = git.run(w, "push", "--porcelain", small.url().resolve("checkpoints.git").toString(), "main");
     assertNotEquals(0, p.exitCode());
-    assertTrue((p.stdout() + p.stderr()).contains("Pack exceeds the limit of 4,096 bytes"), p.stdout() + p.stderr());
+    assertTrue(p.stdout().contains("!\trefs/heads/main:refs/heads/main\t[remote rejected] (n/a (unpacker error))"),
+        p.stdout());
+    assertTrue(p.stderr().contains("Pack exceeds the limit of 4,096 bytes, rejecting the pack"), p.stderr());
     assertNull(ref(serverRepo, "refs/heads/main"));
+    assertEquals(objectsBefore, objectFiles());
+
+    // The same push within the limits lands: the limits, not something else, refused it above.
+    GuardedServer roomy = start(c -> c.withAnonymousPush(true).withMaxObjectSize(65_536).withMaxPackSize(1 << 20));
+    ok(git.run(w, "push", "-q", roomy.url().resolve("checkpoints.git").toString(), "main:refs/heads/main"));
+    assertEquals(ref(w.resolve(".git"), "refs/heads/main"), ref(serverRepo, "refs/heads/main"));
+    try (var repo = ServerTestSupport.open(serverRepo)) {
+      assertTrue(repo.getObjectDatabase().has(blob));
+    }
+  }
+
+  /** Every file under the server repository's objects folder, relative, sorted. */
+  private List<String> objectFiles() throws java.io.IOException {
+    Path objects = serverRepo.resolve("objects");
+    try (var files = Files.walk(objects)) {
+      return files.filter(Files::isRegularFile).map(f -> objects.relativize(f).toString()).sorted().toList();
+    }
   }
 
   @Test

@@ -133,13 +133,16 @@ class InstallTest extends StockHookFixture {
             + "if [ \"$1\" = -version ]; then echo 'openjdk version \"17.0.99\" 2099-01-01' >&2; exit 0; fi\n"
             + "echo \"$@\" >> \""
             + started
-            + "\"\necho 'fake java refuses' >&2\nexit 1\n");
+            + "\"\necho 'fake java refuses (rule unknown-ref)' >&2\nexit 1\n");
     Path server = bare("server.git");
     installRaw(
             "--jar", TestJar.get().toString(), "--prefix", prefix.toString(), "--java", fakeJava.toString(),
             "--no-cds", "--per-ref", "--repo", server.toString())
         .expectOk();
-    assertFalse(Files.exists(started), "install.sh only asks the java for its version");
+    // install.sh asks the java for its version and runs the verification push, nothing else
+    assertEquals(1, Files.readAllLines(started).size());
+    assertTrue(Files.readString(started).contains("dev.checkpointguard.cli.Main pre-receive"));
+    Files.delete(started);
     Client c = clientWithMain();
     Proc.Result plain =
         push(c.dir(), server.toString(), "refs/heads/master:refs/heads/master", "refs/heads/master:refs/tags/v1");
@@ -148,8 +151,48 @@ class InstallTest extends StockHookFixture {
 
     Proc.Result guarded = push(c.dir(), server.toString(), MAIN + ":" + MAIN);
     assertEquals(1, guarded.exit(), guarded.toString());
-    assertTrue(guarded.remoteLines().contains("fake java refuses"), guarded.toString());
+    assertTrue(guarded.remoteLines().contains("fake java refuses (rule unknown-ref)"), guarded.toString());
     assertTrue(Files.readString(started).contains("pre-receive"), "the guarded push must start java");
+  }
+
+  /** A jar whose hook would fail open (its Main exits 0 for everything) is refused; nothing is installed. */
+  @Test
+  void aJarThatDoesNotGuardIsRefused() throws Exception {
+    Path src = Files.createDirectories(root.resolve("fake src/dev/checkpointguard/cli"));
+    Files.writeString(
+        src.resolve("Main.java"),
+        "package dev.checkpointguard.cli;\n"
+            + "public class Main { public static void main(String[] a) { System.out.println(\"ok\"); } }\n");
+    Path classes = Files.createDirectories(root.resolve("fake classes"));
+    javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+    assertEquals(0, javac.run(null, null, null, "-d", classes.toString(), src.resolve("Main.java").toString()));
+    Path jar = root.resolve("fails open.jar");
+    try (java.util.jar.JarOutputStream out =
+        new java.util.jar.JarOutputStream(Files.newOutputStream(jar), new java.util.jar.Manifest())) {
+      out.putNextEntry(new java.util.jar.JarEntry("dev/checkpointguard/cli/Main.class"));
+      out.write(Files.readAllBytes(classes.resolve("dev/checkpointguard/cli/Main.class")));
+      out.closeEntry();
+    }
+    Path server = bare("server.git");
+    Map<String, String> before = snapshot(server.resolve("hooks"));
+    Proc.Result r =
+        installRaw("--jar", jar.toString(), "--prefix", prefix.toString(), "--no-cds", "--repo", server.toString());
+    assertEquals(2, r.exit(), r.toString());
+    assertEquals(
+        "install.sh: " + jar + " does not guard: its pre-receive hook must refuse a push of"
+            + " refs/entire/checkpoints/v2/verify-install (exit 1, rule unknown-ref) but exited 0 saying: ok ;"
+            + " nothing was installed\n",
+        r.err());
+    assertEquals(before, snapshot(server.resolve("hooks")));
+    assertFalse(Files.exists(prefix.resolve("checkpoint-guard.jar")));
+    assertEquals(List.of(), List.of(prefix.toFile().list()), "no temporary file is left behind");
+
+    // the real jar passes the same check and leaves no temporary file either
+    install("--repo", server.toString()).expectOk();
+    assertEquals(List.of("checkpoint-guard.jar"), List.of(prefix.toFile().list()));
+    try (java.util.stream.Stream<Path> files = Files.list(server.resolve("hooks"))) {
+      assertTrue(files.noneMatch(p -> p.getFileName().toString().contains(".tmp.")));
+    }
   }
 
   @Test
