@@ -28,6 +28,15 @@ public final class CheckpointSet {
     return new CheckpointSet(sortDistinct(a, a.length));
   }
 
+  /** A set of the given IDs in their 12-character form. */
+  public static CheckpointSet ofIds(Iterable<String> ids) {
+    Builder b = new Builder();
+    for (String id : ids) {
+      b.add(CheckpointIds.parse(id));
+    }
+    return b.build();
+  }
+
   /** Number of checkpoints. */
   public int size() {
     return ids.length;
