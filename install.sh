@@ -265,10 +265,48 @@ mkdir -p "$prefix" || die "cannot create $prefix"
 prefix="$(abs_dir "$prefix")"
 jar="$prefix/checkpoint-guard.jar"
 jsa="$prefix/checkpoint-guard.jsa"
-if ! cmp -s "$jar_src" "$jar"; then
-  cp "$jar_src" "$jar.tmp.$$"
-  chmod 644 "$jar.tmp.$$"
-  mv -f "$jar.tmp.$$" "$jar"
+
+# Temporary files next to their destination (so that mv is an atomic rename) get an unpredictable name
+# that mktemp creates exclusively with mode 600: install.sh often runs as root in folders the git user can
+# write (hooks/), where a predictable name could be a planted symlink that a plain '>' would follow.
+temp_beside() {
+  mktemp "$(dirname "$1")/.$(basename "$1").tmp.XXXXXX" || die "cannot create a temporary file next to $1"
+}
+
+# --- verification: the jar must really refuse (a jar whose hook always exits 0 would fail open) ---------
+# Runs the jar's pre-receive as the hook does, in a scratch repository, with a push it must refuse (a ref
+# under refs/entire/checkpoints/v2/ that is no checkpoint ref); dies unless it exits 1 naming a rule.
+verify_jar() {
+  local candidate="$1" scratch code=0 zero=0000000000000000000000000000000000000000
+  scratch="$(mktemp -d "${TMPDIR:-/tmp}/checkpoint-guard-verify.XXXXXX")" || die "cannot create a scratch folder"
+  if ! GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null git init -q --bare "$scratch/repo.git" >/dev/null 2>&1; then
+    rm -rf "$scratch"
+    die "cannot create a scratch repository in ${TMPDIR:-/tmp} to verify the jar"
+  fi
+  printf '%s 1111111111111111111111111111111111111111 refs/entire/checkpoints/v2/verify-install\n' "$zero" \
+    >"$scratch/input"
+  GIT_DIR="$scratch/repo.git" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null \
+    "$java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -cp "$candidate" \
+    dev.checkpointguard.cli.Main pre-receive <"$scratch/input" >"$scratch/out" 2>&1 || code=$?
+  local out
+  out="$(head -c 600 "$scratch/out" | tr '\n' ' ')"
+  rm -rf "$scratch"
+  if [ "$code" -ne 1 ] || ! printf '%s' "$out" | grep -q '(rule unknown-ref)'; then
+    die "$jar_src does not guard: its pre-receive hook must refuse a push of refs/entire/checkpoints/v2/verify-install (exit 1, rule unknown-ref) but exited $code${out:+ saying: $out}; nothing was installed"
+  fi
+}
+
+if cmp -s "$jar_src" "$jar"; then
+  verify_jar "$jar"
+else
+  jar_tmp="$(temp_beside "$jar")"
+  if ! cp "$jar_src" "$jar_tmp"; then
+    rm -f "$jar_tmp"
+    die "cannot copy $jar_src to $prefix"
+  fi
+  chmod 644 "$jar_tmp"
+  (verify_jar "$jar_tmp") || { rm -f "$jar_tmp"; exit 2; }
+  mv -f "$jar_tmp" "$jar"
   note "installed $jar"
 fi
 
@@ -303,11 +341,11 @@ train_cds() {
     # exit code 1 (the bogus ref is rejected) is expected; any other outcome means the archive is suspect
     set +e
     "$java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData \
-      "-XX:ArchiveClassesAtExit=$jsa.tmp" -cp "$jar" dev.checkpointguard.cli.Main pre-receive \
+      "-XX:ArchiveClassesAtExit=$jsa_tmp" -cp "$jar" dev.checkpointguard.cli.Main pre-receive \
       <"$scratch/input" >"$scratch/out" 2>&1
     code=$?
     set -e
-    [ "$code" -eq 1 ] && [ -s "$jsa.tmp" ] || { cat "$scratch/out" >&2; exit 1; }
+    [ "$code" -eq 1 ] && [ -s "$jsa_tmp" ] || { cat "$scratch/out" >&2; exit 1; }
   )
   local ok=$?
   rm -rf "$scratch"
@@ -328,20 +366,25 @@ if [ -n "$cds" ]; then
   if [ -f "$jsa" ] && [ "$(cat "$jsa.stamp" 2>/dev/null || true)" = "$stamp" ]; then
     jsa_setting="$jsa"
   else
-    rm -f "$jsa.tmp" "$jsa" "$jsa.stamp"
+    rm -f "$jsa" "$jsa.stamp"
+    # the JVM writes the archive itself: give it a fresh name in a private folder next to the target
+    jsa_dir="$(mktemp -d "$prefix/.checkpoint-guard.jsa.tmp.XXXXXX")" || die "cannot create a temporary folder in $prefix"
+    jsa_tmp="$jsa_dir/checkpoint-guard.jsa"
     if ! train_cds; then
-      rm -f "$jsa.tmp"
       note "warning: could not create the class-data archive; the hook will start without it"
-    elif ! cds_effective "$jsa.tmp"; then
-      rm -f "$jsa.tmp"
+    elif ! cds_effective "$jsa_tmp"; then
       note "warning: $java does not use a class-data archive for a jar under '$prefix' (JDK 17 ignores it when the path contains a space); the hook will start without it: choose a --prefix without spaces for faster starts"
     else
-      chmod 644 "$jsa.tmp"
-      mv -f "$jsa.tmp" "$jsa"
-      printf '%s\n' "$stamp" >"$jsa.stamp"
+      chmod 644 "$jsa_tmp"
+      stamp_tmp="$(temp_beside "$jsa.stamp")"
+      printf '%s\n' "$stamp" >"$stamp_tmp"
+      chmod 644 "$stamp_tmp"
+      mv -f "$jsa_tmp" "$jsa"
+      mv -f "$stamp_tmp" "$jsa.stamp"
       note "created the class-data archive $jsa"
       jsa_setting="$jsa"
     fi
+    rm -rf "$jsa_dir"
   fi
 fi
 
@@ -349,7 +392,8 @@ fi
 # Writes the installed copy of template $1 to $2 with the settings block filled in.
 write_hook() {
   local template="$1" dest="$2" chained="$3" levels="$4" with_per_ref="$5"
-  local tmp="$dest.tmp.$$"
+  local tmp
+  tmp="$(temp_beside "$dest")"
   {
     local in_block=""
     while IFS= read -r line || [ -n "$line" ]; do
@@ -382,8 +426,8 @@ write_hook() {
 
 # Installs template $2 as hooks/$1 of a plain repository, keeping a foreign hook as the chained one.
 install_plain_hook() {
-  local hooks="$1" name="$2" with_per_ref="$3"
-  local dest="$hooks/$name" saved="$hooks/$name$SAVED_SUFFIX" chained="" levels=0
+  local hooks="$1" name="$2" with_per_ref="$3" created_hooks_dir="${4:-0}"
+  local dest="$hooks/$name" saved="$hooks/$name$SAVED_SUFFIX" chained="" levels="$created_hooks_dir"
   if is_ours "$dest"; then
     levels="$(sed -n 's/^#@created-levels: \([0-9]*\)$/\1/p' "$dest")"
     levels="${levels:-0}"
@@ -426,11 +470,8 @@ for p in "${plan[@]}"; do
     plain)
       created=0
       if [ ! -d "$dir" ]; then mkdir -p "$dir"; created=1; fi
-      install_plain_hook "$dir" pre-receive yes
-      if [ "$created" = 1 ]; then
-        # remember that hooks/ itself was ours, so that --uninstall removes it again
-        sed -i 's/^#@created-levels: 0$/#@created-levels: 1/' "$dir/pre-receive"
-      fi
+      # created-levels 1 remembers that hooks/ itself was ours, so that --uninstall removes it again
+      install_plain_hook "$dir" pre-receive yes "$created"
       if [ -n "$per_ref" ]; then
         install_plain_hook "$dir" update no
       else

@@ -42,7 +42,10 @@ final class PlannedObjects {
     return pending.size();
   }
 
-  /** The new objects reachable from {@code roots}, written through {@code ins} (idempotent). */
+  /**
+   * Writes every object this plan computed that the repository does not hold yet through {@code ins},
+   * then flushes it; idempotent (a rerun writes only what is still missing).
+   */
   void writeAll(ObjectInserter ins) throws IOException {
     for (Map.Entry<ObjectId, Object[]> e : pending.entrySet()) {
       if (!reader.has(e.getKey())) {

@@ -48,9 +48,13 @@ final class RefWriter {
 
   /**
    * {@link #compareAndSet} of several refs as one atomic transaction: all change or none does. On a
-   * file repository that is one rewrite of {@code packed-refs}, which JGit fsyncs, instead of one per
-   * deleted ref (about 15 ms each: the bulk of a large repair). A ref database without transactions gets
-   * the updates one by one.
+   * file repository that is one rewrite of {@code packed-refs} instead of one per deleted ref (about
+   * 15 ms each: the bulk of a large repair). JGit 7.5 fsyncs the new {@code packed-refs} before renaming
+   * it into place; a single loose ref ({@link #compareAndSet}) is fsynced only with
+   * {@code core.fsyncRefFiles}, which {@link Repair#durable} turns on for the run. An update whose old
+   * and new value are equal is a verify-only command: it changes nothing but fails the whole transaction
+   * when the ref does not hold that value. A ref database without transactions gets the updates one by
+   * one (verify-only ones included, as a re-read).
    *
    * @return true when every ref changed; false when some ref did not hold its expected value (then, in a
    *     transaction, none changed)

@@ -38,10 +38,19 @@ import org.eclipse.jgit.lib.Repository;
  * {@link #BATCH} refs, change together or not at all, and each batch is one step.
  *
  * <p>Every state between two steps holds every checkpoint, so a repair killed at any point loses nothing,
- * and a rerun plans from what it finds and finishes the job. Before each update every v2 ref must still
- * hold its planned value (the plan relies on all of them), and the update itself is compare-and-set; when
- * a ref moved (a live push) the attempt stops there and the repair plans again, at most
+ * and a rerun plans from what it finds and finishes the job. The plan relies on every generation ref
+ * ({@code /full/current} and the archives), also on those it does not change (e.g. an archive that holds
+ * the copies dropped from {@code /full/current}): each batch that can drop content (updates, deletes)
+ * carries every other generation ref as a verify-only command (old value = new value) in the same atomic
+ * transaction, so a retention delete or a push between the check and the write makes the whole batch fail
+ * instead of turning the update into a loss. {@code /main} and unknown v2 names are not part of the plan
+ * (times from {@code /main} only order checkpoints), so pushes to them never force a new plan. When a
+ * generation ref moved (a live push) the attempt stops there and the repair plans again, at most
  * {@link #MAX_ATTEMPTS} times.
+ *
+ * <p>Durability: the run sets {@code core.fsyncObjectFiles} and {@code core.fsyncRefFiles} in the
+ * repository's in-memory configuration (not on disk), so JGit fsyncs every loose object it writes and
+ * every loose ref and {@code packed-refs} file it commits before a later step relies on them.
  */
 final class Repair {
   static final int MAX_ATTEMPTS = 5;
@@ -50,31 +59,54 @@ final class Repair {
    * repository, so a repair of thousands of archives costs a few rewrites, not thousands.
    */
   static final int BATCH = 512;
-  /**
-   * Test hook: refs per atomic batch instead of {@link #BATCH}; {@code 1} writes every ref on its own, so
-   * that {@link #CRASH_AFTER_STEP} can stop the run between any two ref writes.
-   */
-  static final String BATCH_SIZE = "CHECKPOINT_GUARD_REPAIR_BATCH";
   static final String RESULT_PREFIX = "refs/checkpoint-guard/result/";
-  /** Test hook: stop abruptly after this step number (counted over the whole run, from 1). */
-  static final String CRASH_AFTER_STEP = "CHECKPOINT_GUARD_CRASH_AFTER_STEP";
-  /**
-   * With value {@code halt}, the crash halts the JVM (for tests that run the jar); with {@code pause}, it
-   * prints {@code crash point <n> reached} on standard error and blocks until the process is killed (for
-   * tests that send a real SIGKILL at that point); else it throws.
-   */
-  static final String CRASH_MODE = "CHECKPOINT_GUARD_CRASH_MODE";
 
-  private static final DateTimeFormatter TS =
-      DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+  /** What a test crash does. */
+  enum CrashMode {
+    /** Throws {@link SimulatedCrash} (in-process tests). */
+    THROW,
+    /** Halts the JVM with exit code 137, nothing cleaned up (tests that run a process). */
+    HALT,
+    /**
+     * Prints {@code checkpoint-guard repair: crash point <n> reached (<step>)} on standard error and
+     * blocks until the process is killed (tests that send a real SIGKILL at that point).
+     */
+    PAUSE
+  }
+
+  /**
+   * Test switches; only tests construct anything but {@link #NONE} (through the package-private
+   * {@link RepairCommand} constructor): nothing in a real administrator's environment or configuration
+   * can turn them on.
+   *
+   * @param crashAfterStep stop abruptly after this step (counted over the whole run, from 1); -1: never
+   * @param crashMode how to stop
+   * @param batchSize refs per atomic batch instead of {@link #BATCH}; 1 writes every ref on its own, so
+   *     that a crash can happen between any two ref writes
+   */
+  record Hooks(int crashAfterStep, CrashMode crashMode, int batchSize) {
+    static final Hooks NONE = new Hooks(-1, CrashMode.THROW, BATCH);
+
+    Hooks {
+      if (batchSize < 1) {
+        throw new IllegalArgumentException("batchSize " + batchSize);
+      }
+    }
+  }
 
   /** Observes a repair; tests use it to crash, to move refs, and to judge updates with the policy. */
   interface Listener {
     /** After step {@code n} (from 1) completed. */
     default void afterStep(int n, String what) throws IOException {}
 
-    /** Just before a v2 ref update is attempted. */
+    /** Just before a v2 ref update is attempted (before the re-check of the generation refs). */
     default void beforeUpdate(RepairPlan.Update u) throws IOException {}
+
+    /**
+     * After the re-check found every generation ref as planned, just before the batch's atomic
+     * compare-and-set (which also verifies the refs the batch does not change).
+     */
+    default void beforeWrite(List<RepairPlan.Update> batch) throws IOException {}
 
     Listener NONE = new Listener() {};
   }
@@ -82,7 +114,7 @@ final class Repair {
   /** Thrown by the crash hook: an abrupt stop, nothing cleaned up. */
   static final class SimulatedCrash extends Error {
     SimulatedCrash(int step) {
-      super("simulated crash after step " + step + " (" + CRASH_AFTER_STEP + ")");
+      super("simulated crash after step " + step + " (test hook)");
     }
   }
 
@@ -96,6 +128,9 @@ final class Repair {
 
   record Result(Outcome outcome, RepairPlan plan, String backup, int attempts, int steps) {}
 
+  private static final DateTimeFormatter TS =
+      DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
   private final Repository repo;
   private final int threshold;
   private final RepairPlan.Mode mode;
@@ -103,14 +138,18 @@ final class Repair {
   private final Io io;
   private final Listener listener;
   private final Clock clock;
-  private final int crashAfter;
-  private final int batchSize;
+  private final Hooks hooks;
   /** /main times read by the planning passes; {@link #timesMemo()} hands them to the closing check. */
   private final Map<ObjectId, CheckpointTimes.Times> timesMemo = new HashMap<>();
   private int step;
 
   Repair(Repository repo, int threshold, RepairPlan.Mode mode, boolean dryRun, Io io, Listener listener,
       Clock clock) {
+    this(repo, threshold, mode, dryRun, io, listener, clock, Hooks.NONE);
+  }
+
+  Repair(Repository repo, int threshold, RepairPlan.Mode mode, boolean dryRun, Io io, Listener listener,
+      Clock clock, Hooks hooks) {
     this.repo = repo;
     this.threshold = threshold;
     this.mode = mode;
@@ -118,23 +157,20 @@ final class Repair {
     this.io = io;
     this.listener = listener == null ? Listener.NONE : listener;
     this.clock = clock;
-    this.crashAfter = intEnv(io, CRASH_AFTER_STEP, -1);
-    this.batchSize = Math.max(1, intEnv(io, BATCH_SIZE, BATCH));
+    this.hooks = hooks == null ? Hooks.NONE : hooks;
   }
 
-  private static int intEnv(Io io, String name, int fallback) {
-    String v = io.env().get(name);
-    if (v == null || v.isBlank()) {
-      return fallback;
-    }
-    try {
-      return Integer.parseInt(v.trim());
-    } catch (NumberFormatException e) {
-      return fallback;
-    }
+  /**
+   * Makes JGit fsync what this run writes: loose objects ({@code core.fsyncObjectFiles}) and loose refs
+   * and {@code packed-refs} ({@code core.fsyncRefFiles}). Only the in-memory configuration of
+   * {@code repo} changes; the file on disk is left as it is.
+   */
+  static void durable(Repository repo) {
+    repo.getConfig().setBoolean("core", null, "fsyncObjectFiles", true);
+    repo.getConfig().setBoolean("core", null, "fsyncRefFiles", true);
   }
 
-  /** Runs under the repository lock. */
+  /** Runs under the repository lock; a dry run (which writes nothing) needs none. */
   Result run() throws Exception {
     PrintStream out = io.out();
     RepairPlan last = null;
@@ -188,13 +224,14 @@ final class Repair {
   }
 
   /**
-   * Applies one plan; returns null when done, else why it stopped (a ref moved).
+   * Applies one plan; returns null when done, else why it stopped (a generation ref moved).
    *
-   * @param planned every v2 ref's value when the plan was made: before each update all of them must
-   *     still hold (the plan also relies on refs it does not change, e.g. an archive that already holds a
-   *     copy dropped from /full/current)
+   * @param planned every v2 ref's value when the plan was made; its generation refs ({@link #relied})
+   *     must all still hold before each batch, and are verified again inside each batch that can drop
+   *     content
    */
   private String apply(RepairPlan plan, Map<String, ObjectId> planned, String ts) throws IOException {
+    durable(repo);
     try (ObjectInserter ins = repo.newObjectInserter()) {
       plan.objects.writeAll(ins);
     }
@@ -211,20 +248,20 @@ final class Repair {
             "record result of " + u.ref()));
       }
     }
-    for (List<RepairPlan.Update> batch : batches(backups, batchSize)) {
+    for (List<RepairPlan.Update> batch : batches(backups, hooks.batchSize())) {
       if (!RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard backup")) {
         return "a backup ref under " + RefNames.BACKUP_PREFIX + ts + "/ exists already";
       }
       step(describe(batch));
     }
-    for (List<RepairPlan.Update> batch : batches(results, batchSize)) {
+    for (List<RepairPlan.Update> batch : batches(results, hooks.batchSize())) {
       if (!RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard result")) {
         return "a result ref under " + RESULT_PREFIX + ts + "/ exists already";
       }
       step(describe(batch));
     }
-    Map<String, ObjectId> expected = new TreeMap<>(planned);
-    for (List<RepairPlan.Update> batch : batches(plan.updates, batchSize)) {
+    Map<String, ObjectId> expected = relied(planned);
+    for (List<RepairPlan.Update> batch : batches(plan.updates, hooks.batchSize())) {
       for (RepairPlan.Update u : batch) {
         listener.beforeUpdate(u);
       }
@@ -232,9 +269,17 @@ final class Repair {
       if (moved != null) {
         return moved + " moved since it was planned";
       }
-      if (!RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard repair: " + describe(batch))) {
+      listener.beforeWrite(batch);
+      // creating archives drops nothing, so only batches that update or delete carry verify-only
+      // commands; they come first, so that a ref database without transactions checks them first
+      List<RepairPlan.Update> commands = new ArrayList<>();
+      if (!batch.get(0).isCreate()) {
+        commands.addAll(verifyOnly(expected, batch));
+      }
+      commands.addAll(batch);
+      if (!RefWriter.compareAndSetAll(repo, commands, "checkpoint-guard repair: " + describe(batch))) {
         return (batch.size() == 1 ? batch.get(0).ref() : "one of " + describe(batch))
-            + " moved since it was planned (compare-and-set failed)";
+            + " or a generation ref the plan relies on moved since it was planned (compare-and-set failed)";
       }
       for (RepairPlan.Update u : batch) {
         if (u.isDelete()) {
@@ -246,6 +291,33 @@ final class Repair {
       step(describe(batch));
     }
     return null;
+  }
+
+  /**
+   * The refs a plan relies on: {@code /full/current} and the archives. {@code /main} is left out (its
+   * times only order checkpoints; a push to it does not change what the plan keeps), and so are names
+   * no client produces (repair leaves them alone).
+   */
+  static Map<String, ObjectId> relied(Map<String, ObjectId> refs) {
+    Map<String, ObjectId> out = new TreeMap<>();
+    refs.forEach((ref, id) -> {
+      RefNames.Kind k = RefNames.kind(ref);
+      if (k == RefNames.Kind.CURRENT || k == RefNames.Kind.ARCHIVE) {
+        out.put(ref, id);
+      }
+    });
+    return out;
+  }
+
+  /** Verify-only commands (old = new) for every relied-on ref {@code batch} does not change. */
+  static List<RepairPlan.Update> verifyOnly(Map<String, ObjectId> expected, List<RepairPlan.Update> batch) {
+    Map<String, ObjectId> rest = new TreeMap<>(expected);
+    for (RepairPlan.Update u : batch) {
+      rest.remove(u.ref());
+    }
+    List<RepairPlan.Update> out = new ArrayList<>();
+    rest.forEach((ref, id) -> out.add(new RepairPlan.Update(ref, id, id, "verify " + ref)));
+    return out;
   }
 
   /**
@@ -285,12 +357,16 @@ final class Repair {
         : batch.get(0).what() + " and " + (batch.size() - 1) + " more like it";
   }
 
-  /** The first v2 ref whose value differs from {@code expected} (added, removed or moved), or null. */
+  /**
+   * The first generation ref whose value differs from {@code expected} (added, removed or moved), or
+   * null; {@code /main} and unknown names are not compared (see {@link #relied}).
+   */
   private String firstDifference(Map<String, ObjectId> expected) throws IOException {
-    Map<String, ObjectId> now = new TreeMap<>();
+    Map<String, ObjectId> all = new TreeMap<>();
     for (Ref r : repo.getRefDatabase().getRefsByPrefix(RefNames.V2_PREFIX)) {
-      now.put(r.getName(), r.getObjectId() == null ? ObjectId.zeroId() : r.getObjectId());
+      all.put(r.getName(), r.getObjectId() == null ? ObjectId.zeroId() : r.getObjectId());
     }
+    Map<String, ObjectId> now = relied(all);
     for (Map.Entry<String, ObjectId> e : expected.entrySet()) {
       if (!e.getValue().equals(now.get(e.getKey()))) {
         return e.getKey();
@@ -307,13 +383,16 @@ final class Repair {
   private void step(String what) throws IOException {
     step++;
     listener.afterStep(step, what);
-    if (step == crashAfter) {
-      if ("halt".equals(io.env().get(CRASH_MODE))) {
+    if (step != hooks.crashAfterStep()) {
+      return;
+    }
+    switch (hooks.crashMode()) {
+      case HALT:
         io.out().flush();
         io.err().flush();
         Runtime.getRuntime().halt(137);
-      }
-      if ("pause".equals(io.env().get(CRASH_MODE))) {
+        break;
+      case PAUSE:
         io.out().flush();
         io.err().println("checkpoint-guard repair: crash point " + step + " reached (" + what + ")");
         io.err().flush();
@@ -324,9 +403,10 @@ final class Repair {
             // only a kill ends this test hook
           }
         }
-      }
-      throw new SimulatedCrash(step);
+      default:
+        break;
     }
+    throw new SimulatedCrash(step);
   }
 
   /** What the planning passes read from {@code /main}, by checkpoint directory tree id. */

@@ -14,14 +14,17 @@ import org.eclipse.jgit.lib.Repository;
 public final class RepairCommand implements Command {
   private final Repair.Listener listener;
   private final Clock clock;
+  private final Repair.Hooks hooks;
 
   public RepairCommand() {
-    this(Repair.Listener.NONE, Clock.systemUTC());
+    this(Repair.Listener.NONE, Clock.systemUTC(), Repair.Hooks.NONE);
   }
 
-  RepairCommand(Repair.Listener listener, Clock clock) {
+  /** For tests: a listener, a fixed clock, and test switches (crash points, batch size). */
+  RepairCommand(Repair.Listener listener, Clock clock, Repair.Hooks hooks) {
     this.listener = listener;
     this.clock = clock;
+    this.hooks = hooks;
   }
 
   @Override
@@ -39,7 +42,9 @@ public final class RepairCommand implements Command {
     return "minimal (default) keeps every healthy archive byte-identical; full repacks every generation\n"
         + "in chronological order. Every ref change is compare-and-set and backed up under\n"
         + "refs/checkpoint-guard/backup/<timestamp>/. Exit 0 when the repository is healthy afterwards,\n"
-        + "1 when problems remain or live pushes kept moving refs, 2 on usage errors.\n";
+        + "1 when problems remain or live pushes kept moving refs, 2 on usage errors.\n"
+        + "--dry-run takes no lock and writes nothing; like check it exits 1 when there is work to do\n"
+        + "(the plan is not empty) and 0 when there is none.\n";
   }
 
   @Override
@@ -61,12 +66,17 @@ public final class RepairCommand implements Command {
       AdminRepos.refuseQuarantine(io, repo);
       boolean dryRun = cl.hasOption("dry-run");
       Repair.Result r;
-      Repair repair = new Repair(repo, threshold, mode, dryRun, io, listener, clock);
-      try (RepoLock lock = RepoLock.acquire(repo)) {
+      Repair repair = new Repair(repo, threshold, mode, dryRun, io, listener, clock, hooks);
+      if (dryRun) {
+        // planning only reads: no lock (it would create the lock file), nothing written
         r = repair.run();
-      }
-      if (r.outcome() == Repair.Outcome.PLANNED) {
-        return OK;
+        if (r.outcome() == Repair.Outcome.PLANNED) {
+          return PROBLEMS; // like check: there is work to do
+        }
+      } else {
+        try (RepoLock lock = RepoLock.acquire(repo)) {
+          r = repair.run();
+        }
       }
       if (r.outcome() == Repair.Outcome.NOTHING_TO_DO) {
         io.out().println("nothing to repair (mode " + mode.name().toLowerCase(Locale.ROOT) + ", threshold "

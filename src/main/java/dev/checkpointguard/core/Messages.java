@@ -152,6 +152,16 @@ public final class Messages {
         + " (rule internal-error); the update was refused, the server log has the details";
   }
 
+  /**
+   * A stock hook command ({@code pre-receive}, {@code update}) failed unexpectedly; the details are in the
+   * server-side log only, never shown to the pusher (they may name server paths).
+   */
+  public static String hookInternalError() {
+    return PREFIX
+        + "push refused: internal error in the server's hook (rule internal-error); the server log has the"
+        + " details";
+  }
+
   /** The stock hook refuses a guarded ref because it cannot read the repository (fail closed). */
   public static String unreadableRepositoryRefused(String ref, String problem) {
     return PREFIX

@@ -33,10 +33,16 @@ import org.slf4j.LoggerFactory;
  *   <li>No credentials: {@code 401} with {@code WWW-Authenticate: Basic realm="checkpoint-guard"}, at
  *       once (this is how git learns that it must send them; it is not a failed attempt).
  *   <li>Wrong credentials: {@code 401}, answered after the {@link AuthThrottle} penalty of the client
- *       address and of the user name, without holding a server thread while waiting.
- *   <li>Another attempt of a penalised address or name before its penalty has passed: {@code 429} with
- *       {@code Retry-After}, without checking the password.
+ *       address or of the user name, whichever is longer, without holding a server thread while waiting.
+ *   <li>Another attempt from a penalised address before its penalty has passed: {@code 429} with
+ *       {@code Retry-After}, without checking the password. A penalised user name never causes a
+ *       refusal: a right password from an address that is not penalised is accepted at once, so that
+ *       nobody can lock a user out by guessing at the name from elsewhere.
  *   <li>Right credentials: the request continues with {@link HttpServletRequest#getRemoteUser()} set.
+ *       A success clears the address's penalty (not the name's).
+ *   <li>Too many password checks running at once ({@link Users.Outcome#BUSY}): {@code 503} with {@code
+ *       Retry-After: 1}. An invalid users file ({@link Users.Outcome#UNAVAILABLE}): {@code 503} and an
+ *       error logged with the reason, until the file is fixed.
  * </ul>
  *
  * Passwords are never logged; failed attempts are logged with the (escaped) user name and address.
@@ -104,7 +110,9 @@ final class PushAuthFilter implements Filter {
     String user = c == null ? "" : c.user();
     String addressKey = "addr:" + address;
     String userKey = "user:" + user;
-    Duration wait = max(throttle.waitFor(addressKey), throttle.waitFor(userKey));
+    // Only the address is blocked outright. Blocking a user name would let anyone who knows it keep its
+    // owner out (git does not retry a 429); its penalty only delays the answers to wrong passwords.
+    Duration wait = throttle.waitFor(addressKey);
     if (!wait.isZero()) {
       if (c != null) {
         Arrays.fill(c.password(), '\0');
@@ -113,21 +121,43 @@ final class PushAuthFilter implements Filter {
       rsp.sendError(429, "too many failed logins; wait and try again");
       return;
     }
-    boolean ok;
+    boolean validName = c != null && Users.NAME.matcher(user).matches();
+    Users.Outcome outcome;
     try {
-      ok = c != null && Users.NAME.matcher(user).matches() && users.authenticate(user, c.password());
+      outcome = validName ? users.check(user, c.password()) : Users.Outcome.WRONG;
     } finally {
       if (c != null) {
         Arrays.fill(c.password(), '\0');
       }
     }
-    if (ok) {
-      throttle.succeed(addressKey);
-      throttle.succeed(userKey);
-      chain.doFilter(new Authenticated(req, user, HttpServletRequest.BASIC_AUTH), rsp);
-      return;
+    switch (outcome) {
+      case OK -> {
+        throttle.succeed(addressKey);
+        chain.doFilter(new Authenticated(req, user, HttpServletRequest.BASIC_AUTH), rsp);
+        return;
+      }
+      case BUSY -> {
+        LOG.warn("push login of user '{}' from {} not checked: too many password checks running",
+            Messages.printable(user, 64), address);
+        rsp.setHeader("Retry-After", "1");
+        rsp.sendError(503, "too many logins at once; try again shortly");
+        return;
+      }
+      case UNAVAILABLE -> {
+        LOG.error("push login of user '{}' from {} refused: {}", Messages.printable(user, 64), address,
+            users.problem());
+        rsp.sendError(503, "push logins are unavailable: the server's users file is invalid");
+        return;
+      }
+      case WRONG -> {
+        // handled below
+      }
     }
-    Duration penalty = max(throttle.fail(addressKey), throttle.fail(userKey));
+    // A name that cannot exist gets no key of its own: it could only fill the throttle with junk.
+    Duration penalty = throttle.fail(addressKey);
+    if (validName) {
+      penalty = max(penalty, throttle.fail(userKey));
+    }
     LOG.warn(
         "push login failed for user '{}' from {} (failure {} from this address; next answer in {} ms)",
         Messages.printable(user, 64),

@@ -28,6 +28,9 @@ import org.apache.commons.cli.Options;
  * <p>With {@code --verdicts FILE} (per-ref mode, used with the {@code update} hook) it does not reject the
  * push: it writes one verdict per guarded line to FILE, prints only the warnings, and exits 0; the
  * {@code update} hook then refuses exactly the rejected refs.
+ *
+ * <p>An unexpected failure refuses the push with one line ({@link Messages#hookInternalError()}) and exit
+ * 1; its details go to {@code <GIT_DIR>/checkpoint-guard/hook.log}, not to the pusher.
  */
 public final class PreReceiveCommand implements Command {
   /** Verdict files older than this are left over from pushes that died; removed when a new one is written. */
@@ -76,6 +79,15 @@ public final class PreReceiveCommand implements Command {
     if (HookRepository.gitDir(io.env()) == null) {
       throw new UsageException("GIT_DIR is not set: run this as a git pre-receive hook");
     }
+    try {
+      return judge(cl, io);
+    } catch (IOException | RuntimeException | Error e) {
+      // e.g. an I/O failure naming server paths: the pusher sees one line, hook.log the details
+      return StockGuard.internalError(io.err(), io.env(), name(), e);
+    }
+  }
+
+  private int judge(CommandLine cl, Io io) throws IOException {
     List<HookInput.Line> lines = HookInput.read(io.in());
     boolean malformed = false;
     for (HookInput.Line l : lines) {

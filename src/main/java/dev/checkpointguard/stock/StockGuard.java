@@ -129,29 +129,52 @@ final class StockGuard {
   /** Where the details of internal errors go; the pusher only sees the short message. */
   static final String LOG_FILE = "checkpoint-guard/hook.log";
 
-  /**
-   * Appends one line to {@code <GIT_DIR>/checkpoint-guard/hook.log}. Best effort: a hook's standard error
-   * goes to the pusher, so this is the only server-side record a stock hook has.
-   */
   private static void logInternalError(File gitDir, Verdict v) {
+    log(gitDir, "could not check " + Messages.printable(v.ref()), v.cause());
+  }
+
+  /**
+   * Appends {@code <time> <what>: <cause chain>} and the stack trace to
+   * {@code <GIT_DIR>/checkpoint-guard/hook.log}. Best effort: a hook's standard error goes to the pusher,
+   * so this is the only server-side record a stock hook has.
+   */
+  static void log(File gitDir, String what, Throwable cause) {
     File log = new File(gitDir, LOG_FILE);
-    String line =
+    java.io.StringWriter trace = new java.io.StringWriter();
+    cause.printStackTrace(new java.io.PrintWriter(trace));
+    String entry =
         java.time.Instant.now()
-            + " could not check "
-            + Messages.printable(v.ref())
+            + " "
+            + what
             + ": "
-            + dev.checkpointguard.cli.Main.describe(v.cause())
-            + System.lineSeparator();
+            + dev.checkpointguard.cli.Main.describe(cause)
+            + System.lineSeparator()
+            + trace;
     try {
       java.nio.file.Files.createDirectories(log.toPath().getParent());
       java.nio.file.Files.writeString(
           log.toPath(),
-          line,
+          entry,
           java.nio.file.StandardOpenOption.CREATE,
           java.nio.file.StandardOpenOption.APPEND);
     } catch (IOException | RuntimeException e) {
       // nowhere else to report it; the push is refused either way
     }
+  }
+
+  /**
+   * The outcome of a hook command that failed unexpectedly: the pusher gets one line without details
+   * ({@link Messages#hookInternalError()}), the cause goes to the hook log, and the push is refused.
+   *
+   * @return {@link dev.checkpointguard.cli.Command#PROBLEMS}
+   */
+  static int internalError(PrintStream err, Map<String, String> env, String command, Throwable cause) {
+    File gitDir = HookRepository.gitDir(env);
+    if (gitDir != null) {
+      log(gitDir, command + " failed", cause);
+    }
+    tell(err, env, Messages.hookInternalError(), true);
+    return dev.checkpointguard.cli.Command.PROBLEMS;
   }
 
   /** True when the hook runs under GitLab's Gitaly, which sets these for every custom hook. */

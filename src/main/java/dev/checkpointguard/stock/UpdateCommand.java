@@ -21,6 +21,9 @@ import org.apache.commons.cli.Options;
  * sends updates of existing refs first, by name, then creations); in an atomic push none are. A
  * {@code /full/current} reset covered only by an archive created in the same push is therefore refused
  * here, never wrongly accepted.
+ *
+ * <p>An unexpected failure refuses the ref with one line ({@link Messages#hookInternalError()}) and exit
+ * 1; its details go to {@code <GIT_DIR>/checkpoint-guard/hook.log}.
  */
 public final class UpdateCommand implements Command {
   @Override
@@ -63,8 +66,15 @@ public final class UpdateCommand implements Command {
       StockGuard.tell(io.err(), io.env(), Messages.malformedHookInput(1, line.problem()), true);
       return PROBLEMS;
     }
+    List<StockGuard.Judgement> judgements;
+    try {
+      judgements = StockGuard.judge(List.of(line), io.env());
+    } catch (IOException | RuntimeException | Error e) {
+      // the pusher sees one line; hook.log has the details (they may name server paths)
+      return StockGuard.internalError(io.err(), io.env(), name(), e);
+    }
     int code = OK;
-    for (StockGuard.Judgement j : StockGuard.judge(List.of(line), io.env())) {
+    for (StockGuard.Judgement j : judgements) {
       if (j.outcome() == Verdict.Outcome.WARN) {
         StockGuard.tell(io.err(), io.env(), j.message(), false);
       } else if (j.rejected()) {

@@ -42,11 +42,20 @@ final class AdminHarness {
   private AdminHarness() {}
 
   static Run run(Map<String, String> env, Repair.Listener listener, String... args) {
+    return run(env, listener, Repair.Hooks.NONE, args);
+  }
+
+  /** Runs with test switches (crash points, refs per batch), which only tests can set. */
+  static Run run(Repair.Hooks hooks, Repair.Listener listener, String... args) {
+    return run(Map.of(), listener, hooks, args);
+  }
+
+  static Run run(Map<String, String> env, Repair.Listener listener, Repair.Hooks hooks, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Io io = new Io(new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8), new ByteArrayInputStream(new byte[0]), env);
-    List<Command> commands = List.of(new CheckCommand(), new RepairCommand(listener, CLOCK),
+    List<Command> commands = List.of(new CheckCommand(), new RepairCommand(listener, CLOCK, hooks),
         new RestoreCommand());
     int code = new Main(io, commands).run(args);
     return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
@@ -68,6 +77,15 @@ final class AdminHarness {
         m.put(ref.getName(), ref.getObjectId());
       }
       return m;
+    }
+  }
+
+  /** {@link #v2Refs}, for listeners that cannot throw checked exceptions. */
+  static Map<String, ObjectId> v2RefsUnchecked(Path dir) {
+    try {
+      return v2Refs(dir);
+    } catch (Exception e) {
+      throw new AssertionError(e);
     }
   }
 

@@ -168,11 +168,9 @@ class RepairCommandTest {
     Path dir = tmp.resolve("r.git");
     DamageScenarios.oneV060Run(dir, 250);
     var content = AdminHarness.contentMap(dir);
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "dev.checkpointguard.cli.Main", "repair", "--repo",
-        dir.toString());
-    pb.environment().put(Repair.CRASH_AFTER_STEP, "4");
-    pb.environment().put(Repair.CRASH_MODE, "halt");
+    ProcessBuilder pb = new ProcessBuilder(HookedMain.command(
+        new Repair.Hooks(4, Repair.CrashMode.HALT, Repair.BATCH), List.of(), "repair", "--repo",
+        dir.toString()));
     pb.redirectErrorStream(true);
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -303,13 +301,26 @@ class RepairCommandTest {
     Map<String, ObjectId> refs = AdminHarness.allRefs(dir);
     long objects = objectFiles(dir);
     AdminHarness.Run r = run("repair", "--repo", dir.toString(), "--mode", "full", "--dry-run");
-    assertEquals(0, r.exit(), r.toString());
+    assertEquals(1, r.exit(), r.toString()); // like check: there is work to do
     assertTrue(r.out().startsWith("plan (mode full, threshold 100):\n"), r.out());
     assertTrue(r.out().contains("  create full/0000000000006 with 100 checkpoints from {"), r.out());
     assertTrue(r.out().contains("  delete full/0000000000005 (100 checkpoints, rotation;"), r.out());
     assertTrue(r.out().contains("dry run: 3 archive(s) created, 5 deleted, 373 checkpoint(s) moved,"), r.out());
     assertEquals(refs, AdminHarness.allRefs(dir));
     assertEquals(objects, objectFiles(dir));
+    assertFalse(java.nio.file.Files.exists(dir.resolve(RepoLock.FILE)), "a dry run takes no lock");
+
+    // a dry run needs no lock: it runs while a repair or restore holds it
+    try (Repository repo = AdminHarness.open(dir); RepoLock held = RepoLock.acquire(repo)) {
+      AdminHarness.Run locked = run("repair", "--repo", dir.toString(), "--dry-run");
+      assertEquals(1, locked.exit(), locked.toString());
+      assertTrue(locked.out().startsWith("plan (mode minimal, threshold 100):\n"), locked.out());
+    }
+    assertEquals(0, run("repair", "--repo", dir.toString()).exit());
+    AdminHarness.Run healthy = run("repair", "--repo", dir.toString(), "--dry-run");
+    assertEquals(0, healthy.exit(), healthy.toString());
+    assertTrue(healthy.out().startsWith("nothing to repair (mode minimal, threshold 100)\ncheck: healthy"),
+        healthy.out());
   }
 
   private static long objectFiles(Path dir) throws Exception {
@@ -415,6 +426,71 @@ class RepairCommandTest {
     AdminHarness.assertRepaired(dir, 10);
   }
 
+  /** /main is not part of the plan (its times only order checkpoints): pushes to it never force a re-plan. */
+  @Test
+  void pushesToMainDuringRepairDoNotMakeItPlanAgain() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.oneV060Run(dir, 250);
+    var content = AdminHarness.contentMap(dir);
+    List<ObjectId> mains = new ArrayList<>();
+    Repair.Listener pushToMain = new Repair.Listener() {
+      @Override
+      public void beforeUpdate(RepairPlan.Update u) throws java.io.IOException {
+        mains.add(LivePush.appendTo(dir, RefNames.MAIN));
+      }
+
+      @Override
+      public void beforeWrite(List<RepairPlan.Update> batch) throws java.io.IOException {
+        mains.add(LivePush.appendTo(dir, RefNames.MAIN));
+      }
+    };
+    AdminHarness.Run r = run(Map.of(), pushToMain, "repair", "--repo", dir.toString());
+    assertEquals(0, r.exit(), r.toString());
+    assertFalse(r.err().contains("planning again"), r.err());
+    assertFalse(r.out().contains("attempt 2"), r.out());
+    assertEquals(4, mains.size()); // two batches (create, /full/current), a push before and after each check
+    assertEquals(mains.get(3), AdminHarness.v2Refs(dir).get(RefNames.MAIN));
+    assertEquals(content, AdminHarness.contentMap(dir));
+    AdminHarness.assertRepaired(dir, 100);
+  }
+
+  /**
+   * A ref the plan relies on but does not change (the archive holding the copies dropped from
+   * /full/current) is deleted after the re-check, just before the write: the atomic batch also verifies
+   * it, so the /full/current update fails as a whole (the compare-and-set branch) and repair plans again
+   * from what is left, dropping nothing more.
+   */
+  @Test
+  void aReliedOnArchiveDeletedJustBeforeTheWriteFailsTheWholeBatch() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.rehydratedCurrent(dir, 10);
+    ObjectId currentBefore = AdminHarness.v2Refs(dir).get(RefNames.CURRENT);
+    List<Map<String, Map<String, ObjectId>>> afterDelete = new ArrayList<>();
+    Repair.Listener retention = new Repair.Listener() {
+      @Override
+      public void beforeWrite(List<RepairPlan.Update> batch) throws java.io.IOException {
+        if (afterDelete.isEmpty() && batch.get(0).ref().equals(RefNames.CURRENT)) {
+          try (Repository repo = AdminHarness.open(dir)) {
+            ObjectId archive = RefWriter.read(repo, RefNames.archive(1));
+            assertTrue(RefWriter.compareAndSet(repo, RefNames.archive(1), archive, ObjectId.zeroId(),
+                "retention"));
+            afterDelete.add(AdminHarness.contentMap(dir));
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+          assertEquals(currentBefore, AdminHarness.v2RefsUnchecked(dir).get(RefNames.CURRENT));
+        }
+      }
+    };
+    AdminHarness.Run r = run(Map.of(), retention, "repair", "--repo", dir.toString(), "--threshold", "10");
+    assertEquals(1, afterDelete.size(), r.toString());
+    assertTrue(r.err().contains("checkpoint-guard repair: refs/entire/checkpoints/v2/full/current or a"
+        + " generation ref the plan relies on moved since it was planned (compare-and-set failed);"
+        + " planning again (attempt 1 of 5)"), r.err());
+    assertTrue(r.out().contains("attempt 2 (mode minimal, threshold 10):"), r.out());
+    assertEquals(afterDelete.get(0), AdminHarness.contentMap(dir));
+  }
+
   @Test
   void refsThatKeepMovingMakeRepairStopAfterBoundedAttempts() throws Exception {
     Path dir = tmp.resolve("r.git");
@@ -454,7 +530,8 @@ class RepairCommandTest {
     assertTrue(od.err().contains("is not the repository's own object directory"), od.err());
     AdminHarness.Run own = run(Map.of("GIT_OBJECT_DIRECTORY", dir.resolve("objects").toString()),
         Repair.Listener.NONE, "repair", "--repo", dir.toString(), "--dry-run");
-    assertEquals(0, own.exit(), own.toString());
+    assertEquals(1, own.exit(), own.toString()); // accepted; the plan is not empty
+    assertTrue(own.out().startsWith("plan (mode minimal, threshold 100):\n"), own.out());
     try (Repository repo = AdminHarness.open(dir); RepoLock lock = RepoLock.acquire(repo)) {
       AdminHarness.Run locked = run("repair", "--repo", dir.toString());
       assertEquals(2, locked.exit());
@@ -476,21 +553,21 @@ class RepairCommandTest {
   void killedAfterAnyStepARerunFinishesTheJob() throws Exception {
     Path origin = tmp.resolve("origin.git");
     DamageScenarios.severalV060Runs(origin);
-    int single = crashEverywhere(origin, Map.of(Repair.BATCH_SIZE, "1"));
+    int single = crashEverywhere(origin, 1);
     assertTrue(single >= 20, "only " + single + " steps");
     // one step per atomic batch: objects, backups, results, creates, /full/current, deletes
-    assertEquals(6, crashEverywhere(origin, Map.of()));
+    assertEquals(6, crashEverywhere(origin, Repair.BATCH));
   }
 
   /** Crashes a copy of {@code origin} after step 1, 2, ... until a run completes; returns its step count. */
-  private int crashEverywhere(Path origin, Map<String, String> env) throws Exception {
+  private int crashEverywhere(Path origin, int batch) throws Exception {
     var content = AdminHarness.contentMap(origin);
+    Repair.Hooks plain = new Repair.Hooks(-1, Repair.CrashMode.THROW, batch);
     for (int n = 1; n < 200; n++) {
-      Path dir = tmp.resolve("crash-" + env.size() + "-" + n + ".git");
+      Path dir = tmp.resolve("crash-" + batch + "-" + n + ".git");
       DamageScenarios.copyRepository(origin, dir);
-      Map<String, String> crashEnv = new java.util.HashMap<>(env);
-      crashEnv.put(Repair.CRASH_AFTER_STEP, Integer.toString(n));
-      AdminHarness.Run crashed = run(crashEnv, Repair.Listener.NONE, "repair", "--repo", dir.toString(),
+      Repair.Hooks crash = new Repair.Hooks(n, Repair.CrashMode.THROW, batch);
+      AdminHarness.Run crashed = run(crash, Repair.Listener.NONE, "repair", "--repo", dir.toString(),
           "--mode", "full");
       if (crashed.exit() == 0) {
         deleteTree(dir);
@@ -499,8 +576,8 @@ class RepairCommandTest {
       assertEquals(2, crashed.exit(), crashed.toString());
       assertTrue(crashed.err().contains("simulated crash after step " + n), crashed.err());
       assertEquals(content, AdminHarness.contentMap(dir), "after crash at step " + n);
-      AdminHarness.Run rerun = run(env, Repair.Listener.NONE, "repair", "--repo", dir.toString(), "--mode",
-          "full");
+      AdminHarness.Run rerun = run(plain, Repair.Listener.NONE, "repair", "--repo", dir.toString(),
+          "--mode", "full");
       assertEquals(0, rerun.exit(), "rerun after step " + n + ": " + rerun);
       assertEquals(content, AdminHarness.contentMap(dir), "after rerun from step " + n);
       AdminHarness.assertRepaired(dir, 100);

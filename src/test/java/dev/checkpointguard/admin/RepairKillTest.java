@@ -3,7 +3,6 @@ package dev.checkpointguard.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.checkpointguard.cli.Main;
 import dev.checkpointguard.fixtures.DamageScenarios;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,12 +45,14 @@ class RepairKillTest {
     DamageScenarios.copyRepository(origin, probe);
     AtomicInteger steps = new AtomicInteger();
     // one ref per atomic batch, so that there is a step between any two ref writes
-    AdminHarness.Run full = AdminHarness.run(Map.of(Repair.BATCH_SIZE, "1"), new Repair.Listener() {
+    Repair.Listener count = new Repair.Listener() {
       @Override
       public void afterStep(int n, String what) {
         steps.set(n);
       }
-    }, "repair", "--repo", probe.toString(), "--mode", "full");
+    };
+    AdminHarness.Run full = AdminHarness.run(new Repair.Hooks(-1, Repair.CrashMode.THROW, 1), count,
+        "repair", "--repo", probe.toString(), "--mode", "full");
     assertEquals(0, full.exit(), full.toString());
     assertTrue(steps.get() >= 20, "only " + steps.get() + " steps");
 
@@ -75,8 +76,7 @@ class RepairKillTest {
   private String killAtStep(int n) throws Exception {
     Path dir = tmp.resolve("kill-" + n + ".git");
     DamageScenarios.copyRepository(origin, dir);
-    Process p = start(dir, Map.of(Repair.CRASH_AFTER_STEP, Integer.toString(n), Repair.CRASH_MODE, "pause",
-        Repair.BATCH_SIZE, "1"));
+    Process p = start(dir, new Repair.Hooks(n, Repair.CrashMode.PAUSE, 1));
     Path err = dir.resolveSibling(dir.getFileName() + ".err");
     try {
       String marker = "checkpoint-guard repair: crash point " + n + " reached (";
@@ -98,7 +98,7 @@ class RepairKillTest {
     for (int delay : delays) {
       Path dir = tmp.resolve("timed-" + delay + ".git");
       DamageScenarios.copyRepository(origin, dir);
-      Process p = start(dir, Map.of());
+      Process p = start(dir, Repair.Hooks.NONE);
       Path out = dir.resolveSibling(dir.getFileName() + ".out");
       try {
         // the plan is printed just before the first object is written
@@ -171,12 +171,11 @@ class RepairKillTest {
     return out;
   }
 
-  private Process start(Path dir, Map<String, String> env) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp",
-        System.getProperty("java.class.path"), Main.class.getName(), "repair", "--repo", dir.toString(),
-        "--mode", "full");
-    pb.environment().putAll(env);
+  /** repair as its own process; the test switches reach it only through {@link HookedMain}. */
+  private Process start(Path dir, Repair.Hooks hooks) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(HookedMain.command(hooks,
+        List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto"), "repair", "--repo", dir.toString(), "--mode",
+        "full"));
     pb.redirectOutput(dir.resolveSibling(dir.getFileName() + ".out").toFile());
     pb.redirectError(dir.resolveSibling(dir.getFileName() + ".err").toFile());
     Process p = pb.start();

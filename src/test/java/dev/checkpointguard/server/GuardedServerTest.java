@@ -57,8 +57,8 @@ class GuardedServerTest {
     servers.forEach(GuardedServer::close);
   }
 
-  private GuardedServer start(UnaryOperator<GuardedServer.Config> tweak) throws Exception {
-    GuardedServer s = GuardedServer.start(tweak.apply(GuardedServer.Config.defaults(repos).withPort(0)));
+  private GuardedServer start(UnaryOperator<GuardedServer.Config.Builder> tweak) throws Exception {
+    GuardedServer s = GuardedServer.start(tweak.apply(GuardedServer.Config.builder(repos).port(0)).build());
     servers.add(s);
     return s;
   }
@@ -80,7 +80,7 @@ class GuardedServerTest {
 
   @Test
   void servesCloneAndAnonymousPushOnLoopback() throws Exception {
-    GuardedServer s = start(c -> c.withAnonymousPush(true));
+    GuardedServer s = start(c -> c.anonymousPush(true));
     assertEquals(URI.create("http://127.0.0.1:" + s.port() + "/"), s.url());
     String remote = s.url().resolve("checkpoints.git").toString();
 
@@ -97,7 +97,7 @@ class GuardedServerTest {
   @Test
   void pushWithoutCredentialsIsChallengedAndFetchStaysOpen() throws Exception {
     Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret");
-    GuardedServer s = start(c -> c.withUsersFile(users));
+    GuardedServer s = start(c -> c.usersFile(users));
     HttpClient http = HttpClient.newHttpClient();
     HttpResponse<String> push =
         http.send(
@@ -127,8 +127,8 @@ class GuardedServerTest {
   void wrongPasswordIsRefusedAndTheRightOneAccepted() throws Exception {
     Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret", "bob", "hunter2");
     GuardedServer s =
-        start(c -> c.withUsersFile(users)
-            .withAuthBackoff(Duration.ofMillis(20), Duration.ofMillis(100)));
+        start(c -> c.usersFile(users)
+            .authBackoff(Duration.ofMillis(20), Duration.ofMillis(100)));
     URI remote = s.url().resolve("checkpoints.git");
     Path w = work("w");
 
@@ -152,8 +152,8 @@ class GuardedServerTest {
   void repeatedFailuresAreSlowedAndGuessesDuringThePenaltyGet429() throws Exception {
     Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret");
     GuardedServer s =
-        start(c -> c.withUsersFile(users)
-            .withAuthBackoff(Duration.ofMillis(200), Duration.ofMillis(800)));
+        start(c -> c.usersFile(users)
+            .authBackoff(Duration.ofMillis(200), Duration.ofMillis(800)));
     String target = "/checkpoints.git/info/refs?service=git-receive-pack";
     String wrong = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:nope".getBytes());
     String right = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:s3cret".getBytes());
@@ -194,8 +194,8 @@ class GuardedServerTest {
     String bobRight = "Authorization: Basic " + Base64.getEncoder().encodeToString("bob:hunter2".getBytes());
     for (boolean trust : new boolean[] {false, true}) {
       GuardedServer s =
-          start(c -> c.withUsersFile(users).withTrustForwarded(trust)
-              .withAuthBackoff(Duration.ofMillis(1000), Duration.ofMillis(1000)));
+          start(c -> c.usersFile(users).trustForwarded(trust)
+              .authBackoff(Duration.ofMillis(1000), Duration.ofMillis(1000)));
       java.util.concurrent.CompletableFuture<ServerTestSupport.Raw> pending =
           java.util.concurrent.CompletableFuture.supplyAsync(
               () -> {
@@ -215,8 +215,98 @@ class GuardedServerTest {
   }
 
   @Test
+  void anAttackerGuessingAKnownUserFromElsewhereCannotLockThatUserOut() throws Exception {
+    Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret");
+    GuardedServer s =
+        start(c -> c.usersFile(users).trustForwarded(true)
+            .authBackoff(Duration.ofMillis(200), Duration.ofMillis(1600)));
+    String target = "/checkpoints.git/info/refs?service=git-receive-pack";
+    String aliceWrong = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:nope".getBytes());
+    String aliceRight = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:s3cret".getBytes());
+
+    // The attacker hammers alice's name from its own address, as fast as the server answers.
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.Map<Integer, Integer> attackerStatuses = new java.util.concurrent.ConcurrentHashMap<>();
+    Thread attacker =
+        new Thread(
+            () -> {
+              for (int i = 0; i < 500 && !stop.get(); i++) {
+                try {
+                  int st = raw(s.port(), "GET", target, aliceWrong, "X-Forwarded-For: 203.0.113.7").status();
+                  attackerStatuses.merge(st, 1, Integer::sum);
+                  Thread.sleep(10);
+                } catch (java.io.IOException | InterruptedException e) {
+                  return;
+                }
+              }
+            });
+    attacker.start();
+    try {
+      // Let the penalties grow: 200 + 400 + 800 ms of the attacker's failures.
+      for (int i = 0; i < 100 && attackerStatuses.getOrDefault(401, 0) < 3; i++) {
+        Thread.sleep(50);
+      }
+      assertTrue(attackerStatuses.getOrDefault(401, 0) >= 3, attackerStatuses.toString());
+
+      // alice, from her own address, gets in at once with the right password...
+      long t0 = System.nanoTime();
+      assertEquals(200, raw(s.port(), "GET", target, aliceRight, "X-Forwarded-For: 198.51.100.9").status());
+      long took = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(took < 700, "the right password waited " + took + " ms");
+      // ...and a real push with git succeeds while the attack goes on.
+      Path w = work("w");
+      ok(git.run(w, "push", "-q", withCredentials(s.url().resolve("checkpoints.git"), "alice", "s3cret"),
+          "main:refs/heads/main"));
+      assertEquals(ref(w.resolve(".git"), "refs/heads/main"), ref(serverRepo, "refs/heads/main"));
+
+      // A wrong password for alice from a third address is not blocked, but its answer waits for the
+      // penalty of alice's name (at least the 800 ms it had reached).
+      long t1 = System.nanoTime();
+      assertEquals(401, raw(s.port(), "GET", target, aliceWrong, "X-Forwarded-For: 192.0.2.44").status());
+      long slow = (System.nanoTime() - t1) / 1_000_000;
+      assertTrue(slow >= 780, "a wrong password for a penalised name answered after " + slow + " ms");
+    } finally {
+      stop.set(true);
+      attacker.join(30_000);
+    }
+  }
+
+  @Test
+  void anInvalidUsersFileAfterAReloadRefusesEveryPushUntilFixed() throws Exception {
+    Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret", "bob", "hunter2");
+    String good = Files.readString(users);
+    GuardedServer s = start(c -> c.usersFile(users));
+    String target = "/checkpoints.git/info/refs?service=git-receive-pack";
+    String alice = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:s3cret".getBytes());
+    assertEquals(200, raw(s.port(), "GET", target, alice).status());
+
+    // The admin removes bob and leaves a typo: fail closed, nobody pushes, bob least of all.
+    Files.writeString(users, good.replaceAll("(?m)^bob:.*\n", "") + "alice2 pbkdf2-sha256$oops\n");
+    Files.setLastModifiedTime(users, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 10_000));
+    ServerTestSupport.Raw refused = raw(s.port(), "GET", target, alice);
+    assertEquals(503, refused.status());
+    Path w = work("w");
+    GitCli.Result push =
+        git.run(w, "push", withCredentials(s.url().resolve("checkpoints.git"), "bob", "hunter2"), "main");
+    assertNotEquals(0, push.exitCode());
+    assertTrue(push.stderr().contains("503"), push.stderr());
+    assertNull(ref(serverRepo, "refs/heads/main"));
+    // Fetching does not depend on the users file.
+    assertEquals(200, raw(s.port(), "GET", "/checkpoints.git/info/refs?service=git-upload-pack").status());
+
+    Files.writeString(users, good.replaceAll("(?m)^bob:.*\n", ""));
+    Files.setLastModifiedTime(users, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 20_000));
+    ok(git.run(w, "push", "-q", withCredentials(s.url().resolve("checkpoints.git"), "alice", "s3cret"),
+        "main:refs/heads/main"));
+    assertEquals(ref(w.resolve(".git"), "refs/heads/main"), ref(serverRepo, "refs/heads/main"));
+    GitCli.Result bob =
+        git.run(w, "push", withCredentials(s.url().resolve("checkpoints.git"), "bob", "hunter2"), "main:refs/heads/b");
+    assertTrue(bob.stderr().contains("Authentication failed"), bob.stderr());
+  }
+
+  @Test
   void guardRejectionReachesThePusherAndRepoConfigSetsTheThreshold() throws Exception {
-    GuardedServer s = start(c -> c.withAnonymousPush(true));
+    GuardedServer s = start(c -> c.anonymousPush(true));
     String remote = s.url().resolve("checkpoints.git").toString();
     // A client whose threshold is 3 rotates an archive the server (threshold 100) finds too small.
     Path clientDir = tmp.resolve("client.git");
@@ -261,7 +351,7 @@ class GuardedServerTest {
     Files.createDirectories(repos.resolve("sub"));
     ServerTestSupport.bareRepo(repos.resolve("sub").resolve("nested.git"));
     ServerTestSupport.bareRepo(repos.resolve(".hidden.git"));
-    GuardedServer s = start(c -> c.withAnonymousPush(true));
+    GuardedServer s = start(c -> c.anonymousPush(true));
     String q = "/info/refs?service=git-upload-pack";
 
     assertEquals(200, raw(s.port(), "GET", "/checkpoints.git" + q).status());
@@ -294,25 +384,53 @@ class GuardedServerTest {
   }
 
   @Test
-  void objectsAndPacksOverTheLimitsAreRefused() throws Exception {
-    GuardedServer s = start(c -> c.withAnonymousPush(true).withMaxObjectSize(1024));
+  void objectsAndPacksOverTheLimitsAreRefusedAndNothingLands() throws Exception {
     Path w = work("w");
     byte[] big = new byte[64 * 1024];
     new java.util.Random(1).nextBytes(big);
     Files.write(w.resolve("big.bin"), big);
     ok(git.run(w, "add", "big.bin"));
     ok(git.run(w, "commit", "-q", "-m", "big"));
+    ObjectId blob = ObjectId.fromString(ok(git.run(w, "rev-parse", "HEAD:big.bin")).stdout().strip());
+    List<String> objectsBefore = objectFiles();
 
+    GuardedServer s = start(c -> c.anonymousPush(true).maxObjectSize(1024));
     GitCli.Result r = git.run(w, "push", "--porcelain", s.url().resolve("checkpoints.git").toString(), "main");
     assertNotEquals(0, r.exitCode());
-    assertTrue((r.stdout() + r.stderr()).contains("Max object size limit is 1,024 bytes"), r.stdout() + r.stderr());
+    assertTrue(r.stdout().contains("!\trefs/heads/main:refs/heads/main\t[remote rejected] (n/a (unpacker error))"),
+        r.stdout());
+    assertTrue(r.stderr().contains("Object too large (65,536 bytes), rejecting the pack. Max object size limit is"
+        + " 1,024 bytes."), r.stderr());
     assertNull(ref(serverRepo, "refs/heads/main"));
+    assertEquals(objectsBefore, objectFiles(), "no pack, index or loose object is left behind");
+    try (var repo = ServerTestSupport.open(serverRepo)) {
+      assertTrue(!repo.getObjectDatabase().has(blob));
+    }
 
-    GuardedServer small = start(c -> c.withAnonymousPush(true).withMaxPackSize(4096));
+    GuardedServer small = start(c -> c.anonymousPush(true).maxPackSize(4096));
     GitCli.Result p = git.run(w, "push", "--porcelain", small.url().resolve("checkpoints.git").toString(), "main");
     assertNotEquals(0, p.exitCode());
-    assertTrue((p.stdout() + p.stderr()).contains("Pack exceeds the limit of 4,096 bytes"), p.stdout() + p.stderr());
+    assertTrue(p.stdout().contains("!\trefs/heads/main:refs/heads/main\t[remote rejected] (n/a (unpacker error))"),
+        p.stdout());
+    assertTrue(p.stderr().contains("Pack exceeds the limit of 4,096 bytes, rejecting the pack"), p.stderr());
     assertNull(ref(serverRepo, "refs/heads/main"));
+    assertEquals(objectsBefore, objectFiles());
+
+    // The same push within the limits lands: the limits, not something else, refused it above.
+    GuardedServer roomy = start(c -> c.anonymousPush(true).maxObjectSize(65_536).maxPackSize(1 << 20));
+    ok(git.run(w, "push", "-q", roomy.url().resolve("checkpoints.git").toString(), "main:refs/heads/main"));
+    assertEquals(ref(w.resolve(".git"), "refs/heads/main"), ref(serverRepo, "refs/heads/main"));
+    try (var repo = ServerTestSupport.open(serverRepo)) {
+      assertTrue(repo.getObjectDatabase().has(blob));
+    }
+  }
+
+  /** Every file under the server repository's objects folder, relative, sorted. */
+  private List<String> objectFiles() throws java.io.IOException {
+    Path objects = serverRepo.resolve("objects");
+    try (var files = Files.walk(objects)) {
+      return files.filter(Files::isRegularFile).map(f -> objects.relativize(f).toString()).sorted().toList();
+    }
   }
 
   @Test
@@ -321,14 +439,14 @@ class GuardedServerTest {
       repo.getConfig().setBoolean("http", null, "receivepack", false);
       repo.getConfig().save();
     }
-    GuardedServer s = start(c -> c.withAnonymousPush(true));
+    GuardedServer s = start(c -> c.anonymousPush(true));
     assertEquals(403, raw(s.port(), "GET", "/checkpoints.git/info/refs?service=git-receive-pack").status());
     assertEquals(200, raw(s.port(), "GET", "/checkpoints.git/info/refs?service=git-upload-pack").status());
   }
 
   @Test
   void aSilentClientIsCutOffAfterTheIdleTimeout() throws Exception {
-    GuardedServer s = start(c -> c.withAnonymousPush(true).withIdleTimeout(Duration.ofMillis(300)));
+    GuardedServer s = start(c -> c.anonymousPush(true).idleTimeout(Duration.ofMillis(300)));
     try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
       socket.setSoTimeout(10_000);
       long t0 = System.nanoTime();
@@ -362,9 +480,9 @@ class GuardedServerTest {
             .redirectErrorStream(true).redirectOutput(tmp.resolve("keytool.log").toFile()).start();
     assertTrue(export.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && export.exitValue() == 0);
 
-    GuardedServer s = start(c -> c.withAnonymousPush(true).withTls(keystore, "changeit"));
+    GuardedServer s = start(c -> c.anonymousPush(true).tls(keystore, "changeit"));
     assertEquals(URI.create("https://127.0.0.1:" + s.port() + "/"), s.url());
-    assertTrue(GuardedServer.Config.defaults(repos).withTls(keystore, "changeit").toString()
+    assertTrue(GuardedServer.Config.builder(repos).tls(keystore, "changeit").build().toString()
         .contains("tlsKeystorePassword=***"));
     String remote = s.url().resolve("checkpoints.git").toString();
     Path w = work("w");
@@ -385,15 +503,42 @@ class GuardedServerTest {
   }
 
   @Test
+  void configBuilderStartsFromTheDefaultsCopiesAConfigAndChecksOnBuild() {
+    GuardedServer.Config d = GuardedServer.Config.defaults(repos);
+    assertEquals(GuardedServer.Config.builder(repos).build(), d);
+    assertEquals("127.0.0.1", d.bind());
+    assertEquals(8080, d.port());
+    assertEquals(1L << 30, d.maxPackSize());
+    assertEquals(256L << 20, d.maxObjectSize());
+    assertEquals(Duration.ofMillis(250), d.authBackoff());
+    assertEquals(Duration.ofSeconds(8), d.authBackoffMax());
+    assertEquals(64, d.maxThreads());
+    assertNull(d.usersFile());
+
+    GuardedServer.Config c = d.toBuilder().port(0).anonymousPush(true).maxObjectSize(5).build();
+    assertEquals(d.toBuilder().build(), d, "toBuilder copies every setting");
+    assertEquals(0, c.port());
+    assertTrue(c.anonymousPush());
+    assertEquals(5, c.maxObjectSize());
+    assertEquals(d.maxPackSize(), c.maxPackSize());
+    assertEquals(c, c.toBuilder().build());
+
+    assertEquals("port 70000 is outside 0..65535",
+        assertThrows(IllegalArgumentException.class, () -> d.toBuilder().port(70000).build()).getMessage());
+    assertEquals("a TLS keystore needs its password",
+        assertThrows(IllegalArgumentException.class, () -> d.toBuilder().tls(repos, null).build()).getMessage());
+  }
+
+  @Test
   void startRefusesAMissingFolderOrNobodyToPush() {
     IllegalArgumentException nobody =
-        assertThrows(IllegalArgumentException.class, () -> GuardedServer.start(GuardedServer.Config.defaults(repos).withPort(0)));
+        assertThrows(IllegalArgumentException.class, () -> GuardedServer.start(GuardedServer.Config.builder(repos).port(0).build()));
     assertEquals("pushing needs a users file or anonymous push", nobody.getMessage());
     IllegalArgumentException missing =
         assertThrows(
             IllegalArgumentException.class,
             () -> GuardedServer.start(
-                GuardedServer.Config.defaults(tmp.resolve("nope")).withPort(0).withAnonymousPush(true)));
+                GuardedServer.Config.builder(tmp.resolve("nope")).port(0).anonymousPush(true).build()));
     assertEquals(tmp.resolve("nope") + " is not a directory", missing.getMessage());
   }
 }

@@ -72,4 +72,39 @@ class PasswordHashTest {
     now.addAndGet(AuthThrottle.FORGET_AFTER.plusSeconds(1).toNanos());
     assertEquals(Duration.ofMillis(100), t.fail("k"), "an old failure is forgotten");
   }
+
+  @Test
+  void aFullThrottleForgetsTheOldestKeyNotTheRecentPenalties() {
+    AtomicLong now = new AtomicLong(1_000_000_000L);
+    AuthThrottle t = new AuthThrottle(Duration.ofMillis(100), Duration.ofMillis(500), now::get, 3);
+    t.fail("a");
+    now.addAndGet(1_000);
+    t.fail("b");
+    t.fail("b");
+    now.addAndGet(1_000);
+    t.fail("c");
+    now.addAndGet(1_000);
+    t.fail("a"); // a failed again: now b is the oldest
+    t.fail("d");
+    assertEquals(3, t.size());
+    assertEquals(0, t.failures("b"), "the key with the oldest failure is forgotten");
+    assertEquals(2, t.failures("a"));
+    assertEquals(1, t.failures("c"));
+    assertEquals(1, t.failures("d"));
+    assertEquals(Duration.ofMillis(200), t.waitFor("a"));
+
+    // A flood of new keys costs only the oldest ones: the newest penalties always survive.
+    AuthThrottle big = new AuthThrottle(Duration.ofMillis(100), Duration.ofMillis(500), now::get, 1_000);
+    big.fail("victim-guesser");
+    big.fail("victim-guesser");
+    for (int i = 0; i < 999; i++) {
+      big.fail("flood-" + i);
+    }
+    assertEquals(Duration.ofMillis(200), big.waitFor("victim-guesser"), "999 new keys fit beside it");
+    big.fail("flood-999");
+    assertEquals(Duration.ZERO, big.waitFor("victim-guesser"));
+    assertEquals(1_000, big.size());
+    assertEquals(Duration.ofMillis(100), big.waitFor("flood-999"));
+    assertEquals(Duration.ofMillis(100), big.waitFor("flood-0"));
+  }
 }

@@ -32,9 +32,58 @@ class UsersTest {
     assertTrue(users.authenticate("carol", "pw".toCharArray()));
     assertEquals(List.of("bob", "carol"), users.names());
 
-    Files.writeString(file, "broken line\n");
+  }
+
+  @Test
+  void anInvalidFileAfterAReloadFailsClosedUntilItIsFixed() throws Exception {
+    Path file = ServerTestSupport.writeUsers(tmp.resolve("users"), "alice", "s3cret", "bob", "hunter2");
+    String good = Files.readString(file);
+    Users users = Users.load(file);
+    assertEquals(Users.Outcome.OK, users.check("bob", "hunter2".toCharArray()));
+    assertEquals(null, users.problem());
+
+    // An edit that revokes bob but breaks another line: nobody gets in, bob included.
+    Files.writeString(file, good.replaceAll("(?m)^bob:.*\n", "") + "broken line\n");
     Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 10_000));
-    assertTrue(users.authenticate("carol", "pw".toCharArray()), "a broken file keeps the last good list");
+    assertEquals(Users.Outcome.UNAVAILABLE, users.check("bob", "hunter2".toCharArray()));
+    assertEquals(Users.Outcome.UNAVAILABLE, users.check("alice", "s3cret".toCharArray()));
+    assertFalse(users.authenticate("alice", "s3cret".toCharArray()));
+    assertEquals(file + " line 3: expected user:hash", users.problem());
+    assertEquals(List.of(), users.names());
+
+    Files.delete(file);
+    assertEquals(Users.Outcome.UNAVAILABLE, users.check("alice", "s3cret".toCharArray()));
+    assertEquals(file + " does not exist", users.problem());
+
+    Files.writeString(file, good.replaceAll("(?m)^bob:.*\n", ""));
+    Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 20_000));
+    assertEquals(Users.Outcome.OK, users.check("alice", "s3cret".toCharArray()));
+    assertEquals(Users.Outcome.WRONG, users.check("bob", "hunter2".toCharArray()), "revoked for good");
+    assertEquals(null, users.problem());
+  }
+
+  @Test
+  void passwordChecksWaitForAFreeDerivationSlotAndRememberedLoginsNeedNone() throws Exception {
+    Path file = ServerTestSupport.writeUsers(tmp.resolve("users"), "alice", "s3cret", "bob", "hunter2");
+    java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(1);
+    Users users = Users.load(file, slots, 50);
+    assertEquals(Users.Outcome.OK, users.check("alice", "s3cret".toCharArray()));
+    assertEquals(1, slots.availablePermits(), "the slot is given back");
+
+    slots.acquire(); // another PBKDF2 derivation is running
+    try {
+      long t0 = System.nanoTime();
+      assertEquals(Users.Outcome.BUSY, users.check("bob", "hunter2".toCharArray()));
+      assertTrue(System.nanoTime() - t0 >= 40_000_000L, "waited for a slot");
+      assertEquals(Users.Outcome.BUSY, users.check("bob", "wrong".toCharArray()));
+      assertEquals(Users.Outcome.BUSY, users.check("nobody", "x".toCharArray()), "the decoy needs a slot too");
+      assertEquals(Users.Outcome.OK, users.check("alice", "s3cret".toCharArray()), "remembered: no PBKDF2");
+      assertEquals(Users.Outcome.WRONG, users.check("alice", "nope".toCharArray()));
+    } finally {
+      slots.release();
+    }
+    assertEquals(Users.Outcome.OK, users.check("bob", "hunter2".toCharArray()));
+    assertEquals(Users.Outcome.WRONG, users.check("nobody", "x".toCharArray()));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.checkpointguard.stock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.checkpointguard.cli.Io;
 import dev.checkpointguard.cli.Main;
@@ -132,6 +133,27 @@ class PreReceiveCommandTest {
             + " fast-forwarded (rule main-history); fetch, merge and push again\n"
             + "accept " + ZERO + " " + other.name() + " refs/entire/checkpoints/v2/full/current\n",
         Files.readString(file));
+  }
+
+  @Test
+  void anUnexpectedFailureShowsOneLineAndLogsTheDetails() throws Exception {
+    // the verdicts folder cannot be created because a regular file is in the way: an I/O error whose
+    // message names a server path, which must reach hook.log but not the pusher
+    Path blocker = Files.writeString(tmp.resolve("secret server path"), "");
+    String file = blocker.resolve("verdicts/123").toString();
+    String in = init.name() + " " + other.name() + " " + MAIN + "\n";
+    String refused =
+        "checkpoint-guard: push refused: internal error in the server's hook (rule internal-error); the"
+            + " server log has the details\n";
+    assertEquals(1, run(in, Map.of(), "pre-receive", "--verdicts", file));
+    assertEquals(refused, err());
+    err.reset();
+    assertEquals(1, run(in, Map.of("GL_PROTOCOL", "ssh"), "pre-receive", "--verdicts", file));
+    assertEquals(refused + "GL-HOOK-ERR: " + refused, err());
+    String log = Files.readString(gitDir.toPath().resolve("checkpoint-guard/hook.log"));
+    assertEquals(2, log.split(" pre-receive failed: ", -1).length - 1, log);
+    assertTrue(log.contains(blocker.toString()), log);
+    assertTrue(log.contains("\tat dev.checkpointguard.stock.PreReceiveCommand"), "with the stack trace: " + log);
   }
 
   @Test

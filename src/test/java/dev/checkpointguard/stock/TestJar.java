@@ -30,12 +30,25 @@ final class TestJar {
   static synchronized Path get() {
     if (jar == null) {
       try {
-        jar = build(Path.of("target", "stock-test", "checkpoint-guard.jar").toAbsolutePath());
+        jar = build(buildDirectory().resolve("stock-test").resolve("checkpoint-guard.jar"));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     }
     return jar;
+  }
+
+  /**
+   * The Maven build directory ({@code ${project.build.directory}}, {@code -DbuildDir=…}): the parent of
+   * the folder this test class was loaded from ({@code <build>/test-classes}).
+   */
+  static Path buildDirectory() {
+    try {
+      Path classes = Path.of(TestJar.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return classes.toAbsolutePath().getParent();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The repository's top directory (where install.sh is). */
