@@ -2,7 +2,8 @@
 # run.sh: every benchmark of BENCHMARKS.md, in one run on this machine.
 #
 #   policy  JMH benchmarks of the policy core (PolicyBench: push verdicts against 1, 100 and 10,000
-#           archives), through the Maven profile: mvn -B -Pbench test -Djmh.args="..."
+#           archives), through the Maven profile: mvn -B -Pbench test -Djmh.args="..."; then
+#           PolicyRatio, the 10,000 / 1 archive ratios measured in alternating blocks
 #   scale   check / repair --mode minimal|full on a generated 100,000-checkpoint repository, against
 #           C git's floor (bench/scale.sh)
 #   serve   pushes per second through serve, with and without the guard (ServeThroughput)
@@ -36,10 +37,17 @@ echo "machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/c
   "$(date -u +%FT%TZ)"
 mvn_() { mvn -B -q -o "$@" || mvn -B -q "$@"; }
 
+testcp() {
+  mvn_ test-compile >/dev/null
+  mvn_ dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-test.cp >/dev/null
+  echo "target/test-classes:target/classes:$(cat target/bench-test.cp)"
+}
 if want policy; then
   echo "== policy (JMH)"
   mvn -B -o -Pbench test -Djmh.args="PolicyBench ${JMH_ARGS:--f 1 -wi 3 -i 5 -w 2s -r 2s}" \
     | grep -v '^\[INFO\]'
+  echo "== policy: 10,000 / 1 archive ratios, measured side by side"
+  java -Xmx1g -cp "$(testcp)" dev.checkpointguard.bench.PolicyRatio
 fi
 if want scale; then
   echo "== scale (check / repair)"
@@ -48,11 +56,8 @@ if want scale; then
 fi
 if want serve; then
   echo "== serve throughput"
-  mvn_ test-compile >/dev/null
-  mvn_ dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-test.cp >/dev/null
   # shellcheck disable=SC2086
-  java -Xmx512m -cp "target/test-classes:target/classes:$(cat target/bench-test.cp)" \
-    dev.checkpointguard.bench.ServeThroughput ${SERVE_ARGS:-}
+  java -Xmx512m -cp "$(testcp)" dev.checkpointguard.bench.ServeThroughput ${SERVE_ARGS:-}
 fi
 if want stock; then
   echo "== stock hook"

@@ -11,8 +11,10 @@
 #   minimal  checkpoint-guard repair --mode minimal   (10,000 checkpoints re-homed; ends with a check)
 #   full     checkpoint-guard repair --mode full      (100,000 checkpoints repacked; ends with a check)
 # Each tool run is the shaded jar in its own JVM with -Xmx$HEAP (default 1g); wall time and max RSS from
-# /usr/bin/time, peak heap from the GC log. After each repair the transcript pack is put back and
-# `git rev-list --objects --all` proves that every object the repaired refs need is present.
+# /usr/bin/time (CPU = user + sys, all threads: on a loaded machine it moves less than wall time), peak
+# heap from the GC log (largest heap occupancy before a collection). After each repair the transcript
+# pack is put back and `git rev-list --objects --all` proves that every object the repaired refs need
+# is present.
 #
 # Usage: bench/scale.sh [--runs N] [--heap SIZE]      (medians of N runs, default 3)
 set -euo pipefail
@@ -24,7 +26,7 @@ while [ "$#" -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --heap) heap="$2"; shift 2 ;;
-    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "scale.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -64,11 +66,15 @@ fresh_copy() { # $1 = dir: a copy of the template without the transcript pack
 # floor: C git reading the /full/* trees
 git -C "$template" for-each-ref --format='%(refname)' refs/entire/checkpoints/v2/full/ > "$work/full-refs"
 floor_times=()
+floor_cpus=()
 for _ in $(seq "$runs"); do
-  /usr/bin/time -f '%e' -o "$work/t" git -C "$template" rev-list --objects --stdin < "$work/full-refs" > "$work/objs"
-  floor_times+=("$(cat "$work/t")")
+  /usr/bin/time -f '%e %U %S' -o "$work/t" git -C "$template" rev-list --objects --stdin < "$work/full-refs" > "$work/objs"
+  read -r e u s < "$work/t"
+  floor_times+=("$e")
+  floor_cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN {print u + s}')")
 done
 floor="$(printf '%s\n' "${floor_times[@]}" | median)"
+floor_cpu="$(printf '%s\n' "${floor_cpus[@]}" | median)"
 floor_objects="$(wc -l < "$work/objs")"
 
 run_tool() { # $1 = label, rest = command args; prints "seconds maxrss_kb peak_heap_mb"
@@ -76,7 +82,7 @@ run_tool() { # $1 = label, rest = command args; prints "seconds maxrss_kb peak_h
   local repo="$work/repo-$label"
   fresh_copy "$repo"
   local rc=0
-  /usr/bin/time -f '%e %M' -o "$work/t" java "-Xmx$heap" "-Xlog:gc:file=$work/gc-$label.log" \
+  /usr/bin/time -f '%e %M %U %S' -o "$work/t" java "-Xmx$heap" "-Xlog:gc:file=$work/gc-$label.log" \
     -jar "$jar" "$@" --repo "$repo" > "$work/out-$label" 2> "$work/err-$label" || rc=$?
   # check exits 1 on this damaged repository by design; a repair must exit 0 (healthy afterwards)
   if [ "$rc" -gt 1 ] || { [ "$1" = repair ] && [ "$rc" != 0 ]; } \
@@ -94,22 +100,23 @@ run_tool() { # $1 = label, rest = command args; prints "seconds maxrss_kb peak_h
     git -C "$repo" rev-list --objects --all > /dev/null \
       || { echo "scale.sh: $label left a ref whose objects are missing" >&2; exit 1; }
   fi
-  echo "$(tail -1 "$work/t" | awk '{print $1, $2}') ${peak:-0}"
+  echo "$(tail -1 "$work/t" | awk '{print $1, $2, $3 + $4}') ${peak:-0}"
 }
 
-declare -A wall rss heapmb
+declare -A wall rss heapmb cpu
 for label in check minimal full; do
   case "$label" in
     check) args=(check) ;;
     minimal) args=(repair --mode minimal) ;;
     full) args=(repair --mode full) ;;
   esac
-  ts=(); rs=(); hs=()
+  ts=(); rs=(); hs=(); cs=()
   for _ in $(seq "$runs"); do
     run_tool "$label" "${args[@]}" > "$work/result"
-    read -r t r h < "$work/result"
-    ts+=("$t"); rs+=("$r"); hs+=("$h")
+    read -r t r c h < "$work/result"
+    ts+=("$t"); rs+=("$r"); hs+=("$h"); cs+=("$c")
   done
+  cpu[$label]="$(printf '%s\n' "${cs[@]}" | median)"
   wall[$label]="$(printf '%s\n' "${ts[@]}" | median)"
   rss[$label]="$(printf '%s\n' "${rs[@]}" | sort -n | tail -1)"
   heapmb[$label]="$(printf '%s\n' "${hs[@]}" | sort -n | tail -1)"
@@ -121,16 +128,17 @@ echo "scale benchmark: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p'
   "$(java -version 2>&1 | head -1), $(git --version), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "repository: $(sed -n 's/^\(healthy\|small\|current\)=/\1 /p' "$template/scale-repo.properties" | tr '\n' ' ')"\
   "($(du -sh "$template" | cut -f1)); medians of $runs runs; -Xmx$heap"
-printf '%-34s %9s %9s %12s %13s\n' "what" "wall (s)" "x floor" "max RSS (MB)" "peak heap (MB)"
-printf '%-34s %9s %9s %12s %13s\n' "git rev-list --objects /full/* (floor)" "$floor" "1.0" "-" "-"
+printf '%-40s %8s %8s %8s %8s %9s %9s\n' "what" "wall s" "x floor" "CPU s" "x floor" "RSS MB" "heap MB"
+printf '%-40s %8s %8s %8s %8s %9s %9s\n' "git rev-list --objects /full/* (floor)" "$floor" "1.0" "$floor_cpu" "1.0" "-" "-"
 for label in check minimal full; do
   case "$label" in
     check) what="check" ;;
     minimal) what="repair --mode minimal" ;;
     full) what="repair --mode full" ;;
   esac
-  printf '%-34s %9s %9s %12s %13s\n' "$what" "${wall[$label]}" \
-    "$(awk -v a="${wall[$label]}" -v b="$floor" 'BEGIN {printf "%.1f", a / b}')" \
+  printf '%-40s %8s %8s %8s %8s %9s %9s\n' "$what" "${wall[$label]}" \
+    "$(awk -v a="${wall[$label]}" -v b="$floor" 'BEGIN {printf "%.1f", a / b}')" "${cpu[$label]}" \
+    "$(awk -v a="${cpu[$label]}" -v b="$floor_cpu" 'BEGIN {printf "%.1f", a / b}')" \
     "$((${rss[$label]} / 1024))" "${heapmb[$label]}"
 done
 echo "floor listed $floor_objects objects; minimal: $(summary minimal)"

@@ -131,27 +131,28 @@ public final class ServeCommand implements Command {
             "checkpoint-guard: serving the local default " + repos + " with anonymous push (loopback only)");
       }
     }
-    GuardedServer.Config config =
-        GuardedServer.Config.defaults(repos)
-            .withBind(bind)
-            .withPort(intOption(cl, "port", GuardedServer.Config.DEFAULT_PORT, 0, 65535))
-            .withUsersFile(users)
-            .withAnonymousPush(anonymous)
-            .withMaxPackSize(sizeOption(cl, "max-pack-size", GuardedServer.Config.DEFAULT_MAX_PACK_SIZE))
-            .withMaxObjectSize(sizeOption(cl, "max-object-size", GuardedServer.Config.DEFAULT_MAX_OBJECT_SIZE))
-            .withIdleTimeout(
+    GuardedServer.Config.Builder builder =
+        GuardedServer.Config.builder(repos)
+            .bind(bind)
+            .port(intOption(cl, "port", GuardedServer.Config.DEFAULT_PORT, 0, 65535))
+            .usersFile(users)
+            .anonymousPush(anonymous)
+            .maxPackSize(sizeOption(cl, "max-pack-size", GuardedServer.Config.DEFAULT_MAX_PACK_SIZE))
+            .maxObjectSize(sizeOption(cl, "max-object-size", GuardedServer.Config.DEFAULT_MAX_OBJECT_SIZE))
+            .idleTimeout(
                 Duration.ofSeconds(
                     intOption(cl, "idle-timeout",
                         (int) GuardedServer.Config.DEFAULT_IDLE_TIMEOUT.toSeconds(), 1, 86_400)))
-            .withMinDataRate(intOption(cl, "min-data-rate",
+            .minDataRate(intOption(cl, "min-data-rate",
                 (int) GuardedServer.Config.DEFAULT_MIN_DATA_RATE, 0, Integer.MAX_VALUE))
-            .withMaxThreads(intOption(cl, "max-threads", 64, 8, 10_000))
-            .withTrustForwarded(cl.hasOption("trust-proxy-headers"));
+            .maxThreads(intOption(cl, "max-threads", 64, 8, 10_000))
+            .trustForwarded(cl.hasOption("trust-proxy-headers"));
     if (cl.hasOption("tls-keystore")) {
-      config = config.withTls(Path.of(cl.getOptionValue("tls-keystore")), tlsPassword(cl, io));
+      builder.tls(Path.of(cl.getOptionValue("tls-keystore")), tlsPassword(cl, io));
     } else if (cl.hasOption("tls-password-file")) {
       throw new UsageException("--tls-password-file needs --tls-keystore");
     }
+    GuardedServer.Config config = builder.build();
 
     StopSignal stop = stopSignal.get();
     GuardedServer server;

@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * every push.
  *
  * <pre>{@code
- * try (GuardedServer s = GuardedServer.start(GuardedServer.Config.defaults(dir).withPort(0)
- *     .withAnonymousPush(true))) {
+ * try (GuardedServer s = GuardedServer.start(GuardedServer.Config.builder(dir).port(0)
+ *     .anonymousPush(true).build())) {
  *   URI remote = s.url().resolve("checkpoints.git");
  * }
  * }</pre>
@@ -51,7 +51,8 @@ public final class GuardedServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GuardedServer.class);
 
   /**
-   * What to serve and how.
+   * What to serve and how. Make one with {@link #builder(Path)} (or {@link #defaults(Path)}); change one
+   * with {@link #toBuilder()}.
    *
    * @param reposDir the folder of bare repositories {@code <name>.git}; must exist
    * @param bind the address to listen on (default 127.0.0.1)
@@ -133,84 +134,143 @@ public final class GuardedServer implements AutoCloseable {
 
     /** Serve {@code reposDir} on 127.0.0.1:8080 with the default limits, no users, no anonymous push. */
     public static Config defaults(Path reposDir) {
-      return new Config(
-          reposDir,
-          DEFAULT_BIND,
-          DEFAULT_PORT,
-          null,
-          false,
-          DEFAULT_MAX_PACK_SIZE,
-          DEFAULT_MAX_OBJECT_SIZE,
-          DEFAULT_IDLE_TIMEOUT,
-          DEFAULT_MIN_DATA_RATE,
-          Duration.ofMillis(250),
-          Duration.ofSeconds(8),
-          64,
-          null,
-          null,
-          false);
+      return builder(reposDir).build();
     }
 
-    public Config withBind(String v) {
-      return new Config(reposDir, v, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
+    /** A builder that starts from {@link #defaults(Path)}. */
+    public static Builder builder(Path reposDir) {
+      return new Builder(reposDir);
     }
 
-    public Config withPort(int v) {
-      return new Config(reposDir, bind, v, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
+    /** A builder that starts from this config. */
+    public Builder toBuilder() {
+      return new Builder(this);
     }
 
-    public Config withUsersFile(Path v) {
-      return new Config(reposDir, bind, port, v, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
-    }
+    /**
+     * Builds a {@link Config}: each setter changes one setting, {@link #build()} checks them all. The
+     * setters are named after the record's components and mean the same.
+     */
+    public static final class Builder {
+      private Path reposDir;
+      private String bind = DEFAULT_BIND;
+      private int port = DEFAULT_PORT;
+      private Path usersFile;
+      private boolean anonymousPush;
+      private long maxPackSize = DEFAULT_MAX_PACK_SIZE;
+      private long maxObjectSize = DEFAULT_MAX_OBJECT_SIZE;
+      private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+      private long minDataRate = DEFAULT_MIN_DATA_RATE;
+      private Duration authBackoff = Duration.ofMillis(250);
+      private Duration authBackoffMax = Duration.ofSeconds(8);
+      private int maxThreads = 64;
+      private Path tlsKeystore;
+      private String tlsKeystorePassword;
+      private boolean trustForwarded;
 
-    public Config withAnonymousPush(boolean v) {
-      return new Config(reposDir, bind, port, usersFile, v, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
-    }
+      private Builder(Path reposDir) {
+        this.reposDir = reposDir;
+      }
 
-    public Config withMaxPackSize(long v) {
-      return new Config(reposDir, bind, port, usersFile, anonymousPush, v, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
-    }
+      private Builder(Config c) {
+        this(c.reposDir);
+        bind = c.bind;
+        port = c.port;
+        usersFile = c.usersFile;
+        anonymousPush = c.anonymousPush;
+        maxPackSize = c.maxPackSize;
+        maxObjectSize = c.maxObjectSize;
+        idleTimeout = c.idleTimeout;
+        minDataRate = c.minDataRate;
+        authBackoff = c.authBackoff;
+        authBackoffMax = c.authBackoffMax;
+        maxThreads = c.maxThreads;
+        tlsKeystore = c.tlsKeystore;
+        tlsKeystorePassword = c.tlsKeystorePassword;
+        trustForwarded = c.trustForwarded;
+      }
 
-    public Config withMaxObjectSize(long v) {
-      return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, v,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
-    }
+      public Builder reposDir(Path v) {
+        reposDir = v;
+        return this;
+      }
 
-    public Config withIdleTimeout(Duration v) {
-      return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          v, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
-    }
+      public Builder bind(String v) {
+        bind = v;
+        return this;
+      }
 
-    public Config withMinDataRate(long v) {
-      return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, v, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
-    }
+      public Builder port(int v) {
+        port = v;
+        return this;
+      }
 
-    public Config withAuthBackoff(Duration first, Duration max) {
-      return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, first, max, maxThreads, tlsKeystore, tlsKeystorePassword, trustForwarded);
-    }
+      public Builder usersFile(Path v) {
+        usersFile = v;
+        return this;
+      }
 
-    /** Serve HTTPS with the key and certificate of this keystore (PKCS12 or JKS). */
-    public Config withTls(Path keystore, String password) {
-      return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, keystore, password, trustForwarded);
-    }
+      public Builder anonymousPush(boolean v) {
+        anonymousPush = v;
+        return this;
+      }
 
-    /** Trust {@code Forwarded}/{@code X-Forwarded-For} for the client address (behind a reverse proxy). */
-    public Config withTrustForwarded(boolean v) {
-      return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword, v);
-    }
+      public Builder maxPackSize(long v) {
+        maxPackSize = v;
+        return this;
+      }
 
-    public Config withMaxThreads(int v) {
-      return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-          idleTimeout, minDataRate, authBackoff, authBackoffMax, v, tlsKeystore, tlsKeystorePassword, trustForwarded);
+      public Builder maxObjectSize(long v) {
+        maxObjectSize = v;
+        return this;
+      }
+
+      public Builder idleTimeout(Duration v) {
+        idleTimeout = v;
+        return this;
+      }
+
+      public Builder minDataRate(long v) {
+        minDataRate = v;
+        return this;
+      }
+
+      /** The penalty after the first failed login, and the largest one. */
+      public Builder authBackoff(Duration first, Duration max) {
+        authBackoff = first;
+        authBackoffMax = max;
+        return this;
+      }
+
+      public Builder maxThreads(int v) {
+        maxThreads = v;
+        return this;
+      }
+
+      /** Serve HTTPS with the key and certificate of this keystore (PKCS12 or JKS). */
+      public Builder tls(Path keystore, String password) {
+        tlsKeystore = keystore;
+        tlsKeystorePassword = password;
+        return this;
+      }
+
+      /** Trust {@code Forwarded}/{@code X-Forwarded-For} for the client address (behind a reverse proxy). */
+      public Builder trustForwarded(boolean v) {
+        trustForwarded = v;
+        return this;
+      }
+
+      /**
+       * The config.
+       *
+       * @throws IllegalArgumentException if a setting is out of range (see {@link Config})
+       * @throws NullPointerException if a required setting is null
+       */
+      public Config build() {
+        return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
+            idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword,
+            trustForwarded);
+      }
     }
   }
 

@@ -35,7 +35,7 @@ class RepairWhileServingTest {
     DamageScenarios.severalV060Runs(dir);
     var original = AdminHarness.contentMap(dir);
     try (GuardedServer server = GuardedServer.start(
-            GuardedServer.Config.defaults(repos).withPort(0).withAnonymousPush(true));
+            GuardedServer.Config.builder(repos).port(0).anonymousPush(true).build());
         ClientRepo client = ClientRepo.builder(ClientVersion.V0_6_1).seed(99)
             .buildOnDisk(tmp.resolve("client.git"))) {
       GitCli git = new GitCli(tmp.resolve("home"));

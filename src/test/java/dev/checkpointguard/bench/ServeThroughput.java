@@ -54,7 +54,7 @@ public final class ServeThroughput {
     }
     GitCli git = new GitCli(work.resolve("home"));
     GuardedServer.Config config =
-        GuardedServer.Config.defaults(repos).withPort(0).withAnonymousPush(true);
+        GuardedServer.Config.builder(repos).port(0).anonymousPush(true).build();
     long[] guarded = new long[pushes];
     long[] plain = new long[pushes];
     try (GuardedServer server = GuardedServer.start(config);

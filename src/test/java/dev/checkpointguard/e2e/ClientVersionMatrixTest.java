@@ -74,7 +74,7 @@ class ClientVersionMatrixTest {
     Path repos = Files.createDirectories(shared.resolve("repos"));
     server =
         GuardedServer.start(
-            GuardedServer.Config.defaults(repos).withPort(0).withAnonymousPush(true));
+            GuardedServer.Config.builder(repos).port(0).anonymousPush(true).build());
   }
 
   @AfterAll

@@ -77,7 +77,7 @@ class HostileInputTest {
   @BeforeAll
   static void start() throws Exception {
     Files.createDirectories(tmp.resolve("repos"));
-    server = GuardedServer.start(GuardedServer.Config.defaults(tmp.resolve("repos")).withPort(0).withAnonymousPush(true));
+    server = GuardedServer.start(GuardedServer.Config.builder(tmp.resolve("repos")).port(0).anonymousPush(true).build());
     git = new GitCli(tmp.resolve("home"));
   }
 

@@ -43,7 +43,7 @@ class LoadTest {
     GitCli git = new GitCli(tmp.resolve("home"));
     LoadRun.Result result;
     try (GuardedServer s =
-        GuardedServer.start(GuardedServer.Config.defaults(repos).withPort(0).withAnonymousPush(true))) {
+        GuardedServer.start(GuardedServer.Config.builder(repos).port(0).anonymousPush(true).build())) {
       String target = s.url().resolve("checkpoints.git").toString();
       result = new LoadRun(options, tmp, git, target).run();
       report(result.figures("guarded, 8 x 3 at threshold 5, with adversary"));
@@ -140,7 +140,7 @@ class LoadTest {
     Path server = serverRepo(repos, options.threshold());
     LoadRun.Result guarded;
     try (GuardedServer s =
-        GuardedServer.start(GuardedServer.Config.defaults(repos).withPort(0).withAnonymousPush(true))) {
+        GuardedServer.start(GuardedServer.Config.builder(repos).port(0).anonymousPush(true).build())) {
       guarded = new LoadRun(options, Files.createDirectories(tmp.resolve("guarded-clients")),
           new GitCli(tmp.resolve("home-guarded")), s.url().resolve("checkpoints.git").toString()).run();
     }

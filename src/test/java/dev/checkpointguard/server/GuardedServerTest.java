@@ -57,8 +57,8 @@ class GuardedServerTest {
     servers.forEach(GuardedServer::close);
   }
 
-  private GuardedServer start(UnaryOperator<GuardedServer.Config> tweak) throws Exception {
-    GuardedServer s = GuardedServer.start(tweak.apply(GuardedServer.Config.defaults(repos).withPort(0)));
+  private GuardedServer start(UnaryOperator<GuardedServer.Config.Builder> tweak) throws Exception {
+    GuardedServer s = GuardedServer.start(tweak.apply(GuardedServer.Config.builder(repos).port(0)).build());
     servers.add(s);
     return s;
   }
@@ -80,7 +80,7 @@ class GuardedServerTest {
 
   @Test
   void servesCloneAndAnonymousPushOnLoopback() throws Exception {
-    GuardedServer s = start(c -> c.withAnonymousPush(true));
+    GuardedServer s = start(c -> c.anonymousPush(true));
     assertEquals(URI.create("http://127.0.0.1:" + s.port() + "/"), s.url());
     String remote = s.url().resolve("checkpoints.git").toString();
 
@@ -97,7 +97,7 @@ class GuardedServerTest {
   @Test
   void pushWithoutCredentialsIsChallengedAndFetchStaysOpen() throws Exception {
     Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret");
-    GuardedServer s = start(c -> c.withUsersFile(users));
+    GuardedServer s = start(c -> c.usersFile(users));
     HttpClient http = HttpClient.newHttpClient();
     HttpResponse<String> push =
         http.send(
@@ -127,8 +127,8 @@ class GuardedServerTest {
   void wrongPasswordIsRefusedAndTheRightOneAccepted() throws Exception {
     Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret", "bob", "hunter2");
     GuardedServer s =
-        start(c -> c.withUsersFile(users)
-            .withAuthBackoff(Duration.ofMillis(20), Duration.ofMillis(100)));
+        start(c -> c.usersFile(users)
+            .authBackoff(Duration.ofMillis(20), Duration.ofMillis(100)));
     URI remote = s.url().resolve("checkpoints.git");
     Path w = work("w");
 
@@ -152,8 +152,8 @@ class GuardedServerTest {
   void repeatedFailuresAreSlowedAndGuessesDuringThePenaltyGet429() throws Exception {
     Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret");
     GuardedServer s =
-        start(c -> c.withUsersFile(users)
-            .withAuthBackoff(Duration.ofMillis(200), Duration.ofMillis(800)));
+        start(c -> c.usersFile(users)
+            .authBackoff(Duration.ofMillis(200), Duration.ofMillis(800)));
     String target = "/checkpoints.git/info/refs?service=git-receive-pack";
     String wrong = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:nope".getBytes());
     String right = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:s3cret".getBytes());
@@ -194,8 +194,8 @@ class GuardedServerTest {
     String bobRight = "Authorization: Basic " + Base64.getEncoder().encodeToString("bob:hunter2".getBytes());
     for (boolean trust : new boolean[] {false, true}) {
       GuardedServer s =
-          start(c -> c.withUsersFile(users).withTrustForwarded(trust)
-              .withAuthBackoff(Duration.ofMillis(1000), Duration.ofMillis(1000)));
+          start(c -> c.usersFile(users).trustForwarded(trust)
+              .authBackoff(Duration.ofMillis(1000), Duration.ofMillis(1000)));
       java.util.concurrent.CompletableFuture<ServerTestSupport.Raw> pending =
           java.util.concurrent.CompletableFuture.supplyAsync(
               () -> {
@@ -218,8 +218,8 @@ class GuardedServerTest {
   void anAttackerGuessingAKnownUserFromElsewhereCannotLockThatUserOut() throws Exception {
     Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret");
     GuardedServer s =
-        start(c -> c.withUsersFile(users).withTrustForwarded(true)
-            .withAuthBackoff(Duration.ofMillis(200), Duration.ofMillis(1600)));
+        start(c -> c.usersFile(users).trustForwarded(true)
+            .authBackoff(Duration.ofMillis(200), Duration.ofMillis(1600)));
     String target = "/checkpoints.git/info/refs?service=git-receive-pack";
     String aliceWrong = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:nope".getBytes());
     String aliceRight = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:s3cret".getBytes());
@@ -275,7 +275,7 @@ class GuardedServerTest {
   void anInvalidUsersFileAfterAReloadRefusesEveryPushUntilFixed() throws Exception {
     Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret", "bob", "hunter2");
     String good = Files.readString(users);
-    GuardedServer s = start(c -> c.withUsersFile(users));
+    GuardedServer s = start(c -> c.usersFile(users));
     String target = "/checkpoints.git/info/refs?service=git-receive-pack";
     String alice = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:s3cret".getBytes());
     assertEquals(200, raw(s.port(), "GET", target, alice).status());
@@ -306,7 +306,7 @@ class GuardedServerTest {
 
   @Test
   void guardRejectionReachesThePusherAndRepoConfigSetsTheThreshold() throws Exception {
-    GuardedServer s = start(c -> c.withAnonymousPush(true));
+    GuardedServer s = start(c -> c.anonymousPush(true));
     String remote = s.url().resolve("checkpoints.git").toString();
     // A client whose threshold is 3 rotates an archive the server (threshold 100) finds too small.
     Path clientDir = tmp.resolve("client.git");
@@ -351,7 +351,7 @@ class GuardedServerTest {
     Files.createDirectories(repos.resolve("sub"));
     ServerTestSupport.bareRepo(repos.resolve("sub").resolve("nested.git"));
     ServerTestSupport.bareRepo(repos.resolve(".hidden.git"));
-    GuardedServer s = start(c -> c.withAnonymousPush(true));
+    GuardedServer s = start(c -> c.anonymousPush(true));
     String q = "/info/refs?service=git-upload-pack";
 
     assertEquals(200, raw(s.port(), "GET", "/checkpoints.git" + q).status());
@@ -394,7 +394,7 @@ class GuardedServerTest {
     ObjectId blob = ObjectId.fromString(ok(git.run(w, "rev-parse", "HEAD:big.bin")).stdout().strip());
     List<String> objectsBefore = objectFiles();
 
-    GuardedServer s = start(c -> c.withAnonymousPush(true).withMaxObjectSize(1024));
+    GuardedServer s = start(c -> c.anonymousPush(true).maxObjectSize(1024));
     GitCli.Result r = git.run(w, "push", "--porcelain", s.url().resolve("checkpoints.git").toString(), "main");
     assertNotEquals(0, r.exitCode());
     assertTrue(r.stdout().contains("!\trefs/heads/main:refs/heads/main\t[remote rejected] (n/a (unpacker error))"),
@@ -407,7 +407,7 @@ class GuardedServerTest {
       assertTrue(!repo.getObjectDatabase().has(blob));
     }
 
-    GuardedServer small = start(c -> c.withAnonymousPush(true).withMaxPackSize(4096));
+    GuardedServer small = start(c -> c.anonymousPush(true).maxPackSize(4096));
     GitCli.Result p = git.run(w, "push", "--porcelain", small.url().resolve("checkpoints.git").toString(), "main");
     assertNotEquals(0, p.exitCode());
     assertTrue(p.stdout().contains("!\trefs/heads/main:refs/heads/main\t[remote rejected] (n/a (unpacker error))"),
@@ -417,7 +417,7 @@ class GuardedServerTest {
     assertEquals(objectsBefore, objectFiles());
 
     // The same push within the limits lands: the limits, not something else, refused it above.
-    GuardedServer roomy = start(c -> c.withAnonymousPush(true).withMaxObjectSize(65_536).withMaxPackSize(1 << 20));
+    GuardedServer roomy = start(c -> c.anonymousPush(true).maxObjectSize(65_536).maxPackSize(1 << 20));
     ok(git.run(w, "push", "-q", roomy.url().resolve("checkpoints.git").toString(), "main:refs/heads/main"));
     assertEquals(ref(w.resolve(".git"), "refs/heads/main"), ref(serverRepo, "refs/heads/main"));
     try (var repo = ServerTestSupport.open(serverRepo)) {
@@ -439,14 +439,14 @@ class GuardedServerTest {
       repo.getConfig().setBoolean("http", null, "receivepack", false);
       repo.getConfig().save();
     }
-    GuardedServer s = start(c -> c.withAnonymousPush(true));
+    GuardedServer s = start(c -> c.anonymousPush(true));
     assertEquals(403, raw(s.port(), "GET", "/checkpoints.git/info/refs?service=git-receive-pack").status());
     assertEquals(200, raw(s.port(), "GET", "/checkpoints.git/info/refs?service=git-upload-pack").status());
   }
 
   @Test
   void aSilentClientIsCutOffAfterTheIdleTimeout() throws Exception {
-    GuardedServer s = start(c -> c.withAnonymousPush(true).withIdleTimeout(Duration.ofMillis(300)));
+    GuardedServer s = start(c -> c.anonymousPush(true).idleTimeout(Duration.ofMillis(300)));
     try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
       socket.setSoTimeout(10_000);
       long t0 = System.nanoTime();
@@ -480,9 +480,9 @@ class GuardedServerTest {
             .redirectErrorStream(true).redirectOutput(tmp.resolve("keytool.log").toFile()).start();
     assertTrue(export.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && export.exitValue() == 0);
 
-    GuardedServer s = start(c -> c.withAnonymousPush(true).withTls(keystore, "changeit"));
+    GuardedServer s = start(c -> c.anonymousPush(true).tls(keystore, "changeit"));
     assertEquals(URI.create("https://127.0.0.1:" + s.port() + "/"), s.url());
-    assertTrue(GuardedServer.Config.defaults(repos).withTls(keystore, "changeit").toString()
+    assertTrue(GuardedServer.Config.builder(repos).tls(keystore, "changeit").build().toString()
         .contains("tlsKeystorePassword=***"));
     String remote = s.url().resolve("checkpoints.git").toString();
     Path w = work("w");
@@ -503,15 +503,42 @@ class GuardedServerTest {
   }
 
   @Test
+  void configBuilderStartsFromTheDefaultsCopiesAConfigAndChecksOnBuild() {
+    GuardedServer.Config d = GuardedServer.Config.defaults(repos);
+    assertEquals(GuardedServer.Config.builder(repos).build(), d);
+    assertEquals("127.0.0.1", d.bind());
+    assertEquals(8080, d.port());
+    assertEquals(1L << 30, d.maxPackSize());
+    assertEquals(256L << 20, d.maxObjectSize());
+    assertEquals(Duration.ofMillis(250), d.authBackoff());
+    assertEquals(Duration.ofSeconds(8), d.authBackoffMax());
+    assertEquals(64, d.maxThreads());
+    assertNull(d.usersFile());
+
+    GuardedServer.Config c = d.toBuilder().port(0).anonymousPush(true).maxObjectSize(5).build();
+    assertEquals(d.toBuilder().build(), d, "toBuilder copies every setting");
+    assertEquals(0, c.port());
+    assertTrue(c.anonymousPush());
+    assertEquals(5, c.maxObjectSize());
+    assertEquals(d.maxPackSize(), c.maxPackSize());
+    assertEquals(c, c.toBuilder().build());
+
+    assertEquals("port 70000 is outside 0..65535",
+        assertThrows(IllegalArgumentException.class, () -> d.toBuilder().port(70000).build()).getMessage());
+    assertEquals("a TLS keystore needs its password",
+        assertThrows(IllegalArgumentException.class, () -> d.toBuilder().tls(repos, null).build()).getMessage());
+  }
+
+  @Test
   void startRefusesAMissingFolderOrNobodyToPush() {
     IllegalArgumentException nobody =
-        assertThrows(IllegalArgumentException.class, () -> GuardedServer.start(GuardedServer.Config.defaults(repos).withPort(0)));
+        assertThrows(IllegalArgumentException.class, () -> GuardedServer.start(GuardedServer.Config.builder(repos).port(0).build()));
     assertEquals("pushing needs a users file or anonymous push", nobody.getMessage());
     IllegalArgumentException missing =
         assertThrows(
             IllegalArgumentException.class,
             () -> GuardedServer.start(
-                GuardedServer.Config.defaults(tmp.resolve("nope")).withPort(0).withAnonymousPush(true)));
+                GuardedServer.Config.builder(tmp.resolve("nope")).port(0).anonymousPush(true).build()));
     assertEquals(tmp.resolve("nope") + " is not a directory", missing.getMessage());
   }
 }
