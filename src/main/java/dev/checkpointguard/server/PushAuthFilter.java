@@ -121,10 +121,10 @@ final class PushAuthFilter implements Filter {
       rsp.sendError(429, "too many failed logins; wait and try again");
       return;
     }
+    boolean validName = c != null && Users.NAME.matcher(user).matches();
     Users.Outcome outcome;
     try {
-      outcome =
-          c != null && Users.NAME.matcher(user).matches() ? users.check(user, c.password()) : Users.Outcome.WRONG;
+      outcome = validName ? users.check(user, c.password()) : Users.Outcome.WRONG;
     } finally {
       if (c != null) {
         Arrays.fill(c.password(), '\0');
@@ -153,7 +153,11 @@ final class PushAuthFilter implements Filter {
         // handled below
       }
     }
-    Duration penalty = max(throttle.fail(addressKey), throttle.fail(userKey));
+    // A name that cannot exist gets no key of its own: it could only fill the throttle with junk.
+    Duration penalty = throttle.fail(addressKey);
+    if (validName) {
+      penalty = max(penalty, throttle.fail(userKey));
+    }
     LOG.warn(
         "push login failed for user '{}' from {} (failure {} from this address; next answer in {} ms)",
         Messages.printable(user, 64),
