@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.fixtures.GitCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,10 +15,6 @@ import org.junit.jupiter.api.Test;
 
 /** install.sh: layouts, chaining with existing hooks, idempotence, uninstall, errors. */
 class InstallTest extends StockHookFixture {
-  private static final String MAIN_HISTORY =
-      "checkpoint-guard: non-fast-forward: refs/entire/checkpoints/v2/main can only be fast-forwarded"
-          + " (rule main-history); fetch, merge and push again";
-
   /** A client whose main is at {@code first}, plus an unrelated {@code other} commit for non-ff pushes. */
   private record Client(Path dir, ObjectId first, ObjectId other) {}
 
@@ -32,11 +29,11 @@ class InstallTest extends StockHookFixture {
     }
   }
 
-  private Proc.Result forceOther(Client c, Proc p, Path server) throws Exception {
+  private GitCli.Result forceOther(Client c, GitCli p, Path server) throws Exception {
     try (V2Content v2 = content(c.dir())) {
       v2.setRef(MAIN, c.other());
     }
-    return p.git(c.dir(), "push", server.toString(), "+" + MAIN + ":" + MAIN);
+    return p.run(c.dir(), "push", server.toString(), "+" + MAIN + ":" + MAIN);
   }
 
   @Test
@@ -45,16 +42,16 @@ class InstallTest extends StockHookFixture {
     Path seen = root.resolve("seen by old hook.txt");
     writeExecutable(
         server.resolve("hooks/pre-receive"), "#!/bin/sh\ncat > \"" + seen + "\"\necho old hook ok >&2\n");
-    Proc.Result r = install("--repo", server.toString()).expectOk();
-    assertTrue(r.out().contains("kept the existing " + server.resolve("hooks/pre-receive")), r.toString());
+    GitCli.Result r = install("--repo", server.toString()).expectOk();
+    assertTrue(r.stdout().contains("kept the existing " + server.resolve("hooks/pre-receive")), r.toString());
     Client c = clientWithMain();
-    Proc.Result push = push(c.dir(), server.toString(), MAIN + ":" + MAIN);
-    assertEquals(0, push.exit(), push.toString());
+    GitCli.Result push = push(c.dir(), server.toString(), MAIN + ":" + MAIN);
+    assertEquals(0, push.exitCode(), push.toString());
     assertLines(List.of("old hook ok"), push.remoteLines(), push);
     assertEquals(ZERO + " " + c.first().name() + " " + MAIN + "\n", Files.readString(seen));
 
-    Proc.Result refused = forceOther(c, proc, server);
-    assertEquals(1, refused.exit(), refused.toString());
+    GitCli.Result refused = forceOther(c, cli, server);
+    assertEquals(1, refused.exitCode(), refused.toString());
     assertLines(List.of("old hook ok", MAIN_HISTORY), refused.remoteLines(), refused);
   }
 
@@ -64,10 +61,10 @@ class InstallTest extends StockHookFixture {
     writeExecutable(server.resolve("hooks/pre-receive"), "#!/bin/sh\necho 'old hook: no' >&2\nexit 3\n");
     install("--repo", server.toString()).expectOk();
     Client c = clientWithMain();
-    Proc.Result push = push(c.dir(), server.toString(), "refs/heads/master:refs/heads/master");
-    assertEquals(1, push.exit(), push.toString());
+    GitCli.Result push = push(c.dir(), server.toString(), "refs/heads/master:refs/heads/master");
+    assertEquals(1, push.exitCode(), push.toString());
     assertLines(List.of("old hook: no"), push.remoteLines(), push);
-    assertTrue(push.err().contains("(pre-receive hook declined)"), push.toString());
+    assertTrue(push.stderr().contains("(pre-receive hook declined)"), push.toString());
     assertEquals(null, serverRef(server, "refs/heads/master"));
   }
 
@@ -88,7 +85,7 @@ class InstallTest extends StockHookFixture {
       assertNotEquals(before, once);
       install("--per-ref", "--repo", repo.toString()).expectOk();
       assertEquals(once, snapshot(repo.resolve("hooks")), "second install changed " + repo);
-      Proc.Result u = install("--uninstall", "--repo", repo.toString()).expectOk();
+      GitCli.Result u = install("--uninstall", "--repo", repo.toString()).expectOk();
       assertEquals(before, snapshot(repo.resolve("hooks")), "uninstall did not restore " + repo + "\n" + u);
       assertEquals(Files.exists(repo.resolve("hooks")), repo != noHooksDir);
     }
@@ -115,9 +112,9 @@ class InstallTest extends StockHookFixture {
         "#!/bin/sh\ncase $1 in refs/heads/blocked) echo \"old update: $1\" >&2; exit 1;; esac\n");
     install("--per-ref", "--repo", server.toString()).expectOk();
     Client c = clientWithMain();
-    Proc.Result push =
+    GitCli.Result push =
         push(c.dir(), server.toString(), "refs/heads/master:refs/heads/blocked", MAIN + ":" + MAIN);
-    assertEquals(1, push.exit(), push.toString());
+    assertEquals(1, push.exitCode(), push.toString());
     assertTrue(push.remoteLines().contains("old update: refs/heads/blocked"), push.toString());
     assertEquals(null, serverRef(server, "refs/heads/blocked"));
     assertEquals(c.first().name(), serverRef(server, MAIN));
@@ -144,13 +141,13 @@ class InstallTest extends StockHookFixture {
     assertTrue(Files.readString(started).contains("dev.checkpointguard.cli.Main pre-receive"));
     Files.delete(started);
     Client c = clientWithMain();
-    Proc.Result plain =
+    GitCli.Result plain =
         push(c.dir(), server.toString(), "refs/heads/master:refs/heads/master", "refs/heads/master:refs/tags/v1");
-    assertEquals(0, plain.exit(), plain.toString());
+    assertEquals(0, plain.exitCode(), plain.toString());
     assertFalse(Files.exists(started), "java was started for a push without guarded refs");
 
-    Proc.Result guarded = push(c.dir(), server.toString(), MAIN + ":" + MAIN);
-    assertEquals(1, guarded.exit(), guarded.toString());
+    GitCli.Result guarded = push(c.dir(), server.toString(), MAIN + ":" + MAIN);
+    assertEquals(1, guarded.exitCode(), guarded.toString());
     assertTrue(guarded.remoteLines().contains("fake java refuses (rule unknown-ref)"), guarded.toString());
     assertTrue(Files.readString(started).contains("pre-receive"), "the guarded push must start java");
   }
@@ -175,14 +172,14 @@ class InstallTest extends StockHookFixture {
     }
     Path server = bare("server.git");
     Map<String, String> before = snapshot(server.resolve("hooks"));
-    Proc.Result r =
+    GitCli.Result r =
         installRaw("--jar", jar.toString(), "--prefix", prefix.toString(), "--no-cds", "--repo", server.toString());
-    assertEquals(2, r.exit(), r.toString());
+    assertEquals(2, r.exitCode(), r.toString());
     assertEquals(
         "install.sh: " + jar + " does not guard: its pre-receive hook must refuse a push of"
             + " refs/entire/checkpoints/v2/verify-install (exit 1, rule unknown-ref) but exited 0 saying: ok ;"
             + " nothing was installed\n",
-        r.err());
+        r.stderr());
     assertEquals(before, snapshot(server.resolve("hooks")));
     assertFalse(Files.exists(prefix.resolve("checkpoint-guard.jar")));
     assertEquals(List.of(), List.of(prefix.toFile().list()), "no temporary file is left behind");
@@ -200,13 +197,13 @@ class InstallTest extends StockHookFixture {
     Path a = bare("repos/a.git");
     Path b = bare("repos/group one/b.git");
     client("repos/not bare");
-    Proc.Result r = install("--repos", root.resolve("repos").toString()).expectOk();
+    GitCli.Result r = install("--repos", root.resolve("repos").toString()).expectOk();
     assertTrue(Files.isExecutable(a.resolve("hooks/pre-receive")), r.toString());
     assertTrue(Files.isExecutable(b.resolve("hooks/pre-receive")), r.toString());
     assertFalse(Files.exists(root.resolve("repos/not bare/.git/hooks/pre-receive")), r.toString());
     Client c = clientWithMain();
     push(c.dir(), b.toString(), MAIN + ":" + MAIN).expectOk();
-    Proc.Result refused = forceOther(c, proc, b);
+    GitCli.Result refused = forceOther(c, cli, b);
     assertLines(List.of(MAIN_HISTORY), refused.remoteLines(), refused);
   }
 
@@ -225,10 +222,10 @@ class InstallTest extends StockHookFixture {
     assertTrue(Files.isExecutable(server.resolve("custom_hooks/pre-receive.d/checkpoint-guard")));
 
     Client c = clientWithMain();
-    Proc gitlab = proc.with("GL_ID", "user-1").with("GL_PROTOCOL", "ssh");
-    gitlab.git(c.dir(), "push", server.toString(), MAIN + ":" + MAIN).expectOk();
-    Proc.Result refused = forceOther(c, gitlab, server);
-    assertEquals(1, refused.exit(), refused.toString());
+    GitCli gitlab = cli.with("GL_ID", "user-1").with("GL_PROTOCOL", "ssh");
+    gitlab.run(c.dir(), "push", server.toString(), MAIN + ":" + MAIN).expectOk();
+    GitCli.Result refused = forceOther(c, gitlab, server);
+    assertEquals(1, refused.exitCode(), refused.toString());
     assertLines(List.of(MAIN_HISTORY, "GL-HOOK-ERR: " + MAIN_HISTORY), refused.remoteLines(), refused);
 
     install("--uninstall", "--gitlab-repo", server.toString()).expectOk();
@@ -265,8 +262,8 @@ class InstallTest extends StockHookFixture {
 
     Client c = clientWithMain();
     push(c.dir(), server.toString(), MAIN + ":" + MAIN).expectOk();
-    Proc.Result refused = forceOther(c, proc, server);
-    assertEquals(1, refused.exit(), refused.toString());
+    GitCli.Result refused = forceOther(c, cli, server);
+    assertEquals(1, refused.exitCode(), refused.toString());
     assertLines(List.of(MAIN_HISTORY, "gitea checks"), refused.remoteLines(), refused);
 
     install("--uninstall", "--gitea-repo", server.toString()).expectOk();
@@ -279,24 +276,24 @@ class InstallTest extends StockHookFixture {
     // JDK 17 ignores archived classes of a jar whose path contains a space: this prefix has none
     Path plainPrefix = tmp.resolve("prefix");
     String[] args = {"--jar", TestJar.get().toString(), "--prefix", plainPrefix.toString(), "--repo", server.toString()};
-    Proc.Result r = installRaw(args).expectOk();
+    GitCli.Result r = installRaw(args).expectOk();
     Path jsa = plainPrefix.resolve("checkpoint-guard.jsa");
-    assertTrue(r.out().contains("created the class-data archive " + jsa), r.toString());
+    assertTrue(r.stdout().contains("created the class-data archive " + jsa), r.toString());
     assertTrue(Files.size(jsa) > 0, r.toString());
     String hook = Files.readString(server.resolve("hooks/pre-receive"));
     assertTrue(hook.contains("CG_JSA='" + jsa + "'"), hook);
-    Proc.Result again = installRaw(args).expectOk();
-    assertFalse(again.out().contains("created the class-data archive"), "an up-to-date archive is kept");
+    GitCli.Result again = installRaw(args).expectOk();
+    assertFalse(again.stdout().contains("created the class-data archive"), "an up-to-date archive is kept");
     assertEquals(hook, Files.readString(server.resolve("hooks/pre-receive")));
     Client c = clientWithMain();
     push(c.dir(), server.toString(), MAIN + ":" + MAIN).expectOk();
-    Proc.Result refused = forceOther(c, proc, server);
+    GitCli.Result refused = forceOther(c, cli, server);
     assertLines(List.of(MAIN_HISTORY), refused.remoteLines(), refused);
 
-    Proc.Result spaced =
+    GitCli.Result spaced =
         installRaw("--jar", TestJar.get().toString(), "--prefix", prefix.toString(), "--repo", server.toString())
             .expectOk();
-    assertTrue(spaced.out().contains("does not use a class-data archive for a jar under '" + prefix + "'"), spaced.toString());
+    assertTrue(spaced.stdout().contains("does not use a class-data archive for a jar under '" + prefix + "'"), spaced.toString());
     assertTrue(Files.readString(server.resolve("hooks/pre-receive")).contains("CG_JSA=''"));
   }
 
@@ -320,47 +317,47 @@ class InstallTest extends StockHookFixture {
       }
     }
     Path server = bare("server.git");
-    Proc.Result r =
-        proc.with("PATH", bin.toString())
-            .run(root, null, List.of(bin.resolve("bash").toString(), src.resolve("install.sh").toString(),
+    GitCli.Result r =
+        cli.with("PATH", bin.toString())
+            .exec(root, null, List.of(bin.resolve("bash").toString(), src.resolve("install.sh").toString(),
                 "--no-cds", "--prefix", prefix.toString(), "--repo", server.toString()));
-    assertEquals(2, r.exit(), r.toString());
+    assertEquals(2, r.exitCode(), r.toString());
     assertEquals(
-        "install.sh: Maven (mvn) not found: install Maven to build the jar, or pass --jar FILE\n", r.err());
+        "install.sh: Maven (mvn) not found: install Maven to build the jar, or pass --jar FILE\n", r.stderr());
     assertFalse(Files.exists(server.resolve("hooks/pre-receive")));
   }
 
   @Test
   void clearErrorsForBadTargetsAndMissingJava() throws Exception {
     Path notBare = client("work tree");
-    Proc.Result r = install("--repo", notBare.toString());
-    assertEquals(2, r.exit(), r.toString());
-    assertEquals("install.sh: not a bare git repository: " + notBare + "\n", r.err());
+    GitCli.Result r = install("--repo", notBare.toString());
+    assertEquals(2, r.exitCode(), r.toString());
+    assertEquals("install.sh: not a bare git repository: " + notBare + "\n", r.stderr());
 
     Path elsewhere = bare("hooks path.git");
-    proc.git(elsewhere, "config", "core.hooksPath", "/srv/shared hooks").expectOk();
-    Proc.Result hooksPath = install("--repo", elsewhere.toString());
-    assertEquals(2, hooksPath.exit(), hooksPath.toString());
+    cli.run(elsewhere, "config", "core.hooksPath", "/srv/shared hooks").expectOk();
+    GitCli.Result hooksPath = install("--repo", elsewhere.toString());
+    assertEquals(2, hooksPath.exitCode(), hooksPath.toString());
     assertEquals(
         "install.sh: " + elsewhere + " has core.hooksPath = /srv/shared hooks, so git would not run "
             + elsewhere + "/hooks; unset it, or install with --gitlab-global/--gitea-repo if that host"
             + " manages the hooks\n",
-        hooksPath.err());
+        hooksPath.stderr());
 
     Path server = bare("server.git");
-    Proc.Result noJava = installRaw("--java", root.resolve("no/java").toString(), "--repo", server.toString());
-    assertEquals(2, noJava.exit(), noJava.toString());
+    GitCli.Result noJava = installRaw("--java", root.resolve("no/java").toString(), "--repo", server.toString());
+    assertEquals(2, noJava.exitCode(), noJava.toString());
     assertEquals(
-        "install.sh: java not found: install a JDK or JRE 17 or later, or pass --java FILE\n", noJava.err());
+        "install.sh: java not found: install a JDK or JRE 17 or later, or pass --java FILE\n", noJava.stderr());
     assertFalse(Files.exists(server.resolve("hooks/pre-receive")));
 
-    Proc.Result none = installRaw();
-    assertEquals(2, none.exit());
-    assertTrue(none.err().startsWith("install.sh: no target given"), none.toString());
+    GitCli.Result none = installRaw();
+    assertEquals(2, none.exitCode());
+    assertTrue(none.stderr().startsWith("install.sh: no target given"), none.toString());
 
-    Proc.Result help = installRaw("--help");
-    assertEquals(0, help.exit());
-    assertTrue(help.out().startsWith("usage: install.sh [options] TARGET..."), help.out());
-    assertTrue(help.out().contains("--gitea-repo PATH"), help.out());
+    GitCli.Result help = installRaw("--help");
+    assertEquals(0, help.exitCode());
+    assertTrue(help.stdout().startsWith("usage: install.sh [options] TARGET..."), help.stdout());
+    assertTrue(help.stdout().contains("--gitea-repo PATH"), help.stdout());
   }
 }

@@ -50,7 +50,7 @@ class StockClientMatrixTest extends StockHookFixture {
 
   private void lifecycle(ClientVersion version, boolean perRef) throws Exception {
     Path server = bare("server.git");
-    proc.git(server, "config", "checkpointGuard.threshold", "3").expectOk();
+    cli.run(server, "config", "checkpointGuard.threshold", "3").expectOk();
     if (perRef) {
       install("--per-ref", "--repo", server.toString()).expectOk();
     } else {

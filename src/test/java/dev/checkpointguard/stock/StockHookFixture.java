@@ -3,10 +3,12 @@ package dev.checkpointguard.stock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.checkpointguard.core.RefNames;
+import dev.checkpointguard.fixtures.GitCli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,17 +26,22 @@ abstract class StockHookFixture {
   static final String MAIN = RefNames.MAIN;
   static final String CURRENT = RefNames.CURRENT;
   static final String ZERO = ObjectId.zeroId().name();
+  static final String MAIN_HISTORY =
+      "checkpoint-guard: non-fast-forward: refs/entire/checkpoints/v2/main can only be fast-forwarded"
+          + " (rule main-history); fetch, merge and push again";
 
   @TempDir Path tmp;
   Path root;
   Path prefix;
-  Proc proc;
+  GitCli cli;
 
   @BeforeEach
   void setUpRoot() throws IOException {
     root = Files.createDirectories(tmp.resolve("with space"));
     prefix = root.resolve("pre fix");
-    proc = new Proc(Files.createDirectories(root.resolve("home")));
+    Path home = Files.createDirectories(root.resolve("home"));
+    // install.sh's scratch folders stay in the test's directory; CDS training needs more than 30 s under load
+    cli = new GitCli(home, Duration.ofSeconds(90)).with("TMPDIR", home.toString());
   }
 
   /** A new bare repository {@code root/name}. */
@@ -43,7 +50,7 @@ abstract class StockHookFixture {
     List<String> args = new ArrayList<>(List.of("init", "-q", "--bare"));
     args.addAll(List.of(initArgs));
     args.add(p.toString());
-    proc.git(root, args.toArray(String[]::new)).expectOk();
+    cli.run(root, args.toArray(String[]::new)).expectOk();
     return p;
   }
 
@@ -53,7 +60,7 @@ abstract class StockHookFixture {
     List<String> args = new ArrayList<>(List.of("init", "-q"));
     args.addAll(List.of(initArgs));
     args.add(p.toString());
-    proc.git(root, args.toArray(String[]::new)).expectOk();
+    cli.run(root, args.toArray(String[]::new)).expectOk();
     return p;
   }
 
@@ -62,18 +69,18 @@ abstract class StockHookFixture {
   }
 
   /** Runs install.sh with the test jar, the test prefix and no AppCDS archive, plus {@code args}. */
-  Proc.Result install(String... args) {
+  GitCli.Result install(String... args) {
     List<String> cmd = new ArrayList<>(List.of("bash", installScript().toString()));
     cmd.addAll(List.of("--jar", TestJar.get().toString(), "--prefix", prefix.toString(), "--no-cds"));
     cmd.addAll(List.of(args));
-    return proc.run(root, null, cmd);
+    return cli.exec(root, null, cmd);
   }
 
   /** Runs install.sh with exactly {@code args}. */
-  Proc.Result installRaw(String... args) {
+  GitCli.Result installRaw(String... args) {
     List<String> cmd = new ArrayList<>(List.of("bash", installScript().toString()));
     cmd.addAll(List.of(args));
-    return proc.run(root, null, cmd);
+    return cli.exec(root, null, cmd);
   }
 
   static Path installScript() {
@@ -81,16 +88,16 @@ abstract class StockHookFixture {
   }
 
   /** {@code git push <args>} from {@code client}. */
-  Proc.Result push(Path client, String... args) {
+  GitCli.Result push(Path client, String... args) {
     List<String> a = new ArrayList<>(List.of("push"));
     a.addAll(List.of(args));
-    return proc.git(client, a.toArray(String[]::new));
+    return cli.run(client, a.toArray(String[]::new));
   }
 
   /** The server's value of {@code ref}, or null. */
   String serverRef(Path bare, String ref) {
-    Proc.Result r = proc.git(bare, "rev-parse", "-q", "--verify", ref);
-    return r.exit() == 0 ? r.out().trim() : null;
+    GitCli.Result r = cli.run(bare, "rev-parse", "-q", "--verify", ref);
+    return r.exitCode() == 0 ? r.stdout().trim() : null;
   }
 
   static void writeExecutable(Path file, String content) throws IOException {
@@ -122,7 +129,7 @@ abstract class StockHookFixture {
     return out;
   }
 
-  static void assertLines(List<String> expected, List<String> actual, Proc.Result r) {
+  static void assertLines(List<String> expected, List<String> actual, GitCli.Result r) {
     assertEquals(expected, actual, r.toString());
   }
 }

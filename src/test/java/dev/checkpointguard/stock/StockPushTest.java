@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.checkpointguard.core.RefNames;
+import dev.checkpointguard.fixtures.GitCli;
 import java.nio.file.Path;
 import java.util.List;
 import org.eclipse.jgit.lib.ObjectId;
@@ -15,10 +16,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Real {@code git push}es into bare repositories that install.sh prepared. */
 class StockPushTest extends StockHookFixture {
   static final String ARCHIVE1 = RefNames.archive(1);
-
-  private static final String MAIN_HISTORY =
-      "checkpoint-guard: non-fast-forward: refs/entire/checkpoints/v2/main can only be fast-forwarded"
-          + " (rule main-history); fetch, merge and push again";
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"local path", "file:// URL"})
@@ -35,19 +32,19 @@ class StockPushTest extends StockHookFixture {
       other = v2.commit("Initialize v2 ref", V2Content.ids(7, 1), false);
       v2.setRef(MAIN, first);
     }
-    Proc.Result created = push(client, url, MAIN + ":" + MAIN);
-    assertEquals(0, created.exit(), created.toString());
+    GitCli.Result created = push(client, url, MAIN + ":" + MAIN);
+    assertEquals(0, created.exitCode(), created.toString());
     assertEquals(List.of(), created.remoteLines(), created.toString());
     assertEquals(first.name(), serverRef(server, MAIN));
 
     try (V2Content v2 = content(client)) {
       v2.setRef(MAIN, other);
     }
-    Proc.Result forced = push(client, url, "+" + MAIN + ":" + MAIN);
-    assertEquals(1, forced.exit(), forced.toString());
+    GitCli.Result forced = push(client, url, "+" + MAIN + ":" + MAIN);
+    assertEquals(1, forced.exitCode(), forced.toString());
     assertLines(List.of(MAIN_HISTORY), forced.remoteLines(), forced);
     assertTrue(
-        forced.err().contains(" ! [remote rejected] " + MAIN + " -> " + MAIN + " (pre-receive hook declined)"),
+        forced.stderr().contains(" ! [remote rejected] " + MAIN + " -> " + MAIN + " (pre-receive hook declined)"),
         forced.toString());
     assertEquals(first.name(), serverRef(server, MAIN), "the server's main must not move");
   }
@@ -56,7 +53,7 @@ class StockPushTest extends StockHookFixture {
   void judgesARotationWhoseArchiveObjectsAreOnlyInTheQuarantine() throws Exception {
     // ':' in the path makes git C-quote GIT_ALTERNATE_OBJECT_DIRECTORIES, which JGit cannot split itself
     Path server = bare("srv:quoted one.git");
-    proc.git(server, "config", "checkpointGuard.threshold", "3").expectOk();
+    cli.run(server, "config", "checkpointGuard.threshold", "3").expectOk();
     install("--repo", server.toString()).expectOk();
     Path client = client("client");
     ObjectId current;
@@ -77,8 +74,8 @@ class StockPushTest extends StockHookFixture {
       v2.setRef(CURRENT, reset);
       v2.setRef(ARCHIVE1, small);
     }
-    Proc.Result uncovered = push(client, server.toString(), "+" + CURRENT + ":" + CURRENT);
-    assertEquals(1, uncovered.exit(), uncovered.toString());
+    GitCli.Result uncovered = push(client, server.toString(), "+" + CURRENT + ":" + CURRENT);
+    assertEquals(1, uncovered.exitCode(), uncovered.toString());
     assertLines(
         List.of(
             "checkpoint-guard: non-fast-forward: resetting refs/entire/checkpoints/v2/full/current would"
@@ -87,8 +84,8 @@ class StockPushTest extends StockHookFixture {
         uncovered.remoteLines(),
         uncovered);
 
-    Proc.Result tooSmall = push(client, server.toString(), ARCHIVE1 + ":" + ARCHIVE1);
-    assertEquals(1, tooSmall.exit(), tooSmall.toString());
+    GitCli.Result tooSmall = push(client, server.toString(), ARCHIVE1 + ":" + ARCHIVE1);
+    assertEquals(1, tooSmall.exitCode(), tooSmall.toString());
     assertLines(
         List.of(
             "checkpoint-guard: archived generation refs/entire/checkpoints/v2/full/0000000000001 holds 2"
@@ -98,14 +95,14 @@ class StockPushTest extends StockHookFixture {
         tooSmall.remoteLines(),
         tooSmall);
 
-    assertNotEquals(0, proc.git(server, "cat-file", "-e", archive.name()).exit(), "archive not yet on the server");
+    assertNotEquals(0, cli.run(server, "cat-file", "-e", archive.name()).exitCode(), "archive not yet on the server");
     try (V2Content v2 = content(client)) {
       v2.setRef(ARCHIVE1, archive);
     }
     // the reset first, its archive second: the hook judges the push as a whole
-    Proc.Result rotation =
+    GitCli.Result rotation =
         push(client, server.toString(), "+" + CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
-    assertEquals(0, rotation.exit(), rotation.toString());
+    assertEquals(0, rotation.exitCode(), rotation.toString());
     assertEquals(List.of(), rotation.remoteLines(), rotation.toString());
     assertEquals(reset.name(), serverRef(server, CURRENT));
     assertEquals(archive.name(), serverRef(server, ARCHIVE1));
@@ -114,7 +111,7 @@ class StockPushTest extends StockHookFixture {
   @Test
   void perRefModeRefusesOnlyTheOffendingRef() throws Exception {
     Path server = bare("server.git");
-    proc.git(server, "config", "checkpointGuard.threshold", "3").expectOk();
+    cli.run(server, "config", "checkpointGuard.threshold", "3").expectOk();
     install("--per-ref", "--repo", server.toString()).expectOk();
     Path client = client("client");
     ObjectId main1;
@@ -140,9 +137,9 @@ class StockPushTest extends StockHookFixture {
       v2.setRef(MAIN, main2);
       v2.setRef(ARCHIVE1, small);
     }
-    Proc.Result mixed =
+    GitCli.Result mixed =
         push(client, server.toString(), MAIN + ":" + MAIN, CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
-    assertEquals(1, mixed.exit(), mixed.toString());
+    assertEquals(1, mixed.exitCode(), mixed.toString());
     assertLines(
         List.of(
             "checkpoint-guard: archived generation refs/entire/checkpoints/v2/full/0000000000001 holds 2"
@@ -152,7 +149,7 @@ class StockPushTest extends StockHookFixture {
             "error: hook declined to update " + ARCHIVE1),
         mixed.remoteLines(),
         mixed);
-    assertTrue(mixed.err().contains(" ! [remote rejected] " + ARCHIVE1 + " -> " + ARCHIVE1 + " (hook declined)"), mixed.toString());
+    assertTrue(mixed.stderr().contains(" ! [remote rejected] " + ARCHIVE1 + " -> " + ARCHIVE1 + " (hook declined)"), mixed.toString());
     assertEquals(main2.name(), serverRef(server, MAIN), "main is not blocked by the bad archive");
     assertEquals(null, serverRef(server, ARCHIVE1));
 
@@ -161,9 +158,9 @@ class StockPushTest extends StockHookFixture {
       v2.setRef(CURRENT, reset);
       v2.setRef(ARCHIVE1, archive);
     }
-    Proc.Result rotation =
+    GitCli.Result rotation =
         push(client, server.toString(), "+" + CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
-    assertEquals(0, rotation.exit(), rotation.toString());
+    assertEquals(0, rotation.exitCode(), rotation.toString());
     assertEquals(reset.name(), serverRef(server, CURRENT));
     assertEquals(archive.name(), serverRef(server, ARCHIVE1));
   }
@@ -183,14 +180,14 @@ class StockPushTest extends StockHookFixture {
     }
     push(client, server.toString(), MAIN + ":" + MAIN, "refs/heads/other:refs/heads/other").expectOk();
     Path hook = server.resolve("hooks").resolve("update");
-    Proc.Result alone =
-        proc.with("GIT_DIR", server.toString()).run(server, hook.toString(), MAIN, main.name(), other.name());
-    assertEquals(1, alone.exit(), alone.toString());
-    assertEquals(MAIN_HISTORY + "\n", alone.err());
-    Proc.Result ff =
-        proc.with("GIT_DIR", server.toString())
-            .run(server, hook.toString(), "refs/heads/x", main.name(), other.name());
-    assertEquals(0, ff.exit(), ff.toString());
+    GitCli.Result alone =
+        cli.with("GIT_DIR", server.toString()).exec(server, null, List.of(hook.toString(), MAIN, main.name(), other.name()));
+    assertEquals(1, alone.exitCode(), alone.toString());
+    assertEquals(MAIN_HISTORY + "\n", alone.stderr());
+    GitCli.Result ff =
+        cli.with("GIT_DIR", server.toString())
+            .exec(server, null, List.of(hook.toString(), "refs/heads/x", main.name(), other.name()));
+    assertEquals(0, ff.exitCode(), ff.toString());
   }
 
   /**
@@ -205,7 +202,7 @@ class StockPushTest extends StockHookFixture {
   @Test
   void updateHookAloneNeverSeesAnArchiveCreatedInTheSamePush() throws Exception {
     Path server = bare("server.git");
-    proc.git(server, "config", "checkpointGuard.threshold", "3").expectOk();
+    cli.run(server, "config", "checkpointGuard.threshold", "3").expectOk();
     install("--per-ref", "--repo", server.toString()).expectOk();
     // a hand-made setup without the pre-receive half: no verdicts, every guarded ref judged alone
     writeExecutable(server.resolve("hooks/pre-receive"), "#!/bin/sh\nexit 0\n");
@@ -226,18 +223,18 @@ class StockPushTest extends StockHookFixture {
     String archive1 = ARCHIVE1 + ":" + ARCHIVE1;
     String refused = " ! [remote rejected] reset -> " + CURRENT + " (hook declined)";
 
-    Proc.Result atomic = push(client, "--atomic", serverPath, archive1, resetCurrent);
-    assertEquals(1, atomic.exit(), atomic.toString());
-    assertTrue(atomic.err().contains(refused), atomic.toString());
+    GitCli.Result atomic = push(client, "--atomic", serverPath, archive1, resetCurrent);
+    assertEquals(1, atomic.exitCode(), atomic.toString());
+    assertTrue(atomic.stderr().contains(refused), atomic.toString());
     assertEquals(null, serverRef(server, ARCHIVE1), "atomic: nothing is updated");
 
     for (List<String> order : List.of(List.of(archive1, resetCurrent), List.of(resetCurrent, archive1))) {
-      Proc.Result r = push(client, serverPath, order.get(0), order.get(1));
-      assertEquals(1, r.exit(), r.toString());
-      assertTrue(r.err().contains(refused), r.toString());
+      GitCli.Result r = push(client, serverPath, order.get(0), order.get(1));
+      assertEquals(1, r.exitCode(), r.toString());
+      assertTrue(r.stderr().contains(refused), r.toString());
       assertEquals(current.name(), serverRef(server, CURRENT));
       assertNotEquals(null, serverRef(server, ARCHIVE1), "non-atomic: the archive itself is accepted");
-      proc.git(server, "update-ref", "-d", ARCHIVE1).expectOk();
+      cli.run(server, "update-ref", "-d", ARCHIVE1).expectOk();
     }
 
     // once the archive is on the server (the v0.6.2 client's separate, earlier push), the reset passes
@@ -251,9 +248,9 @@ class StockPushTest extends StockHookFixture {
     Path server = bare("server256.git", "--object-format=sha256");
     install("--repo", server.toString()).expectOk();
     Path client = client("client256", "--object-format=sha256");
-    proc.git(client, "commit", "-q", "--allow-empty", "-m", "Initialize v2 ref").expectOk();
-    Proc.Result refused = push(client, server.toString(), "HEAD:" + MAIN);
-    assertEquals(1, refused.exit(), refused.toString());
+    cli.run(client, "commit", "-q", "--allow-empty", "-m", "Initialize v2 ref").expectOk();
+    GitCli.Result refused = push(client, server.toString(), "HEAD:" + MAIN);
+    assertEquals(1, refused.exitCode(), refused.toString());
     assertLines(
         List.of(
             "checkpoint-guard: refs/entire/checkpoints/v2/main refused: the server cannot read this"
@@ -264,9 +261,9 @@ class StockPushTest extends StockHookFixture {
         refused);
     assertEquals(null, serverRef(server, MAIN));
 
-    proc.git(server, "config", "checkpointGuard.unreadableRepository", "accept").expectOk();
-    Proc.Result accepted = push(client, server.toString(), "HEAD:" + MAIN);
-    assertEquals(0, accepted.exit(), accepted.toString());
+    cli.run(server, "config", "checkpointGuard.unreadableRepository", "accept").expectOk();
+    GitCli.Result accepted = push(client, server.toString(), "HEAD:" + MAIN);
+    assertEquals(0, accepted.exitCode(), accepted.toString());
     assertLines(
         List.of(
             "checkpoint-guard: warning: refs/entire/checkpoints/v2/main accepted unchecked: the server"
