@@ -119,19 +119,41 @@ class HostileInputTest {
 
     Ctx(int n) throws Exception {
       serverDir = tmp.resolve("repos").resolve("case-" + n + ".git");
-      try (Repository r = new FileRepositoryBuilder().setGitDir(serverDir.toFile()).setBare().build()) {
+      // the client is deterministic: the same seed writes the same objects, so every case's server starts
+      // as a copy of one repository that received them once
+      dev.checkpointguard.fixtures.DamageScenarios.copyRepository(template(), serverDir);
+      url = server.url().resolve("case-" + n + ".git");
+      clientDir = tmp.resolve("client-" + n + ".git");
+      client = newClient(clientDir);
+      assertEquals(refs(template()), refs(serverDir));
+    }
+
+  static ClientRepo newClient(Path dir) {
+    ClientRepo c = ClientRepo.builder(ClientVersion.V0_6_2).threshold(5).seed(11).buildOnDisk(dir);
+    c.checkpoints(7);
+    return c;
+  }
+
+  private static Path template;
+
+  /** A server repository (threshold 5) holding what the client of {@link #newClient} pushed. */
+  static synchronized Path template() throws Exception {
+    if (template == null) {
+      Path dir = tmp.resolve("template.git");
+      try (Repository r = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().build()) {
         r.create(true);
         r.getConfig().setInt("checkpointGuard", null, "threshold", 5);
         r.getConfig().save();
       }
-      url = server.url().resolve("case-" + n + ".git");
-      clientDir = tmp.resolve("client-" + n + ".git");
-      client = ClientRepo.builder(ClientVersion.V0_6_2).threshold(5).seed(n + 1).buildOnDisk(clientDir);
-      client.checkpoints(7);
-      GitCli.Result r = git.run(clientDir, "push", "--porcelain", serverDir.toString(), MAIN + ":" + MAIN,
-          CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
-      assertTrue(r.ok(), r.toString());
+      try (ClientRepo c = newClient(tmp.resolve("template-client.git"))) {
+        GitCli.Result r = git.run(c.directory(), "push", "--porcelain", dir.toString(), MAIN + ":" + MAIN,
+            CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
+        assertTrue(r.ok(), r.toString());
+      }
+      template = dir;
     }
+    return template;
+  }
 
     /** {@code git push --porcelain [--force] url <src>:<ref>}, judged for {@code ref}. */
     Seen push(boolean force, String src, String ref) {
