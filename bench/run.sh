@@ -44,8 +44,10 @@ testcp() {
 }
 if want policy; then
   echo "== policy (JMH)"
-  mvn -B -o -Pbench test -Djmh.args="PolicyBench ${JMH_ARGS:--f 1 -wi 3 -i 5 -w 2s -r 2s}" \
-    | grep -v '^\[INFO\]'
+  jmh="PolicyBench ${JMH_ARGS:--f 1 -wi 3 -i 5 -w 2s -r 2s}"
+  # offline first; online only if the exec plugin is not in the local repository yet
+  mvn -B -q -o -Pbench dependency:resolve-plugins >/dev/null 2>&1 || mvn -B -q -Pbench dependency:resolve-plugins >/dev/null
+  mvn -B -o -Pbench test -Djmh.args="$jmh" | grep -v '^\[INFO\]'
   echo "== policy: 10,000 / 1 archive ratios, measured side by side"
   java -Xmx1g -cp "$(testcp)" dev.checkpointguard.bench.PolicyRatio
 fi

@@ -59,7 +59,7 @@ final class Repair {
    * repository, so a repair of thousands of archives costs a few rewrites, not thousands.
    */
   static final int BATCH = 512;
-  static final String RESULT_PREFIX = "refs/checkpoint-guard/result/";
+  static final String RESULT_PREFIX = RefNames.RESULT_PREFIX;
 
   /** What a test crash does. */
   enum CrashMode {
