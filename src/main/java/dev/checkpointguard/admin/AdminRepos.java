@@ -7,6 +7,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.eclipse.jgit.lib.Repository;
@@ -47,15 +48,11 @@ final class AdminRepos {
   static int threshold(CommandLine cl, Repository repo) throws UsageException {
     String t = cl.getOptionValue("threshold");
     if (t != null) {
-      try {
-        int n = Integer.parseInt(t.trim());
-        if (n >= 1 && n <= 1_000_000) {
-          return n;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
+      OptionalInt n = GuardSettings.thresholdValue(t);
+      if (n.isEmpty()) {
+        throw new UsageException("--threshold " + t + ": expected " + GuardSettings.THRESHOLD_EXPECTED);
       }
-      throw new UsageException("--threshold " + t + ": expected a whole number from 1 to 1000000");
+      return n.getAsInt();
     }
     try {
       return GuardSettings.from(repo.getConfig()).threshold();

@@ -41,8 +41,8 @@ import org.eclipse.jgit.lib.Repository;
  * and a rerun plans from what it finds and finishes the job. The plan relies on every generation ref
  * ({@code /full/current} and the archives), also on those it does not change (e.g. an archive that holds
  * the copies dropped from {@code /full/current}): each batch that can drop content (updates, deletes)
- * carries every other generation ref as a verify-only command (old value = new value) in the same atomic
- * transaction, so a retention delete or a push between the check and the write makes the whole batch fail
+ * carries every generation ref the plan keeps and the batch does not change as a verify-only command
+ * (old value = new value) in the same atomic transaction, so a retention delete or a push between the check and the write makes the whole batch fail
  * instead of turning the update into a loss. {@code /main} and unknown v2 names are not part of the plan
  * (times from {@code /main} only order checkpoints), so pushes to them never force a new plan. When a
  * generation ref moved (a live push) the attempt stops there and the repair plans again, at most
@@ -59,7 +59,7 @@ final class Repair {
    * repository, so a repair of thousands of archives costs a few rewrites, not thousands.
    */
   static final int BATCH = 512;
-  static final String RESULT_PREFIX = "refs/checkpoint-guard/result/";
+  static final String RESULT_PREFIX = RefNames.RESULT_PREFIX;
 
   /** What a test crash does. */
   enum CrashMode {
@@ -261,6 +261,12 @@ final class Repair {
       step(describe(batch));
     }
     Map<String, ObjectId> expected = relied(planned);
+    java.util.Set<String> deleted = new java.util.HashSet<>();
+    for (RepairPlan.Update u : plan.updates) {
+      if (u.isDelete()) {
+        deleted.add(u.ref());
+      }
+    }
     for (List<RepairPlan.Update> batch : batches(plan.updates, hooks.batchSize())) {
       for (RepairPlan.Update u : batch) {
         listener.beforeUpdate(u);
@@ -274,7 +280,7 @@ final class Repair {
       // commands; they come first, so that a ref database without transactions checks them first
       List<RepairPlan.Update> commands = new ArrayList<>();
       if (!batch.get(0).isCreate()) {
-        commands.addAll(verifyOnly(expected, batch));
+        commands.addAll(verifyOnly(expected, batch, deleted));
       }
       commands.addAll(batch);
       if (!RefWriter.compareAndSetAll(repo, commands, "checkpoint-guard repair: " + describe(batch))) {
@@ -309,9 +315,16 @@ final class Repair {
     return out;
   }
 
-  /** Verify-only commands (old = new) for every relied-on ref {@code batch} does not change. */
-  static List<RepairPlan.Update> verifyOnly(Map<String, ObjectId> expected, List<RepairPlan.Update> batch) {
+  /**
+   * Verify-only commands (old = new) for every relied-on ref that {@code batch} does not change and the
+   * plan does not delete: the content a batch drops is planned to live on in the refs the plan keeps
+   * (fixed archives, new archives, {@code /full/current}), never in an archive it deletes later. A
+   * deleted archive that moves meanwhile fails its own delete, which names its expected value.
+   */
+  static List<RepairPlan.Update> verifyOnly(Map<String, ObjectId> expected, List<RepairPlan.Update> batch,
+      java.util.Set<String> deleted) {
     Map<String, ObjectId> rest = new TreeMap<>(expected);
+    rest.keySet().removeAll(deleted);
     for (RepairPlan.Update u : batch) {
       rest.remove(u.ref());
     }

@@ -5,6 +5,7 @@ import dev.checkpointguard.core.CheckpointOrder;
 import dev.checkpointguard.core.CheckpointSet;
 import dev.checkpointguard.core.CheckpointTimes;
 import dev.checkpointguard.core.CheckpointTrees;
+import dev.checkpointguard.core.CommitMessages;
 import dev.checkpointguard.core.GenerationJson;
 import dev.checkpointguard.core.RefNames;
 import java.io.IOException;
@@ -240,7 +241,7 @@ final class RepairPlanner {
     }
     GenerationJson env = envelope(batch.values());
     ObjectId tree = objs.editTree(null, dirs, Map.of(GenerationJson.FILE_NAME, objs.blob(env.bytes())));
-    ObjectId commit = objs.commit(tree, List.of(), who, TipKind.REPAIR_ARCHIVE_MESSAGE + ref + "\n");
+    ObjectId commit = objs.commit(tree, List.of(), who, CommitMessages.REPAIR_ARCHIVE + ref + "\n");
     plan.updates.add(new RepairPlan.Update(ref, ObjectId.zeroId(), commit,
         "create " + RefNames.shortName(ref) + " with " + plural(batch.size()) + " from " + from
             + ", " + range(env)));
@@ -297,7 +298,7 @@ final class RepairPlanner {
       newTree = objs.editTree(base, edits, root);
       if (!newTree.equals(base)) {
         newTip = objs.commit(newTree, tip == null ? List.of() : List.of(tip), who,
-            TipKind.REPAIR_PARTIAL_MESSAGE);
+            CommitMessages.REPAIR_PARTIAL + "\n");
       }
     }
     String name = RefNames.shortName(RefNames.CURRENT);
@@ -309,8 +310,8 @@ final class RepairPlanner {
       }
       ObjectId archiveTree =
           objs.editTree(newTree, Map.of(), Map.of(GenerationJson.FILE_NAME, objs.blob(env.bytes())));
-      ObjectId archive = objs.commit(archiveTree, List.of(newTip), who, "Archive generation");
-      ObjectId start = objs.commit(CheckpointTrees.EMPTY_TREE, List.of(), who, "Start generation");
+      ObjectId archive = objs.commit(archiveTree, List.of(newTip), who, CommitMessages.ARCHIVE_GENERATION);
+      ObjectId start = objs.commit(CheckpointTrees.EMPTY_TREE, List.of(), who, CommitMessages.START_GENERATION);
       objs.writeTree(new ArrayList<>()); // the empty tree object itself
       plan.updates.add(new RepairPlan.Update(ref, ObjectId.zeroId(), archive,
           "rotate " + name + " into " + RefNames.shortName(ref) + " with " + plural(after.size())
@@ -367,7 +368,7 @@ final class RepairPlanner {
     }
     ObjectId tree = objs.editTree(g.tree(), Map.of(), Map.of(GenerationJson.FILE_NAME, objs.blob(env.bytes())));
     ObjectId commit = objs.commit(tree, List.of(g.tip()), who,
-        "Repair generation metadata: " + String.format(Locale.ROOT, "%013d", g.number()) + "\n");
+        CommitMessages.REPAIR_METADATA + String.format(Locale.ROOT, "%013d", g.number()) + "\n");
     plan.updates.add(new RepairPlan.Update(g.ref(), g.tip(), commit,
         "fast-forward " + g.shortName() + ": write generation.json (was " + g.file().id + "), "
             + range(env)));

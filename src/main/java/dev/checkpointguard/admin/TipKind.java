@@ -1,5 +1,6 @@
 package dev.checkpointguard.admin;
 
+import dev.checkpointguard.core.CommitMessages;
 import org.eclipse.jgit.revwalk.RevCommit;
 
 /**
@@ -38,9 +39,6 @@ enum TipKind {
   /** Anything else. */
   OTHER("other");
 
-  static final String REPAIR_ARCHIVE_MESSAGE = "Archive repacked generation: ";
-  static final String REPAIR_PARTIAL_MESSAGE = "Write repacked partial generation\n";
-
   private final String id;
 
   TipKind(String id) {
@@ -53,36 +51,33 @@ enum TipKind {
 
   /** Classifies the tip commit of {@code ref}; {@code archive} tells an archive ref from /full/current. */
   static TipKind of(RevCommit c, boolean archive) {
-    String m = c.getFullMessage();
-    if (m.endsWith("\n")) {
-      m = m.substring(0, m.length() - 1);
-    }
+    String m = CommitMessages.subject(c.getFullMessage());
     TipKind k;
-    if (m.equals("Archive generation")) {
+    if (m.equals(CommitMessages.ARCHIVE_GENERATION)) {
       k = ROTATION;
-    } else if (m.startsWith("Archive migrated generation: ")) {
+    } else if (m.startsWith(CommitMessages.ARCHIVE_MIGRATED)) {
       k = MIGRATION;
-    } else if (m.startsWith(REPAIR_ARCHIVE_MESSAGE)) {
+    } else if (m.startsWith(CommitMessages.REPAIR_ARCHIVE)) {
       k = REPAIR;
-    } else if (m.equals(REPAIR_PARTIAL_MESSAGE.trim())) {
+    } else if (m.equals(CommitMessages.REPAIR_PARTIAL)) {
       k = REPAIR_PARTIAL;
-    } else if (m.startsWith("Repair generation metadata: ")) {
+    } else if (m.startsWith(CommitMessages.REPAIR_METADATA)) {
       k = METADATA_REPAIR;
-    } else if (m.equals("Merge local checkpoints into archived generation")) {
+    } else if (m.equals(CommitMessages.MERGE_LOCAL)) {
       k = MERGE_LOCAL;
-    } else if (m.startsWith("Merge remote v2/")) {
+    } else if (m.startsWith(CommitMessages.MERGE_REMOTE)) {
       k = MERGE;
-    } else if (m.startsWith("Finalize checkpoint: ")) {
+    } else if (m.startsWith(CommitMessages.FINALIZE)) {
       k = FINALIZE;
-    } else if (m.startsWith("Reset checkpoint before force migration: ")) {
+    } else if (m.startsWith(CommitMessages.FORCE_PRUNE)) {
       k = FORCE_PRUNE;
-    } else if (m.startsWith("Checkpoint: ")) {
+    } else if (m.startsWith(CommitMessages.CHECKPOINT)) {
       k = CHECKPOINT;
-    } else if (m.equals("Start generation")) {
+    } else if (m.equals(CommitMessages.START_GENERATION)) {
       k = START;
-    } else if (m.equals("Write migrated partial generation")) {
+    } else if (m.equals(CommitMessages.WRITE_MIGRATED_PARTIAL)) {
       k = MIGRATED_PARTIAL;
-    } else if (m.equals("Initialize v2 ref")) {
+    } else if (m.equals(CommitMessages.INITIALIZE)) {
       k = INIT;
     } else {
       k = OTHER;

@@ -2,7 +2,6 @@ package dev.checkpointguard.core;
 
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.function.LongFunction;
 
 /**
@@ -15,11 +14,6 @@ import java.util.function.LongFunction;
  */
 public final class CheckpointOrder {
   private CheckpointOrder() {}
-
-  /** A comparator of packed IDs, given each ID's creation time (null = missing). */
-  public static Comparator<Long> comparator(LongFunction<Instant> createdAt) {
-    return (a, b) -> compare(a, createdAt.apply(a), b, createdAt.apply(b));
-  }
 
   /** Compares two checkpoints by (created, id) as §8.1. */
   public static int compare(long idA, Instant createdA, long idB, Instant createdB) {

@@ -49,17 +49,9 @@ public final class CheckpointPolicy {
    */
   public static final int ANCESTRY_CANDIDATES = 8;
 
-  /** Subject of the force-migration prune commit (spec §8.2, §13). */
-  private static final String FORCE_PRUNE_SUBJECT = "Reset checkpoint before force migration: ";
-  /** Subject of a stop-time finalize, which may land on a local archive (spec §3.1). */
-  private static final String FINALIZE_SUBJECT = "Finalize checkpoint: ";
-  /** Message of the rotation archive commit (spec §6.2), without a trailing newline. */
-  private static final String ARCHIVE_SUBJECT = "Archive generation";
-  /** Subject of the migration archive commit (spec §8.3). */
-  private static final String MIGRATED_ARCHIVE_SUBJECT = "Archive migrated generation: ";
-
   private final GuardSettings settings;
   private final CheckpointSetCache cache;
+  private final int maxCheckpoints;
 
   public CheckpointPolicy(GuardSettings settings) {
     this(settings, CheckpointSetCache.NONE);
@@ -67,8 +59,17 @@ public final class CheckpointPolicy {
 
   /** {@code cache} memoises tree reads across pushes; it may be shared by many policies and threads. */
   public CheckpointPolicy(GuardSettings settings, CheckpointSetCache cache) {
+    this(settings, cache, CheckpointTrees.MAX_CHECKPOINTS);
+  }
+
+  /**
+   * As {@link #CheckpointPolicy(GuardSettings, CheckpointSetCache)}, with another bound on the
+   * checkpoints read from one tree (tests; {@link Rule#TOO_MANY_CHECKPOINTS} beyond it).
+   */
+  CheckpointPolicy(GuardSettings settings, CheckpointSetCache cache, int maxCheckpoints) {
     this.settings = settings;
     this.cache = cache == null ? CheckpointSetCache.NONE : cache;
+    this.maxCheckpoints = maxCheckpoints;
   }
 
   public GuardSettings settings() {
@@ -85,7 +86,7 @@ public final class CheckpointPolicy {
    */
   public List<Verdict> evaluate(List<RefChange> changes, ServerRefs server, ObjectReader reader) {
     try (RevWalk walk = new RevWalk(reader)) {
-      return new Evaluation(walk, new CheckpointTrees(reader, cache), server).run(changes);
+      return new Evaluation(walk, new CheckpointTrees(reader, cache, maxCheckpoints), server).run(changes);
     }
   }
 
@@ -104,6 +105,23 @@ public final class CheckpointPolicy {
                   Rule.INVALID_SETTINGS,
                   Messages.invalidSettings(c.ref(), problem),
                   null)
+              : Verdict.notGuarded(c));
+    }
+    return out;
+  }
+
+  /**
+   * Verdicts for a push the guard could not judge at all (e.g. the repository's config cannot be parsed):
+   * every guarded ref is refused with {@link Rule#INTERNAL_ERROR} and {@code cause}, every other ref is
+   * left alone. Fail closed, whatever the mode: the mode itself may be what could not be read.
+   */
+  public static List<Verdict> internalErrors(List<RefChange> changes, Throwable cause) {
+    List<Verdict> out = new ArrayList<>(changes.size());
+    for (RefChange c : changes) {
+      out.add(
+          RefNames.isGuarded(c.ref())
+              ? new Verdict(
+                  c, Verdict.Outcome.REJECT, Rule.INTERNAL_ERROR, Messages.internalError(c.ref()), cause)
               : Verdict.notGuarded(c));
     }
     return out;
@@ -145,10 +163,14 @@ public final class CheckpointPolicy {
       Verdict v;
       try {
         v = decide(kind, c, decided);
+      } catch (CheckpointTrees.TooManyCheckpointsException e) {
+        v = reject(c, Rule.TOO_MANY_CHECKPOINTS, Messages.tooManyCheckpoints(c.ref(), e.limit()));
       } catch (IOException | RuntimeException e) {
         v = new Verdict(c, Verdict.Outcome.REJECT, Rule.INTERNAL_ERROR, Messages.internalError(c.ref()), e);
       }
-      if (v.outcome() == Verdict.Outcome.REJECT && settings.mode() == GuardSettings.Mode.WARN) {
+      if (v.outcome() == Verdict.Outcome.REJECT
+          && settings.mode() == GuardSettings.Mode.WARN
+          && v.rule() != Rule.GUARD_REF) {
         v = new Verdict(c, Verdict.Outcome.WARN, v.rule(), Messages.warning(v.message()), v.cause());
       }
       return v;
@@ -157,6 +179,9 @@ public final class CheckpointPolicy {
     private Verdict decide(RefNames.Kind kind, RefChange c, Verdict[] decided) throws IOException {
       if (kind == RefNames.Kind.UNKNOWN_V2) {
         return reject(c, Rule.UNKNOWN_REF, Messages.unknownRef(c.ref()));
+      }
+      if (kind == RefNames.Kind.GUARD) {
+        return reject(c, Rule.GUARD_REF, Messages.guardRef(c.ref()));
       }
       RevCommit next = null;
       if (!c.isDelete()) {
@@ -204,13 +229,16 @@ public final class CheckpointPolicy {
             : reject(c, Rule.ARCHIVE_DELETE, Messages.archiveDelete(c.ref()));
       }
       if (c.isCreate()) {
-        int count = trees.count(next.getTree());
-        return count >= settings.threshold() || prunedFromFullArchive(next)
-            ? Verdict.accept(c)
-            : reject(
-                c,
-                Rule.ARCHIVE_THRESHOLD,
-                Messages.archiveThreshold(c.ref(), count, settings.threshold()));
+        // Counting stops at the threshold: a pushed tree may name millions of directories.
+        int count = trees.countUpTo(next.getTree(), settings.threshold());
+        if (count < settings.threshold() && !prunedFromFullArchive(next)) {
+          return reject(
+              c,
+              Rule.ARCHIVE_THRESHOLD,
+              Messages.archiveThreshold(c.ref(), count, settings.threshold()));
+        }
+        trees.checkpoints(next.getTree()); // no archive above the bound gets in (later pushes read it)
+        return Verdict.accept(c);
       }
       if (!isFastForward(c.oldId(), next)) {
         return reject(c, Rule.ARCHIVE_HISTORY, Messages.archiveHistory(c.ref()));
@@ -237,15 +265,19 @@ public final class CheckpointPolicy {
         walk.parseBody(commit);
         String message = commit.getFullMessage();
         if (commit.getParentCount() == 1
-            && (message.startsWith(FORCE_PRUNE_SUBJECT) || message.startsWith(FINALIZE_SUBJECT))) {
-          pruned |= message.startsWith(FORCE_PRUNE_SUBJECT);
+            && (message.startsWith(CommitMessages.FORCE_PRUNE)
+                || message.startsWith(CommitMessages.FINALIZE))) {
+          pruned |= message.startsWith(CommitMessages.FORCE_PRUNE);
           commit = commit.getParent(0);
           continue;
         }
         boolean archiveCommit =
-            (commit.getParentCount() == 1 && stripNewline(message).equals(ARCHIVE_SUBJECT))
-                || (commit.getParentCount() == 0 && message.startsWith(MIGRATED_ARCHIVE_SUBJECT));
-        return pruned && archiveCommit && trees.count(commit.getTree()) >= settings.threshold();
+            (commit.getParentCount() == 1
+                    && CommitMessages.subject(message).equals(CommitMessages.ARCHIVE_GENERATION))
+                || (commit.getParentCount() == 0 && message.startsWith(CommitMessages.ARCHIVE_MIGRATED));
+        return pruned
+            && archiveCommit
+            && trees.countUpTo(commit.getTree(), settings.threshold()) >= settings.threshold();
       }
       return false;
     }
@@ -255,6 +287,7 @@ public final class CheckpointPolicy {
         return reject(c, Rule.CURRENT_DELETE, Messages.currentDelete(c.ref()));
       }
       if (c.isCreate()) {
+        trees.checkpoints(next.getTree()); // no generation above the bound gets in (later pushes read it)
         return Verdict.accept(c);
       }
       CheckpointSet lost = trees.removed(treeOf(c.oldId()), next.getTree());
@@ -469,9 +502,5 @@ public final class CheckpointPolicy {
     private Verdict reject(RefChange c, Rule rule, String message) {
       return new Verdict(c, Verdict.Outcome.REJECT, rule, message, null);
     }
-  }
-
-  private static String stripNewline(String message) {
-    return message.endsWith("\n") ? message.substring(0, message.length() - 1) : message;
   }
 }

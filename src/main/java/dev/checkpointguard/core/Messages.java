@@ -117,6 +117,24 @@ public final class Messages {
         + " only main, full/current and full/<13 digits> may exist";
   }
 
+  static String guardRef(String ref) {
+    return PREFIX
+        + "pushing "
+        + printable(ref)
+        + " is not allowed (rule guard-ref): refs under "
+        + RefNames.GUARD_PREFIX
+        + " are the server's repair backups and are written only by 'checkpoint-guard repair'";
+  }
+
+  static String tooManyCheckpoints(String ref, int limit) {
+    return PREFIX
+        + printable(ref)
+        + " refused: a generation it involves holds more than "
+        + limit
+        + " checkpoints, more than the guard reads (rule too-many-checkpoints);"
+        + " ask the server administrator to run 'checkpoint-guard check'";
+  }
+
   static String notACommit(String ref, String objectId, String typeName) {
     return PREFIX
         + printable(ref)

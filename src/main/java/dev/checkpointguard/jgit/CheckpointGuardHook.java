@@ -6,11 +6,11 @@ import dev.checkpointguard.core.CheckpointSetCache;
 import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.RefChange;
 import dev.checkpointguard.core.RefNames;
+import dev.checkpointguard.core.Rule;
 import dev.checkpointguard.core.Verdict;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.transport.PreReceiveHook;
 import org.eclipse.jgit.transport.ReceiveCommand;
@@ -24,9 +24,15 @@ import org.slf4j.LoggerFactory;
  * message, which reaches the pusher as {@code [remote rejected] (…)}). Warnings of warn mode go to the
  * pusher as {@code remote:} lines.
  *
- * <p>Install it on a {@link ReceivePack} directly, or in a {@code PreReceiveHookChain}: commands that an
- * earlier hook already rejected are left alone and count as not applied. Settings are read from the
- * repository's config on every push unless fixed settings are given.
+ * <p>Install it on a {@link ReceivePack} directly, or as the <em>last</em> hook of a
+ * {@code PreReceiveHookChain}: commands that an earlier hook already rejected are left alone and count as
+ * not applied. It must run last because its verdicts depend on each other: a {@code /full/current} reset
+ * is accepted when an archive of the same push covers the checkpoints it drops. A hook after it that
+ * rejects that archive (or an update that then fails on its own, in a non-atomic push) lets the reset
+ * land without its cover, and the checkpoints are lost. The same holds for stock git: no other
+ * {@code pre-receive} or {@code update} hook should be able to refuse a ref after the guard accepted it.
+ * Settings are read from the repository's config on every push unless fixed settings are given; what is
+ * judged and how failures are reported is {@link RepositoryGuard#judge}.
  *
  * <pre>{@code
  * ReceivePack rp = new ReceivePack(repository);
@@ -126,20 +132,19 @@ public final class CheckpointGuardHook implements PreReceiveHook {
   }
 
   private List<Verdict> evaluate(Repository repo, List<RefChange> changes) {
-    GuardSettings settings = fixedSettings;
-    if (settings == null) {
-      try {
-        settings = GuardSettings.from(repo.getConfig());
-      } catch (GuardSettings.InvalidSettingsException e) {
-        LOG.error("checkpoint-guard: {}: {}", repo, e.getMessage());
-        return CheckpointPolicy.refuseGuarded(changes, e.getMessage());
+    List<Verdict> verdicts =
+        RepositoryGuard.judge(
+            repo,
+            changes,
+            fixedSettings,
+            cache,
+            indexes == null ? null : indexes.forRepository(RepositoryRefs.key(repo)));
+    for (Verdict v : verdicts) {
+      if (v.rule() == Rule.INVALID_SETTINGS) {
+        LOG.error("{}: {}", repo, v.message());
+        break;
       }
     }
-    try (ObjectReader reader = repo.newObjectReader()) {
-      ArchiveIndex index =
-          indexes == null ? ArchiveIndex.NONE : indexes.forRepository(RepositoryRefs.key(repo));
-      return new CheckpointPolicy(settings, cache)
-          .evaluate(changes, RepositoryRefs.archives(repo, index), reader);
-    }
+    return verdicts;
   }
 }

@@ -1,13 +1,12 @@
 package dev.checkpointguard.stock;
 
 import dev.checkpointguard.core.CheckpointPolicy;
-import dev.checkpointguard.core.CheckpointSetCache;
 import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.Messages;
 import dev.checkpointguard.core.RefChange;
 import dev.checkpointguard.core.Rule;
 import dev.checkpointguard.core.Verdict;
-import dev.checkpointguard.jgit.RepositoryRefs;
+import dev.checkpointguard.jgit.RepositoryGuard;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
 
 /**
@@ -82,17 +80,7 @@ final class StockGuard {
         changes.add(
             new RefChange(l.ref(), ObjectId.fromString(l.oldId()), ObjectId.fromString(l.newId())));
       }
-      List<Verdict> verdicts;
-      try {
-        GuardSettings settings = GuardSettings.from(repo.getConfig());
-        try (ObjectReader reader = repo.newObjectReader()) {
-          verdicts =
-              new CheckpointPolicy(settings, CheckpointSetCache.NONE)
-                  .evaluate(changes, RepositoryRefs.archives(repo), reader);
-        }
-      } catch (GuardSettings.InvalidSettingsException e) {
-        verdicts = CheckpointPolicy.refuseGuarded(changes, e.getMessage());
-      }
+      List<Verdict> verdicts = RepositoryGuard.judge(repo, changes, null, null, null);
       List<Judgement> out = new ArrayList<>(guarded.size());
       for (int i = 0; i < guarded.size(); i++) {
         Verdict v = verdicts.get(i);

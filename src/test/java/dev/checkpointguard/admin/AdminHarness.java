@@ -92,7 +92,7 @@ final class AdminHarness {
   static Map<String, ObjectId> v2Refs(Path dir) throws Exception {
     Map<String, ObjectId> m = new TreeMap<>();
     allRefs(dir).forEach((k, v) -> {
-      if (RefNames.isGuarded(k)) {
+      if (RefNames.isV2(k)) {
         m.put(k, v);
       }
     });

@@ -119,7 +119,7 @@ class CheckCommandTest {
     AdminHarness.Run bad = run("check", "--repo", dir.toString());
     assertEquals(2, bad.exit());
     assertEquals("checkpoint-guard check: invalid git config checkpointGuard.threshold = 'lots': expected a"
-        + " whole number from 1 to 1000000\n", bad.err());
+        + " whole number from 1 to 100 (clients archive a generation at 100 checkpoints)\n", bad.err());
   }
 
   @Test
@@ -172,9 +172,9 @@ class CheckCommandTest {
   void jsonReportPutsEachGenerationFindingAndBackupOnOneLine() throws Exception {
     Path dir = tmp.resolve("r.git");
     DamageScenarios.severalV060Runs(dir);
-    assertEquals(0, run("repair", "--repo", dir.toString()).exit());
-    AdminHarness.Run j = run("check", "--repo", dir.toString(), "--threshold", "200", "--json");
-    assertEquals(1, j.exit(), j.toString()); // archives of 100 are under a threshold of 200: findings
+    assertEquals(0, run("repair", "--repo", dir.toString(), "--threshold", "50").exit());
+    AdminHarness.Run j = run("check", "--repo", dir.toString(), "--json");
+    assertEquals(1, j.exit(), j.toString()); // archives of 50 are under the threshold of 100: findings
     String[] lines = j.out().split("\n", -1);
     Map<?, ?> doc = (Map<?, ?>) TestJson.parse(j.out());
     int gens = ((List<?>) doc.get("generations")).size();
@@ -215,7 +215,7 @@ class CheckCommandTest {
     DamageScenarios.oneV060Run(dir, 10);
     AdminHarness.Run bad = run("check", "--repo", dir.toString(), "--threshold", "0");
     assertEquals(2, bad.exit());
-    assertEquals("checkpoint-guard check: --threshold 0: expected a whole number from 1 to 1000000\n",
+    assertEquals("checkpoint-guard check: --threshold 0: expected a whole number from 1 to 100 (clients archive a generation at 100 checkpoints)\n",
         bad.err());
     assertFalse(bad.err().contains("Exception"));
   }

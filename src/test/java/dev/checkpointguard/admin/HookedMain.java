@@ -32,11 +32,15 @@ public final class HookedMain {
 
   /**
    * A {@code java} command line running this class on the test class path with {@code hooks}, then
-   * {@code args} (e.g. {@code repair --repo DIR}); {@code jvmOptions} go before the class name.
+   * {@code args} (e.g. {@code repair --repo DIR}); {@code jvmOptions} go before the class name (a
+   * {@code -Duser.home} among them replaces the test JVM's).
    */
   static List<String> command(Repair.Hooks hooks, List<String> jvmOptions, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // The test JVM's home (surefire points it into the build directory), not the account's: JGit reads
+    // ~/.gitconfig from user.home, which a child JVM would otherwise take from the password database.
+    cmd.add("-Duser.home=" + System.getProperty("user.home"));
     cmd.addAll(jvmOptions);
     cmd.add("-D" + CRASH_AFTER_STEP + "=" + hooks.crashAfterStep());
     cmd.add("-D" + CRASH_MODE + "=" + hooks.crashMode().name());

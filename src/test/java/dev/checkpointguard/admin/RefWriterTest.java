@@ -77,6 +77,27 @@ class RefWriterTest {
     }
   }
 
+  /** repair and restore fsync what they write; the switch lives in memory, the config file is untouched. */
+  @Test
+  void durableTurnsOnFsyncForThisRunOnly() throws Exception {
+    java.io.File dir = tmp.resolve("d.git").toFile();
+    try (FileRepository repo = new FileRepository(dir)) {
+      repo.create(true);
+    }
+    byte[] config = java.nio.file.Files.readAllBytes(dir.toPath().resolve("config"));
+    try (FileRepository repo = new FileRepository(dir)) {
+      assertFalse(repo.getConfig().getBoolean("core", "fsyncObjectFiles", false));
+      Repair.durable(repo);
+      assertTrue(repo.getConfig().getBoolean("core", "fsyncObjectFiles", false));
+      assertTrue(repo.getConfig().getBoolean("core", "fsyncRefFiles", false));
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(config,
+        java.nio.file.Files.readAllBytes(dir.toPath().resolve("config")));
+    try (FileRepository repo = new FileRepository(dir)) {
+      assertFalse(repo.getConfig().getBoolean("core", "fsyncRefFiles", false));
+    }
+  }
+
   private static RepairPlan.Update update(String ref, ObjectId expected, ObjectId next) {
     return new RepairPlan.Update(ref, expected, next, "test");
   }

@@ -29,4 +29,26 @@ class RepairBatchesTest {
     assertEquals(plan, flat);
     assertEquals("update current", batches.get(2).get(0).what());
   }
+
+  /**
+   * A batch that drops content verifies the generation refs the plan keeps (not /main, not unknown
+   * names, not the archives it deletes later, not its own refs).
+   */
+  @Test
+  void verifyOnlyCommandsCoverTheRefsThePlanKeeps() {
+    java.util.Map<String, ObjectId> refs = new java.util.TreeMap<>();
+    refs.put(RefNames.MAIN, A);
+    refs.put(RefNames.V2_PREFIX + "odd", A);
+    refs.put(RefNames.CURRENT, A);
+    refs.put(RefNames.archive(1), A);
+    refs.put(RefNames.archive(2), B);
+    refs.put(RefNames.archive(3), B);
+    java.util.Map<String, ObjectId> relied = Repair.relied(refs);
+    assertEquals(List.of(RefNames.archive(1), RefNames.archive(2), RefNames.archive(3), RefNames.CURRENT),
+        List.copyOf(relied.keySet()));
+    List<RepairPlan.Update> batch = List.of(new RepairPlan.Update(RefNames.CURRENT, A, B, "update current"));
+    assertEquals(List.of(new RepairPlan.Update(RefNames.archive(1), A, A, "verify " + RefNames.archive(1)),
+            new RepairPlan.Update(RefNames.archive(3), B, B, "verify " + RefNames.archive(3))),
+        Repair.verifyOnly(relied, batch, java.util.Set.of(RefNames.archive(2))));
+  }
 }

@@ -11,6 +11,7 @@ import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.core.Verdict;
 import dev.checkpointguard.fixtures.DamageScenarios;
+import dev.checkpointguard.fixtures.GitCli;
 import dev.checkpointguard.jgit.RepositoryRefs;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -168,13 +169,26 @@ class RepairCommandTest {
     Path dir = tmp.resolve("r.git");
     DamageScenarios.oneV060Run(dir, 250);
     var content = AdminHarness.contentMap(dir);
+    Path home = tmp.resolve("home");
     ProcessBuilder pb = new ProcessBuilder(HookedMain.command(
-        new Repair.Hooks(4, Repair.CrashMode.HALT, Repair.BATCH), List.of(), "repair", "--repo",
-        dir.toString()));
+        new Repair.Hooks(4, Repair.CrashMode.HALT, Repair.BATCH), List.of("-Duser.home=" + home), "repair",
+        "--repo", dir.toString()));
+    // The child's environment is built, not inherited: no developer git config reaches it.
+    pb.environment().clear();
+    pb.environment().putAll(new GitCli(home).environment());
     pb.redirectErrorStream(true);
+    Path outFile = tmp.resolve("repair.out");
+    pb.redirectOutput(outFile.toFile()); // a file, not a pipe: a stuck child cannot block the read
     Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), out);
+    String out;
+    try {
+      p.getOutputStream().close();
+      boolean exited = p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+      out = java.nio.file.Files.readString(outFile);
+      assertTrue(exited, "repair did not exit within 60 s:\n" + out);
+    } finally {
+      p.destroyForcibly();
+    }
     assertEquals(137, p.exitValue(), out);
     assertTrue(out.contains("attempt 1 (mode minimal, threshold 100):"), out);
     assertFalse(out.contains("applied:"), out);

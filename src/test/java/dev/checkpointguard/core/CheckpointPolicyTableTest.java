@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import dev.checkpointguard.fixtures.FlatTree;
 import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -350,7 +352,91 @@ class CheckpointPolicyTableTest {
               b.change("refs/heads/main", tip));
         }, "full/abc REJECT unknown-ref, full/12 REJECT unknown-ref, full/00000000000001 REJECT unknown-ref, "
             + "full/000000000000a REJECT unknown-ref, other REJECT unknown-ref, main/x REJECT unknown-ref, "
-            + "refs/heads/main NOT_GUARDED"));
+            + "refs/heads/main NOT_GUARDED"),
+        // ---- the guard's own namespace: repair's backups are written on the server, never pushed
+        row("refs/checkpoint-guard/ create, update and delete, in warn mode too", b -> {
+          b.settings = b.settings.withMode(GuardSettings.Mode.WARN);
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoints(2);
+          ObjectId tip = c.ref(M);
+          ObjectId parent = c.commit(tip).getParent(0);
+          String backup = RefNames.BACKUP_PREFIX + "20260101T000000Z/" + M;
+          b.server.receiveObjects(c, tip);
+          b.server.setRef(backup, parent);
+          return b.push(
+              c,
+              b.change(backup, tip),
+              b.change(RefNames.RESULT_PREFIX + "20260101T000000Z/" + C, tip),
+              b.change(RefNames.BACKUP_PREFIX + "20260101T000000Z/refs/heads/main", tip),
+              b.change(RefNames.GUARD_PREFIX + "other", tip),
+              b.change(backup, null),
+              b.change("refs/checkpoint-guardian", tip));
+        }, "refs/checkpoint-guard/backup/20260101T000000Z/refs/entire/checkpoints/v2/main REJECT guard-ref, "
+            + "refs/checkpoint-guard/result/20260101T000000Z/refs/entire/checkpoints/v2/full/current REJECT"
+            + " guard-ref, refs/checkpoint-guard/backup/20260101T000000Z/refs/heads/main REJECT guard-ref, "
+            + "refs/checkpoint-guard/other REJECT guard-ref, "
+            + "refs/checkpoint-guard/backup/20260101T000000Z/refs/entire/checkpoints/v2/main REJECT guard-ref, "
+            + "refs/checkpoint-guardian NOT_GUARDED"));
+  }
+
+  /** Trees that name many checkpoint directories, all pointing at one tiny tree (a cheap push). */
+  @ParameterizedTest(name = "bounds {0} -> {2}")
+  @MethodSource("bounds")
+  void bounds(String row, Function<PolicyBench, List<Verdict>> scenario, String expected) {
+    check(scenario, expected);
+  }
+
+  static final int WIDE = 200_000;
+
+  /** A root tree with one shard {@code ab} of {@code n} checkpoint directories sharing one tiny tree. */
+  static FlatTree wide(ClientRepo c, int n) {
+    FlatTree tiny = new FlatTree().put("f", FileMode.REGULAR_FILE, c.insertBlob("x"));
+    ObjectId dir = c.insertTree(tiny);
+    FlatTree t = new FlatTree();
+    for (int i = 0; i < n; i++) {
+      t.put(String.format(java.util.Locale.ROOT, "ab/%010x", i), FileMode.TREE, dir);
+    }
+    return t;
+  }
+
+  static Stream<Arguments> bounds() {
+    return Stream.of(
+        row("A create naming 200k directories: counted up to the threshold, accepted", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoint();
+          ObjectId a = c.insertCommit(wide(c, WIDE), "Archive generation", c.ref(C));
+          return b.push(c, b.change(A1, a));
+        }, "full/0000000000001 ACCEPT"),
+        row("A create above the bound on one tree", b -> {
+          b.maxCheckpoints = WIDE - 1;
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoint();
+          ObjectId a = c.insertCommit(wide(c, WIDE), "Archive generation", c.ref(C));
+          List<Verdict> v = b.push(c, b.change(A1, a));
+          assertEquals(
+              "checkpoint-guard: refs/entire/checkpoints/v2/full/0000000000001 refused: a generation it"
+                  + " involves holds more than 199999 checkpoints, more than the guard reads (rule"
+                  + " too-many-checkpoints); ask the server administrator to run 'checkpoint-guard check'",
+              v.get(0).message());
+          return v;
+        }, "full/0000000000001 REJECT too-many-checkpoints"),
+        row("C create above the bound", b -> {
+          b.maxCheckpoints = 1000;
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoint();
+          ObjectId next = c.insertCommit(wide(c, 1001), "Checkpoint: ab0000000000\n", c.ref(C));
+          return b.push(c, b.change(C, next));
+        }, "full/current REJECT too-many-checkpoints"),
+        row("C reset from a server C above the bound", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoint();
+          ObjectId big = c.insertCommit(wide(c, 1001), "Checkpoint: ab0000000000\n", c.ref(C));
+          b.server.receiveObjects(c, big);
+          b.server.setRef(C, big);
+          b.maxCheckpoints = 1000;
+          c.checkpoint();
+          return b.push(c, b.change(C, c.ref(C)));
+        }, "full/current REJECT too-many-checkpoints"));
   }
 
   static Stream<Arguments> spec10_4() {

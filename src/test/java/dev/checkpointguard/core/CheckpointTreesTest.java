@@ -1,6 +1,7 @@
 package dev.checkpointguard.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.ClientVersion;
@@ -126,6 +127,52 @@ class CheckpointTreesTest {
       ObjectId archive = repo.commit(repo.ref(RefNames.archive(1))).getTree();
       assertEquals(100, trees.count(archive));
       assertEquals(1, trees.count(repo.commit(repo.ref(RefNames.CURRENT)).getTree()));
+    }
+  }
+
+  /**
+   * A 2-byte shard name that is one character once decoded ({@code é} is {@code c3 a9}) is followed as a
+   * shard, as Go does, and holds no valid ID: it adds nothing and breaks nothing (spec §3.2).
+   */
+  @Test
+  void aTwoByteNonAsciiShardHoldsNoCheckpoints() throws IOException {
+    FlatTree t = tree("\u00e9/0123456789/x", "\u00e9\u00e9/0123456789/x", "cd/ef01234567/0/raw_transcript");
+    assertEquals(List.of("cdef01234567"), ids(t));
+    ObjectId before = repo.insertTree(t);
+    ObjectId after = repo.insertTree(tree("\u00e9/0123456789/y"));
+    try (ObjectReader r = repo.repository().newObjectReader()) {
+      CheckpointTrees trees = new CheckpointTrees(r, CheckpointSetCache.NONE);
+      assertEquals(1, trees.count(before));
+      assertEquals(1, trees.countUpTo(before, 100));
+      assertEquals(List.of(CheckpointIds.parse("cdef01234567")), List.copyOf(trees.directories(before).keySet()));
+      assertEquals(List.of("cdef01234567"), trees.removed(before, after).toIds());
+    }
+  }
+
+  @Test
+  void countUpToStopsAtTheLimitAndTheSetIsBounded() throws IOException {
+    ObjectId dir = repo.insertTree(tree("f"));
+    FlatTree t = new FlatTree();
+    for (int i = 0; i < 200_000; i++) {
+      t.put(String.format(java.util.Locale.ROOT, "ab/%010x", i), FileMode.TREE, dir);
+    }
+    t.put("ab/0000000000", FileMode.TREE, dir); // the same name again: counted once
+    ObjectId wide = repo.insertTree(t);
+    try (ObjectReader r = repo.repository().newObjectReader()) {
+      CheckpointTrees bounded = new CheckpointTrees(r, CheckpointSetCache.NONE, 1000);
+      assertEquals(100, bounded.countUpTo(wide, 100));
+      CheckpointTrees.TooManyCheckpointsException e =
+          assertThrows(CheckpointTrees.TooManyCheckpointsException.class, () -> bounded.checkpoints(wide));
+      assertEquals("tree " + wide.name() + " holds more than 1000 checkpoints", e.getMessage());
+      assertThrows(
+          CheckpointTrees.TooManyCheckpointsException.class,
+          () -> bounded.removed(wide, CheckpointTrees.EMPTY_TREE));
+      assertThrows(CheckpointTrees.TooManyCheckpointsException.class, () -> bounded.directories(wide));
+      CheckpointTrees trees = new CheckpointTrees(r, CheckpointSetCache.NONE);
+      assertEquals(200_000, trees.count(wide));
+      assertEquals(200_000, trees.countUpTo(wide, Integer.MAX_VALUE));
+      assertEquals(7, trees.countUpTo(repo.insertTree(tree("ab/0000000000/x", "ab/0000000001/x", "ab/0000000002/x",
+          "ab/0000000003/x", "ab/0000000004/x", "ab/0000000005/x", "ab/0000000006/x")), 100));
     }
   }
 }

@@ -23,7 +23,7 @@ class GuardSettingsTest {
           ''                                                   | 100 | ENFORCE | true
           '[checkpointGuard]\\n threshold = 50'                 | 50  | ENFORCE | true
           '[checkpointguard]\\n threshold = 1'                  | 1   | ENFORCE | true
-          '[checkpointGuard]\\n threshold = 1000000'            | 1000000 | ENFORCE | true
+          '[checkpointGuard]\\n threshold = 100'                | 100 | ENFORCE | true
           '[checkpointGuard]\\n mode = warn'                    | 100 | WARN    | true
           '[checkpointGuard]\\n mode = ENFORCE'                 | 100 | ENFORCE | true
           '[checkpointGuard]\\n allowArchiveDeletion = false'   | 100 | ENFORCE | false
@@ -41,11 +41,12 @@ class GuardSettingsTest {
       delimiter = '|',
       textBlock =
           """
-          '[checkpointGuard]\\n threshold = abc'          | invalid git config checkpointGuard.threshold = 'abc': expected a whole number from 1 to 1000000
-          '[checkpointGuard]\\n threshold = 0'            | invalid git config checkpointGuard.threshold = '0': expected a whole number from 1 to 1000000
-          '[checkpointGuard]\\n threshold = -5'           | invalid git config checkpointGuard.threshold = '-5': expected a whole number from 1 to 1000000
-          '[checkpointGuard]\\n threshold = 1000001'      | invalid git config checkpointGuard.threshold = '1000001': expected a whole number from 1 to 1000000
-          '[checkpointGuard]\\n threshold = 1e2'          | invalid git config checkpointGuard.threshold = '1e2': expected a whole number from 1 to 1000000
+          '[checkpointGuard]\\n threshold = abc'          | invalid git config checkpointGuard.threshold = 'abc': expected a whole number from 1 to 100 (clients archive a generation at 100 checkpoints)
+          '[checkpointGuard]\\n threshold = 0'            | invalid git config checkpointGuard.threshold = '0': expected a whole number from 1 to 100 (clients archive a generation at 100 checkpoints)
+          '[checkpointGuard]\\n threshold = -5'           | invalid git config checkpointGuard.threshold = '-5': expected a whole number from 1 to 100 (clients archive a generation at 100 checkpoints)
+          '[checkpointGuard]\\n threshold = 101'          | invalid git config checkpointGuard.threshold = '101': expected a whole number from 1 to 100 (clients archive a generation at 100 checkpoints)
+          '[checkpointGuard]\\n threshold = 1000000'      | invalid git config checkpointGuard.threshold = '1000000': expected a whole number from 1 to 100 (clients archive a generation at 100 checkpoints)
+          '[checkpointGuard]\\n threshold = 1e2'          | invalid git config checkpointGuard.threshold = '1e2': expected a whole number from 1 to 100 (clients archive a generation at 100 checkpoints)
           '[checkpointGuard]\\n mode = off'               | invalid git config checkpointGuard.mode = 'off': expected enforce or warn
           '[checkpointGuard]\\n mode = warning'           | invalid git config checkpointGuard.mode = 'warning': expected enforce or warn
           '[checkpointGuard]\\n allowArchiveDeletion = maybe' | invalid git config checkpointGuard.allowArchiveDeletion = 'maybe': expected true or false

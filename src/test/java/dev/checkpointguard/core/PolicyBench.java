@@ -19,6 +19,8 @@ final class PolicyBench implements AutoCloseable {
   GuardSettings settings = GuardSettings.defaults();
   /** Tree-read memo for the policy; none by default, so that tests exercise the uncached reads. */
   CheckpointSetCache cache = CheckpointSetCache.NONE;
+  /** The most checkpoints the policy reads from one tree. */
+  int maxCheckpoints = CheckpointTrees.MAX_CHECKPOINTS;
 
   /** A new client of {@code version}; every client gets its own ID seed. */
   ClientRepo client(ClientVersion version) {
@@ -38,7 +40,7 @@ final class PolicyBench implements AutoCloseable {
   }
 
   CheckpointPolicy policy() {
-    return new CheckpointPolicy(settings, cache);
+    return new CheckpointPolicy(settings, cache, maxCheckpoints);
   }
 
   /** Sets the server's {@code refs} to the client's values, as an earlier accepted push would have. */

@@ -63,12 +63,16 @@ class CheckpointGuardHookTest {
   }
 
   private String start() throws Exception {
+    return start(server.repository());
+  }
+
+  private String start(org.eclipse.jgit.lib.Repository repo) throws Exception {
     daemon = new Daemon(new InetSocketAddress("127.0.0.1", 0));
     daemon.getService("git-receive-pack").setEnabled(true);
     daemon.setRepositoryResolver(
         (req, name) -> {
-          server.repository().incrementOpen(); // the daemon closes what it resolved
-          return server.repository();
+          repo.incrementOpen(); // the daemon closes what it resolved
+          return repo;
         });
     daemon.setReceivePackFactory(
         (req, db) -> {
@@ -219,12 +223,52 @@ class CheckpointGuardHookTest {
     PushResult r = push(url, c, updates);
     String expected =
         "checkpoint-guard: refs/entire/checkpoints/v2/main refused: invalid git config"
-            + " checkpointGuard.threshold = 'lots': expected a whole number from 1 to 1000000 (rule"
+            + " checkpointGuard.threshold = 'lots': expected a whole number from 1 to 100 (clients archive a generation at 100 checkpoints) (rule"
             + " invalid-settings); ask the server administrator to fix the repository's git config";
     assertEquals(expected, r.getRemoteUpdate(M).getMessage());
     assertEquals(RemoteRefUpdate.Status.REJECTED_OTHER_REASON, r.getRemoteUpdate(C).getStatus());
     assertEquals(RemoteRefUpdate.Status.OK, r.getRemoteUpdate("refs/heads/work").getStatus());
     assertNull(server.ref(M));
+  }
+
+  /**
+   * A config file that cannot be parsed makes JGit's {@code getConfig()} throw a RuntimeException; the
+   * guard refuses each guarded ref as an internal error (with the cause for the server log) instead of
+   * failing the whole push.
+   */
+  @Test
+  void anUnparsableConfigRefusesGuardedRefsAsInternalErrors(@TempDir Path tmp) throws Exception {
+    Path dir = tmp.resolve("server.git");
+    try (org.eclipse.jgit.lib.Repository disk =
+        new org.eclipse.jgit.storage.file.FileRepositoryBuilder().setGitDir(dir.toFile()).build()) {
+      disk.create(true);
+      PreReceiveHook breakConfig =
+          (rp, cmds) -> {
+            try { // after ReceivePack has read the config: an administrator's bad edit mid-push
+              java.nio.file.Files.writeString(dir.resolve("config"), "[core\n\tbare = true\n");
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          };
+      hook =
+          PreReceiveHookChain.newChain(
+              List.of(breakConfig, new CheckpointGuardHook(null, null, (rp, v) -> heard.addAll(v))));
+      String url = start(disk);
+      ClientRepo c = client(ClientRepo.builder(V0_6_2));
+      c.checkpoint();
+      PushResult r = push(url, c, refs(c, M, C));
+      for (String ref : List.of(M, C)) {
+        assertEquals(RemoteRefUpdate.Status.REJECTED_OTHER_REASON, r.getRemoteUpdate(ref).getStatus());
+        assertEquals(
+            "checkpoint-guard: could not check "
+                + ref
+                + " (rule internal-error); the update was refused, the server log has the details",
+            r.getRemoteUpdate(ref).getMessage());
+      }
+      assertEquals(2, heard.size());
+      heard.forEach(v -> assertTrue(v.cause() instanceof RuntimeException, String.valueOf(v.cause())));
+      assertNull(disk.getRefDatabase().exactRef(M));
+    }
   }
 
   /** The real git client over git://: the text the Entire client parses, and its reaction (§7.4). */

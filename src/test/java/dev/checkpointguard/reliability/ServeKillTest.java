@@ -130,7 +130,8 @@ class ServeKillTest {
 
   private Process serve(Path repos, String name) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+    Process p = new ProcessBuilder(java, "-Duser.home=" + System.getProperty("user.home"), // not the account's
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(),
         "serve", "--repos", repos.toString(), "--anonymous-push", "--port", "0")
         .redirectOutput(tmp.resolve(name + ".out").toFile())
         .redirectError(tmp.resolve(name + ".err").toFile())

@@ -50,9 +50,16 @@ class ServeProcessTest {
     Path serverRepo = ServerTestSupport.bareRepo(repos.resolve("checkpoints.git"));
 
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path home = tmp.resolve("home");
+    ProcessBuilder serve =
+        new ProcessBuilder(java, "-Duser.home=" + home, "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "serve", "--repos", repos.toString(), "--users", users.toString(),
+                "--port", "0");
+    // The child's environment is built, not inherited: no developer git config reaches the server.
+    serve.environment().clear();
+    serve.environment().putAll(new GitCli(home).environment());
     Process p =
-        new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve",
-                "--repos", repos.toString(), "--users", users.toString(), "--port", "0")
+        serve
             .directory(tmp.toFile())
             // Files, not pipes: the JDK may drop what is left in a pipe when the process exits mid-read.
             .redirectOutput(tmp.resolve("serve.out").toFile())

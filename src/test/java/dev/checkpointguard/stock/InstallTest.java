@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.fixtures.ClientRepo;
+import dev.checkpointguard.fixtures.FlatTree;
 import dev.checkpointguard.fixtures.GitCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,20 +21,17 @@ class InstallTest extends StockHookFixture {
   private record Client(Path dir, ObjectId first, ObjectId other) {}
 
   private Client clientWithMain() throws Exception {
-    Path dir = client("client");
-    try (V2Content v2 = content(dir)) {
-      ObjectId first = v2.commit("Initialize v2 ref", List.of(), false);
-      ObjectId other = v2.commit("Initialize v2 ref", V2Content.ids(3, 1), false);
-      v2.setRef(MAIN, first);
-      v2.setRef("refs/heads/master", first);
-      return new Client(dir, first, other);
+    try (ClientRepo c = clientRepo("client.git", ClientRepo.DEFAULT_THRESHOLD)) {
+      c.checkpoint();
+      ObjectId first = c.ref(MAIN);
+      ObjectId other = c.insertCommit(new FlatTree(), "Initialize v2 ref"); // unrelated: not a fast-forward
+      c.updateRef("refs/heads/master", ObjectId.zeroId(), first);
+      return new Client(c.directory(), first, other);
     }
   }
 
   private GitCli.Result forceOther(Client c, GitCli p, Path server) throws Exception {
-    try (V2Content v2 = content(c.dir())) {
-      v2.setRef(MAIN, c.other());
-    }
+    setRef(c.dir(), MAIN, c.other());
     return p.run(c.dir(), "push", server.toString(), "+" + MAIN + ":" + MAIN);
   }
 

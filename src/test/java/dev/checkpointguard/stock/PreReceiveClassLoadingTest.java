@@ -4,17 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
+import dev.checkpointguard.fixtures.ClientRepo;
+import dev.checkpointguard.fixtures.ClientVersion;
+import dev.checkpointguard.fixtures.FlatTree;
+import dev.checkpointguard.fixtures.GitCli;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.lib.StoredConfig;
-import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,36 +32,39 @@ class PreReceiveClassLoadingTest {
 
   @Test
   void judgingRotationAndRefusalLoadsNoJsonClass() throws Exception {
-    File gitDir = tmp.resolve("server.git").toFile();
-    try (Repository r = new FileRepositoryBuilder().setGitDir(gitDir).setBare().build()) {
-      r.create(true);
-      StoredConfig c = r.getConfig();
-      c.setInt("checkpointGuard", null, "threshold", 3);
-      c.save();
-    }
+    Path gitDir = tmp.resolve("server.git");
     ObjectId current;
     ObjectId archive;
     ObjectId reset;
     ObjectId small;
-    try (V2Content v2 = new V2Content(gitDir)) {
-      ObjectId init = v2.commit("Initialize v2 ref", List.of(), false);
-      current = v2.commit("Checkpoint: 0a0000000002\n", V2Content.ids(0, 3), false, init);
-      archive = v2.commit("Archive generation", V2Content.ids(0, 3), true, current);
-      reset = v2.commit("Start generation", List.of(), false);
-      small = v2.commit("Archive migrated generation", V2Content.ids(10, 1), true);
-      v2.setRef(CURRENT, current);
+    // the client's own rotation (threshold 3), then its refs put back as the server has them before the push
+    try (ClientRepo c = ClientRepo.builder(ClientVersion.V0_6_2).threshold(3).buildOnDisk(gitDir)) {
+      List<String> ids = c.checkpoints(3);
+      archive = c.ref(ARCHIVE1);
+      current = c.commit(archive).getParent(0);
+      reset = c.ref(CURRENT);
+      FlatTree one = c.flatTreeOf(c.commit(current).getTree().getId());
+      for (String id : ids.subList(1, 3)) {
+        one.removeDirectory(id.substring(0, 2) + "/" + id.substring(2));
+      }
+      small = c.insertCommit(one, "Archive migrated generation");
+      c.updateRef(ARCHIVE1, archive, ObjectId.zeroId());
+      c.updateRef(CURRENT, reset, current);
     }
+    GitCli cli = new GitCli(tmp.resolve("home")).with("GIT_DIR", gitDir.toString());
+    cli.run(gitDir, "config", "checkpointGuard.threshold", "3").expectOk();
 
     Path rotationLog = tmp.resolve("rotation.log");
-    Run rotation = preReceive(gitDir, rotationLog,
+    GitCli.Result rotation = preReceive(cli, rotationLog,
         current.name() + " " + reset.name() + " " + CURRENT + "\n" + ZERO + " " + archive.name() + " " + ARCHIVE1 + "\n");
-    assertEquals(0, rotation.exit, rotation.err);
-    assertEquals("", rotation.err);
+    assertEquals(0, rotation.exitCode(), rotation.toString());
+    assertEquals("", rotation.stderr());
 
     Path refusalLog = tmp.resolve("refusal.log");
-    Run refusal = preReceive(gitDir, refusalLog, ZERO + " " + small.name() + " " + ARCHIVE2 + "\n");
-    assertEquals(1, refusal.exit, refusal.err);
-    assertTrue(refusal.err.contains("(rule archive-threshold)"), refusal.err);
+    GitCli.Result refusal = preReceive(cli, refusalLog, ZERO + " " + small.name() + " " + ARCHIVE2 + "\n");
+    assertEquals(1, refusal.exitCode(), refusal.toString());
+    assertTrue(refusal.stderr().contains("holds 1 checkpoint, fewer than the threshold 3 (rule archive-threshold)"),
+        refusal.toString());
 
     for (Path log : List.of(rotationLog, refusalLog)) {
       String classes = Files.readString(log, StandardCharsets.UTF_8);
@@ -73,29 +74,11 @@ class PreReceiveClassLoadingTest {
     }
   }
 
-  private record Run(int exit, String err) {}
-
-  private Run preReceive(File gitDir, Path classLog, String stdin) throws Exception {
-    Path err = tmp.resolve(classLog.getFileName() + ".err");
-    ProcessBuilder pb = new ProcessBuilder(
+  /** The command in its own JVM, started as the hook wrapper starts it, in the fixtures' environment. */
+  private GitCli.Result preReceive(GitCli cli, Path classLog, String stdin) {
+    return cli.exec(tmp, stdin, List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xlog:class+load=info:file=" + classLog,
-        "-cp", System.getProperty("java.class.path"), "dev.checkpointguard.cli.Main", "pre-receive");
-    Map<String, String> env = pb.environment();
-    env.keySet().removeIf(k -> k.startsWith("GIT_"));
-    env.put("GIT_DIR", gitDir.getPath());
-    env.put("HOME", tmp.toString());
-    env.put("GIT_CONFIG_NOSYSTEM", "1");
-    env.put("GIT_CONFIG_GLOBAL", "/dev/null");
-    pb.redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    Process p = pb.start();
-    try {
-      p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-      p.getOutputStream().close();
-      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "pre-receive did not finish");
-      return new Run(p.exitValue(), Files.readString(err, StandardCharsets.UTF_8));
-    } finally {
-      p.destroyForcibly();
-    }
+        "-cp", System.getProperty("java.class.path"), "dev.checkpointguard.cli.Main", "pre-receive"));
   }
 }

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.checkpointguard.cli.Io;
 import dev.checkpointguard.cli.Main;
+import dev.checkpointguard.fixtures.ClientRepo;
+import dev.checkpointguard.fixtures.ClientVersion;
+import dev.checkpointguard.fixtures.FlatTree;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -13,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The {@code pre-receive} and {@code update} commands driven in-process, as the wrappers call them. */
 class PreReceiveCommandTest {
   private static final String MAIN = "refs/entire/checkpoints/v2/main";
+  private static final String CURRENT = "refs/entire/checkpoints/v2/full/current";
   private static final String ZERO = ObjectId.zeroId().name();
 
   @TempDir Path tmp;
@@ -37,13 +40,11 @@ class PreReceiveCommandTest {
   @BeforeEach
   void repository() throws Exception {
     gitDir = tmp.resolve("server.git").toFile();
-    try (Repository r = new FileRepositoryBuilder().setGitDir(gitDir).setBare().build()) {
-      r.create(true);
-    }
-    try (V2Content v2 = new V2Content(gitDir)) {
-      init = v2.commit("Initialize v2 ref", List.of(), false);
-      other = v2.commit("Initialize v2 ref", V2Content.ids(1, 1), false);
-      v2.setRef(MAIN, init);
+    try (ClientRepo c = ClientRepo.builder(ClientVersion.V0_6_2).buildOnDisk(gitDir.toPath())) {
+      c.checkpoint();
+      init = c.ref(MAIN);
+      other = c.insertCommit(new FlatTree(), "Initialize v2 ref"); // unrelated: not a fast-forward
+      c.updateRef(CURRENT, null, ObjectId.zeroId()); // only main is on this "server"
     }
   }
 

@@ -3,6 +3,8 @@ package dev.checkpointguard.stock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.checkpointguard.core.RefNames;
+import dev.checkpointguard.fixtures.ClientRepo;
+import dev.checkpointguard.fixtures.ClientVersion;
 import dev.checkpointguard.fixtures.GitCli;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -64,8 +66,17 @@ abstract class StockHookFixture {
     return p;
   }
 
-  V2Content content(Path client) throws IOException {
-    return new V2Content(client.resolve(".git").toFile());
+  /**
+   * A client repository of the fixture library ({@code v0.6.2}, rotation threshold {@code threshold}), a
+   * bare repository {@code root/name} that {@code git push} runs in.
+   */
+  ClientRepo clientRepo(String name, int threshold) {
+    return ClientRepo.builder(ClientVersion.V0_6_2).threshold(threshold).buildOnDisk(root.resolve(name));
+  }
+
+  /** Points {@code ref} of the repository {@code dir} at {@code id} with {@code git update-ref}. */
+  void setRef(Path dir, String ref, ObjectId id) {
+    cli.run(dir, "update-ref", ref, id.name()).expectOk();
   }
 
   /** Runs install.sh with the test jar, the test prefix and no AppCDS archive, plus {@code args}. */

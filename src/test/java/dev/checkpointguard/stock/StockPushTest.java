@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.checkpointguard.core.RefNames;
+import dev.checkpointguard.fixtures.ClientRepo;
+import dev.checkpointguard.fixtures.FlatTree;
 import dev.checkpointguard.fixtures.GitCli;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.Test;
@@ -23,23 +26,21 @@ class StockPushTest extends StockHookFixture {
     Path server = bare("server one.git");
     install("--repo", server.toString()).expectOk();
     String url = transport.startsWith("file") ? "file://" + server : server.toString();
-    Path client = client("client");
+    Path client;
     ObjectId first;
     ObjectId other;
-    try (V2Content v2 = content(client)) {
-      ObjectId init = v2.commit("Initialize v2 ref", List.of(), false);
-      first = v2.commit("Checkpoint: 0a0000000000\n", V2Content.ids(0, 1), false, init);
-      other = v2.commit("Initialize v2 ref", V2Content.ids(7, 1), false);
-      v2.setRef(MAIN, first);
+    try (ClientRepo c = clientRepo("client.git", ClientRepo.DEFAULT_THRESHOLD)) {
+      c.checkpoint();
+      client = c.directory();
+      first = c.ref(MAIN);
+      other = c.insertCommit(new FlatTree(), "Initialize v2 ref"); // unrelated: not a fast-forward
     }
     GitCli.Result created = push(client, url, MAIN + ":" + MAIN);
     assertEquals(0, created.exitCode(), created.toString());
     assertEquals(List.of(), created.remoteLines(), created.toString());
     assertEquals(first.name(), serverRef(server, MAIN));
 
-    try (V2Content v2 = content(client)) {
-      v2.setRef(MAIN, other);
-    }
+    setRef(client, MAIN, other);
     GitCli.Result forced = push(client, url, "+" + MAIN + ":" + MAIN);
     assertEquals(1, forced.exitCode(), forced.toString());
     assertLines(List.of(MAIN_HISTORY), forced.remoteLines(), forced);
@@ -49,63 +50,68 @@ class StockPushTest extends StockHookFixture {
     assertEquals(first.name(), serverRef(server, MAIN), "the server's main must not move");
   }
 
+  /** A client state after a rotation, with what the server had before it. */
+  private record Rotated(
+      Path dir, List<String> ids, ObjectId before, ObjectId archive, ObjectId reset, ObjectId small) {}
+
+  /**
+   * A {@code v0.6.2} client with threshold 3 that pushed {@code /main} and {@code /full/current} with two
+   * checkpoints, then wrote a third, which rotated: {@code ARCHIVE1} holds all three, {@code /full/current}
+   * is the {@code Start generation} reset. {@code small} is an under-threshold archive of the two pushed
+   * checkpoints, as the {@code v0.6.0} migration bug writes (spec §9).
+   */
+  private Rotated rotatedClient(Path server) throws Exception {
+    try (ClientRepo c = clientRepo("client.git", 3)) {
+      List<String> ids = new ArrayList<>(c.checkpoints(2));
+      ObjectId before = c.ref(CURRENT);
+      push(c.directory(), server.toString(), MAIN + ":" + MAIN, CURRENT + ":" + CURRENT).expectOk();
+      ids.add(c.checkpoint());
+      assertEquals(List.of(ARCHIVE1), List.copyOf(c.archives().keySet()), "the third checkpoint rotates");
+      ObjectId small =
+          c.insertCommit(c.flatTreeOf(c.commit(before).getTree().getId()), "Archive migrated generation");
+      return new Rotated(c.directory(), ids, before, c.ref(ARCHIVE1), c.ref(CURRENT), small);
+    }
+  }
+
+  private static String threshold(int holds) {
+    return "checkpoint-guard: archived generation refs/entire/checkpoints/v2/full/0000000000001 holds " + holds
+        + " checkpoints, fewer than the threshold 3 (rule archive-threshold); keep them in"
+        + " refs/entire/checkpoints/v2/full/current until it holds 3, or ask the server"
+        + " administrator to run 'checkpoint-guard repair'";
+  }
+
   @Test
   void judgesARotationWhoseArchiveObjectsAreOnlyInTheQuarantine() throws Exception {
     // ':' in the path makes git C-quote GIT_ALTERNATE_OBJECT_DIRECTORIES, which JGit cannot split itself
     Path server = bare("srv:quoted one.git");
     cli.run(server, "config", "checkpointGuard.threshold", "3").expectOk();
     install("--repo", server.toString()).expectOk();
-    Path client = client("client");
-    ObjectId current;
-    ObjectId archive;
-    ObjectId small;
-    ObjectId reset;
-    try (V2Content v2 = content(client)) {
-      ObjectId init = v2.commit("Initialize v2 ref", List.of(), false);
-      current = v2.commit("Checkpoint: 0a0000000002\n", V2Content.ids(0, 3), false, init);
-      archive = v2.commit("Archive generation", V2Content.ids(0, 3), true, current);
-      small = v2.commit("Archive migrated generation", V2Content.ids(0, 2), true);
-      reset = v2.commit("Start generation", List.of(), false);
-      v2.setRef(CURRENT, current);
-    }
-    push(client, server.toString(), CURRENT + ":" + CURRENT).expectOk();
+    Rotated r = rotatedClient(server);
 
-    try (V2Content v2 = content(client)) {
-      v2.setRef(CURRENT, reset);
-      v2.setRef(ARCHIVE1, small);
-    }
-    GitCli.Result uncovered = push(client, server.toString(), "+" + CURRENT + ":" + CURRENT);
+    GitCli.Result uncovered = push(r.dir(), server.toString(), "+" + CURRENT + ":" + CURRENT);
     assertEquals(1, uncovered.exitCode(), uncovered.toString());
+    List<String> lost = new ArrayList<>(r.ids().subList(0, 2));
+    lost.sort(null);
     assertLines(
         List.of(
             "checkpoint-guard: non-fast-forward: resetting refs/entire/checkpoints/v2/full/current would"
-                + " lose 3 checkpoints that are in no archived generation (0a0000000000, 0a0000000001,"
-                + " 0a0000000002) (rule current-loss); fetch, merge and push again"),
+                + " lose 2 checkpoints that are in no archived generation (" + String.join(", ", lost)
+                + ") (rule current-loss); fetch, merge and push again"),
         uncovered.remoteLines(),
         uncovered);
 
-    GitCli.Result tooSmall = push(client, server.toString(), ARCHIVE1 + ":" + ARCHIVE1);
+    GitCli.Result tooSmall = push(r.dir(), server.toString(), r.small().name() + ":" + ARCHIVE1);
     assertEquals(1, tooSmall.exitCode(), tooSmall.toString());
-    assertLines(
-        List.of(
-            "checkpoint-guard: archived generation refs/entire/checkpoints/v2/full/0000000000001 holds 2"
-                + " checkpoints, fewer than the threshold 3 (rule archive-threshold); keep them in"
-                + " refs/entire/checkpoints/v2/full/current until it holds 3, or ask the server"
-                + " administrator to run 'checkpoint-guard repair'"),
-        tooSmall.remoteLines(),
-        tooSmall);
+    assertLines(List.of(threshold(2)), tooSmall.remoteLines(), tooSmall);
 
-    assertNotEquals(0, cli.run(server, "cat-file", "-e", archive.name()).exitCode(), "archive not yet on the server");
-    try (V2Content v2 = content(client)) {
-      v2.setRef(ARCHIVE1, archive);
-    }
+    assertNotEquals(0, cli.run(server, "cat-file", "-e", r.archive().name()).exitCode(), "archive not yet on the server");
     // the reset first, its archive second: the hook judges the push as a whole
     GitCli.Result rotation =
-        push(client, server.toString(), "+" + CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
+        push(r.dir(), server.toString(), "+" + CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
     assertEquals(0, rotation.exitCode(), rotation.toString());
     assertEquals(List.of(), rotation.remoteLines(), rotation.toString());
-    assertEquals(reset.name(), serverRef(server, CURRENT));
-    assertEquals(archive.name(), serverRef(server, ARCHIVE1));
+    assertEquals(r.reset().name(), serverRef(server, CURRENT));
+    assertEquals(r.archive().name(), serverRef(server, ARCHIVE1));
   }
 
   @Test
@@ -113,75 +119,46 @@ class StockPushTest extends StockHookFixture {
     Path server = bare("server.git");
     cli.run(server, "config", "checkpointGuard.threshold", "3").expectOk();
     install("--per-ref", "--repo", server.toString()).expectOk();
-    Path client = client("client");
-    ObjectId main1;
-    ObjectId main2;
-    ObjectId current;
-    ObjectId small;
-    ObjectId archive;
-    ObjectId reset;
-    try (V2Content v2 = content(client)) {
-      main1 = v2.commit("Initialize v2 ref", List.of(), false);
-      main2 = v2.commit("Checkpoint: 0a0000000000\n", V2Content.ids(0, 1), false, main1);
-      current = v2.commit("Checkpoint: 0a0000000002\n", V2Content.ids(0, 3), false);
-      small = v2.commit("Archive migrated generation", V2Content.ids(0, 2), true);
-      archive = v2.commit("Archive generation", V2Content.ids(0, 3), true, current);
-      reset = v2.commit("Start generation", List.of(), false);
-      v2.setRef(MAIN, main1);
-      v2.setRef(CURRENT, current);
-    }
-    push(client, server.toString(), MAIN + ":" + MAIN, CURRENT + ":" + CURRENT).expectOk();
+    Rotated r = rotatedClient(server);
 
-    // v0.6.0/v0.6.1: main + current + the latest archive in one non-atomic push
-    try (V2Content v2 = content(client)) {
-      v2.setRef(MAIN, main2);
-      v2.setRef(ARCHIVE1, small);
-    }
-    GitCli.Result mixed =
-        push(client, server.toString(), MAIN + ":" + MAIN, CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
+    // v0.6.0/v0.6.1: main and the latest archive (here the bad one) in one non-atomic push
+    GitCli.Result mixed = push(r.dir(), server.toString(), MAIN + ":" + MAIN, r.small().name() + ":" + ARCHIVE1);
     assertEquals(1, mixed.exitCode(), mixed.toString());
-    assertLines(
-        List.of(
-            "checkpoint-guard: archived generation refs/entire/checkpoints/v2/full/0000000000001 holds 2"
-                + " checkpoints, fewer than the threshold 3 (rule archive-threshold); keep them in"
-                + " refs/entire/checkpoints/v2/full/current until it holds 3, or ask the server"
-                + " administrator to run 'checkpoint-guard repair'",
-            "error: hook declined to update " + ARCHIVE1),
-        mixed.remoteLines(),
-        mixed);
-    assertTrue(mixed.stderr().contains(" ! [remote rejected] " + ARCHIVE1 + " -> " + ARCHIVE1 + " (hook declined)"), mixed.toString());
-    assertEquals(main2.name(), serverRef(server, MAIN), "main is not blocked by the bad archive");
+    assertLines(List.of(threshold(2), "error: hook declined to update " + ARCHIVE1), mixed.remoteLines(), mixed);
+    assertTrue(
+        mixed.stderr().contains(" ! [remote rejected] " + r.small().name() + " -> " + ARCHIVE1 + " (hook declined)"),
+        mixed.toString());
+    assertEquals(cli.run(r.dir(), "rev-parse", MAIN).stdout().trim(), serverRef(server, MAIN),
+        "main is not blocked by the bad archive");
     assertEquals(null, serverRef(server, ARCHIVE1));
 
     // a reset sent before its covering archive: each update hook applies the whole push's verdict
-    try (V2Content v2 = content(client)) {
-      v2.setRef(CURRENT, reset);
-      v2.setRef(ARCHIVE1, archive);
-    }
     GitCli.Result rotation =
-        push(client, server.toString(), "+" + CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
+        push(r.dir(), server.toString(), "+" + CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
     assertEquals(0, rotation.exitCode(), rotation.toString());
-    assertEquals(reset.name(), serverRef(server, CURRENT));
-    assertEquals(archive.name(), serverRef(server, ARCHIVE1));
+    assertEquals(r.reset().name(), serverRef(server, CURRENT));
+    assertEquals(r.archive().name(), serverRef(server, ARCHIVE1));
   }
 
   @Test
   void updateHookWithoutAVerdictJudgesTheRefAlone() throws Exception {
     Path server = bare("server.git");
     install("--per-ref", "--repo", server.toString()).expectOk();
-    Path client = client("client");
+    Path client;
     ObjectId main;
     ObjectId other;
-    try (V2Content v2 = content(client)) {
-      main = v2.commit("Initialize v2 ref", List.of(), false);
-      other = v2.commit("Checkpoint: 0a0000000000\n", V2Content.ids(0, 1), false);
-      v2.setRef(MAIN, main);
-      v2.setRef("refs/heads/other", other);
+    try (ClientRepo c = clientRepo("client.git", ClientRepo.DEFAULT_THRESHOLD)) {
+      c.checkpoint();
+      client = c.directory();
+      main = c.ref(MAIN);
+      other = c.insertCommit(new FlatTree(), "Initialize v2 ref");
+      c.updateRef("refs/heads/other", ObjectId.zeroId(), other);
     }
     push(client, server.toString(), MAIN + ":" + MAIN, "refs/heads/other:refs/heads/other").expectOk();
     Path hook = server.resolve("hooks").resolve("update");
     GitCli.Result alone =
-        cli.with("GIT_DIR", server.toString()).exec(server, null, List.of(hook.toString(), MAIN, main.name(), other.name()));
+        cli.with("GIT_DIR", server.toString())
+            .exec(server, null, List.of(hook.toString(), MAIN, main.name(), other.name()));
     assertEquals(1, alone.exitCode(), alone.toString());
     assertEquals(MAIN_HISTORY + "\n", alone.stderr());
     GitCli.Result ff =
@@ -206,41 +183,35 @@ class StockPushTest extends StockHookFixture {
     install("--per-ref", "--repo", server.toString()).expectOk();
     // a hand-made setup without the pre-receive half: no verdicts, every guarded ref judged alone
     writeExecutable(server.resolve("hooks/pre-receive"), "#!/bin/sh\nexit 0\n");
-    Path client = client("client");
-    ObjectId current;
-    ObjectId reset;
-    try (V2Content v2 = content(client)) {
-      current = v2.commit("Checkpoint: 0a0000000002\n", V2Content.ids(0, 3), false);
-      ObjectId archive = v2.commit("Archive generation", V2Content.ids(0, 3), true, current);
-      reset = v2.commit("Start generation", List.of(), false);
-      v2.setRef(CURRENT, current);
-      v2.setRef(ARCHIVE1, archive);
-      v2.setRef("refs/heads/reset", reset);
-    }
+    Rotated r = rotatedClient(server);
+    // the server's current also has the third checkpoint: the archive covers exactly what a reset drops
+    ObjectId full = r.archive();
     String serverPath = server.toString();
-    push(client, serverPath, CURRENT + ":" + CURRENT).expectOk();
-    String resetCurrent = "+refs/heads/reset:" + CURRENT;
+    push(r.dir(), serverPath, cli.run(r.dir(), "rev-parse", full.name() + "^").stdout().trim() + ":" + CURRENT)
+        .expectOk();
+    ObjectId current = ObjectId.fromString(serverRef(server, CURRENT));
+    String resetCurrent = "+" + CURRENT + ":" + CURRENT;
     String archive1 = ARCHIVE1 + ":" + ARCHIVE1;
-    String refused = " ! [remote rejected] reset -> " + CURRENT + " (hook declined)";
+    String refused = " ! [remote rejected] " + CURRENT + " -> " + CURRENT + " (hook declined)";
 
-    GitCli.Result atomic = push(client, "--atomic", serverPath, archive1, resetCurrent);
+    GitCli.Result atomic = push(r.dir(), "--atomic", serverPath, archive1, resetCurrent);
     assertEquals(1, atomic.exitCode(), atomic.toString());
     assertTrue(atomic.stderr().contains(refused), atomic.toString());
     assertEquals(null, serverRef(server, ARCHIVE1), "atomic: nothing is updated");
 
     for (List<String> order : List.of(List.of(archive1, resetCurrent), List.of(resetCurrent, archive1))) {
-      GitCli.Result r = push(client, serverPath, order.get(0), order.get(1));
-      assertEquals(1, r.exitCode(), r.toString());
-      assertTrue(r.stderr().contains(refused), r.toString());
+      GitCli.Result p = push(r.dir(), serverPath, order.get(0), order.get(1));
+      assertEquals(1, p.exitCode(), p.toString());
+      assertTrue(p.stderr().contains(refused), p.toString());
       assertEquals(current.name(), serverRef(server, CURRENT));
       assertNotEquals(null, serverRef(server, ARCHIVE1), "non-atomic: the archive itself is accepted");
       cli.run(server, "update-ref", "-d", ARCHIVE1).expectOk();
     }
 
     // once the archive is on the server (the v0.6.2 client's separate, earlier push), the reset passes
-    push(client, serverPath, archive1).expectOk();
-    push(client, serverPath, resetCurrent).expectOk();
-    assertEquals(reset.name(), serverRef(server, CURRENT));
+    push(r.dir(), serverPath, archive1).expectOk();
+    push(r.dir(), serverPath, resetCurrent).expectOk();
+    assertEquals(r.reset().name(), serverRef(server, CURRENT));
   }
 
   @Test
