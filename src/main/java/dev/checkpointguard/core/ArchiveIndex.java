@@ -22,7 +22,7 @@ import org.eclipse.jgit.lib.ObjectId;
  * shows. An index may be incomplete (archives never read, or more checkpoints than its budget): the policy
  * then falls back to the full rule, so the index decides nothing on its own.
  *
- * <p>Memory: about 16 to 24 bytes per indexed checkpoint (an open-addressing table of packed ID → archive
+ * <p>Memory: 17 to 34 bytes per indexed checkpoint (an open-addressing table of packed ID → archive
  * slot), bounded by a {@link Budget} that may be shared by the indexes of many repositories. Thread-safe.
  */
 public final class ArchiveIndex {
