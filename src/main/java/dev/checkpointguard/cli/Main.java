@@ -99,7 +99,7 @@ public final class Main {
   }
 
   /** One line describing an unexpected failure: its message chain, without a stack trace. */
-  static String describe(Throwable e) {
+  public static String describe(Throwable e) {
     List<String> parts = new ArrayList<>();
     for (Throwable t = e; t != null && parts.size() < 4; t = t.getCause()) {
       String m = t.getMessage();

@@ -56,6 +56,14 @@ public final class CheckpointIds {
   }
 
   /**
+   * True when a shard name, given as its two raw tree-entry bytes, is two lowercase hex digits: only such a
+   * shard can hold a valid ID.
+   */
+  static boolean isShard(int shardHi, int shardLo) {
+    return hexValue((char) shardHi) >= 0 && hexValue((char) shardLo) >= 0;
+  }
+
+  /**
    * Packs a shard name (2 bytes) and an entry name (10 bytes), given as raw tree-entry bytes, into an ID;
    * -1 when the combination is not a valid ID (uppercase, wrong length, non-hex). Works on bytes so that
    * counting a tree allocates nothing per entry.

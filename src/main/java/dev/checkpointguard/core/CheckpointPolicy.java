@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,8 +23,10 @@ import org.eclipse.jgit.revwalk.RevWalk;
 
 /**
  * The policy core: from the proposed commands of one push, the server's archived generations and an object
- * reader, one {@link Verdict} per command (spec §10). It reads objects and nothing else: no refs are
- * listed unless a {@code /full/current} update drops checkpoints, nothing is written, nothing is logged.
+ * reader, one {@link Verdict} per command (spec §10). It reads objects and nothing else: nothing is
+ * written, nothing is logged, and the server's refs are listed only when a {@code /full/current} update
+ * drops checkpoints that neither this push's archives nor the {@link ServerRefs#index() archive index}
+ * account for. So a push's cost follows what it sends, not how many archives the server holds.
  *
  * <p>Commands of one push depend on each other only through coverage: a {@code /full/current} update that
  * drops checkpoints is judged against the <em>post-push</em> archives (the server's, minus deletions and
@@ -42,12 +45,13 @@ public final class CheckpointPolicy {
   /**
    * How many archives already on the server the ancestry fast path tries (the highest numbers, which the
    * latest rotations produce). Every archive is still consulted by the content rule, which is the real
-   * requirement; this bound keeps a reset's cost independent of the number of archives.
+   * requirement; this bound keeps the walks' cost independent of the number of archives.
    */
   public static final int ANCESTRY_CANDIDATES = 8;
 
   private final GuardSettings settings;
   private final CheckpointSetCache cache;
+  private final int maxCheckpoints;
 
   public CheckpointPolicy(GuardSettings settings) {
     this(settings, CheckpointSetCache.NONE);
@@ -55,8 +59,17 @@ public final class CheckpointPolicy {
 
   /** {@code cache} memoises tree reads across pushes; it may be shared by many policies and threads. */
   public CheckpointPolicy(GuardSettings settings, CheckpointSetCache cache) {
+    this(settings, cache, CheckpointTrees.MAX_CHECKPOINTS);
+  }
+
+  /**
+   * As {@link #CheckpointPolicy(GuardSettings, CheckpointSetCache)}, with another bound on the
+   * checkpoints read from one tree (tests; {@link Rule#TOO_MANY_CHECKPOINTS} beyond it).
+   */
+  CheckpointPolicy(GuardSettings settings, CheckpointSetCache cache, int maxCheckpoints) {
     this.settings = settings;
     this.cache = cache == null ? CheckpointSetCache.NONE : cache;
+    this.maxCheckpoints = maxCheckpoints;
   }
 
   public GuardSettings settings() {
@@ -73,7 +86,7 @@ public final class CheckpointPolicy {
    */
   public List<Verdict> evaluate(List<RefChange> changes, ServerRefs server, ObjectReader reader) {
     try (RevWalk walk = new RevWalk(reader)) {
-      return new Evaluation(walk, new CheckpointTrees(reader, cache), server).run(changes);
+      return new Evaluation(walk, new CheckpointTrees(reader, cache, maxCheckpoints), server).run(changes);
     }
   }
 
@@ -92,6 +105,23 @@ public final class CheckpointPolicy {
                   Rule.INVALID_SETTINGS,
                   Messages.invalidSettings(c.ref(), problem),
                   null)
+              : Verdict.notGuarded(c));
+    }
+    return out;
+  }
+
+  /**
+   * Verdicts for a push the guard could not judge at all (e.g. the repository's config cannot be parsed):
+   * every guarded ref is refused with {@link Rule#INTERNAL_ERROR} and {@code cause}, every other ref is
+   * left alone. Fail closed, whatever the mode: the mode itself may be what could not be read.
+   */
+  public static List<Verdict> internalErrors(List<RefChange> changes, Throwable cause) {
+    List<Verdict> out = new ArrayList<>(changes.size());
+    for (RefChange c : changes) {
+      out.add(
+          RefNames.isGuarded(c.ref())
+              ? new Verdict(
+                  c, Verdict.Outcome.REJECT, Rule.INTERNAL_ERROR, Messages.internalError(c.ref()), cause)
               : Verdict.notGuarded(c));
     }
     return out;
@@ -133,10 +163,14 @@ public final class CheckpointPolicy {
       Verdict v;
       try {
         v = decide(kind, c, decided);
+      } catch (CheckpointTrees.TooManyCheckpointsException e) {
+        v = reject(c, Rule.TOO_MANY_CHECKPOINTS, Messages.tooManyCheckpoints(c.ref(), e.limit()));
       } catch (IOException | RuntimeException e) {
         v = new Verdict(c, Verdict.Outcome.REJECT, Rule.INTERNAL_ERROR, Messages.internalError(c.ref()), e);
       }
-      if (v.outcome() == Verdict.Outcome.REJECT && settings.mode() == GuardSettings.Mode.WARN) {
+      if (v.outcome() == Verdict.Outcome.REJECT
+          && settings.mode() == GuardSettings.Mode.WARN
+          && v.rule() != Rule.GUARD_REF) {
         v = new Verdict(c, Verdict.Outcome.WARN, v.rule(), Messages.warning(v.message()), v.cause());
       }
       return v;
@@ -145,6 +179,9 @@ public final class CheckpointPolicy {
     private Verdict decide(RefNames.Kind kind, RefChange c, Verdict[] decided) throws IOException {
       if (kind == RefNames.Kind.UNKNOWN_V2) {
         return reject(c, Rule.UNKNOWN_REF, Messages.unknownRef(c.ref()));
+      }
+      if (kind == RefNames.Kind.GUARD) {
+        return reject(c, Rule.GUARD_REF, Messages.guardRef(c.ref()));
       }
       RevCommit next = null;
       if (!c.isDelete()) {
@@ -192,13 +229,16 @@ public final class CheckpointPolicy {
             : reject(c, Rule.ARCHIVE_DELETE, Messages.archiveDelete(c.ref()));
       }
       if (c.isCreate()) {
-        int count = trees.count(next.getTree());
-        return count >= settings.threshold()
-            ? Verdict.accept(c)
-            : reject(
-                c,
-                Rule.ARCHIVE_THRESHOLD,
-                Messages.archiveThreshold(c.ref(), count, settings.threshold()));
+        // Counting stops at the threshold: a pushed tree may name millions of directories.
+        int count = trees.countUpTo(next.getTree(), settings.threshold());
+        if (count < settings.threshold() && !prunedFromFullArchive(next)) {
+          return reject(
+              c,
+              Rule.ARCHIVE_THRESHOLD,
+              Messages.archiveThreshold(c.ref(), count, settings.threshold()));
+        }
+        trees.checkpoints(next.getTree()); // no archive above the bound gets in (later pushes read it)
+        return Verdict.accept(c);
       }
       if (!isFastForward(c.oldId(), next)) {
         return reject(c, Rule.ARCHIVE_HISTORY, Messages.archiveHistory(c.ref()));
@@ -209,42 +249,149 @@ public final class CheckpointPolicy {
           : reject(c, Rule.ARCHIVE_LOSS, Messages.archiveLoss(c.ref(), lost));
     }
 
+    /**
+     * The one legitimate under-threshold create (spec §10.2 b): {@code migrate --force} prunes checkpoints
+     * from every local archive, including a pending one not yet pushed, and re-packs them elsewhere. Its
+     * first-parent history is then force-migration prunes (and finalizes) down to an archive commit that
+     * held at least the threshold: {@code Archive generation} (one parent) or
+     * {@code Archive migrated generation: <ref>} (orphan). A {@code v0.6.0} bug archive never held that
+     * many, so it stays rejected. Refusing the pruned archive would stall a {@code v0.6.2} client for good
+     * (§10.3): it publishes archives before anything else and keeps retrying the same one.
+     */
+    private boolean prunedFromFullArchive(RevCommit tip) throws IOException {
+      RevCommit commit = tip;
+      boolean pruned = false;
+      for (int steps = 0; steps < ANCESTRY_DEPTH; steps++) {
+        walk.parseBody(commit);
+        String message = commit.getFullMessage();
+        if (commit.getParentCount() == 1
+            && (message.startsWith(CommitMessages.FORCE_PRUNE)
+                || message.startsWith(CommitMessages.FINALIZE))) {
+          pruned |= message.startsWith(CommitMessages.FORCE_PRUNE);
+          commit = commit.getParent(0);
+          continue;
+        }
+        boolean archiveCommit =
+            (commit.getParentCount() == 1
+                    && CommitMessages.subject(message).equals(CommitMessages.ARCHIVE_GENERATION))
+                || (commit.getParentCount() == 0 && message.startsWith(CommitMessages.ARCHIVE_MIGRATED));
+        return pruned
+            && archiveCommit
+            && trees.countUpTo(commit.getTree(), settings.threshold()) >= settings.threshold();
+      }
+      return false;
+    }
+
     private Verdict current(RefChange c, RevCommit next, Verdict[] decided) throws IOException {
       if (c.isDelete()) {
         return reject(c, Rule.CURRENT_DELETE, Messages.currentDelete(c.ref()));
       }
       if (c.isCreate()) {
+        trees.checkpoints(next.getTree()); // no generation above the bound gets in (later pushes read it)
         return Verdict.accept(c);
       }
       CheckpointSet lost = trees.removed(treeOf(c.oldId()), next.getTree());
       if (lost.isEmpty()) {
         return Verdict.accept(c); // appends and merges
       }
-      List<String> rejectedHere = new ArrayList<>();
-      Map<String, ObjectId> archives = postPushArchives(decided, rejectedHere);
-      if (oldTipIsInAnArchive(c.oldId(), archives, decided)) {
-        return Verdict.accept(c);
+      // The rule: accepted when the old tip is in the history of this push's archives or of the newest
+      // server archives (fast path), or when every lost checkpoint is in some post-push archive (content).
+      // The steps below try the cheap, sufficient parts first; only the last one lists the server's refs,
+      // and it alone decides a rejection, with the full rule.
+      PushArchives mine = pushArchives(decided);
+      for (ObjectId tip : mine.tips.values()) {
+        if (isAncestorOrSelf(c.oldId(), tip)) {
+          return Verdict.accept(c);
+        }
       }
       CheckpointSet uncovered = lost;
-      for (ObjectId tip : archives.values()) {
+      for (ObjectId tip : mine.tips.values()) {
         uncovered = uncovered.minus(trees.checkpoints(treeOf(tip)));
         if (uncovered.isEmpty()) {
           return Verdict.accept(c);
         }
       }
+      ArchiveIndex index = server.index();
+      uncovered = uncovered.minus(confirmedInIndex(uncovered, index, mine.touched));
+      if (uncovered.isEmpty()) {
+        return Verdict.accept(c);
+      }
+      Map<String, ObjectId> onServer = new LinkedHashMap<>(server.archives());
+      index.retainOnly(onServer.keySet());
+      onServer.keySet().removeAll(mine.touched);
+      for (ObjectId tip : newest(onServer, ANCESTRY_CANDIDATES)) {
+        if (isAncestorOrSelf(c.oldId(), tip)) {
+          return Verdict.accept(c);
+        }
+      }
+      uncovered = uncovered.minus(listedInIndex(uncovered, index, onServer));
+      for (Map.Entry<String, ObjectId> e : newestFirst(onServer)) {
+        if (uncovered.isEmpty()) {
+          break;
+        }
+        if (index.has(e.getKey(), e.getValue())) {
+          continue; // already subtracted above
+        }
+        CheckpointSet held = trees.checkpoints(treeOf(e.getValue()));
+        index.put(e.getKey(), e.getValue(), held);
+        uncovered = uncovered.minus(held);
+      }
+      if (uncovered.isEmpty()) {
+        return Verdict.accept(c);
+      }
       boolean ff = isFastForward(c.oldId(), next);
       return reject(
-          c, Rule.CURRENT_LOSS, Messages.currentLoss(c.ref(), ff, uncovered, rejectedHere));
+          c, Rule.CURRENT_LOSS, Messages.currentLoss(c.ref(), ff, uncovered, mine.rejectedCreates));
     }
 
     /**
-     * Archives after this push, in the order coverage should try them: those this push creates or
-     * updates (ascending number: a multi-rotation reset is covered by the oldest), then the server's
-     * others from the highest number down (the latest rotations).
+     * The checkpoints of {@code ids} that the index places in a server archive which this push leaves
+     * alone and which still points at the tip the index saw (asked per archive, without a listing).
      */
-    private Map<String, ObjectId> postPushArchives(Verdict[] decided, List<String> rejectedHere)
+    private CheckpointSet confirmedInIndex(CheckpointSet ids, ArchiveIndex index, Set<String> touched)
         throws IOException {
-      Map<String, ObjectId> onServer = new LinkedHashMap<>(server.archives());
+      CheckpointSet.Builder covered = new CheckpointSet.Builder();
+      Map<String, ObjectId> now = new HashMap<>();
+      for (ArchiveIndex.Holder h : index.holders(ids)) {
+        if (touched.contains(h.ref())) {
+          continue;
+        }
+        ObjectId tip = now.get(h.ref());
+        if (tip == null && !now.containsKey(h.ref())) {
+          tip = server.archive(h.ref());
+          now.put(h.ref(), tip);
+        }
+        if (h.tip().equals(tip)) {
+          covered.add(h.id());
+        }
+      }
+      return covered.build();
+    }
+
+    /** The checkpoints of {@code ids} that the index places in a listed archive at its listed tip. */
+    private CheckpointSet listedInIndex(
+        CheckpointSet ids, ArchiveIndex index, Map<String, ObjectId> listed) {
+      CheckpointSet.Builder covered = new CheckpointSet.Builder();
+      for (ArchiveIndex.Holder h : index.holders(ids)) {
+        if (h.tip().equals(listed.get(h.ref()))) {
+          covered.add(h.id());
+        }
+      }
+      return covered.build();
+    }
+
+    /** This push's archive commands, as the post-push state sees them. */
+    private final class PushArchives {
+      /** Accepted creates and updates, ascending number: a multi-rotation reset is covered by the oldest. */
+      final Map<String, ObjectId> tips = new LinkedHashMap<>();
+      /** Archives whose server value this push replaces or deletes (accepted commands only). */
+      final Set<String> touched = new HashSet<>();
+      /** Creates this push rejected, named in a rejection so the pusher sees the cause. */
+      final List<String> rejectedCreates = new ArrayList<>();
+    }
+
+    private PushArchives pushArchives(Verdict[] decided) {
+      PushArchives out = new PushArchives();
       List<Verdict> mine = new ArrayList<>();
       for (Verdict v : decided) {
         if (v == null || !RefNames.isArchive(v.ref())) {
@@ -252,54 +399,50 @@ public final class CheckpointPolicy {
         }
         if (!v.accepted()) {
           if (v.change().isCreate()) {
-            rejectedHere.add(v.ref());
+            out.rejectedCreates.add(v.ref());
           }
           continue;
         }
-        onServer.remove(v.ref());
+        out.touched.add(v.ref());
         if (!v.change().isDelete()) {
           mine.add(v);
         }
       }
-      Map<String, ObjectId> ordered = new LinkedHashMap<>();
-      mine.stream()
-          .sorted(Comparator.comparingLong(v -> RefNames.archiveNumber(v.ref())))
-          .forEach(v -> ordered.put(v.ref(), v.change().newId()));
-      onServer.entrySet().stream()
-          .sorted(
-              Comparator.comparingLong((Map.Entry<String, ObjectId> e) -> RefNames.archiveNumber(e.getKey()))
-                  .reversed())
-          .forEach(e -> ordered.put(e.getKey(), e.getValue()));
-      return ordered;
+      mine.sort(Comparator.comparingLong(v -> RefNames.archiveNumber(v.ref())));
+      for (Verdict v : mine) {
+        out.tips.put(v.ref(), v.change().newId());
+      }
+      return out;
     }
 
-    /**
-     * The fast path of §10.2 (a), as the client's own gate: the old tip is an archive tip or one of its
-     * first {@link #ANCESTRY_DEPTH} ancestors. Tried on this push's archives and the newest
-     * {@link #ANCESTRY_CANDIDATES} others.
-     */
-    private boolean oldTipIsInAnArchive(
-        ObjectId oldTip, Map<String, ObjectId> archives, Verdict[] decided) throws IOException {
-      int fromServer = 0;
+    /** The tips of the {@code k} highest-numbered archives, highest first, without sorting them all. */
+    private List<ObjectId> newest(Map<String, ObjectId> archives, int k) {
+      List<Map.Entry<String, ObjectId>> top = new ArrayList<>(k + 1);
       for (Map.Entry<String, ObjectId> e : archives.entrySet()) {
-        boolean thisPush = isInPush(e.getKey(), decided);
-        if (!thisPush && fromServer++ >= ANCESTRY_CANDIDATES) {
-          return false;
+        long n = RefNames.archiveNumber(e.getKey());
+        int at = top.size();
+        while (at > 0 && RefNames.archiveNumber(top.get(at - 1).getKey()) < n) {
+          at--;
         }
-        if (isAncestorOrSelf(oldTip, e.getValue())) {
-          return true;
+        if (at < k) {
+          top.add(at, e);
+          if (top.size() > k) {
+            top.remove(k);
+          }
         }
       }
-      return false;
+      List<ObjectId> out = new ArrayList<>(top.size());
+      top.forEach(e -> out.add(e.getValue()));
+      return out;
     }
 
-    private boolean isInPush(String ref, Verdict[] decided) {
-      for (Verdict v : decided) {
-        if (v != null && v.ref().equals(ref)) {
-          return true;
-        }
-      }
-      return false;
+    /** All archives, highest number first (the latest rotations are the likeliest cover). */
+    private List<Map.Entry<String, ObjectId>> newestFirst(Map<String, ObjectId> archives) {
+      List<Map.Entry<String, ObjectId>> all = new ArrayList<>(archives.entrySet());
+      all.sort(
+          Comparator.comparingLong((Map.Entry<String, ObjectId> e) -> RefNames.archiveNumber(e.getKey()))
+              .reversed());
+      return all;
     }
 
     private boolean isAncestorOrSelf(AnyObjectId ancestor, ObjectId tip) throws IOException {

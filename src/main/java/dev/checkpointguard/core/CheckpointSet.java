@@ -101,26 +101,6 @@ public final class CheckpointSet {
     return new CheckpointSet(Arrays.copyOf(out, n));
   }
 
-  /** The elements in both sets. */
-  public CheckpointSet intersect(CheckpointSet other) {
-    long[] out = new long[Math.min(ids.length, other.ids.length)];
-    int i = 0;
-    int j = 0;
-    int n = 0;
-    while (i < ids.length && j < other.ids.length) {
-      if (ids[i] < other.ids[j]) {
-        i++;
-      } else if (ids[i] > other.ids[j]) {
-        j++;
-      } else {
-        out[n++] = ids[i];
-        i++;
-        j++;
-      }
-    }
-    return new CheckpointSet(Arrays.copyOf(out, n));
-  }
-
   /** The first {@code limit} IDs in ascending order, in their 12-character form. */
   public List<String> first(int limit) {
     int n = Math.min(limit, ids.length);

@@ -1,13 +1,14 @@
 package dev.checkpointguard.core;
 
 import java.util.Locale;
+import java.util.OptionalInt;
 import org.eclipse.jgit.lib.Config;
 
 /**
  * Per-repository settings, read from git config section {@code checkpointGuard}.
  *
  * @param threshold checkpoints an archived generation needs when it is created ({@code threshold}, default
- *     100, the client's {@code DefaultMaxCheckpointsPerGeneration})
+ *     and maximum 100, the client's {@code DefaultMaxCheckpointsPerGeneration})
  * @param mode {@code enforce} rejects; {@code warn} accepts and tells the pusher what enforce would reject
  * @param allowArchiveDeletion whether clients may delete archived generations (retention cleanup, §7.5)
  */
@@ -16,6 +17,21 @@ public record GuardSettings(int threshold, Mode mode, boolean allowArchiveDeleti
   public static final String SECTION = "checkpointGuard";
 
   public static final int DEFAULT_THRESHOLD = 100;
+
+  /**
+   * The largest threshold: the client rotates at exactly 100 checkpoints (spec §6.1), so any larger value
+   * would refuse every rotation and migration archive and stall clients for good (§10.3). Values below
+   * 100 are for tests and small deployments.
+   */
+  public static final int MAX_THRESHOLD = 100;
+
+  /** What a threshold value must be, for error messages. */
+  public static final String THRESHOLD_EXPECTED =
+      "a whole number from 1 to "
+          + MAX_THRESHOLD
+          + " (clients archive a generation at "
+          + MAX_THRESHOLD
+          + " checkpoints)";
 
   /** What a rejection does. */
   public enum Mode {
@@ -28,8 +44,8 @@ public record GuardSettings(int threshold, Mode mode, boolean allowArchiveDeleti
   }
 
   public GuardSettings {
-    if (threshold < 1) {
-      throw new IllegalArgumentException("threshold must be at least 1: " + threshold);
+    if (threshold < 1 || threshold > MAX_THRESHOLD) {
+      throw new IllegalArgumentException("threshold must be " + THRESHOLD_EXPECTED + ": " + threshold);
     }
     if (mode == null) {
       throw new IllegalArgumentException("mode is required");
@@ -72,17 +88,27 @@ public record GuardSettings(int threshold, Mode mode, boolean allowArchiveDeleti
   }
 
   static int parseThreshold(String value) throws InvalidSettingsException {
-    String v = value.trim();
+    OptionalInt n = thresholdValue(value);
+    if (n.isEmpty()) {
+      throw new InvalidSettingsException(SECTION + ".threshold", value, THRESHOLD_EXPECTED);
+    }
+    return n.getAsInt();
+  }
+
+  /**
+   * A threshold as written in git config or on a command line (surrounding blanks ignored), or empty when
+   * it is not {@link #THRESHOLD_EXPECTED}. The one parser of threshold values.
+   */
+  public static OptionalInt thresholdValue(String value) {
     try {
-      int n = Integer.parseInt(v);
-      if (n >= 1 && n <= 1_000_000) {
-        return n;
+      int n = Integer.parseInt(value.trim());
+      if (n >= 1 && n <= MAX_THRESHOLD) {
+        return OptionalInt.of(n);
       }
     } catch (NumberFormatException e) {
-      // reported below
+      // not a number: empty below
     }
-    throw new InvalidSettingsException(
-        SECTION + ".threshold", value, "a whole number from 1 to 1000000");
+    return OptionalInt.empty();
   }
 
   static Mode parseMode(String value) throws InvalidSettingsException {
@@ -111,6 +137,48 @@ public record GuardSettings(int threshold, Mode mode, boolean allowArchiveDeleti
         return false;
       default:
         throw new InvalidSettingsException(SECTION + "." + key, value, "true or false");
+    }
+  }
+
+  /** Key of the stock hook's choice for repositories JGit cannot read. */
+  public static final String UNREADABLE_REPOSITORY_KEY = "unreadableRepository";
+
+  /**
+   * What the stock-git hook does with guarded refs when it cannot read the repository at all (for example
+   * a SHA-256 repository, which JGit does not support): {@code checkpointGuard.unreadableRepository}.
+   */
+  public enum UnreadableRepository {
+    /** Refuse every guarded ref (fail closed). The default. */
+    REJECT,
+    /** Accept guarded refs unchecked and tell the pusher (fail open). */
+    ACCEPT;
+
+    public String configValue() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * Reads {@code checkpointGuard.unreadableRepository} ({@code reject}, the default, or {@code accept}).
+   * Kept apart from the record because only the stock hook needs it, and it must be readable from a config
+   * file alone when the repository cannot be opened.
+   *
+   * @throws InvalidSettingsException for any other value
+   */
+  public static UnreadableRepository unreadableRepository(Config config)
+      throws InvalidSettingsException {
+    String v = config.getString(SECTION, null, UNREADABLE_REPOSITORY_KEY);
+    if (v == null) {
+      return UnreadableRepository.REJECT;
+    }
+    switch (v.trim().toLowerCase(Locale.ROOT)) {
+      case "reject":
+        return UnreadableRepository.REJECT;
+      case "accept":
+        return UnreadableRepository.ACCEPT;
+      default:
+        throw new InvalidSettingsException(
+            SECTION + "." + UNREADABLE_REPOSITORY_KEY, v, "reject or accept");
     }
   }
 

@@ -117,6 +117,24 @@ public final class Messages {
         + " only main, full/current and full/<13 digits> may exist";
   }
 
+  static String guardRef(String ref) {
+    return PREFIX
+        + "pushing "
+        + printable(ref)
+        + " is not allowed (rule guard-ref): refs under "
+        + RefNames.GUARD_PREFIX
+        + " are the server's repair backups and are written only by 'checkpoint-guard repair'";
+  }
+
+  static String tooManyCheckpoints(String ref, int limit) {
+    return PREFIX
+        + printable(ref)
+        + " refused: a generation it involves holds more than "
+        + limit
+        + " checkpoints, more than the guard reads (rule too-many-checkpoints);"
+        + " ask the server administrator to run 'checkpoint-guard check'";
+  }
+
   static String notACommit(String ref, String objectId, String typeName) {
     return PREFIX
         + printable(ref)
@@ -150,6 +168,56 @@ public final class Messages {
         + "could not check "
         + printable(ref)
         + " (rule internal-error); the update was refused, the server log has the details";
+  }
+
+  /**
+   * A stock hook command ({@code pre-receive}, {@code update}) failed unexpectedly; the details are in the
+   * server-side log only, never shown to the pusher (they may name server paths).
+   */
+  public static String hookInternalError() {
+    return PREFIX
+        + "push refused: internal error in the server's hook (rule internal-error); the server log has the"
+        + " details";
+  }
+
+  /** The stock hook refuses a guarded ref because it cannot read the repository (fail closed). */
+  public static String unreadableRepositoryRefused(String ref, String problem) {
+    return PREFIX
+        + printable(ref)
+        + " refused: the server cannot read this repository ("
+        + printable(problem, 200)
+        + ") (rule unreadable-repository); ask the server administrator (git config "
+        + GuardSettings.SECTION
+        + "."
+        + GuardSettings.UNREADABLE_REPOSITORY_KEY
+        + " is reject)";
+  }
+
+  /** The stock hook lets a guarded ref through unchecked because it cannot read the repository (fail open). */
+  public static String unreadableRepositoryAccepted(String ref, String problem) {
+    return PREFIX
+        + "warning: "
+        + printable(ref)
+        + " accepted unchecked: the server cannot read this repository ("
+        + printable(problem, 200)
+        + ") (rule unreadable-repository; git config "
+        + GuardSettings.SECTION
+        + "."
+        + GuardSettings.UNREADABLE_REPOSITORY_KEY
+        + " is accept)";
+  }
+
+  /**
+   * The stock hook refuses a whole push because a line of its input is not {@code <old> <new> <ref>}: git
+   * never writes such a line, so something other than git called the hook.
+   */
+  public static String malformedHookInput(int lineNumber, String problem) {
+    return PREFIX
+        + "push refused: line "
+        + lineNumber
+        + " of the hook input is malformed: "
+        + printable(problem, 200)
+        + "; the hook must be run by git receive-pack";
   }
 
   /** A rejection turned into a warning by warn mode. */

@@ -5,8 +5,8 @@ import java.util.Locale;
 /**
  * The names of the Entire CLI's v2 checkpoint refs (spec §1), and how to tell them apart.
  *
- * <p>This is the only place that knows the layout of {@code refs/entire/checkpoints/v2/}. Everything else
- * asks {@link #kind(String)}.
+ * <p>This is the only place that knows the layout of {@code refs/entire/checkpoints/v2/} and of the guard's
+ * own {@code refs/checkpoint-guard/}. Everything else asks {@link #kind(String)}.
  */
 public final class RefNames {
   /** Everything under this prefix is judged by the guard; every other ref is left alone. */
@@ -21,8 +21,15 @@ public final class RefNames {
   public static final int ARCHIVE_NUMBER_WIDTH = 13;
   /** The largest number that fits the archive suffix. */
   public static final long MAX_ARCHIVE_NUMBER = 9_999_999_999_999L;
-  /** Backups of refs that {@code repair} changes live below this prefix; never pushed by clients. */
-  public static final String BACKUP_PREFIX = "refs/checkpoint-guard/backup/";
+  /**
+   * The guard's own namespace on the server: written only by the administrator's tools, never by a push
+   * (a pushed backup could make {@code restore} write anything).
+   */
+  public static final String GUARD_PREFIX = "refs/checkpoint-guard/";
+  /** Backups of refs that {@code repair} changes live below this prefix. */
+  public static final String BACKUP_PREFIX = GUARD_PREFIX + "backup/";
+  /** The values {@code repair} wrote, kept so that {@code restore} can tell later pushes apart. */
+  public static final String RESULT_PREFIX = GUARD_PREFIX + "result/";
 
   /** What a ref name is, as far as the guard is concerned. */
   public enum Kind {
@@ -34,7 +41,9 @@ public final class RefNames {
     ARCHIVE,
     /** Any other name under {@link #V2_PREFIX}: never produced by a client. */
     UNKNOWN_V2,
-    /** Outside {@link #V2_PREFIX}: not the guard's business. */
+    /** Under {@link #GUARD_PREFIX}: the guard's own refs, never pushed. */
+    GUARD,
+    /** Outside {@link #V2_PREFIX} and {@link #GUARD_PREFIX}: not the guard's business. */
     UNGUARDED
   }
 
@@ -42,7 +51,10 @@ public final class RefNames {
 
   /** Classifies a full ref name. */
   public static Kind kind(String ref) {
-    if (!isGuarded(ref)) {
+    if (ref.startsWith(GUARD_PREFIX)) {
+      return Kind.GUARD;
+    }
+    if (!isV2(ref)) {
       return Kind.UNGUARDED;
     }
     if (ref.equals(MAIN)) {
@@ -54,8 +66,13 @@ public final class RefNames {
     return archiveNumber(ref) >= 0 ? Kind.ARCHIVE : Kind.UNKNOWN_V2;
   }
 
-  /** True for every ref under {@link #V2_PREFIX}. */
+  /** True for every ref the guard judges: under {@link #V2_PREFIX} or {@link #GUARD_PREFIX}. */
   public static boolean isGuarded(String ref) {
+    return ref.startsWith(V2_PREFIX) || ref.startsWith(GUARD_PREFIX);
+  }
+
+  /** True for every ref under {@link #V2_PREFIX}, the client's checkpoint refs. */
+  public static boolean isV2(String ref) {
     return ref.startsWith(V2_PREFIX);
   }
 
@@ -93,6 +110,6 @@ public final class RefNames {
 
   /** The part after {@link #V2_PREFIX} (e.g. {@code full/0000000000007}), for compact reports. */
   public static String shortName(String ref) {
-    return isGuarded(ref) ? ref.substring(V2_PREFIX.length()) : ref;
+    return isV2(ref) ? ref.substring(V2_PREFIX.length()) : ref;
   }
 }

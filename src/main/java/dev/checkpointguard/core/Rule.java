@@ -29,10 +29,22 @@ public enum Rule {
   NOT_A_COMMIT("not-a-commit"),
   /** The new object is not in the repository. */
   MISSING_OBJECT("missing-object"),
+  /** A generation the push involves names more checkpoints than the guard will hold in memory. */
+  TOO_MANY_CHECKPOINTS("too-many-checkpoints"),
+  /**
+   * Refs under {@code refs/checkpoint-guard/} (repair's backups and results) are written only by the
+   * administrator's tools on the server, never by a push. Refused in warn mode too: no client pushes there.
+   */
+  GUARD_REF("guard-ref"),
   /** The repository's guard settings are invalid; guarded refs are refused until they are fixed. */
   INVALID_SETTINGS("invalid-settings"),
   /** The guard could not read what it needed; refused rather than guessed. */
-  INTERNAL_ERROR("internal-error");
+  INTERNAL_ERROR("internal-error"),
+  /**
+   * The stock hook cannot read the repository at all (e.g. SHA-256 objects); guarded refs follow
+   * {@code checkpointGuard.unreadableRepository}.
+   */
+  UNREADABLE_REPOSITORY("unreadable-repository");
 
   private final String id;
 

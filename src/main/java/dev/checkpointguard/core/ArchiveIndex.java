@@ -1,0 +1,299 @@
+package dev.checkpointguard.core;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.eclipse.jgit.lib.AnyObjectId;
+import org.eclipse.jgit.lib.ObjectId;
+
+/**
+ * Which archived generations of one repository hold which checkpoints: a memo of (archive ref, tip) → the
+ * checkpoints of that tip's tree, inverted so that the archives holding a checkpoint are found without
+ * reading or even listing every archive. It lets the content rule of spec §10.2 (a) cost what the push
+ * drops, not what the server holds.
+ *
+ * <p>Like {@link CheckpointSetCache} it does no I/O and never goes stale in a way that matters: an entry
+ * records that a ref <em>had</em> a tip, and a tip fixes its tree. The policy believes an entry only after
+ * {@link ServerRefs#archive} confirms the ref still points there, and drops refs a full listing no longer
+ * shows. An index may be incomplete (archives never read, or more checkpoints than its budget): the policy
+ * then falls back to the full rule, so the index decides nothing on its own.
+ *
+ * <p>Memory: 17 to 34 bytes per indexed checkpoint (an open-addressing table of packed ID → archive
+ * slot), bounded by a {@link Budget} that may be shared by the indexes of many repositories. Thread-safe.
+ */
+public final class ArchiveIndex {
+  /** An index that remembers nothing: every lookup misses, every put is dropped. */
+  public static final ArchiveIndex NONE = closed();
+
+  /** One archive holding one checkpoint, as last seen. */
+  public record Holder(long id, String ref, ObjectId tip) {}
+
+  private static final int EMPTY = 0;
+  private static final int TOMBSTONE = -1;
+
+  private final Budget budget;
+  /** Archive slot (1-based in {@link #vals}) → ref, tip and number of checkpoints. */
+  private final List<String> refs = new ArrayList<>();
+  private final List<ObjectId> tips = new ArrayList<>();
+  private final List<Integer> sizes = new ArrayList<>();
+  private final List<Integer> freeSlots = new ArrayList<>();
+  private final Map<String, Integer> slotOf = new HashMap<>();
+
+  private long[] keys = new long[0];
+  private int[] vals = new int[0];
+  private int used; // live entries
+  private int filled; // live entries plus tombstones
+  private long held; // checkpoints charged to the budget
+  private boolean closed; // dropped by its registry (or NONE): remembers nothing more
+
+  public ArchiveIndex(Budget budget) {
+    this.budget = budget;
+  }
+
+  /** True when {@code ref} is indexed at exactly {@code tip}. */
+  public synchronized boolean has(String ref, AnyObjectId tip) {
+    Integer s = slotOf.get(ref);
+    return s != null && tips.get(s).equals(tip);
+  }
+
+  /** Number of archives indexed. */
+  public synchronized int archives() {
+    return slotOf.size();
+  }
+
+  /**
+   * Every (checkpoint, archive) pair of the index for the checkpoints in {@code ids}, grouped by ID in
+   * ascending order. The archives are as last seen: confirm them before believing them.
+   */
+  public synchronized List<Holder> holders(CheckpointSet ids) {
+    List<Holder> out = new ArrayList<>();
+    if (used == 0) {
+      return out;
+    }
+    int mask = keys.length - 1;
+    for (int k = 0; k < ids.size(); k++) {
+      long id = ids.get(k);
+      for (int i = mix(id) & mask; vals[i] != EMPTY; i = (i + 1) & mask) {
+        int v = vals[i];
+        if (v > 0 && keys[i] == id) {
+          out.add(new Holder(id, refs.get(v - 1), tips.get(v - 1)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Records that {@code ref} points at {@code tip}, whose tree holds {@code set}; replaces what the index
+   * knew about {@code ref}. Dropped silently when the budget cannot take it (the index stays correct, only
+   * less complete).
+   */
+  public synchronized void put(String ref, ObjectId tip, CheckpointSet set) {
+    remove(ref);
+    if (closed || !budget.take(set.size())) {
+      return;
+    }
+    held += set.size();
+    int slot;
+    if (freeSlots.isEmpty()) {
+      slot = refs.size();
+      refs.add(ref);
+      tips.add(tip.copy());
+      sizes.add(set.size());
+    } else {
+      slot = freeSlots.remove(freeSlots.size() - 1);
+      refs.set(slot, ref);
+      tips.set(slot, tip.copy());
+      sizes.set(slot, set.size());
+    }
+    slotOf.put(ref, slot);
+    ensureRoom(set.size());
+    int mask = keys.length - 1;
+    for (int k = 0; k < set.size(); k++) {
+      long id = set.get(k);
+      int i = mix(id) & mask;
+      while (vals[i] > 0) {
+        i = (i + 1) & mask;
+      }
+      if (vals[i] == EMPTY) {
+        filled++;
+      }
+      keys[i] = id;
+      vals[i] = slot + 1;
+      used++;
+    }
+  }
+
+  /** Forgets {@code ref}. */
+  public synchronized void remove(String ref) {
+    Integer s = slotOf.remove(ref);
+    if (s == null) {
+      return;
+    }
+    int slot = s;
+    int target = slot + 1;
+    int n = sizes.get(slot);
+    // Archives are removed when an archive moves or is deleted, which is rare: a scan of the table is
+    // cheaper in memory than keeping every archive's set a second time.
+    for (int i = 0; i < vals.length && n > 0; i++) {
+      if (vals[i] == target) {
+        vals[i] = TOMBSTONE;
+        used--;
+        n--;
+      }
+    }
+    budget.give(sizes.get(slot));
+    held -= sizes.get(slot);
+    refs.set(slot, null);
+    tips.set(slot, null);
+    sizes.set(slot, 0);
+    freeSlots.add(slot);
+  }
+
+  /** Forgets every archive whose ref is not in {@code present} (a full listing of the server). */
+  public synchronized void retainOnly(Set<String> present) {
+    List<String> gone = new ArrayList<>();
+    for (String ref : slotOf.keySet()) {
+      if (!present.contains(ref)) {
+        gone.add(ref);
+      }
+    }
+    gone.forEach(this::remove);
+  }
+
+  private static ArchiveIndex closed() {
+    ArchiveIndex idx = new ArchiveIndex(new Budget(0));
+    idx.closed = true;
+    return idx;
+  }
+
+  /** Forgets everything, returns the budget, and remembers nothing from now on. */
+  synchronized void close() {
+    clear();
+    closed = true;
+  }
+
+  /** Forgets everything and returns the budget. */
+  public synchronized void clear() {
+    budget.give(held);
+    held = 0;
+    refs.clear();
+    tips.clear();
+    sizes.clear();
+    freeSlots.clear();
+    slotOf.clear();
+    keys = new long[0];
+    vals = new int[0];
+    used = 0;
+    filled = 0;
+  }
+
+  /** Grows or cleans the table so that {@code more} entries fit below a load of 0.7. */
+  private void ensureRoom(int more) {
+    long need = (long) filled + more;
+    if (keys.length > 0 && need * 10 <= keys.length * 7L) {
+      return;
+    }
+    int cap = Math.max(1024, keys.length);
+    while ((long) (used + more) * 10 > cap * 7L) {
+      cap *= 2;
+    }
+    long[] oldKeys = keys;
+    int[] oldVals = vals;
+    keys = new long[cap];
+    vals = new int[cap];
+    filled = used;
+    int mask = cap - 1;
+    for (int j = 0; j < oldVals.length; j++) {
+      if (oldVals[j] > 0) {
+        int i = mix(oldKeys[j]) & mask;
+        while (vals[i] != EMPTY) {
+          i = (i + 1) & mask;
+        }
+        keys[i] = oldKeys[j];
+        vals[i] = oldVals[j];
+      }
+    }
+  }
+
+  private static int mix(long id) {
+    long h = id * 0x9E3779B97F4A7C15L;
+    return (int) (h ^ (h >>> 32));
+  }
+
+  @Override
+  public synchronized String toString() {
+    return "ArchiveIndex[" + slotOf.size() + " archives, " + used + " checkpoints]";
+  }
+
+  /**
+   * How many checkpoints the indexes sharing this budget may hold together. A put that would exceed it is
+   * dropped.
+   */
+  public static final class Budget {
+    private final long max;
+    private long taken;
+
+    public Budget(long maxCheckpoints) {
+      this.max = maxCheckpoints;
+    }
+
+    synchronized boolean take(long n) {
+      if (taken + n > max) {
+        return false;
+      }
+      taken += n;
+      return true;
+    }
+
+    synchronized void give(long n) {
+      taken -= n;
+    }
+
+    /** Checkpoints currently held by all indexes of this budget. */
+    public synchronized long taken() {
+      return taken;
+    }
+  }
+
+  /**
+   * The indexes of a server process, one per repository key (e.g. {@code Repository.getIdentifier()}),
+   * least recently used ones dropped beyond {@code maxRepositories}; all share one {@link Budget}.
+   */
+  public static final class Registry {
+    private final int maxRepositories;
+    private final Budget budget;
+    private final LinkedHashMap<String, ArchiveIndex> map = new LinkedHashMap<>(16, 0.75f, true);
+
+    public Registry(int maxRepositories, long maxCheckpoints) {
+      this.maxRepositories = maxRepositories;
+      this.budget = new Budget(maxCheckpoints);
+    }
+
+    /** The index of repository {@code key}, made empty on first use. */
+    public synchronized ArchiveIndex forRepository(String key) {
+      ArchiveIndex idx = map.get(key);
+      if (idx == null) {
+        idx = new ArchiveIndex(budget);
+        map.put(key, idx);
+        Iterator<Map.Entry<String, ArchiveIndex>> it = map.entrySet().iterator();
+        while (map.size() > maxRepositories && it.hasNext()) {
+          Map.Entry<String, ArchiveIndex> e = it.next();
+          if (e.getValue() != idx) {
+            e.getValue().close();
+            it.remove();
+          }
+        }
+      }
+      return idx;
+    }
+
+    public Budget budget() {
+      return budget;
+    }
+  }
+}

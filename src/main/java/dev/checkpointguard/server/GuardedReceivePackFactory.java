@@ -1,0 +1,70 @@
+package dev.checkpointguard.server;
+
+import dev.checkpointguard.core.CheckpointSetCache;
+import dev.checkpointguard.core.Verdict;
+import dev.checkpointguard.jgit.CheckpointGuardHook;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.List;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.transport.PostReceiveHookChain;
+import org.eclipse.jgit.transport.PreReceiveHookChain;
+import org.eclipse.jgit.transport.ReceivePack;
+import org.eclipse.jgit.transport.resolver.ReceivePackFactory;
+import org.eclipse.jgit.transport.resolver.ServiceNotAuthorizedException;
+import org.eclipse.jgit.transport.resolver.ServiceNotEnabledException;
+
+/**
+ * Makes the {@link ReceivePack} of every push: the guard chained after any hook already installed,
+ * reachability checks on, the configured size limits, the pusher's name in the reflog, and a record of
+ * a one-line log of the push ({@link PushLog}).
+ *
+ * <p>Defence in depth: it refuses to make one for a request that carries no authenticated user, even
+ * though {@link PushAuthFilter} should have stopped such a request already. A repository whose config
+ * says {@code http.receivepack = false} cannot be pushed to at all.
+ */
+final class GuardedReceivePackFactory implements ReceivePackFactory<HttpServletRequest> {
+  private final long maxPackSize;
+  private final long maxObjectSize;
+  private final CheckpointSetCache cache;
+
+  GuardedReceivePackFactory(long maxPackSize, long maxObjectSize, CheckpointSetCache cache) {
+    this.maxPackSize = maxPackSize;
+    this.maxObjectSize = maxObjectSize;
+    this.cache = cache;
+  }
+
+  /** The guard's verdicts of one push, handed from the pre-receive hook to the push log. */
+  private static final class PushRecord {
+    volatile List<Verdict> verdicts = List.of();
+  }
+
+  @Override
+  public ReceivePack create(HttpServletRequest req, Repository db)
+      throws ServiceNotEnabledException, ServiceNotAuthorizedException {
+    String user = req.getRemoteUser();
+    if (user == null || user.isEmpty()) {
+      throw new ServiceNotAuthorizedException();
+    }
+    if (!db.getConfig().getBoolean("http", "receivepack", true)) {
+      throw new ServiceNotEnabledException();
+    }
+    PushRecord record = new PushRecord();
+
+    ReceivePack rp = new ReceivePack(db);
+    rp.setCheckReferencedObjectsAreReachable(true);
+    if (maxPackSize > 0) {
+      rp.setMaxPackSizeLimit(maxPackSize);
+    }
+    if (maxObjectSize > 0) {
+      rp.setMaxObjectSizeLimit(maxObjectSize);
+    }
+    rp.setRefLogIdent(new PersonIdent(user, user + "@" + req.getRemoteAddr()));
+    CheckpointGuardHook guard =
+        new CheckpointGuardHook(null, cache, (pack, verdicts) -> record.verdicts = List.copyOf(verdicts));
+    rp.setPreReceiveHook(PreReceiveHookChain.newChain(List.of(rp.getPreReceiveHook(), guard)));
+    PushLog log = new PushLog(user, req.getRemoteAddr(), () -> record.verdicts);
+    rp.setPostReceiveHook(PostReceiveHookChain.newChain(List.of(rp.getPostReceiveHook(), log)));
+    return rp;
+  }
+}

@@ -1,0 +1,183 @@
+package dev.checkpointguard.stock;
+
+import dev.checkpointguard.core.CheckpointPolicy;
+import dev.checkpointguard.core.GuardSettings;
+import dev.checkpointguard.core.Messages;
+import dev.checkpointguard.core.RefChange;
+import dev.checkpointguard.core.Rule;
+import dev.checkpointguard.core.Verdict;
+import dev.checkpointguard.jgit.RepositoryGuard;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+
+/**
+ * The stock-git adapter shared by the {@code pre-receive} and {@code update} commands: turns hook input
+ * lines into {@link RefChange}s, opens the repository from the hook environment, and asks the one
+ * {@link CheckpointPolicy}. It decides nothing itself except what to do when the repository cannot be
+ * read at all ({@link GuardSettings#unreadableRepository}).
+ */
+final class StockGuard {
+  /** Set by GitLab's Gitaly for every hook it runs; its web UI shows lines that start with this. */
+  static final String GITLAB_PREFIX = "GL-HOOK-ERR: ";
+
+  private StockGuard() {}
+
+  /**
+   * The decision on one well-formed, guarded input line.
+   *
+   * @param line the input line
+   * @param outcome {@code ACCEPT}, {@code WARN} or {@code REJECT}
+   * @param message the line for the pusher; empty when accepted silently
+   */
+  record Judgement(HookInput.Line line, Verdict.Outcome outcome, String message) {
+    boolean rejected() {
+      return outcome == Verdict.Outcome.REJECT;
+    }
+  }
+
+  /**
+   * Judges the guarded lines of one push (unguarded lines are ignored) against the repository of the hook
+   * environment, as one push: archives of the push count for a {@code /full/current} reset in it.
+   *
+   * @param lines well-formed lines only
+   * @param env the hook's environment ({@code GIT_DIR}, quarantine variables)
+   * @return one judgement per guarded line, in input order
+   */
+  static List<Judgement> judge(List<HookInput.Line> lines, Map<String, String> env) throws IOException {
+    List<HookInput.Line> guarded = new ArrayList<>();
+    for (HookInput.Line l : lines) {
+      if (l.guarded()) {
+        guarded.add(l);
+      }
+    }
+    if (guarded.isEmpty()) {
+      return List.of();
+    }
+    File gitDir = HookRepository.gitDir(env);
+    if (gitDir == null) {
+      throw new IOException("GIT_DIR is not set: run this as a git hook");
+    }
+    for (HookInput.Line l : guarded) {
+      if (l.sha256()) {
+        return unreadable(guarded, gitDir, "it uses SHA-256 object ids, which JGit cannot read");
+      }
+    }
+    Repository repo;
+    try {
+      repo = HookRepository.open(env);
+    } catch (HookRepository.UnreadableRepositoryException e) {
+      return unreadable(guarded, gitDir, e.getMessage());
+    }
+    try (repo) {
+      List<RefChange> changes = new ArrayList<>(guarded.size());
+      for (HookInput.Line l : guarded) {
+        changes.add(
+            new RefChange(l.ref(), ObjectId.fromString(l.oldId()), ObjectId.fromString(l.newId())));
+      }
+      List<Verdict> verdicts = RepositoryGuard.judge(repo, changes, null, null, null);
+      List<Judgement> out = new ArrayList<>(guarded.size());
+      for (int i = 0; i < guarded.size(); i++) {
+        Verdict v = verdicts.get(i);
+        out.add(new Judgement(guarded.get(i), v.outcome(), v.message()));
+        if (v.cause() != null && v.rule() == Rule.INTERNAL_ERROR) {
+          logInternalError(gitDir, v);
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Every guarded line gets the repository's fallback choice; an invalid choice refuses (fail closed). */
+  private static List<Judgement> unreadable(List<HookInput.Line> guarded, File gitDir, String problem)
+      throws IOException {
+    GuardSettings.UnreadableRepository choice;
+    String why = problem;
+    try {
+      choice = GuardSettings.unreadableRepository(HookRepository.localConfig(gitDir));
+    } catch (GuardSettings.InvalidSettingsException | HookRepository.UnreadableRepositoryException e) {
+      choice = GuardSettings.UnreadableRepository.REJECT;
+      why = problem + "; " + e.getMessage();
+    }
+    List<Judgement> out = new ArrayList<>(guarded.size());
+    for (HookInput.Line l : guarded) {
+      out.add(
+          choice == GuardSettings.UnreadableRepository.ACCEPT
+              ? new Judgement(l, Verdict.Outcome.WARN, Messages.unreadableRepositoryAccepted(l.ref(), why))
+              : new Judgement(l, Verdict.Outcome.REJECT, Messages.unreadableRepositoryRefused(l.ref(), why)));
+    }
+    return out;
+  }
+
+  /** Where the details of internal errors go; the pusher only sees the short message. */
+  static final String LOG_FILE = "checkpoint-guard/hook.log";
+
+  private static void logInternalError(File gitDir, Verdict v) {
+    log(gitDir, "could not check " + Messages.printable(v.ref()), v.cause());
+  }
+
+  /**
+   * Appends {@code <time> <what>: <cause chain>} and the stack trace to
+   * {@code <GIT_DIR>/checkpoint-guard/hook.log}. Best effort: a hook's standard error goes to the pusher,
+   * so this is the only server-side record a stock hook has.
+   */
+  static void log(File gitDir, String what, Throwable cause) {
+    File log = new File(gitDir, LOG_FILE);
+    java.io.StringWriter trace = new java.io.StringWriter();
+    cause.printStackTrace(new java.io.PrintWriter(trace));
+    String entry =
+        java.time.Instant.now()
+            + " "
+            + what
+            + ": "
+            + dev.checkpointguard.cli.Main.describe(cause)
+            + System.lineSeparator()
+            + trace;
+    try {
+      java.nio.file.Files.createDirectories(log.toPath().getParent());
+      java.nio.file.Files.writeString(
+          log.toPath(),
+          entry,
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+    } catch (IOException | RuntimeException e) {
+      // nowhere else to report it; the push is refused either way
+    }
+  }
+
+  /**
+   * The outcome of a hook command that failed unexpectedly: the pusher gets one line without details
+   * ({@link Messages#hookInternalError()}), the cause goes to the hook log, and the push is refused.
+   *
+   * @return {@link dev.checkpointguard.cli.Command#PROBLEMS}
+   */
+  static int internalError(PrintStream err, Map<String, String> env, String command, Throwable cause) {
+    File gitDir = HookRepository.gitDir(env);
+    if (gitDir != null) {
+      log(gitDir, command + " failed", cause);
+    }
+    tell(err, env, Messages.hookInternalError(), true);
+    return dev.checkpointguard.cli.Command.PROBLEMS;
+  }
+
+  /** True when the hook runs under GitLab's Gitaly, which sets these for every custom hook. */
+  static boolean underGitLab(Map<String, String> env) {
+    return env.containsKey("GL_ID") || env.containsKey("GL_PROTOCOL");
+  }
+
+  /**
+   * Prints one pusher-facing line on standard error (git relays it as {@code remote: …}); under GitLab a
+   * rejection is printed a second time with the {@code GL-HOOK-ERR:} prefix its web UI looks for.
+   */
+  static void tell(PrintStream err, Map<String, String> env, String message, boolean rejection) {
+    err.println(message);
+    if (rejection && underGitLab(env)) {
+      err.println(GITLAB_PREFIX + message);
+    }
+  }
+}
