@@ -229,15 +229,14 @@ public final class CheckpointPolicy {
             : reject(c, Rule.ARCHIVE_DELETE, Messages.archiveDelete(c.ref()));
       }
       if (c.isCreate()) {
-        // Counting stops at the threshold: a pushed tree may name millions of directories.
-        int count = trees.countUpTo(next.getTree(), settings.threshold());
+        // One bounded, memoised read: the count, and the cap on what a later push may have to read.
+        int count = trees.count(next.getTree());
         if (count < settings.threshold() && !prunedFromFullArchive(next)) {
           return reject(
               c,
               Rule.ARCHIVE_THRESHOLD,
               Messages.archiveThreshold(c.ref(), count, settings.threshold()));
         }
-        trees.checkpoints(next.getTree()); // no archive above the bound gets in (later pushes read it)
         return Verdict.accept(c);
       }
       if (!isFastForward(c.oldId(), next)) {
@@ -277,7 +276,7 @@ public final class CheckpointPolicy {
                 || (commit.getParentCount() == 0 && message.startsWith(CommitMessages.ARCHIVE_MIGRATED));
         return pruned
             && archiveCommit
-            && trees.countUpTo(commit.getTree(), settings.threshold()) >= settings.threshold();
+            && trees.count(commit.getTree()) >= settings.threshold();
       }
       return false;
     }

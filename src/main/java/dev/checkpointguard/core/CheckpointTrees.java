@@ -2,9 +2,7 @@ package dev.checkpointguard.core;
 
 import java.io.IOException;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.eclipse.jgit.errors.IncorrectObjectTypeException;
@@ -35,8 +33,7 @@ import org.eclipse.jgit.treewalk.CanonicalTreeParser;
  * <p>Reads are memoised per tree id in a {@link CheckpointSetCache}, because a tree id fixes its content.
  *
  * <p>Memory is bounded: a pushed tree may name millions of checkpoint directories that all point at one
- * tiny tree, so a set is never built beyond {@link #maxCheckpoints()} ({@link TooManyCheckpointsException}),
- * and {@link #countUpTo} stops reading once it has seen as many checkpoints as the caller needs.
+ * tiny tree, so a set is never built beyond {@link #maxCheckpoints()} ({@link TooManyCheckpointsException}).
  */
 public final class CheckpointTrees {
   /** The empty tree, root of every {@code Start generation}; it need not exist as an object. */
@@ -103,36 +100,6 @@ public final class CheckpointTrees {
    */
   public int count(AnyObjectId treeId) throws IOException {
     return checkpoints(treeId).size();
-  }
-
-  /**
-   * The number of checkpoints in the tree, or {@code limit} if it holds at least that many. Reading stops
-   * as soon as {@code limit} distinct checkpoints are seen, so the cost follows {@code limit}, not the
-   * tree: this is how an archive create is compared with the threshold.
-   */
-  public int countUpTo(AnyObjectId treeId, int limit) throws IOException {
-    if (limit <= 0) {
-      return 0;
-    }
-    CheckpointSet cached = cache.get(treeId.toObjectId());
-    if (cached != null) {
-      return Math.min(cached.size(), limit);
-    }
-    Set<Long> seen = new HashSet<>();
-    for (Map.Entry<Integer, ObjectId> shard : shards(treeId).entrySet()) {
-      boolean more =
-          walkShard(
-              shard.getKey(),
-              shard.getValue(),
-              (id, dir) -> {
-                seen.add(id);
-                return seen.size() < limit;
-              });
-      if (!more) {
-        break;
-      }
-    }
-    return seen.size();
   }
 
   /**

@@ -143,14 +143,13 @@ class CheckpointTreesTest {
     try (ObjectReader r = repo.repository().newObjectReader()) {
       CheckpointTrees trees = new CheckpointTrees(r, CheckpointSetCache.NONE);
       assertEquals(1, trees.count(before));
-      assertEquals(1, trees.countUpTo(before, 100));
       assertEquals(List.of(CheckpointIds.parse("cdef01234567")), List.copyOf(trees.directories(before).keySet()));
       assertEquals(List.of("cdef01234567"), trees.removed(before, after).toIds());
     }
   }
 
   @Test
-  void countUpToStopsAtTheLimitAndTheSetIsBounded() throws IOException {
+  void setsAreBoundedByTheCap() throws IOException {
     ObjectId dir = repo.insertTree(tree("f"));
     FlatTree t = new FlatTree();
     for (int i = 0; i < 200_000; i++) {
@@ -160,7 +159,6 @@ class CheckpointTreesTest {
     ObjectId wide = repo.insertTree(t);
     try (ObjectReader r = repo.repository().newObjectReader()) {
       CheckpointTrees bounded = new CheckpointTrees(r, CheckpointSetCache.NONE, 1000);
-      assertEquals(100, bounded.countUpTo(wide, 100));
       CheckpointTrees.TooManyCheckpointsException e =
           assertThrows(CheckpointTrees.TooManyCheckpointsException.class, () -> bounded.checkpoints(wide));
       assertEquals("tree " + wide.name() + " holds more than 1000 checkpoints", e.getMessage());
@@ -170,9 +168,8 @@ class CheckpointTreesTest {
       assertThrows(CheckpointTrees.TooManyCheckpointsException.class, () -> bounded.directories(wide));
       CheckpointTrees trees = new CheckpointTrees(r, CheckpointSetCache.NONE);
       assertEquals(200_000, trees.count(wide));
-      assertEquals(200_000, trees.countUpTo(wide, Integer.MAX_VALUE));
-      assertEquals(7, trees.countUpTo(repo.insertTree(tree("ab/0000000000/x", "ab/0000000001/x", "ab/0000000002/x",
-          "ab/0000000003/x", "ab/0000000004/x", "ab/0000000005/x", "ab/0000000006/x")), 100));
+      assertEquals(7, trees.count(repo.insertTree(tree("ab/0000000000/x", "ab/0000000001/x", "ab/0000000002/x",
+          "ab/0000000003/x", "ab/0000000004/x", "ab/0000000005/x", "ab/0000000006/x"))));
     }
   }
 }
