@@ -164,17 +164,7 @@ final class BenchRepos {
       ids.setProperty("currentTip", currentTip.name());
       ins.flush();
     }
-    BatchRefUpdate batch = repo.getRefDatabase().newBatchUpdate();
-    batch.setAtomic(true);
-    batch.addCommand(refs);
-    try (RevWalk rw = new RevWalk(repo)) {
-      batch.execute(rw, NullProgressMonitor.INSTANCE);
-    }
-    for (ReceiveCommand c : refs) {
-      if (c.getResult() != ReceiveCommand.Result.OK) {
-        throw new IOException("could not create " + c.getRefName() + ": " + c.getResult());
-      }
-    }
+    createRefs(repo, refs);
     repo.close();
     return ids;
   }
@@ -223,5 +213,20 @@ final class BenchRepos {
 
   static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Creates {@code refs} in one atomic batch; fails naming the first ref that was not created. */
+  static void createRefs(Repository repo, List<ReceiveCommand> refs) throws IOException {
+    BatchRefUpdate batch = repo.getRefDatabase().newBatchUpdate();
+    batch.setAtomic(true);
+    batch.addCommand(refs);
+    try (RevWalk rw = new RevWalk(repo)) {
+      batch.execute(rw, NullProgressMonitor.INSTANCE);
+    }
+    for (ReceiveCommand c : refs) {
+      if (c.getResult() != ReceiveCommand.Result.OK) {
+        throw new IOException("could not create " + c.getRefName() + ": " + c.getResult());
+      }
+    }
   }
 }

@@ -18,12 +18,9 @@ import java.util.SplittableRandom;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
 import org.eclipse.jgit.internal.storage.file.PackInserter;
-import org.eclipse.jgit.lib.BatchRefUpdate;
 import org.eclipse.jgit.lib.FileMode;
-import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.TreeFormatter;
-import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.transport.ReceiveCommand;
 
 /**
@@ -190,17 +187,7 @@ public final class ScaleRepo {
       transcripts.flush();
     }
     String transcriptPack = packHolding(odb, firstTranscript[0]);
-    BatchRefUpdate batch = repo.getRefDatabase().newBatchUpdate();
-    batch.setAtomic(true);
-    batch.addCommand(refs);
-    try (RevWalk rw = new RevWalk(repo)) {
-      batch.execute(rw, NullProgressMonitor.INSTANCE);
-    }
-    for (ReceiveCommand c : refs) {
-      if (c.getResult() != ReceiveCommand.Result.OK) {
-        throw new IOException("could not create " + c.getRefName() + ": " + c.getResult());
-      }
-    }
+    BenchRepos.createRefs(repo, refs);
     repo.close();
     Properties p = new Properties();
     p.setProperty("healthy", Integer.toString(shape.healthy()));
@@ -216,7 +203,6 @@ public final class ScaleRepo {
   /** {@code /main} checkpoint directory (spec §4): summary, and session 0 with its files. */
   private static ObjectId mainCheckpoint(TreeWriter w, TreeWriter tw, String cp, Instant created)
       throws IOException {
-    String dir = "/" + cp.substring(0, 2) + "/" + cp.substring(2) + "/0";
     String compact = event("user", created.minusSeconds(60), "compact " + cp);
     TreeFormatter session = new TreeFormatter();
     session.append("metadata.json", FileMode.REGULAR_FILE, w.blob(TestJson.indented(g -> {
@@ -234,28 +220,7 @@ public final class ScaleRepo {
     session.append("transcript_hash.txt", FileMode.REGULAR_FILE, w.blob(ClientRepo.sha256(compact)));
     TreeFormatter t = new TreeFormatter();
     t.append("0", FileMode.TREE, w.inserter().insert(session));
-    t.append("metadata.json", FileMode.REGULAR_FILE, w.blob(TestJson.indented(g -> {
-      g.writeStartObject();
-      g.writeStringField("cli_version", "0.6.0");
-      g.writeStringField("checkpoint_id", cp);
-      g.writeStringField("strategy", "manual-commit");
-      g.writeStringField("branch", "main");
-      g.writeNumberField("checkpoints_count", 1);
-      g.writeArrayFieldStart("files_touched");
-      g.writeEndArray();
-      g.writeArrayFieldStart("sessions");
-      g.writeStartObject();
-      g.writeStringField("metadata", dir + "/metadata.json");
-      g.writeStringField("transcript", dir + "/transcript.jsonl");
-      g.writeStringField("content_hash", dir + "/transcript_hash.txt");
-      g.writeStringField("prompt", dir + "/prompt.txt");
-      g.writeEndObject();
-      g.writeEndArray();
-      g.writeNullField("token_usage");
-      g.writeNullField("combined_attribution");
-      g.writeBooleanField("has_review", false);
-      g.writeEndObject();
-    })));
+    t.append("metadata.json", FileMode.REGULAR_FILE, w.blob(ClientRepo.summaryJson("0.6.0", cp, 1)));
     return w.inserter().insert(t);
   }
 
