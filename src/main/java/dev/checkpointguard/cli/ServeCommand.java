@@ -78,7 +78,7 @@ public final class ServeCommand implements Command {
     o.addOption(opt("max-pack-size", "SIZE", "largest pack one push may send (default 1g)"));
     o.addOption(opt("max-object-size", "SIZE", "largest single object in a push (default 256m)"));
     o.addOption(opt("idle-timeout", "SECONDS", "close connections silent this long (default 30)"));
-    o.addOption(opt("min-data-rate", "BYTES", "cut off transfers slower than this per second; 0 for none (default 256)"));
+    o.addOption(opt("min-data-rate", "BYTES", "cut off transfers slower than this per second; 0 for none (default 0)"));
     o.addOption(opt("max-threads", "N", "request threads (default 64)"));
     o.addOption(opt("tls-keystore", "FILE",
         "serve HTTPS with this PKCS12/JKS keystore; its password comes from $" + TLS_PASSWORD_ENV

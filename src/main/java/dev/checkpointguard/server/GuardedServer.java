@@ -62,8 +62,9 @@ public final class GuardedServer implements AutoCloseable {
    * @param maxPackSize largest pack one push may send, bytes; 0 for no limit (default 1 GiB)
    * @param maxObjectSize largest single object in a push, bytes; 0 for no limit (default 256 MiB)
    * @param idleTimeout a connection silent this long is closed (default 30 s)
-   * @param minDataRate a request body or response slower than this many bytes per second is cut off,
-   *     against slow-client attacks; 0 for no minimum (default 256)
+   * @param minDataRate a request body or response slower than this many bytes per second is cut off; 0 for
+   *     no minimum (the default: under load Jetty's rate check cut off ordinary small fetch requests on
+   *     loopback, see docs/reliability.md; silent clients are bounded by {@code idleTimeout})
    * @param authBackoff penalty after the first failed login; each further failure doubles it (default
    *     250 ms)
    * @param authBackoffMax the largest penalty (default 8 s)
@@ -97,7 +98,7 @@ public final class GuardedServer implements AutoCloseable {
     public static final long DEFAULT_MAX_PACK_SIZE = 1L << 30;
     public static final long DEFAULT_MAX_OBJECT_SIZE = 256L << 20;
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
-    public static final long DEFAULT_MIN_DATA_RATE = 256;
+    public static final long DEFAULT_MIN_DATA_RATE = 0;
 
     public Config {
       Objects.requireNonNull(reposDir, "reposDir");
