@@ -140,6 +140,35 @@ class StockPushTest extends StockHookFixture {
     assertEquals(r.archive().name(), serverRef(server, ARCHIVE1));
   }
 
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"all-or-nothing", "per-ref"})
+  void refusesPushesIntoTheRepairBackupNamespace(String mode) throws Exception {
+    Path server = bare("server.git");
+    if (mode.equals("per-ref")) {
+      install("--per-ref", "--repo", server.toString()).expectOk();
+    } else {
+      install("--repo", server.toString()).expectOk();
+    }
+    String backup = RefNames.BACKUP_PREFIX + "20260101T000000Z/" + MAIN;
+    Path client;
+    try (ClientRepo c = clientRepo("client.git", ClientRepo.DEFAULT_THRESHOLD)) {
+      c.checkpoint();
+      client = c.directory();
+    }
+    // only a backup ref in the push: the wrapper must still start the guard
+    GitCli.Result forged = push(client, server.toString(), MAIN + ":" + backup);
+    assertEquals(1, forged.exitCode(), forged.toString());
+    List<String> expected = new ArrayList<>();
+    expected.add("checkpoint-guard: pushing " + backup + " is not allowed (rule guard-ref): refs under "
+        + RefNames.GUARD_PREFIX + " are the server's repair backups and are written only by"
+        + " 'checkpoint-guard repair'");
+    if (mode.equals("per-ref")) {
+      expected.add("error: hook declined to update " + backup);
+    }
+    assertLines(expected, forged.remoteLines(), forged);
+    assertEquals(null, serverRef(server, backup));
+  }
+
   @Test
   void updateHookWithoutAVerdictJudgesTheRefAlone() throws Exception {
     Path server = bare("server.git");
