@@ -7,7 +7,6 @@ import dev.checkpointguard.command.Command;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.cli.Main;
 import dev.checkpointguard.core.CheckpointIds;
-import dev.checkpointguard.core.CheckpointOrder;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.FlatTree;
