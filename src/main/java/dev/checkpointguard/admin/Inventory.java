@@ -31,19 +31,6 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  * <p>Reads trees only (and the small {@code generation.json} blobs); never transcripts.
  */
 final class Inventory {
-  /** Where {@code generation.json} stands in a generation's tree. */
-  enum FileState {
-    MISSING("missing"),
-    INVALID("invalid"),
-    VALID("valid");
-
-    final String id;
-
-    FileState(String id) {
-      this.id = id;
-    }
-  }
-
   /**
    * One generation.
    *
@@ -64,7 +51,7 @@ final class Inventory {
       ObjectId tree,
       TipKind kind,
       SortedMap<Long, ObjectId> dirs,
-      FileState file,
+      Audit.FileState file,
       GenerationJson fileValue,
       String fileProblem) {
     boolean isCurrent() {
@@ -199,14 +186,14 @@ final class Inventory {
       String ref, boolean archive, RevCommit c, ObjectReader reader, CheckpointTrees trees)
       throws IOException {
     ObjectId tree = c.getTree().copy();
-    FileState state = FileState.MISSING;
+    Audit.FileState state = Audit.FileState.MISSING;
     GenerationJson value = null;
     String problem = null;
     try (TreeWalk tw = TreeWalk.forPath(reader, GenerationJson.FILE_NAME, tree)) {
       if (tw != null) {
         if (!FileMode.REGULAR_FILE.equals(tw.getRawMode(0))
             && !FileMode.EXECUTABLE_FILE.equals(tw.getRawMode(0))) {
-          state = FileState.INVALID;
+          state = Audit.FileState.INVALID;
           problem = "not a regular file";
         } else {
           // getCachedBytes(limit) enforces its limit only on objects above core.streamFileThreshold
@@ -218,9 +205,9 @@ final class Inventory {
           byte[] bytes = reader.open(tw.getObjectId(0), Constants.OBJ_BLOB).getCachedBytes(1 << 20);
           try {
             value = GenerationJson.decode(bytes);
-            state = FileState.VALID;
+            state = Audit.FileState.VALID;
           } catch (IllegalArgumentException e) {
-            state = FileState.INVALID;
+            state = Audit.FileState.INVALID;
             problem = e.getMessage();
           }
           if (bytes.length == 0) {
@@ -229,7 +216,7 @@ final class Inventory {
         }
       }
     } catch (org.eclipse.jgit.errors.LargeObjectException e) {
-      state = FileState.INVALID;
+      state = Audit.FileState.INVALID;
       problem = "larger than 1 MiB";
     }
     return new Generation(

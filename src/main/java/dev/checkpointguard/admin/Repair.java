@@ -1,9 +1,11 @@
 package dev.checkpointguard.admin;
 
+import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.core.CheckpointTimes;
 import dev.checkpointguard.core.RefNames;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.ZoneOffset;
@@ -61,40 +63,11 @@ final class Repair {
   static final int BATCH = 512;
   static final String RESULT_PREFIX = RefNames.RESULT_PREFIX;
 
-  /** What a test crash does. */
-  enum CrashMode {
-    /** Throws {@link SimulatedCrash} (in-process tests). */
-    THROW,
-    /** Halts the JVM with exit code 137, nothing cleaned up (tests that run a process). */
-    HALT,
-    /**
-     * Prints {@code checkpoint-guard repair: crash point <n> reached (<step>)} on standard error and
-     * blocks until the process is killed (tests that send a real SIGKILL at that point).
-     */
-    PAUSE
-  }
-
   /**
-   * Test switches; only tests construct anything but {@link #NONE} (through the package-private
-   * {@link RepairCommand} constructor): nothing in a real administrator's environment or configuration
-   * can turn them on.
-   *
-   * @param crashAfterStep stop abruptly after this step (counted over the whole run, from 1); -1: never
-   * @param crashMode how to stop
-   * @param batchSize refs per atomic batch instead of {@link #BATCH}; 1 writes every ref on its own, so
-   *     that a crash can happen between any two ref writes
+   * Observes a repair. The production run uses {@link #NONE}; tests use it to stop the run at a step (a
+   * simulated crash, a halt, a pause for SIGKILL), to move refs meanwhile, and to judge each update
+   * with the policy. Nothing in an administrator's environment or configuration installs one.
    */
-  record Hooks(int crashAfterStep, CrashMode crashMode, int batchSize) {
-    static final Hooks NONE = new Hooks(-1, CrashMode.THROW, BATCH);
-
-    Hooks {
-      if (batchSize < 1) {
-        throw new IllegalArgumentException("batchSize " + batchSize);
-      }
-    }
-  }
-
-  /** Observes a repair; tests use it to crash, to move refs, and to judge updates with the policy. */
   interface Listener {
     /** After step {@code n} (from 1) completed. */
     default void afterStep(int n, String what) throws IOException {}
@@ -111,19 +84,15 @@ final class Repair {
     Listener NONE = new Listener() {};
   }
 
-  /** Thrown by the crash hook: an abrupt stop, nothing cleaned up. */
-  static final class SimulatedCrash extends Error {
-    SimulatedCrash(int step) {
-      super("simulated crash after step " + step + " (test hook)");
-    }
-  }
-
   /** How a run ended. */
   enum Outcome {
     NOTHING_TO_DO,
     PLANNED,
     REPAIRED,
-    GAVE_UP
+    /** Refs kept moving under live pushes, or a lock file of a killed git process is in the way. */
+    GAVE_UP,
+    /** A ref write failed (I/O error, missing object) or the run was interrupted: an error. */
+    FAILED
   }
 
   record Result(Outcome outcome, RepairPlan plan, String backup, int attempts, int steps) {}
@@ -138,18 +107,25 @@ final class Repair {
   private final Io io;
   private final Listener listener;
   private final Clock clock;
-  private final Hooks hooks;
+  private final int batchSize;
   /** /main times read by the planning passes; {@link #timesMemo()} hands them to the closing check. */
   private final Map<ObjectId, CheckpointTimes.Times> timesMemo = new HashMap<>();
   private int step;
 
   Repair(Repository repo, int threshold, RepairPlan.Mode mode, boolean dryRun, Io io, Listener listener,
       Clock clock) {
-    this(repo, threshold, mode, dryRun, io, listener, clock, Hooks.NONE);
+    this(repo, threshold, mode, dryRun, io, listener, clock, BATCH);
   }
 
+  /**
+   * @param batchSize refs per atomic batch, at most {@link #BATCH}; 1 writes every ref on its own (tests
+   *     use it to have a step between any two ref writes)
+   */
   Repair(Repository repo, int threshold, RepairPlan.Mode mode, boolean dryRun, Io io, Listener listener,
-      Clock clock, Hooks hooks) {
+      Clock clock, int batchSize) {
+    if (batchSize < 1 || batchSize > BATCH) {
+      throw new IllegalArgumentException("batchSize " + batchSize);
+    }
     this.repo = repo;
     this.threshold = threshold;
     this.mode = mode;
@@ -157,7 +133,7 @@ final class Repair {
     this.io = io;
     this.listener = listener == null ? Listener.NONE : listener;
     this.clock = clock;
-    this.hooks = hooks == null ? Hooks.NONE : hooks;
+    this.batchSize = batchSize;
   }
 
   /**
@@ -206,11 +182,20 @@ final class Repair {
           return new Result(Outcome.PLANNED, plan, null, attempt, step);
         }
         String ts = backupName();
-        String moved = apply(plan, inv.values, ts);
+        String moved;
+        try {
+          moved = apply(plan, inv.values, ts);
+        } catch (RefWriter.WriteFailedException | InterruptedIOException e) {
+          // not a concurrent push: planning again would not help, and must not be reported as a race
+          io.err().println("checkpoint-guard repair: " + e.getMessage() + "; nothing more was changed, every"
+              + " step so far kept all checkpoints; run repair again"
+              + (e instanceof InterruptedIOException ? "" : " once the cause is fixed"));
+          return new Result(Outcome.FAILED, plan, null, attempt, step);
+        }
         if (moved == null) {
           out.println("applied: " + plan.summary());
-          out.println("backup: " + ts + " (undo with: checkpoint-guard restore --repo DIR --backup " + ts
-              + ")");
+          out.println("backup: " + ts + " (undo with: " + Invocation.of(io.env()).command("restore", "--repo",
+              repo.getDirectory().getAbsoluteFile().toPath().normalize().toString(), "--backup", ts) + ")");
           return new Result(Outcome.REPAIRED, plan, ts, attempt, step);
         }
         io.err().println("checkpoint-guard repair: " + moved + "; planning again (attempt " + attempt
@@ -248,14 +233,14 @@ final class Repair {
             "record result of " + u.ref()));
       }
     }
-    for (List<RepairPlan.Update> batch : batches(backups, hooks.batchSize())) {
-      if (!RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard backup")) {
+    for (List<RepairPlan.Update> batch : batches(backups, batchSize)) {
+      if (RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard backup") == RefWriter.Result.MOVED) {
         return "a backup ref under " + RefNames.BACKUP_PREFIX + ts + "/ exists already";
       }
       step(describe(batch));
     }
-    for (List<RepairPlan.Update> batch : batches(results, hooks.batchSize())) {
-      if (!RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard result")) {
+    for (List<RepairPlan.Update> batch : batches(results, batchSize)) {
+      if (RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard result") == RefWriter.Result.MOVED) {
         return "a result ref under " + RESULT_PREFIX + ts + "/ exists already";
       }
       step(describe(batch));
@@ -267,7 +252,7 @@ final class Repair {
         deleted.add(u.ref());
       }
     }
-    for (List<RepairPlan.Update> batch : batches(plan.updates, hooks.batchSize())) {
+    for (List<RepairPlan.Update> batch : batches(plan.updates, batchSize)) {
       for (RepairPlan.Update u : batch) {
         listener.beforeUpdate(u);
       }
@@ -283,7 +268,8 @@ final class Repair {
         commands.addAll(verifyOnly(expected, batch, deleted));
       }
       commands.addAll(batch);
-      if (!RefWriter.compareAndSetAll(repo, commands, "checkpoint-guard repair: " + describe(batch))) {
+      if (RefWriter.compareAndSetAll(repo, commands, "checkpoint-guard repair: " + describe(batch))
+          == RefWriter.Result.MOVED) {
         return (batch.size() == 1 ? batch.get(0).ref() : "one of " + describe(batch))
             + " or a generation ref the plan relies on moved since it was planned (compare-and-set failed)";
       }
@@ -393,33 +379,16 @@ final class Repair {
     return null;
   }
 
+  /**
+   * Ends a step: tells the listener, then honours an interrupt (the caller cancels the run). Between two
+   * steps every checkpoint is held, so stopping here loses nothing. The interrupt flag stays set.
+   */
   private void step(String what) throws IOException {
     step++;
     listener.afterStep(step, what);
-    if (step != hooks.crashAfterStep()) {
-      return;
+    if (Thread.currentThread().isInterrupted()) {
+      throw new InterruptedIOException("interrupted after step " + step + " (" + what + ")");
     }
-    switch (hooks.crashMode()) {
-      case HALT:
-        io.out().flush();
-        io.err().flush();
-        Runtime.getRuntime().halt(137);
-        break;
-      case PAUSE:
-        io.out().flush();
-        io.err().println("checkpoint-guard repair: crash point " + step + " reached (" + what + ")");
-        io.err().flush();
-        while (true) {
-          try {
-            Thread.sleep(60_000);
-          } catch (InterruptedException e) {
-            // only a kill ends this test hook
-          }
-        }
-      default:
-        break;
-    }
-    throw new SimulatedCrash(step);
   }
 
   /** What the planning passes read from {@code /main}, by checkpoint directory tree id. */

@@ -1,6 +1,7 @@
 package dev.checkpointguard.admin;
 
 import dev.checkpointguard.command.Command;
+import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.command.UsageException;
 import java.time.Clock;
@@ -14,17 +15,17 @@ import org.eclipse.jgit.lib.Repository;
 public final class RepairCommand implements Command {
   private final Repair.Listener listener;
   private final Clock clock;
-  private final Repair.Hooks hooks;
+  private final int batchSize;
 
   public RepairCommand() {
-    this(Repair.Listener.NONE, Clock.systemUTC(), Repair.Hooks.NONE);
+    this(Repair.Listener.NONE, Clock.systemUTC(), Repair.BATCH);
   }
 
-  /** For tests: a listener, a fixed clock, and test switches (crash points, batch size). */
-  RepairCommand(Repair.Listener listener, Clock clock, Repair.Hooks hooks) {
+  /** For tests: a listener (crash points, live pushes, policy checks), a fixed clock, refs per batch. */
+  RepairCommand(Repair.Listener listener, Clock clock, int batchSize) {
     this.listener = listener;
     this.clock = clock;
-    this.hooks = hooks;
+    this.batchSize = batchSize;
   }
 
   @Override
@@ -66,7 +67,7 @@ public final class RepairCommand implements Command {
       AdminRepos.refuseQuarantine(io, repo);
       boolean dryRun = cl.hasOption("dry-run");
       Repair.Result r;
-      Repair repair = new Repair(repo, threshold, mode, dryRun, io, listener, clock, hooks);
+      Repair repair = new Repair(repo, threshold, mode, dryRun, io, listener, clock, batchSize);
       if (dryRun) {
         // planning only reads: no lock (it would create the lock file), nothing written
         r = repair.run();
@@ -78,14 +79,18 @@ public final class RepairCommand implements Command {
           r = repair.run();
         }
       }
+      if (r.outcome() == Repair.Outcome.FAILED) {
+        return USAGE; // an error (reported), like any other the command line reports
+      }
       if (r.outcome() == Repair.Outcome.NOTHING_TO_DO) {
         io.out().println("nothing to repair (mode " + mode.name().toLowerCase(Locale.ROOT) + ", threshold "
             + threshold + ")");
       }
       // /main is not changed by a repair: the check reuses what planning read from it
-      CheckReport after = CheckCommand.audit(repo, threshold, io, repair.timesMemo());
+      Audit after = Audit.run(repo, threshold, new EtaProgressMonitor(io.err()), repair.timesMemo());
       io.out().println("check: " + (after.healthy() ? "healthy" : "problems remain") + " ("
-          + after.tally() + "; run check for details)");
+          + after.tally() + "; details: " + Invocation.of(io.env()).command("check", "--repo",
+              Invocation.absolute(cl.getOptionValue("repo"))) + ")");
       if (r.outcome() == Repair.Outcome.GAVE_UP) {
         return PROBLEMS;
       }

@@ -120,7 +120,7 @@ final class RepairPlanner {
     }
     next = current(current, fixed, pool, remainder, next);
     for (Inventory.Generation g : inv.archives) {
-      if (fixed.contains(g) && g.file() != Inventory.FileState.VALID) {
+      if (fixed.contains(g) && g.file() != Audit.FileState.VALID) {
         repairMetadata(g);
       }
     }
@@ -369,7 +369,7 @@ final class RepairPlanner {
     ObjectId commit = objs.commit(tree, List.of(g.tip()), who,
         CommitMessages.REPAIR_METADATA + String.format(Locale.ROOT, "%013d", g.number()) + "\n");
     plan.updates.add(new RepairPlan.Update(g.ref(), g.tip(), commit,
-        "fast-forward " + g.shortName() + ": write generation.json (was " + g.file().id + "), "
+        "fast-forward " + g.shortName() + ": write generation.json (was " + g.file().id() + "), "
             + range(env)));
     plan.metadataRepaired++;
   }

@@ -205,7 +205,7 @@ public final class RestoreCommand implements Command {
     batch.addAll(writes);
     if (!dryRun && !writes.isEmpty()) {
       Repair.durable(repo);
-      if (!RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard restore " + ts)) {
+      if (RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard restore " + ts) == RefWriter.Result.MOVED) {
         io.err().println("checkpoint-guard restore: a v2 ref moved while restoring; nothing was restored;"
             + " run restore again");
         return PROBLEMS;

@@ -41,20 +41,20 @@ final class AdminHarness {
   private AdminHarness() {}
 
   static Run run(Map<String, String> env, Repair.Listener listener, String... args) {
-    return run(env, listener, Repair.Hooks.NONE, args);
+    return run(env, listener, Repair.BATCH, args);
   }
 
-  /** Runs with test switches (crash points, refs per batch), which only tests can set. */
-  static Run run(Repair.Hooks hooks, Repair.Listener listener, String... args) {
-    return run(Map.of(), listener, hooks, args);
+  /** Runs with a listener (crash points: {@link Crash}) and at most {@code batchSize} refs per batch. */
+  static Run run(int batchSize, Repair.Listener listener, String... args) {
+    return run(Map.of(), listener, batchSize, args);
   }
 
-  static Run run(Map<String, String> env, Repair.Listener listener, Repair.Hooks hooks, String... args) {
+  static Run run(Map<String, String> env, Repair.Listener listener, int batchSize, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Io io = new Io(new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8), new ByteArrayInputStream(new byte[0]), env);
-    List<Command> commands = List.of(new CheckCommand(), new RepairCommand(listener, CLOCK, hooks),
+    List<Command> commands = List.of(new CheckCommand(), new RepairCommand(listener, CLOCK, batchSize),
         new RestoreCommand());
     int code = new Main(io, commands).run(args);
     return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

@@ -43,7 +43,7 @@ class CheckCommandTest {
     AdminHarness.Run j = run("check", "--repo", dir.toString(), "--json");
     assertEquals(1, j.exit());
     Map<?, ?> doc = (Map<?, ?>) TestJson.parse(j.out());
-    assertEquals(CheckReport.SCHEMA, doc.get("schema"));
+    assertEquals(JsonReport.SCHEMA, doc.get("schema"));
     assertEquals(Boolean.FALSE, doc.get("healthy"));
     List<?> findings = (List<?>) doc.get("findings");
     Map<?, ?> f = (Map<?, ?>) findings.get(0);
@@ -51,7 +51,7 @@ class CheckCommandTest {
     assertEquals("error", f.get("severity"));
     assertEquals(List.of("refs/entire/checkpoints/v2/full/0000000000003"), f.get("refs"));
     assertEquals(50, ((Number) f.get("count")).intValue());
-    assertEquals(CheckReport.SAMPLE, ((List<?>) f.get("checkpoints")).size());
+    assertEquals(JsonReport.SAMPLE, ((List<?>) f.get("checkpoints")).size());
     List<?> gens = (List<?>) doc.get("generations");
     assertEquals(4, gens.size()); // three archives and current
     Map<?, ?> g3 = (Map<?, ?>) gens.get(2);
@@ -143,7 +143,8 @@ class CheckCommandTest {
     AdminHarness.Run repair = run("repair", "--repo", odd.toString());
     assertEquals(1, repair.exit(), repair.toString());
     assertTrue(repair.out().startsWith("nothing to repair (mode minimal, threshold 100)\ncheck: problems remain"
-        + " (1 error, 0 warnings; run check for details)\n"), repair.out());
+        + " (1 error, 0 warnings; details: " + dev.checkpointguard.command.Invocation.of(Map.of()).command(
+            "check", "--repo", odd.toAbsolutePath().toString()) + ")\n"), repair.out());
   }
 
   @Test

@@ -171,7 +171,7 @@ class RepairCommandTest {
     var content = AdminHarness.contentMap(dir);
     Path home = tmp.resolve("home");
     ProcessBuilder pb = new ProcessBuilder(HookedMain.command(
-        new Repair.Hooks(4, Repair.CrashMode.HALT, Repair.BATCH), List.of("-Duser.home=" + home), "repair",
+        4, Crash.Mode.HALT, Repair.BATCH, List.of("-Duser.home=" + home), "repair",
         "--repo", dir.toString()));
     // The child's environment is built, not inherited: no developer git config reaches it.
     pb.environment().clear();
@@ -351,10 +351,11 @@ class RepairCommandTest {
     AdminHarness.Run r = run("repair", "--repo", dir.toString(), "--mode", "full");
     assertEquals(0, r.exit(), r.toString());
     String ts = "20260601T120000Z";
-    assertTrue(r.out().contains("backup: " + ts + " (undo with: checkpoint-guard restore --repo DIR --backup "
-        + ts + ")"), r.out());
+    String undo = dev.checkpointguard.command.Invocation.of(Map.of()).command("restore", "--repo",
+        dir.toAbsolutePath().toString(), "--backup", ts);
+    assertTrue(r.out().contains("backup: " + ts + " (undo with: " + undo + ")"), r.out());
     AdminHarness.Run check = run("check", "--repo", dir.toString());
-    assertTrue(check.out().contains("  " + ts + "  6 refs (restore --backup " + ts + ")"), check.out());
+    assertTrue(check.out().contains("  " + ts + "  6 refs  undo with: " + undo + "\n"), check.out());
 
     AdminHarness.Run dry = run("restore", "--repo", dir.toString(), "--backup", ts, "--dry-run");
     assertEquals(0, dry.exit(), dry.toString());
@@ -413,6 +414,74 @@ class RepairCommandTest {
           AdminHarness.v2Refs(dir).get(RefNames.CURRENT))), "repair built on the pushed tip");
     }
     AdminHarness.assertRepaired(dir, 100);
+  }
+
+  /**
+   * Issue 9, defect 6: a write the ref database refuses for another reason than a concurrent change
+   * (here: a new object vanished before the refs were written) is an error, reported as such, not a
+   * "moved since it was planned" race that repair retries.
+   */
+  @Test
+  void aRefWriteErrorIsReportedAsAnErrorNotAsAConcurrentPush() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.oneV060Run(dir, 250);
+    var content = AdminHarness.contentMap(dir);
+    Map<String, ObjectId> before = AdminHarness.v2Refs(dir);
+    boolean[] removed = new boolean[1];
+    Repair.Listener loseObject = new Repair.Listener() {
+      @Override
+      public void beforeWrite(List<RepairPlan.Update> batch) throws java.io.IOException {
+        RepairPlan.Update u = batch.get(batch.size() - 1);
+        if (!removed[0] && !u.isDelete() && RefNames.isV2(u.ref())) {
+          String hex = u.next().name();
+          java.nio.file.Files.delete(dir.resolve("objects").resolve(hex.substring(0, 2)).resolve(hex.substring(2)));
+          removed[0] = true;
+        }
+      }
+    };
+    AdminHarness.Run r = run(Map.of(), loseObject, "repair", "--repo", dir.toString());
+    assertTrue(removed[0], "the plan writes a v2 ref");
+    assertEquals(2, r.exit(), r.toString());
+    assertFalse(r.err().contains("moved"), r.err());
+    assertFalse(r.out().contains("attempt 2"), r.out());
+    assertTrue(r.err().contains("the new object is missing"), r.err());
+    assertTrue(r.err().contains("every step so far kept all checkpoints"), r.err());
+    assertEquals(before, AdminHarness.v2Refs(dir), "no v2 ref changed");
+    assertEquals(content, AdminHarness.contentMap(dir));
+  }
+
+  /**
+   * Issue 9, defect 6: an interrupt (the embedding application cancels the repair) stops it between two
+   * steps, losing nothing, and the thread's interrupt flag is still set afterwards.
+   */
+  @Test
+  void anInterruptStopsRepairBetweenStepsAndKeepsTheInterruptFlag() throws Exception {
+    Path dir = tmp.resolve("r.git");
+    DamageScenarios.oneV060Run(dir, 250);
+    var content = AdminHarness.contentMap(dir);
+    Repair.Listener cancel = new Repair.Listener() {
+      @Override
+      public void afterStep(int n, String what) {
+        if (n == 2) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    AdminHarness.Run r;
+    boolean flag;
+    try {
+      r = run(Map.of(), cancel, "repair", "--repo", dir.toString());
+    } finally {
+      flag = Thread.interrupted(); // clears it for the next test
+    }
+    assertTrue(flag, "the interrupt flag is kept");
+    assertEquals(2, r.exit(), r.toString());
+    assertTrue(r.err().contains("interrupted after step 2"), r.err());
+    assertFalse(r.out().contains("applied:"), r.out());
+    assertEquals(content, AdminHarness.contentMap(dir));
+    AdminHarness.Run rerun = run("repair", "--repo", dir.toString());
+    assertEquals(0, rerun.exit(), rerun.toString());
+    assertEquals(content, AdminHarness.contentMap(dir));
   }
 
   @Test
@@ -486,7 +555,7 @@ class RepairCommandTest {
         if (afterDelete.isEmpty() && batch.get(0).ref().equals(RefNames.CURRENT)) {
           try (Repository repo = AdminHarness.open(dir)) {
             ObjectId archive = RefWriter.read(repo, RefNames.archive(1));
-            assertTrue(RefWriter.compareAndSet(repo, RefNames.archive(1), archive, ObjectId.zeroId(),
+            assertEquals(RefWriter.Result.DONE, RefWriter.compareAndSet(repo, RefNames.archive(1), archive, ObjectId.zeroId(),
                 "retention"));
             afterDelete.add(AdminHarness.contentMap(dir));
           } catch (Exception e) {
@@ -576,12 +645,10 @@ class RepairCommandTest {
   /** Crashes a copy of {@code origin} after step 1, 2, ... until a run completes; returns its step count. */
   private int crashEverywhere(Path origin, int batch) throws Exception {
     var content = AdminHarness.contentMap(origin);
-    Repair.Hooks plain = new Repair.Hooks(-1, Repair.CrashMode.THROW, batch);
     for (int n = 1; n < 200; n++) {
       Path dir = tmp.resolve("crash-" + batch + "-" + n + ".git");
       DamageScenarios.copyRepository(origin, dir);
-      Repair.Hooks crash = new Repair.Hooks(n, Repair.CrashMode.THROW, batch);
-      AdminHarness.Run crashed = run(crash, Repair.Listener.NONE, "repair", "--repo", dir.toString(),
+      AdminHarness.Run crashed = run(batch, Crash.after(n), "repair", "--repo", dir.toString(),
           "--mode", "full");
       if (crashed.exit() == 0) {
         deleteTree(dir);
@@ -590,7 +657,7 @@ class RepairCommandTest {
       assertEquals(2, crashed.exit(), crashed.toString());
       assertTrue(crashed.err().contains("simulated crash after step " + n), crashed.err());
       assertEquals(content, AdminHarness.contentMap(dir), "after crash at step " + n);
-      AdminHarness.Run rerun = run(plain, Repair.Listener.NONE, "repair", "--repo", dir.toString(),
+      AdminHarness.Run rerun = run(batch, Repair.Listener.NONE, "repair", "--repo", dir.toString(),
           "--mode", "full");
       assertEquals(0, rerun.exit(), "rerun after step " + n + ": " + rerun);
       assertEquals(content, AdminHarness.contentMap(dir), "after rerun from step " + n);

@@ -51,7 +51,7 @@ class RepairKillTest {
         steps.set(n);
       }
     };
-    AdminHarness.Run full = AdminHarness.run(new Repair.Hooks(-1, Repair.CrashMode.THROW, 1), count,
+    AdminHarness.Run full = AdminHarness.run(1, count,
         "repair", "--repo", probe.toString(), "--mode", "full");
     assertEquals(0, full.exit(), full.toString());
     assertTrue(steps.get() >= 20, "only " + steps.get() + " steps");
@@ -76,7 +76,7 @@ class RepairKillTest {
   private String killAtStep(int n) throws Exception {
     Path dir = tmp.resolve("kill-" + n + ".git");
     DamageScenarios.copyRepository(origin, dir);
-    Process p = start(dir, new Repair.Hooks(n, Repair.CrashMode.PAUSE, 1));
+    Process p = start(dir, n, Crash.Mode.PAUSE, 1);
     Path err = dir.resolveSibling(dir.getFileName() + ".err");
     try {
       String marker = "checkpoint-guard repair: crash point " + n + " reached (";
@@ -98,7 +98,7 @@ class RepairKillTest {
     for (int delay : delays) {
       Path dir = tmp.resolve("timed-" + delay + ".git");
       DamageScenarios.copyRepository(origin, dir);
-      Process p = start(dir, Repair.Hooks.NONE);
+      Process p = start(dir, -1, Crash.Mode.THROW, Repair.BATCH);
       Path out = dir.resolveSibling(dir.getFileName() + ".out");
       try {
         // the plan is printed just before the first object is written
@@ -172,8 +172,8 @@ class RepairKillTest {
   }
 
   /** repair as its own process; the test switches reach it only through {@link HookedMain}. */
-  private Process start(Path dir, Repair.Hooks hooks) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(HookedMain.command(hooks,
+  private Process start(Path dir, int crashAfterStep, Crash.Mode mode, int batchSize) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(HookedMain.command(crashAfterStep, mode, batchSize,
         List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto"), "repair", "--repo", dir.toString(), "--mode",
         "full"));
     pb.redirectOutput(dir.resolveSibling(dir.getFileName() + ".out").toFile());

@@ -119,9 +119,9 @@ class RestoreCommandTest {
     assertEquals(0, r.exit(), r.toString());
     ObjectId any = AdminHarness.v2Refs(dir).get(RefNames.MAIN);
     try (Repository repo = AdminHarness.open(dir)) {
-      assertTrue(RefWriter.compareAndSet(repo, RefNames.BACKUP_PREFIX + TS + "/refs/heads/x", ObjectId.zeroId(),
+      assertEquals(RefWriter.Result.DONE, RefWriter.compareAndSet(repo, RefNames.BACKUP_PREFIX + TS + "/refs/heads/x", ObjectId.zeroId(),
           any, "forged"));
-      assertTrue(RefWriter.compareAndSet(repo, RefNames.BACKUP_PREFIX + "19990101T000000Z/refs/heads/x",
+      assertEquals(RefWriter.Result.DONE, RefWriter.compareAndSet(repo, RefNames.BACKUP_PREFIX + "19990101T000000Z/refs/heads/x",
           ObjectId.zeroId(), any, "forged"));
     }
     Map<String, ObjectId> refs = AdminHarness.allRefs(dir);
@@ -153,7 +153,7 @@ class RestoreCommandTest {
         }
       }
       stale.add(new RepairPlan.Update(RefNames.MAIN, ObjectId.zeroId(), repaired.get(RefNames.MAIN), "stale"));
-      assertFalse(RefWriter.compareAndSetAll(repo, stale, "stale"));
+      assertEquals(RefWriter.Result.MOVED, RefWriter.compareAndSetAll(repo, stale, "stale"));
     }
     assertEquals(repaired, AdminHarness.v2Refs(dir));
     AdminHarness.Run restore = run("restore", "--repo", dir.toString(), "--backup", TS);
