@@ -45,14 +45,14 @@ public final class HashPasswordCommand implements Command {
 
   @Override
   public String summary() {
-    return "make a users-file line (user:hash) for 'serve --users'; reads the password from the terminal or stdin";
+    return "make a users-file line (user:hash) for serve --users";
   }
 
   @Override
   public String details() {
     return "The password is asked on the terminal without echo, or read as the first line of standard\n"
-        + "input (e.g. from a password manager: pass show git | checkpoint-guard hash-password alice).\n"
-        + "It is never taken from the command line. The hash is PBKDF2-HMAC-SHA256 with a random salt.\n";
+        + "input (e.g. piped from a password manager). It is never taken from the command line.\n"
+        + "The hash is PBKDF2-HMAC-SHA256 with a random salt.\n";
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.checkpointguard.cli;
 
 import dev.checkpointguard.command.Command;
 import dev.checkpointguard.command.Errors;
+import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.command.UsageException;
 import dev.checkpointguard.server.GuardedServer;
@@ -64,8 +65,8 @@ public final class ServeCommand implements Command {
   @Override
   public String details() {
     return "Every bare repository DIR/<name>.git is served at http://ADDR:PORT/<name>.git for fetch and\n"
-        + "push. Fetching is open; pushing needs a user from --users (make lines with\n"
-        + "'checkpoint-guard hash-password USER'), or --anonymous-push. Without --repos, serves ./repos\n"
+        + "push. Fetching is open; pushing needs a user from --users (lines made by the hash-password\n"
+        + "command), or --anonymous-push. Without --repos, serves ./repos\n"
         + "(created, with an empty checkpoints.git) and, on a loopback address, lets anyone push.\n"
         + "SIZE is bytes with an optional k, m or g suffix; 0 means no limit. Stops on SIGTERM/SIGINT.\n"
         + "In production, terminate TLS in a reverse proxy or give --tls-keystore (see docs/serve.md).\n";
@@ -119,8 +120,8 @@ public final class ServeCommand implements Command {
       }
       if (users == null && !anonymous) {
         throw new UsageException(
-            "who may push? give --users FILE (lines from 'checkpoint-guard hash-password USER') or "
-                + "--anonymous-push");
+            "who may push? give --users FILE (its lines: " + Invocation.of(io.env()).command(
+                "hash-password", "--help") + ") or --anonymous-push");
       }
     } else {
       boolean localAnonymous = users == null && !anonymous;

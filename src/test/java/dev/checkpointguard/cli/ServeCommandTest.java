@@ -127,7 +127,9 @@ class ServeCommandTest {
     String r = repos.toString();
     Object[][] cases = {
       {new String[] {"serve", "--repos", r},
-          "checkpoint-guard serve: who may push? give --users FILE (lines from 'checkpoint-guard hash-password USER') or --anonymous-push\n"},
+          "checkpoint-guard serve: who may push? give --users FILE (its lines: "
+              + dev.checkpointguard.command.Invocation.of(Map.of()).command("hash-password", "--help")
+              + ") or --anonymous-push\n"},
       {new String[] {"serve", "--repos", tmp.resolve("nope").toString(), "--anonymous-push"},
           "checkpoint-guard serve: --repos " + tmp.resolve("nope") + " is not a directory\n"},
       {new String[] {"serve", "--repos", r, "--anonymous-push", "--port", "70000"},
