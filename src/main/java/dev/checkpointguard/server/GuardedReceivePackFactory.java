@@ -4,7 +4,12 @@ import dev.checkpointguard.core.CheckpointSetCache;
 import dev.checkpointguard.core.Verdict;
 import dev.checkpointguard.jgit.CheckpointGuardHook;
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
+import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.transport.PostReceiveHookChain;
@@ -12,7 +17,10 @@ import org.eclipse.jgit.transport.PreReceiveHookChain;
 import org.eclipse.jgit.transport.ReceivePack;
 import org.eclipse.jgit.transport.resolver.ReceivePackFactory;
 import org.eclipse.jgit.transport.resolver.ServiceNotAuthorizedException;
+import org.eclipse.jgit.transport.UnpackErrorHandler;
 import org.eclipse.jgit.transport.resolver.ServiceNotEnabledException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes the {@link ReceivePack} of every push: the guard chained after any hook already installed,
@@ -24,14 +32,25 @@ import org.eclipse.jgit.transport.resolver.ServiceNotEnabledException;
  * says {@code http.receivepack = false} cannot be pushed to at all.
  */
 final class GuardedReceivePackFactory implements ReceivePackFactory<HttpServletRequest> {
+  private static final Logger LOG = LoggerFactory.getLogger(GuardedReceivePackFactory.class);
+
   private final long maxPackSize;
   private final long maxObjectSize;
   private final CheckpointSetCache cache;
+  private final Instant startedAt;
+  private final Clock clock;
 
-  GuardedReceivePackFactory(long maxPackSize, long maxObjectSize, CheckpointSetCache cache) {
+  /**
+   * @param startedAt when the server started: lock files older than that were left by a receive of an
+   *     earlier process ({@link PackLeftovers})
+   */
+  GuardedReceivePackFactory(
+      long maxPackSize, long maxObjectSize, CheckpointSetCache cache, Instant startedAt, Clock clock) {
     this.maxPackSize = maxPackSize;
     this.maxObjectSize = maxObjectSize;
     this.cache = cache;
+    this.startedAt = startedAt;
+    this.clock = clock;
   }
 
   /** The guard's verdicts of one push, handed from the pre-receive hook to the push log. */
@@ -50,6 +69,7 @@ final class GuardedReceivePackFactory implements ReceivePackFactory<HttpServletR
       throw new ServiceNotEnabledException();
     }
     PushRecord record = new PushRecord();
+    removeLeftovers(db);
 
     ReceivePack rp = new ReceivePack(db);
     rp.setCheckReferencedObjectsAreReachable(true);
@@ -65,6 +85,23 @@ final class GuardedReceivePackFactory implements ReceivePackFactory<HttpServletR
     rp.setPreReceiveHook(PreReceiveHookChain.newChain(List.of(rp.getPreReceiveHook(), guard)));
     PushLog log = new PushLog(user, req.getRemoteAddr(), () -> record.verdicts);
     rp.setPostReceiveHook(PostReceiveHookChain.newChain(List.of(rp.getPostReceiveHook(), log)));
+    UnpackErrorHandler report = rp.getUnpackErrorHandler();
+    rp.setUnpackErrorHandler(err -> report.handleUnpackException(new IOException(UnpackErrors.forPusher(err))));
     return rp;
+  }
+
+  /** Removes what killed receives left in the repository's object folder ({@link PackLeftovers}). */
+  private void removeLeftovers(Repository db) {
+    if (!(db.getObjectDatabase() instanceof ObjectDirectory od)) {
+      return;
+    }
+    try {
+      for (Path f : PackLeftovers.clean(od.getDirectory().toPath(), startedAt, clock.instant())) {
+        LOG.info("removed {}, left by a receive that was killed", f);
+      }
+    } catch (IOException | RuntimeException e) {
+      // the push goes on; if the leftover is in its way, its error says to try again
+      LOG.warn("could not remove what killed receives left in {}: {}", od.getDirectory(), e.toString());
+    }
   }
 }

@@ -8,7 +8,9 @@ import java.net.Inet6Address;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -349,7 +351,8 @@ public final class GuardedServer implements AutoCloseable {
     GitServlet git = new GitServlet();
     git.setRepositoryResolver(new ReposResolver(reposDir));
     git.setReceivePackFactory(
-        new GuardedReceivePackFactory(config.maxPackSize(), config.maxObjectSize(), CheckpointSetCache.lru(1_000_000)));
+        new GuardedReceivePackFactory(config.maxPackSize(), config.maxObjectSize(),
+            CheckpointSetCache.lru(1_000_000), Instant.now(), Clock.systemUTC()));
     // Smart HTTP only: the dumb protocol would serve repository files by path for no client we need.
     git.setAsIsFileService(AsIsFileService.DISABLED);
 

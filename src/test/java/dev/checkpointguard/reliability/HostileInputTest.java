@@ -68,6 +68,8 @@ class HostileInputTest {
    * answers as for a missing repository, so nobody can push to it or fetch from it.
    */
   static final String SHA256_SERVE = "not found";
+  /** receive-pack could not store the pack: one fixed sentence, never JGit's text with server paths. */
+  static final String STORE_FAILED = "the server could not store the pushed objects; try again";
 
   @TempDir static Path tmp;
   static GuardedServer server;
@@ -403,6 +405,33 @@ class HostileInputTest {
           c.client.checkpoint();
           return c.push(false, CURRENT, CURRENT);
         }));
+    // issue 9, defects 1 and 2: receive-pack cannot store the pack; JGit's text names server paths
+    l.add(new Case("a pack lock a live receive may hold (same objects pushed again)",
+        Expect.receivePack(STORE_FAILED),
+        c -> {
+          c.client.checkpoint();
+          String pack = packOfPush(c, CURRENT);
+          Path lock = c.serverDir.resolve("objects/pack/" + pack + ".keep.lock");
+          Files.createFile(lock);
+          // its time lies ahead: it looks held now, however slow the machine is
+          Files.setLastModifiedTime(lock, java.nio.file.attribute.FileTime.from(
+              java.time.Instant.now().plus(java.time.Duration.ofHours(1))));
+          Seen s = c.push(false, CURRENT, CURRENT);
+          assertTrue(Files.exists(lock), "a lock that may be held was removed");
+          return s;
+        }));
+    l.add(new Case("the server's objects/pack is a file", Expect.receivePack(STORE_FAILED),
+        c -> {
+          Path pack = c.serverDir.resolve("objects/pack");
+          Path aside = Files.createDirectories(tmp.resolve("aside-" + c.serverDir.getFileName()));
+          Files.move(pack, aside.resolve("pack"));
+          Files.writeString(pack, "not a folder\n");
+          c.client.checkpoint();
+          Seen s = c.push(false, CURRENT, CURRENT);
+          Files.delete(pack); // put the repository back, so that the server is seen to answer for it
+          Files.move(aside.resolve("pack"), pack);
+          return s;
+        }));
     l.add(new Case("SHA-256 repository behind serve, SHA-256 client", Expect.receivePack(SHA256_SERVE),
         c -> {
           Path server = tmp.resolve("repos").resolve("sha-" + c.serverDir.getFileName());
@@ -433,6 +462,31 @@ class HostileInputTest {
               r.stdout() + r.stderr(), r.stdout() + r.stderr() + "\nfsck: " + fsck.exitCode() + fsck.stderr());
         }));
     return l;
+  }
+
+  /**
+   * The name JGit gives the pack of pushing {@code ref} from the client: the push goes to a copy of the
+   * case's server repository first (a pack is named after the objects in it).
+   */
+  static String packOfPush(Ctx c, String ref) throws Exception {
+    Path probe = tmp.resolve("repos").resolve("probe-" + c.serverDir.getFileName());
+    dev.checkpointguard.fixtures.DamageScenarios.copyRepository(c.serverDir, probe);
+    java.util.Set<String> before = packNames(probe);
+    GitCli.Result r = git.run(c.clientDir, "push", "--porcelain",
+        c.url.resolve(probe.getFileName().toString()).toString(), ref + ":" + ref);
+    assertTrue(r.ok(), r.toString());
+    java.util.Set<String> after = packNames(probe);
+    after.removeAll(before);
+    assertEquals(1, after.size(), after.toString());
+    return after.iterator().next();
+  }
+
+  static java.util.Set<String> packNames(Path repo) throws Exception {
+    try (Stream<Path> s = Files.list(repo.resolve("objects/pack"))) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".pack"))
+          .map(n -> n.substring(0, n.length() - ".pack".length()))
+          .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    }
   }
 
   static byte[] concat(byte[] a, byte[] b) {
@@ -522,6 +576,7 @@ class HostileInputTest {
     Seen s = k.action().run(c);
     String report = name + ": " + s.reason() + "\n" + s.everything();
     assertNoStackTrace(s.everything());
+    assertFalse(s.everything().contains(tmp.toString()), "a server path reached the pusher: " + report);
     switch (k.expect().kind()) {
       case GUARD -> {
         assertFalse(s.accepted(), report);

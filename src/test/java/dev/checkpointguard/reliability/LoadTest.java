@@ -118,6 +118,7 @@ class LoadTest {
         + " accepted (nothing unarchived to lose); non-fast-forward moves of current on the server: "
         + st.resets.size() + ", each checked to drop archived checkpoints only");
     assertEquals(java.util.List.of(), st.locks, "lock files left behind");
+    assertEquals(java.util.List.of(), st.packLocks, "pack lock files left behind");
   }
 
   @Test
@@ -156,6 +157,7 @@ class LoadTest {
       assertEquals(java.util.List.of(), c.guardRejections, "client " + c.index + " was rejected by the guard");
     }
     assertEquals(java.util.List.of(), st.locks, "lock files left behind");
+    assertEquals(java.util.List.of(), st.packLocks, "pack lock files left behind");
     report("guarded run: " + st.resets.size() + " resets on the server, " + st.full.size()
         + " checkpoints in all generations, 0 lost");
   }

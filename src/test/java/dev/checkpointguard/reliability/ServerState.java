@@ -38,6 +38,11 @@ final class ServerState {
   final List<Reset> resets = new ArrayList<>();
   /** Lock files left under {@code refs/} and {@code packed-refs.lock}. */
   final List<Path> locks;
+  /**
+   * Lock files left in {@code objects/pack/} ({@code pack-<id>.keep.lock} of a receive killed while it
+   * locked its pack): serve removes them when a push meets them.
+   */
+  final List<Path> packLocks;
 
   /** One non-fast-forward move of {@code /full/current} and what it dropped from the generation. */
   record Reset(ObjectId from, ObjectId to, CheckpointSet dropped) {}
@@ -89,5 +94,12 @@ final class ServerState {
       found.add(gitDir.resolve("packed-refs.lock"));
     }
     locks = found;
+    List<Path> inPack = new ArrayList<>();
+    if (Files.isDirectory(gitDir.resolve("objects/pack"))) {
+      try (Stream<Path> s = Files.list(gitDir.resolve("objects/pack"))) {
+        s.filter(p -> p.getFileName().toString().endsWith(".lock")).forEach(inPack::add);
+      }
+    }
+    packLocks = inPack;
   }
 }
