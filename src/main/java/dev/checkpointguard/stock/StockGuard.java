@@ -102,7 +102,7 @@ final class StockGuard {
       choice = GuardSettings.unreadableRepository(HookRepository.localConfig(gitDir));
     } catch (GuardSettings.InvalidSettingsException | HookRepository.UnreadableRepositoryException e) {
       choice = GuardSettings.UnreadableRepository.REJECT;
-      why = problem + "; " + e.getMessage();
+      why = problem.equals(e.getMessage()) ? problem : problem + "; " + e.getMessage(); // said once
     }
     List<Judgement> out = new ArrayList<>(guarded.size());
     for (HookInput.Line l : guarded) {
