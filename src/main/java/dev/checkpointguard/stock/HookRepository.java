@@ -34,12 +34,20 @@ public final class HookRepository {
 
   private HookRepository() {}
 
-  /** The repository cannot be read by JGit; the hook falls back to its configured choice. */
+  /**
+   * The repository cannot be read by JGit; the hook falls back to its configured choice. The message is
+   * shown to the pusher, so it never names a server path: the details go to the hook log.
+   */
   public static final class UnreadableRepositoryException extends Exception {
     public UnreadableRepositoryException(String message) {
       super(message);
     }
   }
+
+  /** What the pusher reads when the repository's config file cannot be parsed. */
+  static final String UNPARSEABLE_CONFIG =
+      "its git config file cannot be parsed; the details are in checkpoint-guard/hook.log in the"
+          + " repository";
 
   /** The git directory named by {@code GIT_DIR}, or null when it is not set (not run as a hook). */
   public static File gitDir(Map<String, String> env) {
@@ -78,8 +86,15 @@ public final class HookRepository {
     try {
       return b.build();
     } catch (IllegalArgumentException e) {
-      // JGit reports an unknown repository format version or extension this way
-      throw new UnreadableRepositoryException(e.getMessage());
+      // JGit reports an unknown repository format version or extension this way; its text names values,
+      // but should it name a path, the pusher must not read it
+      String m = e.getMessage() == null ? "" : e.getMessage();
+      if (m.isBlank() || m.contains(File.separator)) {
+        StockGuard.log(gitDir, "JGit cannot open the repository", e);
+        throw new UnreadableRepositoryException(
+            "JGit cannot open it; the details are in checkpoint-guard/hook.log in the repository");
+      }
+      throw new UnreadableRepositoryException(m);
     }
   }
 
@@ -97,6 +112,9 @@ public final class HookRepository {
   /**
    * The repository's own config file, without the user and system files. Used when the repository cannot
    * be opened, to read the guard's fallback setting.
+   *
+   * @throws UnreadableRepositoryException when the file cannot be parsed: its message says so without
+   *     the file's path (JGit's text names it), which goes to the hook log with JGit's reason
    */
   public static FileBasedConfig localConfig(File gitDir)
       throws UnreadableRepositoryException, IOException {
@@ -104,7 +122,8 @@ public final class HookRepository {
     try {
       c.load();
     } catch (ConfigInvalidException e) {
-      throw new UnreadableRepositoryException("invalid git config: " + e.getMessage());
+      StockGuard.log(gitDir, "cannot parse the repository's git config", e);
+      throw new UnreadableRepositoryException(UNPARSEABLE_CONFIG);
     }
     return c;
   }

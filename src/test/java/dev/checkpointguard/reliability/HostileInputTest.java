@@ -667,6 +667,48 @@ class HostileInputTest {
     System.out.println("[hostile] STOCK exit " + code + " | " + name + " | " + text.strip());
   }
 
+  /**
+   * Issue 9, defect 2: a repository config JGit cannot parse made the stock hooks print {@code Cannot read
+   * file <absolute path>/config} (twice) to the pusher. The pusher reads one line without a server path;
+   * the details go to the repository's {@code checkpoint-guard/hook.log}.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unparseableConfigs")
+  void stockHooksWithAnUnparseableConfigShowNoServerPath(String name, String config) throws Exception {
+    Path repo = tmp.resolve("stock-" + counter.incrementAndGet() + ".git");
+    assertTrue(git.run(tmp, "init", "-q", "--bare", repo.toString()).ok());
+    Files.writeString(repo.resolve("config"), config, StandardCharsets.UTF_8);
+    for (String[] args : List.of(new String[] {"pre-receive"},
+        new String[] {"update", MAIN, Z40, A40})) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      int code = new Main(new Io(new PrintStream(out, true, StandardCharsets.UTF_8),
+          new PrintStream(err, true, StandardCharsets.UTF_8),
+          new ByteArrayInputStream((Z40 + " " + A40 + " " + MAIN + "\n").getBytes(StandardCharsets.UTF_8)),
+          Map.of("GIT_DIR", repo.toString()))).run(args);
+      String text = err.toString(StandardCharsets.UTF_8) + out.toString(StandardCharsets.UTF_8);
+      assertEquals(1, code, args[0] + ": " + text);
+      assertEquals(1, text.lines().count(), "one line: " + text);
+      assertTrue(text.startsWith("checkpoint-guard: " + MAIN + " refused: the server cannot read this"
+          + " repository (its git config file cannot be parsed"), text);
+      assertTrue(text.contains("(rule unreadable-repository)"), text);
+      assertFalse(text.contains(tmp.toString()) || text.contains("Cannot read file"),
+          "a server path reached the pusher: " + text);
+      assertEquals(text.indexOf("cannot be parsed"), text.lastIndexOf("cannot be parsed"), "said once: " + text);
+      assertNoStackTrace(text);
+      System.out.println("[hostile] STOCK " + args[0] + " exit " + code + " | " + name + " | " + text.strip());
+    }
+    String log = Files.readString(repo.resolve("checkpoint-guard/hook.log"));
+    assertTrue(log.contains(repo.resolve("config").toString()), "the details are in hook.log: " + log);
+  }
+
+  static Stream<Arguments> unparseableConfigs() {
+    return Stream.of(
+        Arguments.of("config with an unclosed section", "[core\n\tbare = true\n"),
+        Arguments.of("config with a control character", "[core]\n\tbare = true\n\u0001\n"),
+        Arguments.of("config with a bad escape", "[core]\n\tbare = \"\\q\"\n"));
+  }
+
   static Map<String, ObjectId> refs(Path dir) throws Exception {
     Map<String, ObjectId> m = new TreeMap<>();
     try (Repository r = new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build()) {
