@@ -8,8 +8,9 @@
 #           C git's floor (bench/scale.sh)
 #   serve   pushes per second through serve, with and without the guard (ServeThroughput)
 #   stock   the stock-git hook's wall-time ratios (bench/hook-bench.sh, when present)
+#   login   cost of a failed push login: wrong password vs unknown user (LoginBench, JMH; LoginRatio)
 #
-# Usage: bench/run.sh [all|policy|scale|serve|stock]...       (default: all)
+# Usage: bench/run.sh [all|policy|scale|serve|stock|login]...       (default: all)
 # Environment: JMH_ARGS (default "-f 1 -wi 3 -i 5 -w 2s -r 2s"), SCALE_ARGS, SERVE_ARGS, STOCK_ARGS.
 # The machine's cores, CPU, JDK and load average are printed first: state them with every figure.
 set -euo pipefail
@@ -27,8 +28,8 @@ want() {
 }
 for p in "${parts[@]}"; do
   case "$p" in
-    all | policy | scale | serve | stock) ;;
-    *) echo "run.sh: unknown part '$p' (all, policy, scale, serve, stock)" >&2; exit 2 ;;
+    all | policy | scale | serve | stock | login) ;;
+    *) echo "run.sh: unknown part '$p' (all, policy, scale, serve, stock, login)" >&2; exit 2 ;;
   esac
 done
 
@@ -69,4 +70,11 @@ if want stock; then
   else
     echo "bench/hook-bench.sh is not in this tree: skipped"
   fi
+fi
+if want login; then
+  echo "== login (JMH)"
+  mvn -B -q -o -Pbench dependency:resolve-plugins >/dev/null 2>&1 || mvn -B -q -Pbench dependency:resolve-plugins >/dev/null
+  mvn -B -o -Pbench test -Djmh.args="LoginBench ${JMH_ARGS:--f 1 -wi 3 -i 5 -w 2s -r 2s}" | grep -v '^\[INFO\]'
+  echo "== login: unknown user / wrong password, measured side by side"
+  java -cp "$(testcp)" dev.checkpointguard.bench.LoginRatio
 fi

@@ -300,6 +300,14 @@ public final class GuardedServer implements AutoCloseable {
    * @throws IOException if the users file cannot be read or the port cannot be bound
    */
   public static GuardedServer start(Config config) throws IOException {
+    return start(config, null);
+  }
+
+  /**
+   * {@link #start(Config)} with the login throttle's time from {@code timer} (tests drive it); null for
+   * the system's clock and a scheduler thread of the server's own.
+   */
+  static GuardedServer start(Config config, AuthTimer timer) throws IOException {
     if (!Files.isDirectory(config.reposDir())) {
       throw new IllegalArgumentException(config.reposDir() + " is not a directory");
     }
@@ -357,18 +365,21 @@ public final class GuardedServer implements AutoCloseable {
     git.setAsIsFileService(AsIsFileService.DISABLED);
 
     ScheduledExecutorService scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "checkpoint-guard-auth-delay");
-              t.setDaemon(true);
-              return t;
-            });
-    AuthThrottle throttle = new AuthThrottle(config.authBackoff(), config.authBackoffMax());
+        timer != null
+            ? null
+            : Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "checkpoint-guard-auth-delay");
+                  t.setDaemon(true);
+                  return t;
+                });
+    AuthTimer time = timer != null ? timer : AuthTimer.of(scheduler);
+    AuthThrottle throttle = new AuthThrottle(config.authBackoff(), config.authBackoffMax(), time::nanoTime);
 
     ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
     context.setContextPath("/");
     FilterHolder auth =
-        new FilterHolder(new PushAuthFilter(users, config.anonymousPush(), throttle, scheduler));
+        new FilterHolder(new PushAuthFilter(users, config.anonymousPush(), throttle, time));
     auth.setAsyncSupported(true);
     context.addFilter(auth, "/*", EnumSet.of(DispatcherType.REQUEST));
     context.addServlet(new ServletHolder("git", git), "/*");
@@ -380,7 +391,9 @@ public final class GuardedServer implements AutoCloseable {
     try {
       jetty.start();
     } catch (Exception e) {
-      scheduler.shutdownNow();
+      if (scheduler != null) {
+        scheduler.shutdownNow();
+      }
       try {
         jetty.stop();
       } catch (Exception suppressed) {
@@ -427,7 +440,9 @@ public final class GuardedServer implements AutoCloseable {
     } catch (Exception e) {
       LOG.warn("error while stopping: {}", e.toString());
     } finally {
-      scheduler.shutdownNow();
+      if (scheduler != null) {
+        scheduler.shutdownNow();
+      }
     }
   }
 

@@ -19,8 +19,6 @@ import java.security.Principal;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,21 +56,20 @@ final class PushAuthFilter implements Filter {
   private final Users users;
   private final boolean anonymousPush;
   private final AuthThrottle throttle;
-  private final ScheduledExecutorService scheduler;
+  private final AuthTimer timer;
 
   /**
    * @param users the users allowed to push; null only when anonymous push is on
-   * @param scheduler where delayed refusals are sent from
+   * @param timer sends the delayed refusals (its clock must be the throttle's)
    */
-  PushAuthFilter(
-      Users users, boolean anonymousPush, AuthThrottle throttle, ScheduledExecutorService scheduler) {
+  PushAuthFilter(Users users, boolean anonymousPush, AuthThrottle throttle, AuthTimer timer) {
     if (users == null && !anonymousPush) {
       throw new IllegalArgumentException("pushing needs a users file or anonymous push");
     }
     this.users = users;
     this.anonymousPush = anonymousPush;
     this.throttle = throttle;
-    this.scheduler = scheduler;
+    this.timer = timer;
   }
 
   /**
@@ -166,7 +163,7 @@ final class PushAuthFilter implements Filter {
         penalty.toMillis());
     AsyncContext async = req.startAsync();
     async.setTimeout(penalty.toMillis() + 30_000);
-    scheduler.schedule(
+    timer.schedule(
         () -> {
           try {
             challenge((HttpServletResponse) async.getResponse());
@@ -176,8 +173,7 @@ final class PushAuthFilter implements Filter {
             async.complete();
           }
         },
-        penalty.toNanos(),
-        TimeUnit.NANOSECONDS);
+        penalty);
   }
 
   private static void challenge(HttpServletResponse rsp) throws IOException {

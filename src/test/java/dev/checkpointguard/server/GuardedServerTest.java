@@ -6,6 +6,7 @@ import static dev.checkpointguard.server.ServerTestSupport.ref;
 import static dev.checkpointguard.server.ServerTestSupport.writeUsers;
 import static dev.checkpointguard.server.ServerTestSupport.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -61,6 +62,29 @@ class GuardedServerTest {
     GuardedServer s = GuardedServer.start(tweak.apply(GuardedServer.Config.builder(repos).port(0)).build());
     servers.add(s);
     return s;
+  }
+
+  /** A server whose login throttle runs on {@code timer}: its penalties pass only when the test says. */
+  private GuardedServer start(ManualTimer timer, UnaryOperator<GuardedServer.Config.Builder> tweak)
+      throws Exception {
+    GuardedServer s =
+        GuardedServer.start(tweak.apply(GuardedServer.Config.builder(repos).port(0)).build(), timer);
+    servers.add(s);
+    return s;
+  }
+
+  /** A raw request on its own thread (its answer may wait for the timer). */
+  private static java.util.concurrent.CompletableFuture<ServerTestSupport.Raw> send(int port, String target,
+      String... headers) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return raw(port, "GET", target, headers);
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        },
+        r -> new Thread(r).start());
   }
 
   /** A work repository with one commit on its branch {@code main}. */
@@ -148,42 +172,42 @@ class GuardedServerTest {
     }
   }
 
+  /**
+   * Issue 9, defect 7: the penalties are asserted as the delays the server asks for, on a timer the test
+   * moves, not as wall-clock time (which a loaded machine stretches at random).
+   */
   @Test
   void repeatedFailuresAreSlowedAndGuessesDuringThePenaltyGet429() throws Exception {
     Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret");
-    GuardedServer s =
-        start(c -> c.usersFile(users)
-            .authBackoff(Duration.ofMillis(200), Duration.ofMillis(800)));
+    ManualTimer timer = new ManualTimer();
+    GuardedServer s = start(timer, c -> c.usersFile(users)
+        .authBackoff(Duration.ofMillis(200), Duration.ofMillis(800)));
     String target = "/checkpoints.git/info/refs?service=git-receive-pack";
     String wrong = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:nope".getBytes());
     String right = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:s3cret".getBytes());
 
     long[] expectedMillis = {200, 400, 800, 800};
-    for (long expected : expectedMillis) {
-      long t0 = System.nanoTime();
-      ServerTestSupport.Raw r = raw(s.port(), "GET", target, wrong);
-      long took = (System.nanoTime() - t0) / 1_000_000;
+    for (int i = 0; i < expectedMillis.length; i++) {
+      var answer = send(s.port(), target, wrong);
+      assertEquals(Duration.ofMillis(expectedMillis[i]), timer.awaitDelay(i + 1), "penalty of failure " + (i + 1));
+      assertFalse(answer.isDone(), "the failure is answered only once its penalty has passed");
+      timer.advance(Duration.ofMillis(expectedMillis[i]));
+      ServerTestSupport.Raw r = answer.get();
       assertEquals(401, r.status());
       assertTrue(header(r, "WWW-Authenticate").startsWith("Basic realm="), r.head());
-      assertTrue(took >= expected - 20, "failure answered after " + took + " ms, expected >= " + expected);
     }
     // While a failure's penalty runs, a parallel attempt is refused unchecked, even with the right password.
-    java.util.concurrent.CompletableFuture<ServerTestSupport.Raw> pending =
-        java.util.concurrent.CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return raw(s.port(), "GET", target, wrong);
-              } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-              }
-            },
-            r -> new Thread(r).start());
-    Thread.sleep(300);
+    var pending = send(s.port(), target, wrong);
+    assertEquals(Duration.ofMillis(800), timer.awaitDelay(5));
+    timer.advance(Duration.ofMillis(799));
     ServerTestSupport.Raw during = raw(s.port(), "GET", target, right);
     assertEquals(429, during.status());
     assertEquals("1", header(during, "Retry-After"));
+    assertFalse(pending.isDone());
+    timer.advance(Duration.ofMillis(1));
     assertEquals(401, pending.get().status());
     assertEquals(200, raw(s.port(), "GET", target, right).status());
+    assertEquals(5, timer.delays().size(), "the right password was never delayed");
   }
 
   @Test
@@ -193,23 +217,15 @@ class GuardedServerTest {
     String aliceWrong = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:nope".getBytes());
     String bobRight = "Authorization: Basic " + Base64.getEncoder().encodeToString("bob:hunter2".getBytes());
     for (boolean trust : new boolean[] {false, true}) {
-      GuardedServer s =
-          start(c -> c.usersFile(users).trustForwarded(trust)
-              .authBackoff(Duration.ofMillis(1000), Duration.ofMillis(1000)));
-      java.util.concurrent.CompletableFuture<ServerTestSupport.Raw> pending =
-          java.util.concurrent.CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return raw(s.port(), "GET", target, aliceWrong, "X-Forwarded-For: 203.0.113.7");
-                } catch (java.io.IOException e) {
-                  throw new java.io.UncheckedIOException(e);
-                }
-              },
-              r -> new Thread(r).start());
-      Thread.sleep(300);
+      ManualTimer timer = new ManualTimer();
+      GuardedServer s = start(timer, c -> c.usersFile(users).trustForwarded(trust)
+          .authBackoff(Duration.ofMillis(1000), Duration.ofMillis(1000)));
+      var pending = send(s.port(), target, aliceWrong, "X-Forwarded-For: 203.0.113.7");
+      timer.awaitDelay(1); // alice's failure is penalised
       int bob = raw(s.port(), "GET", target, bobRight, "X-Forwarded-For: 198.51.100.9").status();
       // Without trust both come from the proxy's address, so alice's failure holds bob back.
       assertEquals(trust ? 200 : 429, bob, "trust=" + trust);
+      timer.advance(Duration.ofMillis(1000));
       assertEquals(401, pending.get().status());
     }
   }
@@ -217,58 +233,44 @@ class GuardedServerTest {
   @Test
   void anAttackerGuessingAKnownUserFromElsewhereCannotLockThatUserOut() throws Exception {
     Path users = writeUsers(tmp.resolve("users"), "alice", "s3cret");
-    GuardedServer s =
-        start(c -> c.usersFile(users).trustForwarded(true)
-            .authBackoff(Duration.ofMillis(200), Duration.ofMillis(1600)));
+    ManualTimer timer = new ManualTimer();
+    GuardedServer s = start(timer, c -> c.usersFile(users).trustForwarded(true)
+        .authBackoff(Duration.ofMillis(200), Duration.ofMillis(1600)));
     String target = "/checkpoints.git/info/refs?service=git-receive-pack";
     String aliceWrong = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:nope".getBytes());
     String aliceRight = "Authorization: Basic " + Base64.getEncoder().encodeToString("alice:s3cret".getBytes());
 
-    // The attacker hammers alice's name from its own address, as fast as the server answers.
-    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-    java.util.Map<Integer, Integer> attackerStatuses = new java.util.concurrent.ConcurrentHashMap<>();
-    Thread attacker =
-        new Thread(
-            () -> {
-              for (int i = 0; i < 500 && !stop.get(); i++) {
-                try {
-                  int st = raw(s.port(), "GET", target, aliceWrong, "X-Forwarded-For: 203.0.113.7").status();
-                  attackerStatuses.merge(st, 1, Integer::sum);
-                  Thread.sleep(10);
-                } catch (java.io.IOException | InterruptedException e) {
-                  return;
-                }
-              }
-            });
-    attacker.start();
-    try {
-      // Let the penalties grow: 200 + 400 + 800 ms of the attacker's failures.
-      for (int i = 0; i < 100 && attackerStatuses.getOrDefault(401, 0) < 3; i++) {
-        Thread.sleep(50);
-      }
-      assertTrue(attackerStatuses.getOrDefault(401, 0) >= 3, attackerStatuses.toString());
-
-      // alice, from her own address, gets in at once with the right password...
-      long t0 = System.nanoTime();
-      assertEquals(200, raw(s.port(), "GET", target, aliceRight, "X-Forwarded-For: 198.51.100.9").status());
-      long took = (System.nanoTime() - t0) / 1_000_000;
-      assertTrue(took < 700, "the right password waited " + took + " ms");
-      // ...and a real push with git succeeds while the attack goes on.
-      Path w = work("w");
-      ok(git.run(w, "push", "-q", withCredentials(s.url().resolve("checkpoints.git"), "alice", "s3cret"),
-          "main:refs/heads/main"));
-      assertEquals(ref(w.resolve(".git"), "refs/heads/main"), ref(serverRepo, "refs/heads/main"));
-
-      // A wrong password for alice from a third address is not blocked, but its answer waits for the
-      // penalty of alice's name (at least the 800 ms it had reached).
-      long t1 = System.nanoTime();
-      assertEquals(401, raw(s.port(), "GET", target, aliceWrong, "X-Forwarded-For: 192.0.2.44").status());
-      long slow = (System.nanoTime() - t1) / 1_000_000;
-      assertTrue(slow >= 780, "a wrong password for a penalised name answered after " + slow + " ms");
-    } finally {
-      stop.set(true);
-      attacker.join(30_000);
+    // The attacker guesses alice's password from its own address: 200 + 400 + 800 ms of penalties, and a
+    // fourth guess waiting for its answer while alice works.
+    long[] penalties = {200, 400, 800};
+    for (int i = 0; i < penalties.length; i++) {
+      var guess = send(s.port(), target, aliceWrong, "X-Forwarded-For: 203.0.113.7");
+      assertEquals(Duration.ofMillis(penalties[i]), timer.awaitDelay(i + 1));
+      timer.advance(Duration.ofMillis(penalties[i]));
+      assertEquals(401, guess.get().status());
     }
+    var pendingGuess = send(s.port(), target, aliceWrong, "X-Forwarded-For: 203.0.113.7");
+    assertEquals(Duration.ofMillis(1600), timer.awaitDelay(4));
+    assertEquals(429, raw(s.port(), "GET", target, aliceWrong, "X-Forwarded-For: 203.0.113.7").status(),
+        "the attacker's address waits for its penalty");
+
+    // alice, from her own address, gets in at once with the right password: no delay is asked for...
+    assertEquals(200, raw(s.port(), "GET", target, aliceRight, "X-Forwarded-For: 198.51.100.9").status());
+    assertEquals(4, timer.delays().size());
+    // ...and a real push with git succeeds while the attacker is penalised.
+    Path w = work("w");
+    ok(git.run(w, "push", "-q", withCredentials(s.url().resolve("checkpoints.git"), "alice", "s3cret"),
+        "main:refs/heads/main"));
+    assertEquals(ref(w.resolve(".git"), "refs/heads/main"), ref(serverRepo, "refs/heads/main"));
+    assertEquals(4, timer.delays().size(), "alice's push was never delayed");
+
+    // A wrong password for alice from a third address is not blocked, but its answer waits for the
+    // penalty of alice's name: it had reached the 1600 ms maximum.
+    var third = send(s.port(), target, aliceWrong, "X-Forwarded-For: 192.0.2.44");
+    assertEquals(Duration.ofMillis(1600), timer.awaitDelay(5));
+    timer.advance(Duration.ofMillis(1600));
+    assertEquals(401, third.get().status());
+    assertEquals(401, pendingGuess.get().status());
   }
 
   @Test
@@ -448,14 +450,12 @@ class GuardedServerTest {
   void aSilentClientIsCutOffAfterTheIdleTimeout() throws Exception {
     GuardedServer s = start(c -> c.anonymousPush(true).idleTimeout(Duration.ofMillis(300)));
     try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
-      socket.setSoTimeout(10_000);
-      long t0 = System.nanoTime();
+      // a generous bound for a loaded machine; the claim is that the server closes it, not how fast
+      socket.setSoTimeout(120_000);
       // Half a request, then silence: the slow-loris pattern.
       socket.getOutputStream().write("GET /checkpoints.git/info/refs HTTP/1.1\r\nHost: x\r\n".getBytes());
       socket.getOutputStream().flush();
-      byte[] answer = socket.getInputStream().readAllBytes();
-      long took = (System.nanoTime() - t0) / 1_000_000;
-      assertTrue(took >= 250 && took < 5_000, "connection closed after " + took + " ms");
+      byte[] answer = socket.getInputStream().readAllBytes(); // returns once the server closes it
       String text = new String(answer, java.nio.charset.StandardCharsets.ISO_8859_1);
       assertTrue(text.isEmpty() || text.startsWith("HTTP/1.1 408 "), text);
     }

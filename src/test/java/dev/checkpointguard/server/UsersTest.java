@@ -65,16 +65,17 @@ class UsersTest {
   @Test
   void passwordChecksWaitForAFreeDerivationSlotAndRememberedLoginsNeedNone() throws Exception {
     Path file = ServerTestSupport.writeUsers(tmp.resolve("users"), "alice", "s3cret", "bob", "hunter2");
-    java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(1);
+    RecordingSemaphore slots = new RecordingSemaphore(1);
     Users users = Users.load(file, slots, 50);
     assertEquals(Users.Outcome.OK, users.check("alice", "s3cret".toCharArray()));
     assertEquals(1, slots.availablePermits(), "the slot is given back");
 
     slots.acquire(); // another PBKDF2 derivation is running
     try {
-      long t0 = System.nanoTime();
+      int asked = slots.waits.size();
       assertEquals(Users.Outcome.BUSY, users.check("bob", "hunter2".toCharArray()));
-      assertTrue(System.nanoTime() - t0 >= 40_000_000L, "waited for a slot");
+      // it waited for a slot as long as configured (asserted as the wait asked for, not as time spent)
+      assertEquals(List.of(50L), slots.waits.subList(asked, slots.waits.size()), "waited for a slot");
       assertEquals(Users.Outcome.BUSY, users.check("bob", "wrong".toCharArray()));
       assertEquals(Users.Outcome.BUSY, users.check("nobody", "x".toCharArray()), "the decoy needs a slot too");
       assertEquals(Users.Outcome.OK, users.check("alice", "s3cret".toCharArray()), "remembered: no PBKDF2");
@@ -84,6 +85,22 @@ class UsersTest {
     }
     assertEquals(Users.Outcome.OK, users.check("bob", "hunter2".toCharArray()));
     assertEquals(Users.Outcome.WRONG, users.check("nobody", "x".toCharArray()));
+  }
+
+  /** A semaphore that records how long each {@code tryAcquire} was willing to wait, in milliseconds. */
+  static final class RecordingSemaphore extends java.util.concurrent.Semaphore {
+    private static final long serialVersionUID = 1L;
+    final List<Long> waits = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    RecordingSemaphore(int permits) {
+      super(permits, true);
+    }
+
+    @Override
+    public boolean tryAcquire(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+      waits.add(unit.toMillis(timeout));
+      return super.tryAcquire(timeout, unit);
+    }
   }
 
   @Test
