@@ -26,7 +26,8 @@ Targets (each may be given several times; every path may contain spaces):
                          (Gitea's generated hooks/pre-receive runs it; it is never replaced)
 
 Options:
-  --prefix DIR           where the jar and its class-data archive are installed, shared by all targets
+  --prefix DIR           where the jar, its class-data archive and the checkpoint-guard launcher
+                         (DIR/bin/checkpoint-guard) are installed, shared by all targets
                          (default /opt/checkpoint-guard)
   --jar FILE             install this checkpoint-guard.jar instead of building target/checkpoint-guard.jar
   --java FILE            the java (17 or later) the hook runs (default $JAVA_HOME/bin/java, else java on
@@ -41,6 +42,8 @@ An existing hooks/pre-receive (or hooks/update) is never overwritten: it is rena
 pre-receive.before-checkpoint-guard and the installed hook runs it first with the same input; if it fails,
 the push fails. Running install.sh again gives the same result; --uninstall puts the old hook back.
 The jar is built with Maven when target/checkpoint-guard.jar is missing or older than the sources.
+DIR/bin/checkpoint-guard runs the admin commands (check, repair, restore) with the installed jar; put
+DIR/bin on the PATH, or link it into a folder on the PATH.
 Settings live in each repository's git config (checkpointGuard.mode, .threshold, .allowArchiveDeletion,
 .unreadableRepository); see docs/stock-hook.md.
 
@@ -55,6 +58,30 @@ die() {
 
 note() {
   printf '%s: %s\n' "$PROG" "$*"
+}
+
+# --- temporary files -------------------------------------------------------------------------------------
+# Every temporary file or folder is registered here and removed when the script ends, however it ends
+# (done, die, or interrupted: INT and TERM exit through the EXIT trap).
+TEMP_PATHS=()
+cleanup() {
+  local p
+  for p in "${TEMP_PATHS[@]+"${TEMP_PATHS[@]}"}"; do
+    rm -rf -- "$p"
+  done
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# temp_dir VAR TEMPLATE: a new private folder (mktemp -d TEMPLATE), registered for removal, in VAR.
+# Returns non-zero (and sets nothing) when mktemp fails: callers must never use an empty path.
+temp_dir() {
+  local made
+  made="$(mktemp -d "$2")" || return 1
+  [ -n "$made" ] && [ -d "$made" ] || return 1
+  TEMP_PATHS+=("$made")
+  printf -v "$1" '%s' "$made"
 }
 
 # --- arguments ---------------------------------------------------------------------------------------
@@ -174,10 +201,13 @@ is_ours() {
 }
 
 # --- uninstall -----------------------------------------------------------------------------------------
+uninstalled=""   # set when an uninstall function changed something
+
 uninstall_plain_hook() {
   local hooks="$1" name="$2"
   local dest="$hooks/$name" saved="$hooks/$name$SAVED_SUFFIX"
   if is_ours "$dest"; then
+    uninstalled=1
     local levels
     levels="$(sed -n 's/^#@created-levels: \([0-9]*\)$/\1/p' "$dest")"
     rm -f "$dest"
@@ -199,6 +229,7 @@ uninstall_dropin() {
   local dir="$1"
   local dest="$dir/$DROPIN_NAME"
   if is_ours "$dest"; then
+    uninstalled=1
     local levels d i
     levels="$(sed -n 's/^#@created-levels: \([0-9]*\)$/\1/p' "$dest")"
     rm -f "$dest"
@@ -217,6 +248,7 @@ if [ -n "$uninstall" ]; then
   for p in "${plan[@]}"; do
     layout="${p%%|*}"
     dir="${p#*|}"
+    uninstalled=""
     case "$layout" in
       plain)
         uninstall_plain_hook "$dir" update
@@ -224,6 +256,7 @@ if [ -n "$uninstall" ]; then
         ;;
       dropin) uninstall_dropin "$dir" ;;
     esac
+    [ -n "$uninstalled" ] || note "nothing to uninstall in $dir"
   done
   exit 0
 fi
@@ -231,8 +264,15 @@ fi
 # --- java ------------------------------------------------------------------------------------------------
 if [ -n "$java_arg" ]; then
   case "$java_arg" in
-    */*) java="$java_arg" ;;
-    *) java="$(command -v "$java_arg" 2>/dev/null || true)" ;; # a bare name is looked up on PATH
+    */*)
+      [ -f "$java_arg" ] && [ -x "$java_arg" ] || die "--java $java_arg: no such executable file"
+      java="$java_arg"
+      ;;
+    *)
+      # a bare name is looked up on PATH
+      java="$(command -v "$java_arg" 2>/dev/null || true)"
+      [ -n "$java" ] || die "--java $java_arg: not found on the PATH"
+      ;;
   esac
 elif [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
   java="$JAVA_HOME/bin/java"
@@ -266,11 +306,16 @@ prefix="$(abs_dir "$prefix")"
 jar="$prefix/checkpoint-guard.jar"
 jsa="$prefix/checkpoint-guard.jsa"
 
-# Temporary files next to their destination (so that mv is an atomic rename) get an unpredictable name
-# that mktemp creates exclusively with mode 600: install.sh often runs as root in folders the git user can
-# write (hooks/), where a predictable name could be a planted symlink that a plain '>' would follow.
+# temp_beside VAR DEST: a temporary file next to DEST (so that mv is an atomic rename), registered for
+# removal, in VAR. It gets an unpredictable name that mktemp creates exclusively with mode 600: install.sh
+# often runs as root in folders the git user can write (hooks/), where a predictable name could be a
+# planted symlink that a plain '>' would follow.
 temp_beside() {
-  mktemp "$(dirname "$1")/.$(basename "$1").tmp.XXXXXX" || die "cannot create a temporary file next to $1"
+  local made
+  made="$(mktemp "$(dirname "$2")/.$(basename "$2").tmp.XXXXXX")" && [ -n "$made" ] \
+    || die "cannot create a temporary file next to $2"
+  TEMP_PATHS+=("$made")
+  printf -v "$1" '%s' "$made"
 }
 
 # --- verification: the jar must really refuse (a jar whose hook always exits 0 would fail open) ---------
@@ -278,9 +323,9 @@ temp_beside() {
 # under refs/entire/checkpoints/v2/ that is no checkpoint ref); dies unless it exits 1 naming a rule.
 verify_jar() {
   local candidate="$1" scratch code=0 zero=0000000000000000000000000000000000000000
-  scratch="$(mktemp -d "${TMPDIR:-/tmp}/checkpoint-guard-verify.XXXXXX")" || die "cannot create a scratch folder"
+  temp_dir scratch "${TMPDIR:-/tmp}/checkpoint-guard-verify.XXXXXX" \
+    || die "cannot create a scratch folder in ${TMPDIR:-/tmp} to verify the jar"
   if ! GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null git init -q --bare "$scratch/repo.git" >/dev/null 2>&1; then
-    rm -rf "$scratch"
     die "cannot create a scratch repository in ${TMPDIR:-/tmp} to verify the jar"
   fi
   printf '%s 1111111111111111111111111111111111111111 refs/entire/checkpoints/v2/verify-install\n' "$zero" \
@@ -290,7 +335,6 @@ verify_jar() {
     dev.checkpointguard.cli.Main pre-receive <"$scratch/input" >"$scratch/out" 2>&1 || code=$?
   local out
   out="$(head -c 600 "$scratch/out" | tr '\n' ' ')"
-  rm -rf "$scratch"
   if [ "$code" -ne 1 ] || ! printf '%s' "$out" | grep -q '(rule unknown-ref)'; then
     die "$jar_src does not guard: its pre-receive hook must refuse a push of refs/entire/checkpoints/v2/verify-install (exit 1, rule unknown-ref) but exited $code${out:+ saying: $out}; nothing was installed"
   fi
@@ -298,58 +342,52 @@ verify_jar() {
 
 if cmp -s "$jar_src" "$jar"; then
   verify_jar "$jar"
+  note "already installed: $jar"
 else
-  jar_tmp="$(temp_beside "$jar")"
-  if ! cp "$jar_src" "$jar_tmp"; then
-    rm -f "$jar_tmp"
-    die "cannot copy $jar_src to $prefix"
-  fi
+  temp_beside jar_tmp "$jar"
+  cp "$jar_src" "$jar_tmp" || die "cannot copy $jar_src to $prefix"
   chmod 644 "$jar_tmp"
-  (verify_jar "$jar_tmp") || { rm -f "$jar_tmp"; exit 2; }
+  verify_jar "$jar_tmp" # dies on failure; the EXIT trap removes the copy
   mv -f "$jar_tmp" "$jar"
   note "installed $jar"
 fi
 
 # --- AppCDS archive: a training run of the hook on a scratch repository --------------------------------
+# train_cds SCRATCH: writes $jsa_tmp from a training run in the folder SCRATCH. Every step is checked
+# explicitly (|| exit 1): set -e does not work inside a function called as an if condition.
 train_cds() {
-  local scratch
-  scratch="$(mktemp -d "${TMPDIR:-/tmp}/checkpoint-guard-cds.XXXXXX")"
+  local scratch="$1"
+  [ -n "$scratch" ] && [ -d "$scratch" ] || return 1
   (
-    set -e
     export GIT_DIR="$scratch/repo.git" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
     export GIT_AUTHOR_NAME=cds GIT_AUTHOR_EMAIL=cds@localhost GIT_COMMITTER_NAME=cds GIT_COMMITTER_EMAIL=cds@localhost
-    git init -q --bare "$GIT_DIR"
-    git config checkpointGuard.threshold 2
-    blob="$(printf 'x\n' | git hash-object -w --stdin)"
-    session="$(printf '100644 blob %s\traw_transcript\n' "$blob" | git mktree)"
-    cp1="$(printf '040000 tree %s\t0\n' "$session" | git mktree)"
-    shard="$(printf '040000 tree %s\t23456789ab\n040000 tree %s\t23456789ac\n' "$cp1" "$cp1" | git mktree)"
-    tree="$(printf '040000 tree %s\t01\n' "$shard" | git mktree)"
-    empty="$(git mktree </dev/null)"
-    root="$(git commit-tree -m 'Initialize v2 ref' "$empty")"
-    cur="$(git commit-tree -p "$root" -m 'Checkpoint: 0123456789ab' "$tree")"
-    arch="$(git commit-tree -p "$cur" -m 'Archive generation' "$tree")"
-    reset="$(git commit-tree -m 'Start generation' "$empty")"
-    git update-ref refs/entire/checkpoints/v2/full/current "$cur"
-    git update-ref refs/entire/checkpoints/v2/main "$root"
+    git init -q --bare "$GIT_DIR" || exit 1
+    git config checkpointGuard.threshold 2 || exit 1
+    blob="$(printf 'x\n' | git hash-object -w --stdin)" || exit 1
+    session="$(printf '100644 blob %s\traw_transcript\n' "$blob" | git mktree)" || exit 1
+    cp1="$(printf '040000 tree %s\t0\n' "$session" | git mktree)" || exit 1
+    shard="$(printf '040000 tree %s\t23456789ab\n040000 tree %s\t23456789ac\n' "$cp1" "$cp1" | git mktree)" || exit 1
+    tree="$(printf '040000 tree %s\t01\n' "$shard" | git mktree)" || exit 1
+    empty="$(git mktree </dev/null)" || exit 1
+    root="$(git commit-tree -m 'Initialize v2 ref' "$empty")" || exit 1
+    cur="$(git commit-tree -p "$root" -m 'Checkpoint: 0123456789ab' "$tree")" || exit 1
+    arch="$(git commit-tree -p "$cur" -m 'Archive generation' "$tree")" || exit 1
+    reset="$(git commit-tree -m 'Start generation' "$empty")" || exit 1
+    git update-ref refs/entire/checkpoints/v2/full/current "$cur" || exit 1
+    git update-ref refs/entire/checkpoints/v2/main "$root" || exit 1
     zero=0000000000000000000000000000000000000000
     printf '%s %s %s\n%s %s %s\n%s %s %s\n%s %s %s\n' \
       "$root" "$cur" refs/entire/checkpoints/v2/main \
       "$zero" "$arch" refs/entire/checkpoints/v2/full/0000000000001 \
       "$cur" "$reset" refs/entire/checkpoints/v2/full/current \
-      "$zero" "$cur" refs/entire/checkpoints/v2/bogus >"$scratch/input"
+      "$zero" "$cur" refs/entire/checkpoints/v2/bogus >"$scratch/input" || exit 1
     # exit code 1 (the bogus ref is rejected) is expected; any other outcome means the archive is suspect
-    set +e
+    code=0
     "$java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData \
       "-XX:ArchiveClassesAtExit=$jsa_tmp" -cp "$jar" dev.checkpointguard.cli.Main pre-receive \
-      <"$scratch/input" >"$scratch/out" 2>&1
-    code=$?
-    set -e
+      <"$scratch/input" >"$scratch/out" 2>&1 || code=$?
     [ "$code" -eq 1 ] && [ -s "$jsa_tmp" ] || { cat "$scratch/out" >&2; exit 1; }
   )
-  local ok=$?
-  rm -rf "$scratch"
-  return "$ok"
 }
 
 # True when the JVM really loads the application's classes from archive $1. JDK 17 maps an archive whose
@@ -368,15 +406,16 @@ if [ -n "$cds" ]; then
   else
     rm -f "$jsa" "$jsa.stamp"
     # the JVM writes the archive itself: give it a fresh name in a private folder next to the target
-    jsa_dir="$(mktemp -d "$prefix/.checkpoint-guard.jsa.tmp.XXXXXX")" || die "cannot create a temporary folder in $prefix"
+    temp_dir jsa_dir "$prefix/.checkpoint-guard.jsa.tmp.XXXXXX" || die "cannot create a temporary folder in $prefix"
     jsa_tmp="$jsa_dir/checkpoint-guard.jsa"
-    if ! train_cds; then
+    cds_scratch=""
+    if ! temp_dir cds_scratch "${TMPDIR:-/tmp}/checkpoint-guard-cds.XXXXXX" || ! train_cds "$cds_scratch"; then
       note "warning: could not create the class-data archive; the hook will start without it"
     elif ! cds_effective "$jsa_tmp"; then
       note "warning: $java does not use a class-data archive for a jar under '$prefix' (JDK 17 ignores it when the path contains a space); the hook will start without it: choose a --prefix without spaces for faster starts"
     else
       chmod 644 "$jsa_tmp"
-      stamp_tmp="$(temp_beside "$jsa.stamp")"
+      temp_beside stamp_tmp "$jsa.stamp"
       printf '%s\n' "$stamp" >"$stamp_tmp"
       chmod 644 "$stamp_tmp"
       mv -f "$jsa_tmp" "$jsa"
@@ -384,16 +423,62 @@ if [ -n "$cds" ]; then
       note "created the class-data archive $jsa"
       jsa_setting="$jsa"
     fi
-    rm -rf "$jsa_dir"
+    rm -rf "$jsa_dir" "$cds_scratch"
   fi
 fi
 
+# --- launcher: <prefix>/bin/checkpoint-guard runs the admin commands with the installed jar -------------
+# It exports CHECKPOINT_GUARD_COMMAND, the name it was run under, so that the hints the commands print
+# ("Try: ...", "undo with: ...") name it: the bare name when it is the checkpoint-guard on the PATH, else
+# its absolute path. Either runs as printed.
+LAUNCHER_MARKER="checkpoint-guard-launcher"
+install_launcher() {
+  local dest="$prefix/bin/checkpoint-guard" tmp
+  mkdir -p "$prefix/bin" || die "cannot create $prefix/bin"
+  if [ -e "$dest" ] || [ -L "$dest" ]; then
+    if [ -L "$dest" ] || ! grep -q "^# $LAUNCHER_MARKER:" "$dest" 2>/dev/null; then
+      note "warning: $dest is not checkpoint-guard's launcher; left in place"
+      return 0
+    fi
+  fi
+  temp_beside tmp "$dest"
+  {
+    printf '#!/bin/sh\n'
+    printf '# %s: written by install.sh; runs checkpoint-guard with the installed jar\n' "$LAUNCHER_MARKER"
+    printf 'CG_JAVA=%s\n' "$(sh_quote "$java")"
+    printf 'CG_JAR=%s\n' "$(sh_quote "$jar")"
+    cat <<'LAUNCHER'
+self=$0
+case $self in
+  /*) ;;
+  */*) self="$(pwd)/$self" ;;
+esac
+if [ "$(command -v checkpoint-guard 2>/dev/null)" = "$0" ]; then
+  self=checkpoint-guard
+fi
+CHECKPOINT_GUARD_COMMAND=$self
+export CHECKPOINT_GUARD_COMMAND
+exec "$CG_JAVA" -jar "$CG_JAR" "$@"
+LAUNCHER
+  } >"$tmp"
+  chmod 755 "$tmp"
+  if [ -f "$dest" ] && cmp -s "$tmp" "$dest"; then
+    rm -f "$tmp"
+    note "already installed: $dest"
+  else
+    mv -f "$tmp" "$dest"
+    note "installed $dest"
+  fi
+}
+install_launcher
+
 # --- hooks -------------------------------------------------------------------------------------------------
-# Writes the installed copy of template $1 to $2 with the settings block filled in.
+# Writes the installed copy of template $1 to $2 with the settings block filled in, and says so: "installed
+# DEST", or "already installed: DEST" when DEST holds exactly that already (it is then left untouched).
 write_hook() {
   local template="$1" dest="$2" chained="$3" levels="$4" with_per_ref="$5"
   local tmp
-  tmp="$(temp_beside "$dest")"
+  temp_beside tmp "$dest"
   {
     local in_block=""
     while IFS= read -r line || [ -n "$line" ]; do
@@ -421,7 +506,13 @@ write_hook() {
     done <"$template"
   } >"$tmp"
   chmod 755 "$tmp"
-  mv -f "$tmp" "$dest"
+  if [ -f "$dest" ] && [ ! -L "$dest" ] && [ -x "$dest" ] && cmp -s "$tmp" "$dest"; then
+    rm -f "$tmp"
+    note "already installed: $dest"
+  else
+    mv -f "$tmp" "$dest"
+    note "installed $dest"
+  fi
 }
 
 # Installs template $2 as hooks/$1 of a plain repository, keeping a foreign hook as the chained one.
@@ -441,7 +532,6 @@ install_plain_hook() {
     note "kept the existing $dest: it now runs first, as $saved"
   fi
   write_hook "$SRC_DIR/hooks/$name" "$dest" "$chained" "$levels" "$with_per_ref"
-  note "installed $dest"
 }
 
 install_dropin() {
@@ -460,7 +550,6 @@ install_dropin() {
     mkdir -p "$dir"
   fi
   write_hook "$SRC_DIR/hooks/pre-receive" "$dest" "" "$levels" yes
-  note "installed $dest"
 }
 
 for p in "${plan[@]}"; do

@@ -185,7 +185,8 @@ class InstallTest extends StockHookFixture {
 
     // the real jar passes the same check and leaves no temporary file either
     install("--repo", server.toString()).expectOk();
-    assertEquals(List.of("checkpoint-guard.jar"), List.of(prefix.toFile().list()));
+    assertEquals(List.of("bin", "checkpoint-guard.jar"), List.of(prefix.toFile().list()).stream().sorted().toList());
+    assertEquals(List.of("checkpoint-guard"), List.of(prefix.resolve("bin").toFile().list()), "the launcher");
     try (java.util.stream.Stream<Path> files = Files.list(server.resolve("hooks"))) {
       assertTrue(files.noneMatch(p -> p.getFileName().toString().contains(".tmp.")));
     }
@@ -346,8 +347,7 @@ class InstallTest extends StockHookFixture {
     Path server = bare("server.git");
     GitCli.Result noJava = installRaw("--java", root.resolve("no/java").toString(), "--repo", server.toString());
     assertEquals(2, noJava.exitCode(), noJava.toString());
-    assertEquals(
-        "install.sh: java not found: install a JDK or JRE 17 or later, or pass --java FILE\n", noJava.stderr());
+    assertEquals("install.sh: --java " + root.resolve("no/java") + ": no such executable file\n", noJava.stderr());
     assertFalse(Files.exists(server.resolve("hooks/pre-receive")));
 
     GitCli.Result none = installRaw();

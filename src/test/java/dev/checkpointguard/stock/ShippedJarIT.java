@@ -34,6 +34,16 @@ class ShippedJarIT extends StockHookFixture {
     GitCli.Result version = cli.exec(root, null, List.of(java, "-jar", jar.toString(), "--version")).expectOk();
     assertTrue(version.stdout().matches("checkpoint-guard \\d[^\\s]*\n"), "manifest version: " + version);
 
+    // issue 9, defect 4: the shaded jar's hints name it as it was run and run as printed, from elsewhere
+    GitCli.Result usage = cli.exec(root, null, List.of(java, "-jar", jar.toString(), "restore"));
+    assertEquals(2, usage.exitCode(), usage.toString());
+    String hint = usage.stderr().lines().filter(l -> l.startsWith("Try: ")).findFirst().orElseThrow()
+        .substring("Try: ".length());
+    assertTrue(hint.endsWith(" -jar " + dev.checkpointguard.command.Invocation.quote(jar.toAbsolutePath()
+        .normalize().toString()) + " restore --help"), hint);
+    GitCli.Result help = cli.exec(tmp, null, List.of("sh", "-c", hint)).expectOk();
+    assertTrue(help.stdout().startsWith("usage: "), help.stdout());
+
     Path server = bare("server.git");
     cli.run(server, "config", "checkpointGuard.threshold", "3").expectOk();
     // no space in this prefix, so that JDK 17 really uses the class-data archive
@@ -46,6 +56,9 @@ class ShippedJarIT extends StockHookFixture {
         installed.stdout().contains("created the class-data archive " + plainPrefix.resolve("checkpoint-guard.jsa")),
         installed.toString());
     assertEquals(-1, Files.mismatch(jar, plainPrefix.resolve("checkpoint-guard.jar")));
+    GitCli.Result launched = cli.exec(tmp, null,
+        List.of(plainPrefix.resolve("bin/checkpoint-guard").toString(), "--version")).expectOk();
+    assertEquals(version.stdout(), launched.stdout(), "the installed launcher runs the installed jar");
 
     GitCli git = new GitCli(root.resolve("client home"));
     try (ClientRepo c =
