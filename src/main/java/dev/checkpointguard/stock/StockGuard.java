@@ -136,8 +136,12 @@ final class StockGuard {
               .append('\n');
         }
       }
-      if (deps != null && records.length() > 0) {
-        writeAtomically(deps, records.toString());
+      if (deps != null) {
+        if (records.length() > 0) {
+          writeAtomically(deps, records.toString());
+        } else {
+          Files.deleteIfExists(deps); // one left by a dead receive-pack of the same pid must not count
+        }
       }
       return out;
     }
