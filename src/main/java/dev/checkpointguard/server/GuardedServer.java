@@ -80,6 +80,8 @@ public final class GuardedServer implements AutoCloseable {
    * @param logOut where JSON Lines go (default standard output); unused for text
    * @param clock wall time for the push log, the last-push times and the status pages (default UTC system
    *     clock)
+   * @param statusWait how long a status page waits for the audits it needs before answering with the last
+   *     known results, marked as updating (default 5 s)
    */
   public record Config(
       Path reposDir,
@@ -99,7 +101,8 @@ public final class GuardedServer implements AutoCloseable {
       boolean trustForwarded,
       LogFormat logFormat,
       java.io.PrintStream logOut,
-      java.time.Clock clock) {
+      java.time.Clock clock,
+      Duration statusWait) {
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final long DEFAULT_MAX_PACK_SIZE = 1L << 30;
@@ -116,6 +119,10 @@ public final class GuardedServer implements AutoCloseable {
       Objects.requireNonNull(logFormat, "logFormat");
       Objects.requireNonNull(logOut, "logOut");
       Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(statusWait, "statusWait");
+      if (statusWait.isNegative()) {
+        throw new IllegalArgumentException("the status wait cannot be negative");
+      }
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port " + port + " is outside 0..65535");
       }
@@ -181,6 +188,7 @@ public final class GuardedServer implements AutoCloseable {
       private LogFormat logFormat = LogFormat.TEXT;
       private java.io.PrintStream logOut = System.out;
       private java.time.Clock clock = java.time.Clock.systemUTC();
+      private Duration statusWait = Duration.ofSeconds(5);
 
       private Builder(Path reposDir) {
         this.reposDir = reposDir;
@@ -205,6 +213,7 @@ public final class GuardedServer implements AutoCloseable {
         logFormat = c.logFormat;
         logOut = c.logOut;
         clock = c.clock;
+        statusWait = c.statusWait;
       }
 
       public Builder reposDir(Path v) {
@@ -289,6 +298,11 @@ public final class GuardedServer implements AutoCloseable {
         return this;
       }
 
+      public Builder statusWait(Duration v) {
+        statusWait = v;
+        return this;
+      }
+
       /**
        * The config.
        *
@@ -298,7 +312,7 @@ public final class GuardedServer implements AutoCloseable {
       public Config build() {
         return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
             idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword,
-            trustForwarded, logFormat, logOut, clock);
+            trustForwarded, logFormat, logOut, clock, statusWait);
       }
     }
   }
@@ -309,6 +323,7 @@ public final class GuardedServer implements AutoCloseable {
   private final URI url;
   private final Path reposDir;
   private final ServerMetrics metrics;
+  private final StatusCache status;
 
   private GuardedServer(
       Server jetty,
@@ -316,9 +331,11 @@ public final class GuardedServer implements AutoCloseable {
       ScheduledExecutorService scheduler,
       Path reposDir,
       boolean tls,
-      ServerMetrics metrics) {
+      ServerMetrics metrics,
+      StatusCache status) {
     this.jetty = jetty;
     this.metrics = metrics;
+    this.status = status;
     this.connector = connector;
     this.scheduler = scheduler;
     this.reposDir = reposDir;
@@ -384,8 +401,10 @@ public final class GuardedServer implements AutoCloseable {
     ServerMetrics metrics = new ServerMetrics();
     PushEvents events =
         PushEvents.of(config.logFormat(), config.logOut(), config.clock(), System::nanoTime, metrics);
+    ReposResolver resolver = new ReposResolver(reposDir);
+    StatusCache status = new StatusCache(1, config.clock(), metrics);
     GitServlet git = new GitServlet();
-    git.setRepositoryResolver(new ReposResolver(reposDir));
+    git.setRepositoryResolver(resolver);
     git.setReceivePackFactory(
         new GuardedReceivePackFactory(
             config.maxPackSize(), config.maxObjectSize(), CheckpointSetCache.lru(1_000_000), events));
@@ -415,6 +434,10 @@ public final class GuardedServer implements AutoCloseable {
             metrics.registry())),
         "/metrics");
     context.addServlet(new ServletHolder("healthz", new HealthServlet(reposDir)), "/healthz");
+    ServletHolder pages =
+        new ServletHolder("status", new StatusServlet(reposDir, resolver, status, events, config.statusWait()));
+    context.addServlet(pages, ""); // exactly "/"
+    context.addServlet(pages, "/-/*"); // a repository name never starts with '-'
     context.setErrorHandler(new QuietErrorHandler());
     context.setLogger(new OneLineLog());
 
@@ -424,6 +447,7 @@ public final class GuardedServer implements AutoCloseable {
       jetty.start();
     } catch (Exception e) {
       scheduler.shutdownNow();
+      status.close();
       try {
         jetty.stop();
       } catch (Exception suppressed) {
@@ -436,7 +460,7 @@ public final class GuardedServer implements AutoCloseable {
           + e.getMessage(), e);
     }
     GuardedServer s =
-        new GuardedServer(jetty, connector, scheduler, reposDir, config.tlsKeystore() != null, metrics);
+        new GuardedServer(jetty, connector, scheduler, reposDir, config.tlsKeystore() != null, metrics, status);
     LOG.info(
         "serving {} at {} (push: {})",
         reposDir,
@@ -477,6 +501,7 @@ public final class GuardedServer implements AutoCloseable {
       LOG.warn("error while stopping: {}", e.toString());
     } finally {
       scheduler.shutdownNow();
+      status.close();
     }
   }
 
