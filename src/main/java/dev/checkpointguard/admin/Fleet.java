@@ -203,6 +203,9 @@ public final class Fleet {
 
   /** One line for people: the message of the failure (and of its cause), never a stack trace. */
   static String describe(Throwable e) {
+    if (e instanceof org.eclipse.jgit.errors.MissingObjectException missing) {
+      return "object " + missing.getObjectId().name() + " is missing (the repository is damaged or incomplete)";
+    }
     String m = e.getMessage();
     if (m == null || m.isBlank()) {
       m = e instanceof OutOfMemoryError ? "out of memory"

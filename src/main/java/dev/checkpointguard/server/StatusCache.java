@@ -21,7 +21,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.ReflogEntry;
@@ -52,7 +55,22 @@ final class StatusCache implements AutoCloseable {
    * @param reflogPush the newest reflog entry of {@code /main} or {@code /full/current}, or null
    * @param at when the audit finished
    */
-  record Snapshot(String fingerprint, RepositoryAudit audit, String problem, Instant reflogPush, Instant at) {}
+  record Snapshot(String fingerprint, RepositoryAudit audit, String problem, Instant reflogPush, Instant at,
+      AtomicReference<String> rendered) {
+    Snapshot(String fingerprint, RepositoryAudit audit, String problem, Instant reflogPush, Instant at) {
+      this(fingerprint, audit, problem, reflogPush, at, new AtomicReference<>());
+    }
+
+    /** The page sections of this audit, rendered by {@code render} on first use and kept with it. */
+    String details(Supplier<String> render) {
+      String html = rendered.get();
+      if (html == null) {
+        html = render.get();
+        rendered.compareAndSet(null, html);
+      }
+      return html;
+    }
+  }
 
   /**
    * What a page shows for one repository.
@@ -68,7 +86,15 @@ final class StatusCache implements AutoCloseable {
     CompletableFuture<Snapshot> running; // guarded by this
   }
 
+  /**
+   * Page views that may wait for an audit at the same time. Waiting holds a request thread, so past this
+   * many the next views answer at once with what is known (their pages reload by themselves) instead of
+   * taking threads that git requests need.
+   */
+  static final int MAX_WAITING = 4;
+
   private final Map<Path, Slot> slots = new ConcurrentHashMap<>();
+  private final Semaphore waiting = new Semaphore(MAX_WAITING);
   private final ExecutorService auditors;
   private final Clock clock;
   private final ServerMetrics metrics;
@@ -117,8 +143,9 @@ final class StatusCache implements AutoCloseable {
       }
       job = slot.running;
     }
+    boolean mayWait = !wait.isZero() && waiting.tryAcquire();
     try {
-      Snapshot s = wait.isZero() ? job.getNow(null) : job.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+      Snapshot s = mayWait ? job.get(wait.toMillis(), TimeUnit.MILLISECONDS) : job.getNow(null);
       if (s != null) {
         return new View(s, s.fingerprint().equals(fp));
       }
@@ -128,6 +155,10 @@ final class StatusCache implements AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (ExecutionException e) {
       // run() completes normally; nothing to add
+    } finally {
+      if (mayWait) {
+        waiting.release();
+      }
     }
     return new View(slot.done, false);
   }

@@ -154,7 +154,14 @@ final class StatusHtml {
     row(b, "Last push", time(lastPush));
     row(b, "Audited", time(s.at()) + (view.fresh() ? "" : " (refs changed since; a new audit is running)"));
     b.append("</tbody></table>");
+    // the chart, tables and findings depend on the audit only: rendered once per audit
+    b.append(s.details(() -> details(a)));
+    return b.append(FOOTER).append("</body></html>\n").toString();
+  }
 
+  /** The sections of a repository page that depend on its audit alone. */
+  static String details(RepositoryAudit a) {
+    StringBuilder b = new StringBuilder(8192 + a.generations().size() * 900);
     b.append("<h2>Generations</h2>");
     if (a.generations().isEmpty()) {
       b.append("<p class=\"empty\">No generations (no <code>refs/entire/checkpoints/v2/full/*</code>).</p>");
@@ -197,7 +204,7 @@ final class StatusHtml {
       }
       b.append("</tbody></table>");
     }
-    return b.append(FOOTER).append("</body></html>\n").toString();
+    return b.toString();
   }
 
   private static void row(StringBuilder b, String key, String value) {

@@ -79,7 +79,7 @@ class FleetCheckTest {
         "checkpoint-guard check: " + root + " (each repository's threshold)",
         String.format("  %-" + w + "s  %-10s %11s %12s  %s", "repository", "health", "generations", "checkpoints", "damage"),
         String.format("  %-" + w + "s  %-10s %11d %12d", HEALTHY, "healthy", 3, 250),
-        String.format("  %-" + w + "s  %-10s %s", BROKEN, "unreadable", "Missing unknown 1234567890123456789012345678901234567890"),
+        String.format("  %-" + w + "s  %-10s %s", BROKEN, "unreadable", "object 1234567890123456789012345678901234567890 is missing (the repository is damaged or incomplete)"),
         String.format("  %-" + w + "s  %-10s %11d %12d  %s", DAMAGED, "problems", 6, 373,
             "under-threshold-archive x2 archive-order"),
         String.format("  %-" + w + "s  %-10s %11d %12d", WIKI, "no-v2", 0, 0),
@@ -92,7 +92,7 @@ class FleetCheckTest {
     assertEquals("checkpoint-guard check: 5 repositories under " + root + ", 2 jobs", progress.get(0));
     assertEquals(6, progress.size(), r.err());
     assertTrue(progress.contains("[5/5] " + progress.get(5).substring(6)), r.err());
-    assertTrue(progress.stream().anyMatch(l -> l.matches("\\[[1-5]/5\\] " + java.util.regex.Pattern.quote(BROKEN) + ": Missing unknown .*")), r.err());
+    assertTrue(progress.stream().anyMatch(l -> l.matches("\\[[1-5]/5\\] " + java.util.regex.Pattern.quote(BROKEN) + ": object 1234567890123456789012345678901234567890 is missing .*")), r.err());
 
     Files.delete(root.resolve(BROKEN).resolve("refs/entire/checkpoints/v2/main"));
     Files.walk(root.resolve("gitlab/@hashed")).sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -136,7 +136,7 @@ class FleetCheckTest {
     assertTrue(((String) finding.get("message")).contains("fewer than the threshold of 60"), finding.toString());
     Map<?, ?> broken = (Map<?, ?>) repos.get(1);
     assertEquals("unreadable", broken.get("health"));
-    assertTrue(((String) broken.get("problem")).startsWith("Missing unknown "), broken.toString());
+    assertTrue(((String) broken.get("problem")).startsWith("object 1234567890123456789012345678901234567890 is missing"), broken.toString());
     assertFalse(broken.containsKey("checkpoints"));
   }
 
