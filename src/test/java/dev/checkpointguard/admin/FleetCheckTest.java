@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,11 +31,12 @@ class FleetCheckTest {
   static final String WORK_TREE = "plain/work";
 
   @TempDir(factory = dev.checkpointguard.fixtures.FastTempDir.class)
-  Path tmp;
-  Path root;
+  static Path tmp;
+  static Path root;
 
-  @BeforeEach
-  void fleet() throws Exception {
+  /** Built once: the tests only read it (the one that changes it works on a copy). */
+  @BeforeAll
+  static void fleet() throws Exception {
     root = Files.createDirectories(tmp.resolve("srv repos"));
     DamageScenarios.severalV060Runs(root.resolve(DAMAGED));
     bare(root.resolve(WIKI));
@@ -72,6 +73,8 @@ class FleetCheckTest {
 
   @Test
   void oneLinePerRepositoryASummaryAndExitOneWhenAnyHasErrors() throws Exception {
+    Path root = tmp.resolve("copy");
+    DamageScenarios.copyRepository(FleetCheckTest.root, root);
     AdminHarness.Run r = run("check", "--repos", root.toString(), "--jobs", "2");
     assertEquals(1, r.exit(), r.toString());
     int w = WIKI.length();
