@@ -18,9 +18,7 @@ Installs the checkpoint-guard pre-receive hook, which refuses damaging pushes to
 checkpoint refs (refs/entire/checkpoints/v2/). Pushes that name no such ref never start Java.
 
 Targets (each may be given several times; every path may contain spaces):
-  --repo PATH            a bare repository: PATH/hooks/pre-receive and PATH/hooks/reference-transaction
-                         (the commit-time check that a /full/current reset lands only with the archives
-                         of its push it relies on; git 2.28 or later)
+  --repo PATH            a bare repository: PATH/hooks/pre-receive
   --repos DIR            every bare repository found under DIR
   --gitlab-repo PATH     a GitLab (Gitaly) repository: PATH/custom_hooks/pre-receive.d/checkpoint-guard
   --gitlab-global DIR    a GitLab global custom hooks folder: DIR/pre-receive.d/checkpoint-guard
@@ -47,7 +45,7 @@ Options:
   --uninstall            remove the hook from the targets and restore what was there before
   -h, --help             show this help
 
-An existing hooks/pre-receive (or hooks/update, hooks/reference-transaction) is never overwritten: it is renamed to
+An existing hooks/pre-receive (or hooks/update) is never overwritten: it is renamed to
 pre-receive.before-checkpoint-guard and the installed hook runs it first with the same input; if it fails,
 the push fails. Running install.sh again gives the same result; --uninstall puts the old hook back.
 The jar is built with Maven when target/checkpoint-guard.jar is missing or older than the sources.
@@ -364,7 +362,6 @@ if [ -n "$uninstall" ]; then
     case "$layout" in
       plain)
         uninstall_plain_hook "$dir" update
-        uninstall_plain_hook "$dir" reference-transaction
         uninstall_plain_hook "$dir" pre-receive
         ;;
       dropin) uninstall_dropin "$dir" ;;
@@ -537,7 +534,7 @@ fi
 # --- hooks -------------------------------------------------------------------------------------------------
 # Writes the installed copy of template $1 to $2 with the settings block filled in.
 write_hook() {
-  local template="$1" dest="$2" chained="$3" levels="$4" with_per_ref="$5" with_deps="${6:-}"
+  local template="$1" dest="$2" chained="$3" levels="$4" with_per_ref="$5"
   local tmp
   tmp="$(temp_beside "$dest")"
   {
@@ -553,8 +550,6 @@ write_hook() {
           printf 'CG_CHAINED=%s\n' "$(sh_quote "$chained")"
           if [ "$with_per_ref" = yes ]; then
             printf 'CG_PER_REF=%s\n' "$(sh_quote "$per_ref")"
-            # same-push cover needs the reference-transaction hook, installed beside plain hooks only
-            printf 'CG_DEPS=%s\n' "$(sh_quote "$with_deps")"
           fi
           printf '#@created-levels: %s\n' "$levels"
           ;;
@@ -574,7 +569,7 @@ write_hook() {
 
 # Installs template $2 as hooks/$1 of a plain repository, keeping a foreign hook as the chained one.
 install_plain_hook() {
-  local hooks="$1" name="$2" with_per_ref="$3" created_hooks_dir="${4:-0}" with_deps="${5:-}"
+  local hooks="$1" name="$2" with_per_ref="$3" created_hooks_dir="${4:-0}"
   local dest="$hooks/$name" saved="$hooks/$name$SAVED_SUFFIX" chained="" levels="$created_hooks_dir"
   if is_ours "$dest"; then
     levels="$(sed -n 's/^#@created-levels: \([0-9]*\)$/\1/p' "$dest")"
@@ -588,7 +583,7 @@ install_plain_hook() {
     chained="$saved"
     note "kept the existing $dest: it now runs first, as $saved"
   fi
-  write_hook "$SRC_DIR/hooks/$name" "$dest" "$chained" "$levels" "$with_per_ref" "$with_deps"
+  write_hook "$SRC_DIR/hooks/$name" "$dest" "$chained" "$levels" "$with_per_ref"
   note "installed $dest"
 }
 
@@ -650,8 +645,7 @@ for p in "${plan[@]}"; do
       created=0
       if [ ! -d "$dir" ]; then mkdir -p "$dir"; created=1; fi
       # created-levels 1 remembers that hooks/ itself was ours, so that --uninstall removes it again
-      install_plain_hook "$dir" reference-transaction no
-      install_plain_hook "$dir" pre-receive yes "$created" 1
+      install_plain_hook "$dir" pre-receive yes "$created"
       if [ -n "$per_ref" ]; then
         install_plain_hook "$dir" update no
       else
