@@ -106,6 +106,8 @@ public final class Audit {
    * @param fileProblem why it is invalid when {@link FileState#INVALID}, else null
    * @param expected what the client's rotation would write for these checkpoints (spec §5.2); null for
    *     {@code /full/current} or when some checkpoint has no time
+   * @param span the generation's time span: its {@code generation.json} when valid, else the envelope
+   *     recomputed from {@code /main} (for {@code /full/current} too); null when neither is known
    */
   public record Generation(
       String ref,
@@ -116,7 +118,8 @@ public final class Audit {
       FileState file,
       GenerationJson fileValue,
       String fileProblem,
-      GenerationJson expected) {
+      GenerationJson expected,
+      GenerationJson span) {
     /** True for {@code /full/current}. */
     public boolean isCurrent() {
       return number < 0;
@@ -251,8 +254,11 @@ public final class Audit {
     int onMain = inv.mainTree == null ? 0 : new CheckpointTrees(a.reader(), null).count(inv.mainTree);
     List<Generation> gens = new ArrayList<>();
     for (Inventory.Generation g : inv.generations()) {
+      GenerationJson expected = g.isCurrent() ? null : a.envelope(g.dirs());
+      GenerationJson span = g.fileValue() != null ? g.fileValue()
+          : expected != null || !g.isCurrent() || g.dirs().isEmpty() ? expected : a.envelope(g.dirs());
       gens.add(new Generation(g.ref(), g.number(), g.tip(), g.kind().id(), g.count(), g.file(),
-          g.fileValue(), g.fileProblem(), g.isCurrent() ? null : a.envelope(g.dirs())));
+          g.fileValue(), g.fileProblem(), expected, span));
     }
     Findings f = new Findings();
     for (Inventory.Odd o : inv.odd) {

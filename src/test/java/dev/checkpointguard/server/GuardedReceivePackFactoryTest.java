@@ -35,7 +35,7 @@ class GuardedReceivePackFactoryTest {
 
   @Test
   void everyReceivePackIsGuardedChecksReachabilityAndNamesThePusher() throws Exception {
-    GuardedReceivePackFactory f = new GuardedReceivePackFactory(1000, 100, CheckpointSetCache.NONE, java.time.Instant.now(), java.time.Clock.systemUTC());
+    GuardedReceivePackFactory f = new GuardedReceivePackFactory(1000, 100, CheckpointSetCache.NONE);
     try (Repository repo = ServerTestSupport.open(ServerTestSupport.bareRepo(tmp.resolve("r.git")))) {
       ReceivePack rp = f.create(request("alice"), repo);
       assertTrue(rp.isCheckReferencedObjectsAreReachable());
