@@ -63,10 +63,10 @@ class MainTest {
   /** A usage error names the problem and a help command that runs as printed (defect 4). */
   @Test
   void aUsageErrorPointsAtTheCommandsHelp() {
-    Run r = run(LAUNCHED, "check");
+    Run r = run(LAUNCHED, "repair");
     assertEquals(2, r.exit(), r.toString());
-    assertEquals("checkpoint-guard check: Missing required option: repo\n"
-        + "Try: checkpoint-guard check --help\n", r.err());
+    assertEquals("checkpoint-guard repair: Missing required option: repo\n"
+        + "Try: checkpoint-guard repair --help\n", r.err());
     Run spaced = run(Map.of(Invocation.LAUNCHER_ENV, "/opt/check point/bin/checkpoint-guard"), "restore",
         "--bogus");
     assertEquals(2, spaced.exit());

@@ -166,14 +166,14 @@ class InstallRobustnessTest extends StockHookFixture {
         .with("JAVA_TOOL_OPTIONS", "-Duser.home=" + home);
 
     // run by its path (which has a space): the hint quotes that path
-    GitCli.Result bad = slow.exec(elsewhere, null, List.of(launcher.toString(), "check"));
+    GitCli.Result bad = slow.exec(elsewhere, null, List.of(launcher.toString(), "repair"));
     assertEquals(2, bad.exitCode(), bad.toString());
     String hint = bad.stderr().lines().filter(l -> l.startsWith("Try: ")).findFirst().orElseThrow()
         .substring("Try: ".length());
-    assertEquals("'" + launcher + "' check --help", hint);
+    assertEquals("'" + launcher + "' repair --help", hint);
     GitCli.Result help = slow.exec(root, null, List.of("sh", "-c", hint));
     assertEquals(0, help.exitCode(), help.toString());
-    assertTrue(help.stdout().startsWith("usage: '" + launcher + "' check "), help.stdout());
+    assertTrue(help.stdout().startsWith("usage: '" + launcher + "' repair "), help.stdout());
 
     // found on the PATH: the hint is the bare name, which runs as printed with that PATH
     GitCli onPath = slow.with("PATH", launcher.getParent() + File.pathSeparator
