@@ -47,7 +47,7 @@ final class MirrorWorld {
   final Path root;
   final GitCli git;
   final Path upstream;
-  final Path mirror;
+  Path mirror;
   final FixtureClock clock = new FixtureClock();
   final int threshold;
   private final Set<Seen> seen = new HashSet<>();
