@@ -44,6 +44,9 @@ final class MirrorLock implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    if (!channel.isOpen()) {
+      return;
+    }
     try {
       lock.release();
     } finally {

@@ -36,9 +36,9 @@ public final class Upstream {
     this.transport = transport;
   }
 
-  /** {@link #parse(String, List)} with the {@link UpstreamTransport#BUILT_IN built-in} transports. */
+  /** {@link #parse(String, String, List)} of {@code --from}, with the built-in transports. */
   public static Upstream parse(String url) throws UsageException {
-    return parse(url, UpstreamTransport.BUILT_IN);
+    return parse(url, "--from", UpstreamTransport.BUILT_IN);
   }
 
   /**
@@ -46,18 +46,19 @@ public final class Upstream {
    * machine can read command lines and config files; git's credential helpers and {@code ~/.netrc} are the
    * place for secrets).
    */
-  public static Upstream parse(String url, List<UpstreamTransport> transports) throws UsageException {
+  public static Upstream parse(String url, String label, List<UpstreamTransport> transports)
+      throws UsageException {
     if (url == null || url.isBlank()) {
-      throw new UsageException("--from needs an upstream URL or path");
+      throw new UsageException(label + " needs an upstream URL or path");
     }
     URIish uri;
     try {
       uri = new URIish(url);
     } catch (URISyntaxException e) {
-      throw new UsageException("--from " + safe(url) + ": not a git URL or path");
+      throw new UsageException(label + " " + safe(url) + ": not a git URL or path");
     }
     if (uri.getPass() != null) {
-      throw new UsageException("--from: the URL carries a password; remove it and let git's credential helper"
+      throw new UsageException(label + ": the URL carries a password; remove it and let git's credential helper"
           + " or ~/.netrc provide it (docs/mirror.md, \"Credentials\")");
     }
     for (UpstreamTransport t : transports) {
@@ -66,7 +67,7 @@ public final class Upstream {
       }
     }
     String scheme = uri.getScheme() == null ? "scp-like ssh" : uri.getScheme() + "://";
-    throw new UsageException("--from " + safe(url) + ": " + scheme + " upstreams are not supported;"
+    throw new UsageException(label + " " + safe(url) + ": " + scheme + " upstreams are not supported;"
         + " use a path, file://, http:// or https://");
   }
 

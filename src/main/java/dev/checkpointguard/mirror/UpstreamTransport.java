@@ -10,7 +10,7 @@ import org.eclipse.jgit.transport.URIish;
  * How the mirror reaches one kind of upstream URL. {@link #BUILT_IN} knows local paths, {@code file://},
  * {@code http://} and {@code https://}; an SSH transport plugs in as one more implementation (it opens a JGit
  * {@code SshTransport} with its session factory and key/known-hosts policy) added to the list given to
- * {@link Upstream#parse}.
+ * {@link Upstream#parse(String, String, List)}.
  */
 public interface UpstreamTransport {
   /** True when this transport serves {@code uri}. */
