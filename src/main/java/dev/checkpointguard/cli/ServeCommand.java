@@ -36,6 +36,7 @@ public final class ServeCommand implements Command {
 
   private final Path workDir;
   private final Supplier<StopSignal> stopSignal;
+  private final dev.checkpointguard.mirror.MirrorService.Starter mirrorStarter;
 
   public ServeCommand() {
     this(Path.of("").toAbsolutePath(), StopSignal::onTermination);
@@ -43,8 +44,15 @@ public final class ServeCommand implements Command {
 
   /** For tests: the folder the local default is made in, and how the command learns to stop. */
   ServeCommand(Path workDir, Supplier<StopSignal> stopSignal) {
+    this(workDir, stopSignal, dev.checkpointguard.mirror.MirrorService::start);
+  }
+
+  /** For tests: also how the periodic syncs of {@code --mirrors} start (on virtual time). */
+  ServeCommand(Path workDir, Supplier<StopSignal> stopSignal,
+      dev.checkpointguard.mirror.MirrorService.Starter mirrorStarter) {
     this.workDir = workDir;
     this.stopSignal = stopSignal;
+    this.mirrorStarter = mirrorStarter;
   }
 
   @Override
@@ -86,6 +94,9 @@ public final class ServeCommand implements Command {
     o.addOption(opt("tls-password-file", "FILE", "file whose first line is the keystore password"));
     o.addOption(Option.builder().longOpt("trust-proxy-headers")
         .desc("take client addresses from Forwarded/X-Forwarded-For (only behind a reverse proxy)").get());
+    o.addOption(opt("mirrors", "FILE",
+        "keep repositories synced from their upstreams, guarded: lines '<name>.git <upstream> <interval>'"
+            + " (docs/mirror.md)"));
     return o;
   }
 
@@ -153,6 +164,9 @@ public final class ServeCommand implements Command {
       throw new UsageException("--tls-password-file needs --tls-keystore");
     }
     GuardedServer.Config config = builder.build();
+    java.util.List<dev.checkpointguard.mirror.MirrorsFile.Entry> mirrors = cl.hasOption("mirrors")
+        ? dev.checkpointguard.mirror.MirrorsFile.read(Path.of(cl.getOptionValue("mirrors")))
+        : java.util.List.of();
 
     StopSignal stop = stopSignal.get();
     GuardedServer server;
@@ -164,10 +178,16 @@ public final class ServeCommand implements Command {
       throw new UsageException("cannot serve on " + bind + ":" + config.port() + ": " + Main.describe(e));
     }
     try (server) {
+      dev.checkpointguard.mirror.MirrorService mirrorService = mirrors.isEmpty() ? null
+          : mirrorStarter.start(server.reposDir(), mirrors, io.env(),
+              dev.checkpointguard.mirror.SyncOutcome.Listener.NONE);
       io.out().println("checkpoint-guard serving " + server.reposDir() + " at " + server.url());
       io.out().flush();
       stop.await();
       io.err().println("checkpoint-guard: stopping");
+      if (mirrorService != null) {
+        mirrorService.close(); // a running sync ends before the server does
+      }
     }
     io.err().println("checkpoint-guard: stopped");
     return OK;

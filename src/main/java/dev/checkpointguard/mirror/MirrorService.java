@@ -53,6 +53,13 @@ public final class MirrorService implements AutoCloseable {
             MirrorSync.DEFAULT_TIMEOUT_SECONDS);
   }
 
+  /** How {@code serve} starts the service (tests give one on virtual time). */
+  @FunctionalInterface
+  public interface Starter {
+    MirrorService start(Path reposDir, List<MirrorsFile.Entry> entries, Map<String, String> env,
+        SyncOutcome.Listener listener) throws IOException;
+  }
+
   /** One mirrored repository and its schedule state. */
   private final class Mirror {
     final MirrorsFile.Entry entry;

@@ -10,12 +10,12 @@ import java.util.PriorityQueue;
  * every task that falls due, in order, on the test's thread. Records every delay asked for, so that tests
  * check jitter and backoff without waiting for them.
  */
-final class ManualScheduler implements SyncScheduler {
+public final class ManualScheduler implements SyncScheduler {
   private record Task(long at, long seq, Runnable run, boolean[] cancelled) {}
 
   private final PriorityQueue<Task> queue =
       new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
-  final List<Duration> delays = new ArrayList<>();
+  public final List<Duration> delays = new ArrayList<>();
   private long now;
   private long seq;
   private boolean shut;
@@ -32,7 +32,7 @@ final class ManualScheduler implements SyncScheduler {
   }
 
   /** Moves virtual time forward by {@code d}, running each task that falls due. */
-  void advance(Duration d) {
+  public void advance(Duration d) {
     long until = now + d.toMillis();
     while (true) {
       Task t;
@@ -52,7 +52,7 @@ final class ManualScheduler implements SyncScheduler {
   }
 
   /** Tasks waiting (cancelled ones included). */
-  synchronized int pending() {
+  public synchronized int pending() {
     return (int) queue.stream().filter(t -> !t.cancelled[0]).count();
   }
 
