@@ -170,7 +170,7 @@ public final class CheckpointPolicy {
       }
       if (v.outcome() == Verdict.Outcome.REJECT
           && settings.mode() == GuardSettings.Mode.WARN
-          && v.rule() != Rule.GUARD_REF) {
+          && v.rule().warnable()) {
         v = new Verdict(c, Verdict.Outcome.WARN, v.rule(), Messages.warning(v.message()), v.cause());
       }
       return v;
@@ -182,6 +182,9 @@ public final class CheckpointPolicy {
       }
       if (kind == RefNames.Kind.GUARD) {
         return reject(c, Rule.GUARD_REF, Messages.guardRef(c.ref()));
+      }
+      if (settings.v2() == GuardSettings.V2State.RETIRED && !c.isDelete()) {
+        return reject(c, Rule.V2_RETIRED, Messages.v2Retired(c.ref()));
       }
       RevCommit next = null;
       if (!c.isDelete()) {
@@ -224,9 +227,13 @@ public final class CheckpointPolicy {
 
     private Verdict archive(RefChange c, RevCommit next) throws IOException {
       if (c.isDelete()) {
-        return settings.allowArchiveDeletion()
-            ? Verdict.accept(c)
-            : reject(c, Rule.ARCHIVE_DELETE, Messages.archiveDelete(c.ref()));
+        if (!settings.allowArchiveDeletion()) {
+          return reject(c, Rule.ARCHIVE_DELETE, Messages.archiveDelete(c.ref()));
+        }
+        if (settings.v2() == GuardSettings.V2State.FROZEN) {
+          return reject(c, Rule.V2_FROZEN, Messages.v2Frozen(c.ref()));
+        }
+        return Verdict.accept(c);
       }
       if (c.isCreate()) {
         // One bounded, memoised read: the count, and the cap on what a later push may have to read.

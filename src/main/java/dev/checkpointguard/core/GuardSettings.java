@@ -1,7 +1,10 @@
 package dev.checkpointguard.core;
 
+import java.time.Duration;
 import java.util.Locale;
 import java.util.OptionalInt;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.eclipse.jgit.lib.Config;
 
 /**
@@ -10,13 +13,38 @@ import org.eclipse.jgit.lib.Config;
  * @param threshold checkpoints an archived generation needs when it is created ({@code threshold}, default
  *     and maximum 100, the client's {@code DefaultMaxCheckpointsPerGeneration})
  * @param mode {@code enforce} rejects; {@code warn} accepts and tells the pusher what enforce would reject
- * @param allowArchiveDeletion whether clients may delete archived generations (retention cleanup, §7.5)
+ * @param allowArchiveDeletion whether clients may delete archived generations at all (retention cleanup,
+ *     §7.5; {@code allowArchiveDeletion}, default true)
+ * @param minArchiveAgeForDeletion how old the newest checkpoint of an archived generation must be before a
+ *     push may delete it ({@code minArchiveAgeForDeletion}, default one day: {@code entire clean} deletes
+ *     only generations older than its retention, which is at least one day, spec §10.4 item 8); zero
+ *     lets any age through
+ * @param v2 what the repository still accepts on {@code refs/entire/checkpoints/v2/} ({@code v2}: active,
+ *     frozen or retired; see {@link V2State})
  */
-public record GuardSettings(int threshold, Mode mode, boolean allowArchiveDeletion) {
+public record GuardSettings(
+    int threshold,
+    Mode mode,
+    boolean allowArchiveDeletion,
+    Duration minArchiveAgeForDeletion,
+    V2State v2) {
   /** Config section name. Git config section names are case-insensitive. */
   public static final String SECTION = "checkpointGuard";
 
   public static final int DEFAULT_THRESHOLD = 100;
+
+  /** The default {@link #minArchiveAgeForDeletion}: the client's shortest retention (spec §10.4 item 8). */
+  public static final Duration DEFAULT_MIN_ARCHIVE_AGE = Duration.ofDays(1);
+
+  /** Key of {@link #minArchiveAgeForDeletion}. */
+  public static final String MIN_ARCHIVE_AGE_KEY = "minArchiveAgeForDeletion";
+
+  /** Key of {@link #v2}. */
+  public static final String V2_KEY = "v2";
+
+  /** What a duration value must be, for error messages. */
+  public static final String DURATION_EXPECTED =
+      "0 or a whole number followed by s, m, h or d (e.g. 1d, 36h)";
 
   /**
    * The largest threshold: the client rotates at exactly 100 checkpoints (spec §6.1), so any larger value
@@ -43,30 +71,71 @@ public record GuardSettings(int threshold, Mode mode, boolean allowArchiveDeleti
     }
   }
 
+  /**
+   * Where a repository stands in leaving v2 (the Entire CLI removed v2 on 2026-05-29; spec v2-to-v1 §6.10).
+   * An administrator moves it forward: active, then frozen while {@code convert} copies v2 into v1, then
+   * retired once every v2 transcript has a v1 equivalent.
+   */
+  public enum V2State {
+    /** Every rule of spec §10 as usual. The default. */
+    ACTIVE,
+    /**
+     * As active, but archived generations may not be deleted: {@code entire clean} of v0.6.0 to v0.6.3
+     * would destroy transcripts before they are converted to v1.
+     */
+    FROZEN,
+    /**
+     * v2 is read-only for clients: every create and update under {@code refs/entire/checkpoints/v2/} is
+     * refused with a message that tells the user to upgrade the Entire CLI (and never says
+     * {@code non-fast-forward}, so old clients do not fetch, merge and retry).
+     */
+    RETIRED;
+
+    public String configValue() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
   public GuardSettings {
     if (threshold < 1 || threshold > MAX_THRESHOLD) {
       throw new IllegalArgumentException("threshold must be " + THRESHOLD_EXPECTED + ": " + threshold);
     }
-    if (mode == null) {
-      throw new IllegalArgumentException("mode is required");
+    if (mode == null || v2 == null) {
+      throw new IllegalArgumentException("mode and v2 are required");
+    }
+    if (minArchiveAgeForDeletion == null || minArchiveAgeForDeletion.isNegative()) {
+      throw new IllegalArgumentException("minArchiveAgeForDeletion must be zero or positive");
     }
   }
 
-  /** The defaults: threshold 100, enforce, archive deletion allowed. */
+  /** Settings with the default archive age and v2 active. */
+  public GuardSettings(int threshold, Mode mode, boolean allowArchiveDeletion) {
+    this(threshold, mode, allowArchiveDeletion, DEFAULT_MIN_ARCHIVE_AGE, V2State.ACTIVE);
+  }
+
+  /** The defaults: threshold 100, enforce, archive deletion allowed after one day, v2 active. */
   public static GuardSettings defaults() {
     return new GuardSettings(DEFAULT_THRESHOLD, Mode.ENFORCE, true);
   }
 
   public GuardSettings withThreshold(int t) {
-    return new GuardSettings(t, mode, allowArchiveDeletion);
+    return new GuardSettings(t, mode, allowArchiveDeletion, minArchiveAgeForDeletion, v2);
   }
 
   public GuardSettings withMode(Mode m) {
-    return new GuardSettings(threshold, m, allowArchiveDeletion);
+    return new GuardSettings(threshold, m, allowArchiveDeletion, minArchiveAgeForDeletion, v2);
   }
 
   public GuardSettings withAllowArchiveDeletion(boolean allow) {
-    return new GuardSettings(threshold, mode, allow);
+    return new GuardSettings(threshold, mode, allow, minArchiveAgeForDeletion, v2);
+  }
+
+  public GuardSettings withMinArchiveAgeForDeletion(Duration age) {
+    return new GuardSettings(threshold, mode, allowArchiveDeletion, age, v2);
+  }
+
+  public GuardSettings withV2(V2State state) {
+    return new GuardSettings(threshold, mode, allowArchiveDeletion, minArchiveAgeForDeletion, state);
   }
 
   /**
@@ -80,11 +149,71 @@ public record GuardSettings(int threshold, Mode mode, boolean allowArchiveDeleti
     String t = config.getString(SECTION, null, "threshold");
     String m = config.getString(SECTION, null, "mode");
     String del = config.getString(SECTION, null, "allowArchiveDeletion");
+    String age = config.getString(SECTION, null, MIN_ARCHIVE_AGE_KEY);
+    String v2 = config.getString(SECTION, null, V2_KEY);
     int threshold = t == null ? d.threshold() : parseThreshold(t);
     Mode mode = m == null ? d.mode() : parseMode(m);
     boolean allow =
         del == null ? d.allowArchiveDeletion() : parseBoolean("allowArchiveDeletion", del);
-    return new GuardSettings(threshold, mode, allow);
+    Duration minAge = age == null ? d.minArchiveAgeForDeletion() : parseAge(age);
+    V2State state = v2 == null ? d.v2() : parseV2(v2);
+    return new GuardSettings(threshold, mode, allow, minAge, state);
+  }
+
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})([smhd]?)");
+
+  /** A duration as {@link #DURATION_EXPECTED} describes it; the one parser of such values. */
+  static Duration parseAge(String value) throws InvalidSettingsException {
+    Matcher m = DURATION.matcher(value.trim().toLowerCase(Locale.ROOT));
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      switch (m.group(2)) {
+        case "s":
+          return Duration.ofSeconds(n);
+        case "m":
+          return Duration.ofMinutes(n);
+        case "h":
+          return Duration.ofHours(n);
+        case "d":
+          return Duration.ofDays(n);
+        default:
+          if (n == 0) {
+            return Duration.ZERO; // a bare number is ambiguous, except zero
+          }
+      }
+    }
+    throw new InvalidSettingsException(SECTION + "." + MIN_ARCHIVE_AGE_KEY, value, DURATION_EXPECTED);
+  }
+
+  /** A duration in the form {@link #parseAge} reads back (the largest unit that divides it). */
+  public static String formatAge(Duration d) {
+    long s = d.getSeconds();
+    if (s == 0) {
+      return "0";
+    }
+    if (s % 86_400 == 0) {
+      return s / 86_400 + "d";
+    }
+    if (s % 3_600 == 0) {
+      return s / 3_600 + "h";
+    }
+    if (s % 60 == 0) {
+      return s / 60 + "m";
+    }
+    return s + "s";
+  }
+
+  static V2State parseV2(String value) throws InvalidSettingsException {
+    switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "active":
+        return V2State.ACTIVE;
+      case "frozen":
+        return V2State.FROZEN;
+      case "retired":
+        return V2State.RETIRED;
+      default:
+        throw new InvalidSettingsException(SECTION + "." + V2_KEY, value, "active, frozen or retired");
+    }
   }
 
   static int parseThreshold(String value) throws InvalidSettingsException {

@@ -109,6 +109,22 @@ public final class Messages {
         + ".allowArchiveDeletion is false); ask the server administrator";
   }
 
+  static String v2Frozen(String ref) {
+    return PREFIX
+        + "deleting archived generation "
+        + printable(ref)
+        + " is refused while this server converts v2 checkpoints to v1 (rule v2-frozen); nothing is"
+        + " lost: the generation stays on the server, and your local copy is unaffected";
+  }
+
+  static String v2Retired(String ref) {
+    return PREFIX
+        + printable(ref)
+        + " refused: this server no longer accepts v2 checkpoint refs (rule v2-retired); its v2"
+        + " checkpoints were converted to the v1 branch entire/checkpoints/v1; upgrade the Entire CLI to"
+        + " v0.6.3 or later, which writes and pushes checkpoints to v1 only";
+  }
+
   static String unknownRef(String ref) {
     return PREFIX
         + printable(ref)

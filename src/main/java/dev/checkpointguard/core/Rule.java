@@ -23,6 +23,16 @@ public enum Rule {
   ARCHIVE_LOSS("archive-loss"),
   /** Archive deletion is switched off for this repository. */
   ARCHIVE_DELETE("archive-delete"),
+  /**
+   * Archive deletes are refused while v2 is frozen ({@code checkpointGuard.v2 = frozen}): the repository is
+   * being converted to v1 and {@code entire clean} would destroy transcripts first.
+   */
+  V2_FROZEN("v2-frozen"),
+  /**
+   * v2 is retired on this repository ({@code checkpointGuard.v2 = retired}): every create and update under
+   * {@code refs/entire/checkpoints/v2/} is refused; clients must upgrade to a v1-only Entire CLI.
+   */
+  V2_RETIRED("v2-retired"),
   /** A name under {@code refs/entire/checkpoints/v2/} that no client produces. */
   UNKNOWN_REF("unknown-ref"),
   /** A v2 ref must point to a commit. */
@@ -55,5 +65,13 @@ public enum Rule {
   /** The stable, lowercase id used in messages and JSON. */
   public String id() {
     return id;
+  }
+
+  /**
+   * Whether warn mode ({@code checkpointGuard.mode = warn}) turns a rejection by this rule into a warning.
+   * Not for the administrator's own decisions: the guard's namespace and a frozen or retired v2.
+   */
+  public boolean warnable() {
+    return this != GUARD_REF && this != V2_FROZEN && this != V2_RETIRED;
   }
 }

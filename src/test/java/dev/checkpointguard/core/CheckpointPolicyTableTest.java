@@ -621,7 +621,33 @@ class CheckpointPolicyTableTest {
           ClientRepo c = b.client(V0_6_0);
           c.migrate(30);
           return b.pushRefs(c, A1);
-        }, "full/0000000000001 REJECT archive-threshold"));
+        }, "full/0000000000001 REJECT archive-threshold"),
+        row("v2 frozen: a rotation is accepted as usual", b -> {
+          b.settings = b.settings.withV2(GuardSettings.V2State.FROZEN);
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoints(60);
+          b.publish(c, M, C);
+          c.checkpoints(40);
+          List<Verdict> v = new ArrayList<>(b.pushRefs(c, A1));
+          v.addAll(b.pushRefs(c, C, M));
+          return v;
+        }, "full/0000000000001 ACCEPT, full/current ACCEPT, main ACCEPT"),
+        row("v2 frozen: an archive delete is refused, in warn mode too", b -> {
+          b.settings = b.settings.withV2(GuardSettings.V2State.FROZEN).withMode(GuardSettings.Mode.WARN);
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoints(100);
+          b.publish(c, A1);
+          b.clock.advance(java.time.Duration.ofDays(30));
+          return b.push(c, b.change(A1, null));
+        }, "full/0000000000001 REJECT v2-frozen"),
+        row("v2 retired: every create and update is refused, in warn mode too", b -> {
+          b.settings = b.settings.withV2(GuardSettings.V2State.RETIRED).withMode(GuardSettings.Mode.WARN);
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoints(60);
+          b.publish(c, M, C);
+          c.checkpoints(41);
+          return b.pushRefs(c, A1, C, M);
+        }, "full/0000000000001 REJECT v2-retired, full/current REJECT v2-retired, main REJECT v2-retired"));
   }
 
   static void assertMessage(ClientRepo c, String ref, String message) {

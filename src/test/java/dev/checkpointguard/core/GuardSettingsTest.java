@@ -36,6 +36,29 @@ class GuardSettingsTest {
     assertEquals(new GuardSettings(threshold, mode, delete), read(text.replace("\\n", "\n")));
   }
 
+  @ParameterizedTest(name = "{0} -> archive age {1}, v2 {2}")
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+          ''                                                      | PT24H  | ACTIVE
+          '[checkpointGuard]\\n minArchiveAgeForDeletion = 0'     | PT0S   | ACTIVE
+          '[checkpointGuard]\\n minArchiveAgeForDeletion = 36h'   | PT36H  | ACTIVE
+          '[checkpointGuard]\\n minArchiveAgeForDeletion = 14D'   | PT336H | ACTIVE
+          '[checkpointGuard]\\n minArchiveAgeForDeletion = 90m'   | PT1H30M | ACTIVE
+          '[checkpointGuard]\\n minArchiveAgeForDeletion = 45s'   | PT45S  | ACTIVE
+          '[checkpointGuard]\\n v2 = frozen'                      | PT24H  | FROZEN
+          '[checkpointGuard]\\n v2 = Retired'                     | PT24H  | RETIRED
+          '[checkpointGuard]\\n v2 = active'                      | PT24H  | ACTIVE
+          """)
+  void readsArchiveAgeAndV2State(String text, java.time.Duration age, GuardSettings.V2State v2)
+      throws Exception {
+    GuardSettings s = read(text.replace("\\n", "\n"));
+    assertEquals(age, s.minArchiveAgeForDeletion());
+    assertEquals(v2, s.v2());
+    assertEquals(s.minArchiveAgeForDeletion(), GuardSettings.parseAge(GuardSettings.formatAge(age)));
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(
       delimiter = '|',
@@ -50,6 +73,10 @@ class GuardSettingsTest {
           '[checkpointGuard]\\n mode = off'               | invalid git config checkpointGuard.mode = 'off': expected enforce or warn
           '[checkpointGuard]\\n mode = warning'           | invalid git config checkpointGuard.mode = 'warning': expected enforce or warn
           '[checkpointGuard]\\n allowArchiveDeletion = maybe' | invalid git config checkpointGuard.allowArchiveDeletion = 'maybe': expected true or false
+          '[checkpointGuard]\\n minArchiveAgeForDeletion = 5' | invalid git config checkpointGuard.minArchiveAgeForDeletion = '5': expected 0 or a whole number followed by s, m, h or d (e.g. 1d, 36h)
+          '[checkpointGuard]\\n minArchiveAgeForDeletion = -1d' | invalid git config checkpointGuard.minArchiveAgeForDeletion = '-1d': expected 0 or a whole number followed by s, m, h or d (e.g. 1d, 36h)
+          '[checkpointGuard]\\n minArchiveAgeForDeletion = 1w' | invalid git config checkpointGuard.minArchiveAgeForDeletion = '1w': expected 0 or a whole number followed by s, m, h or d (e.g. 1d, 36h)
+          '[checkpointGuard]\\n v2 = off'                 | invalid git config checkpointGuard.v2 = 'off': expected active, frozen or retired
           """)
   void rejectsInvalidValuesWithOneLine(String text, String message) {
     GuardSettings.InvalidSettingsException e =
