@@ -17,6 +17,7 @@ final class Commands {
         new dev.checkpointguard.admin.CheckCommand(),
         new dev.checkpointguard.admin.RepairCommand(),
         new dev.checkpointguard.admin.RestoreCommand(),
-        new dev.checkpointguard.mirror.MirrorCommand());
+        new dev.checkpointguard.mirror.MirrorCommand(),
+        new dev.checkpointguard.mirror.ReferenceTransactionCommand());
   }
 }

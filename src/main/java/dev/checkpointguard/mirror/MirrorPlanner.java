@@ -82,6 +82,15 @@ final class MirrorPlanner {
   private static final Set<Rule> UNJUDGEABLE =
       Set.of(Rule.NOT_A_COMMIT, Rule.MISSING_OBJECT, Rule.TOO_MANY_CHECKPOINTS, Rule.INTERNAL_ERROR);
 
+  /**
+   * True when the mirror keeps its own value whatever is lost or not: upstream's value cannot be judged,
+   * or the refusal is the mirror administrator's own decision (a rule warn mode never relaxes, such as a
+   * frozen or retired v2).
+   */
+  private static boolean holds(Verdict v) {
+    return !v.accepted() && (UNJUDGEABLE.contains(v.rule()) || !v.rule().warnable());
+  }
+
   private final RevWalk walk;
   private final CheckpointFiles files;
   private final ObjectInserter inserter;
@@ -185,7 +194,7 @@ final class MirrorPlanner {
     for (Verdict v : verdicts) {
       byRef.put(v.ref(), v);
       RefChange c = v.change();
-      if (!v.accepted() && UNJUDGEABLE.contains(v.rule())) {
+      if (holds(v)) {
         continue; // keeps the mirror's value in post
       }
       setPost(p, c.ref(), nullIfZero(c.newId()));
@@ -217,7 +226,7 @@ final class MirrorPlanner {
     boolean accepted = v.accepted();
     String rule = accepted ? null : v.rule().id();
     String detail = accepted ? "" : v.message();
-    if (!accepted && UNJUDGEABLE.contains(v.rule())) {
+    if (holds(v)) {
       int held = m == null ? 0 : files.dirs(treeOf(m)).size();
       return new RefAction(ref, m, u, m, RefAction.Kind.HELD, rule, held, 0, null, detail, true);
     }
@@ -454,6 +463,11 @@ final class MirrorPlanner {
 
   /** The tree of a commit (tags peeled), a tree itself, or the empty tree for anything else. */
   ObjectId treeOf(AnyObjectId id) throws IOException {
+    return treeOf(walk, id);
+  }
+
+  /** The tree of a commit (tags peeled), a tree itself, or the empty tree for anything else. */
+  static ObjectId treeOf(RevWalk walk, AnyObjectId id) throws IOException {
     try {
       RevObject o = walk.parseAny(id);
       while (o instanceof RevTag tag) {

@@ -1,0 +1,306 @@
+package dev.checkpointguard.stock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.checkpointguard.core.CheckpointIds;
+import dev.checkpointguard.core.RefNames;
+import dev.checkpointguard.fixtures.ClientProtocol;
+import dev.checkpointguard.fixtures.ClientRepo;
+import dev.checkpointguard.fixtures.ClientVersion;
+import dev.checkpointguard.fixtures.FlatTree;
+import dev.checkpointguard.fixtures.GitCli;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The stock-git mirror hook ({@code install.sh --mirror}: {@code hooks/reference-transaction}) on a real
+ * {@code git clone --mirror} kept up to date by real {@code git fetch --prune}: it never refuses, it keeps
+ * what a fetch would lose in {@code checkpoint-guard/kept.git}, it starts no JVM for transactions that
+ * touch no v2 ref, and gc, pack-refs, update-ref, receive-pack and clone --mirror keep working.
+ */
+class MirrorHookTest extends StockHookFixture {
+  private Path upstream;
+  private Path mirror;
+  private Path javaLog;
+  private final Set<String> seen = new HashSet<>();
+  private int clients;
+
+  private void setUpMirror() throws Exception {
+    upstream = bare("upstream.git");
+    mirror = root.resolve("mirror.git");
+    // a java that notes every start, then runs the real one
+    javaLog = root.resolve("java starts.txt");
+    Path java = root.resolve("jdk/bin/java");
+    writeExecutable(java, "#!/bin/sh\necho \"$*\" >> '" + javaLog + "'\nexec '"
+        + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
+    cli.run(root, "clone", "-q", "--mirror", upstream.toString(), mirror.toString()).expectOk();
+    installRaw("--jar", TestJar.get().toString(), "--prefix", prefix.toString(), "--java", java.toString(),
+        "--no-cds", "--mirror", "--repo", mirror.toString()).expectOk();
+    Files.deleteIfExists(javaLog);
+  }
+
+  private ClientRepo client() {
+    clients++;
+    return ClientRepo.builder(ClientVersion.V0_6_2).threshold(5).seed(clients * 31L).buildOnDisk(root.resolve("c" + clients + ".git"));
+  }
+
+  private void publish(ClientRepo c) {
+    ClientProtocol.Run r = new ClientProtocol(c, cli, upstream.toString()).prePush();
+    assertTrue(r.ok(), r.transcript());
+  }
+
+  /** {@code git fetch --prune} in the mirror (its clone --mirror refspec +refs/*:refs/*). */
+  private GitCli.Result fetch() {
+    observe();
+    GitCli.Result r = cli.run(mirror, "fetch", "--prune");
+    assertEquals(0, r.exitCode(), r.toString());
+    assertEquals(refs(upstream), refs(mirror), "the mirror follows upstream exactly");
+    return r;
+  }
+
+  private int javaStarts() throws Exception {
+    return Files.exists(javaLog) ? Files.readAllLines(javaLog).size() : 0;
+  }
+
+  @Test
+  void appendsRotationsAndBranchesNeedNoJvmAndKeepNothing() throws Exception {
+    setUpMirror();
+    ClientRepo c = client();
+    c.checkpoints(3);
+    publish(c);
+    ObjectId head = c.ref(RefNames.MAIN);
+    cli.run(c.directory(), "push", "-q", upstream.toString(), head.name() + ":refs/heads/main",
+        head.name() + ":refs/tags/v1").expectOk();
+    fetch();
+    c.checkpoint();
+    publish(c);
+    cli.run(c.directory(), "push", "-q", upstream.toString(), ":refs/tags/v1").expectOk();
+    fetch();
+    assertEquals(0, javaStarts(), "fast-forwards, creates and deletes of other refs start no JVM");
+    c.checkpoint(); // the fifth: rotates; the reset of /full/current is covered by the new archive
+    publish(c);
+    GitCli.Result r = fetch();
+    assertEquals(1, javaStarts(), "the reset of /full/current is judged once");
+    assertFalse(r.stderr().contains("checkpoint-guard"), r.toString());
+    assertEquals(Map.of(), kept());
+    assertNothingLost();
+  }
+
+  @Test
+  void aStaleResetUpstreamIsFollowedAndTheDroppedTipKept() throws Exception {
+    setUpMirror();
+    ClientRepo a = client();
+    a.checkpoints(2);
+    publish(a);
+    ClientRepo b = client();
+    cli.run(b.directory(), "fetch", "-q", upstream.toString(), "+refs/entire/*:refs/entire/*").expectOk();
+    a.checkpoints(2);
+    publish(a);
+    fetch();
+    ObjectId dropped = a.ref(RefNames.CURRENT);
+    b.checkpoint();
+    cli.run(b.directory(), "push", "-q", upstream.toString(), "+" + CURRENT + ":" + CURRENT).expectOk();
+    GitCli.Result r = fetch();
+    Map<String, ObjectId> kept = kept();
+    assertEquals(1, kept.size(), kept.toString());
+    String name = kept.keySet().iterator().next();
+    assertTrue(name.matches("refs/kept/\\d{8}T\\d{6}Z/" + CURRENT), name);
+    assertEquals(dropped, kept.get(name));
+    Path keep = mirror.resolve("checkpoint-guard/kept.git");
+    assertTrue(r.stderr().contains("checkpoint-guard: kept " + CURRENT + " at " + dropped.name()
+        + " (2 checkpoints, 4 files no other v2 ref holds) in " + keep.toRealPath() + " as " + name), r.stderr());
+    assertNothingLost();
+
+    // gc, pack-refs --all, update-ref and a second fetch --prune: all work, nothing more is kept
+    cli.run(mirror, "gc", "-q").expectOk();
+    cli.run(mirror, "pack-refs", "--all").expectOk();
+    cli.run(a.directory(), "push", "-q", upstream.toString(), a.ref(MAIN).name() + ":refs/heads/more").expectOk();
+    fetch();
+    fetch();
+    assertEquals(kept, kept());
+    assertNothingLost();
+    // a deletion by hand is kept too; its fetch back needs nothing
+    ObjectId main = refs(mirror).get(MAIN);
+    cli.run(mirror, "update-ref", "-d", MAIN).expectOk();
+    assertTrue(kept().containsValue(main), kept().toString());
+    fetch();
+  }
+
+  @Test
+  void aRetentionDeleteIsPrunedAndTheArchiveKept() throws Exception {
+    setUpMirror();
+    ClientRepo c = client();
+    c.checkpoints(6);
+    publish(c);
+    fetch();
+    String archive = RefNames.archive(1);
+    ObjectId tip = c.ref(archive);
+    assertTrue(new ClientProtocol(c, cli, upstream.toString()).deleteArchive(archive).ok());
+    GitCli.Result r = fetch();
+    assertTrue(kept().containsValue(tip), kept() + " " + r);
+    assertTrue(r.stderr().contains("(5 checkpoints, 10 files no other v2 ref holds)"), r.stderr());
+    assertNothingLost();
+  }
+
+  @Test
+  void receivePackAndCloneMirrorWorkAndItsOwnWritesDoNotRecurse() throws Exception {
+    setUpMirror();
+    ClientRepo c = client();
+    c.checkpoints(2);
+    publish(c);
+    fetch();
+    // a push into the mirror (receive-pack) that rewrites /full/current: accepted (the hook never refuses), kept
+    ClientRepo d = client();
+    d.checkpoint();
+    GitCli.Result push = cli.run(d.directory(), "push", "--porcelain", mirror.toString(), "+" + CURRENT + ":" + CURRENT);
+    assertEquals(0, push.exitCode(), push.toString());
+    assertTrue(kept().containsValue(c.ref(RefNames.CURRENT)), kept().toString());
+    // the keep repository has no hook of ours, and copying into it started exactly one JVM
+    assertFalse(Files.exists(mirror.resolve("checkpoint-guard/kept.git/hooks/reference-transaction")));
+    assertEquals(1, javaStarts());
+    Path copy = root.resolve("copy.git");
+    cli.run(root, "clone", "-q", "--mirror", mirror.toString(), copy.toString()).expectOk();
+    assertEquals(refs(mirror), refs(copy));
+  }
+
+  @Test
+  void aHookThatWasThereRunsFirstAndUninstallRestoresItByteForByte() throws Exception {
+    upstream = bare("upstream.git");
+    mirror = root.resolve("mirror.git");
+    cli.run(root, "clone", "-q", "--mirror", upstream.toString(), mirror.toString()).expectOk();
+    Path log = root.resolve("old hook.txt");
+    writeExecutable(mirror.resolve("hooks/reference-transaction"), "#!/bin/sh\necho \"$1\" >> '" + log + "'\ncat >/dev/null\n");
+    Map<String, String> before = snapshot(mirror.resolve("hooks"));
+    install("--mirror", "--repo", mirror.toString()).expectOk();
+    install("--mirror", "--repo", mirror.toString()).expectOk(); // twice: the same
+    ClientRepo c = client();
+    c.checkpoints(2);
+    publish(c);
+    observe();
+    cli.run(mirror, "fetch", "--prune").expectOk();
+    assertTrue(Files.readString(log).contains("prepared\ncommitted\n"), Files.readString(log));
+    Files.createDirectories(mirror.resolve("checkpoint-guard/kept.git"));
+    install("--uninstall", "--repo", mirror.toString()).expectOk();
+    assertEquals(before, snapshot(mirror.resolve("hooks")));
+    assertTrue(Files.isDirectory(mirror.resolve("checkpoint-guard/kept.git")), "the keep repository stays");
+    // and refused where it cannot work
+    GitCli.Result r = install("--mirror", "--gitea-repo", mirror.toString());
+    assertEquals(2, r.exitCode(), r.toString());
+    assertTrue(r.stderr().startsWith("install.sh: --mirror works with --repo/--repos only"), r.stderr());
+  }
+
+  @Test
+  void gitBehavesAsTheIssueSaysWhenAReferenceTransactionHookRefuses() throws Exception {
+    upstream = bare("upstream.git");
+    ClientRepo c = client();
+    c.checkpoints(2);
+    publish(c);
+    ObjectId head = c.ref(RefNames.MAIN);
+    cli.run(c.directory(), "push", "-q", upstream.toString(), head.name() + ":refs/heads/a",
+        head.name() + ":refs/heads/z").expectOk();
+    mirror = root.resolve("mirror.git");
+    cli.run(root, "clone", "-q", "--mirror", upstream.toString(), mirror.toString()).expectOk();
+    cli.run(mirror, "update-ref", "refs/checkpoint-guard/mine", head.name()).expectOk();
+    Path log = root.resolve("tx.txt");
+    // a hook that logs each prepared transaction and refuses the one touching v2 (what a vetoing guard would do)
+    writeExecutable(mirror.resolve("hooks/reference-transaction"), "#!/bin/sh\n[ \"$1\" = prepared ] || exit 0\n"
+        + "in=$(cat)\nprintf '%s\\n--\\n' \"$in\" >> '" + log + "'\n"
+        + "case \"$in\" in *refs/entire/checkpoints/v2/full/current*) exit 1 ;; esac\nexit 0\n");
+    c.checkpoint();
+    publish(c);
+    ObjectId other = c.insertCommit(new FlatTree(), "other");
+    cli.run(c.directory(), "push", "-q", upstream.toString(), "+" + other.name() + ":refs/heads/a",
+        "+" + other.name() + ":refs/heads/z").expectOk();
+    GitCli.Result r = cli.run(mirror, "fetch", "--prune");
+    assertEquals(128, r.exitCode(), r.toString());
+    assertTrue(r.stderr().contains("fatal: ref updates aborted by hook"), r.stderr());
+    Map<String, ObjectId> after = refs(mirror);
+    assertEquals(head, after.get("refs/heads/a"), "the branch after the refused v2 ref is not updated");
+    assertEquals(head, after.get("refs/heads/z"));
+    assertFalse(after.containsKey("refs/checkpoint-guard/mine"), "--prune deleted the mirror's own ref");
+    // one transaction per ref, in ref-name order (the prune first)
+    List<String> tx = new ArrayList<>();
+    for (String block : Files.readString(log).split("\n--\n")) {
+      tx.add(block.substring(block.lastIndexOf(' ') + 1).trim());
+    }
+    assertEquals(List.of("refs/checkpoint-guard/mine", "refs/checkpoint-guard/mine", CURRENT), tx.subList(0, 3));
+  }
+
+  // -------------------------------------------------------------------------------------------- helpers
+
+  private static Map<String, ObjectId> refs(Path dir) {
+    Map<String, ObjectId> out = new TreeMap<>();
+    try (Repository r = new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build()) {
+      for (Ref ref : r.getRefDatabase().getRefsByPrefix(Constants.R_REFS)) {
+        out.put(ref.getName(), ref.getObjectId());
+      }
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    return out;
+  }
+
+  private Map<String, ObjectId> kept() {
+    Path k = mirror.resolve("checkpoint-guard/kept.git");
+    return Files.isDirectory(k) ? refs(k) : Map.of();
+  }
+
+  /** Every checkpoint file (ID/path blob) of every v2 tip of upstream and the mirror, as seen so far. */
+  private void observe() {
+    seen.addAll(files(upstream, null));
+    seen.addAll(files(mirror, null));
+  }
+
+  /** Nothing the mirror saw is gone: counting the keep repository, every file is in some tip. */
+  private void assertNothingLost() {
+    observe();
+    Set<String> now = new HashSet<>(files(mirror, null));
+    Path k = mirror.resolve("checkpoint-guard/kept.git");
+    if (Files.isDirectory(k)) {
+      now.addAll(files(k, "refs/kept/"));
+    }
+    Set<String> missing = new HashSet<>(seen);
+    missing.removeAll(now);
+    assertEquals(Set.of(), missing, "checkpoint files lost (of " + seen.size() + ")");
+  }
+
+  private static Set<String> files(Path dir, String prefix) {
+    Set<String> out = new HashSet<>();
+    try (Repository r = new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build();
+        ObjectReader reader = r.newObjectReader();
+        RevWalk w = new RevWalk(reader)) {
+      for (Ref ref : r.getRefDatabase().getRefsByPrefix(prefix == null ? RefNames.V2_PREFIX : prefix)) {
+        var tree = w.parseCommit(ref.getObjectId()).getTree();
+        for (var d : new dev.checkpointguard.core.CheckpointTrees(reader, null).directories(tree).entrySet()) {
+          try (TreeWalk tw = new TreeWalk(reader)) {
+            tw.addTree(d.getValue());
+            tw.setRecursive(true);
+            while (tw.next()) {
+              out.add(CheckpointIds.format(d.getKey()) + "/" + tw.getPathString() + " " + tw.getObjectId(0).name());
+            }
+          }
+        }
+      }
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    return out;
+  }
+}
