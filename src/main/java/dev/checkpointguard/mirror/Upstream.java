@@ -15,7 +15,6 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ProgressMonitor;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.revwalk.ObjectWalk;
 import org.eclipse.jgit.transport.FetchConnection;
 import org.eclipse.jgit.transport.PackLock;
 import org.eclipse.jgit.transport.Transport;
@@ -153,22 +152,18 @@ public final class Upstream {
     }
   }
 
-  /** Refuses an incomplete object graph, as git's fetch does: every wanted tip must connect to the mirror's. */
+  /** Refuses an incomplete object graph, as git's fetch does: every fetched tip must be complete. */
   private static void checkConnected(Repository repo, List<Ref> want) throws IOException, UnreachableException {
-    try (ObjectWalk ow = new ObjectWalk(repo)) {
-      for (Ref r : want) {
-        ow.markStart(ow.parseAny(r.getObjectId()));
+    List<ObjectId> tips = new ArrayList<>();
+    want.forEach(r -> tips.add(r.getObjectId()));
+    List<ObjectId> complete = new ArrayList<>();
+    for (Ref r : repo.getRefDatabase().getRefs()) {
+      if (r.getObjectId() != null) {
+        complete.add(r.getObjectId());
       }
-      for (Ref r : repo.getRefDatabase().getRefs()) {
-        if (r.getObjectId() != null && repo.getObjectDatabase().has(r.getObjectId())) {
-          try {
-            ow.markUninteresting(ow.parseAny(r.getObjectId()));
-          } catch (MissingObjectException e) {
-            // a broken ref of the mirror's own does not excuse the upstream's objects
-          }
-        }
-      }
-      ow.checkConnectivity();
+    }
+    try (org.eclipse.jgit.lib.ObjectReader reader = repo.newObjectReader()) {
+      Connectivity.check(reader, tips, complete);
     } catch (MissingObjectException e) {
       throw new UnreachableException("the upstream sent an incomplete object graph (missing "
           + e.getObjectId().name() + "); nothing was changed", e);

@@ -41,12 +41,21 @@ public interface UpstreamTransport {
         public Transport open(Repository local, URIish uri, java.util.Map<String, String> env)
             throws TransportException {
           try {
-            return Transport.open(local, uri);
+            Transport t = Transport.open(local, uri);
+            if (GIT_ON_PATH) {
+              // as git's own fetch from a path: C git's upload-pack makes the pack (JGit's in-process one
+              // walks every tree of the mirror's tips to find what it has: seconds on a big repository)
+              t.setOptionUploadPack("git upload-pack --strict");
+            }
+            return t;
           } catch (org.eclipse.jgit.errors.NotSupportedException e) {
             throw new TransportException(uri, "not a git repository", e);
           }
         }
       };
+
+  /** Whether a {@code git} executable is on this process's PATH. */
+  boolean GIT_ON_PATH = GitPath.onPath();
 
   /**
    * {@code http://} and {@code https://}: JGit's smart HTTP client, credentials from git's own mechanisms
@@ -71,6 +80,24 @@ public interface UpstreamTransport {
           }
         }
       };
+
+  /** Finds {@code git} on the PATH once. */
+  final class GitPath {
+    private GitPath() {}
+
+    static boolean onPath() {
+      String path = System.getenv("PATH");
+      if (path == null) {
+        return false;
+      }
+      for (String dir : path.split(java.io.File.pathSeparator)) {
+        if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, "git"))) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
 
   /** The transports this build ships, tried in order. */
   List<UpstreamTransport> BUILT_IN = List.of(LOCAL, HTTP);

@@ -62,7 +62,7 @@ public final class MirrorBench {
     Path upstream = work.resolve("upstream.git");
     Path gitMirror = work.resolve("git-mirror.git");
     Path guarded = work.resolve("guarded-mirror.git");
-    git(work, "clone", "-q", "--bare", "--no-hardlinks", template.toString(), upstream.toString());
+    git(work, "clone", "-q", "--mirror", template.toString(), upstream.toString());
     git(work, "clone", "-q", "--mirror", upstream.toString(), gitMirror.toString());
     git(work, "clone", "-q", "--mirror", upstream.toString(), guarded.toString());
     Map<String, String> env = new HashMap<>(System.getenv());
@@ -86,11 +86,27 @@ public final class MirrorBench {
           gitNothing.add(git(gitMirror, "fetch", "-q", "--prune"));
         }
       }
-      List<Long> cli = new ArrayList<>();
+      // the command line: a new JVM per sync (C1 only, serial GC), without and with an AppCDS archive of
+      // its classes (made by one training run, as install.sh does for the hooks)
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      List<String> cmd = List.of("mirror", "--repo", guarded.toString(), "--from", upstream.toString());
+      List<String> jvm = List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData");
+      Path jsa = work.resolve("mirror.jsa");
+      List<String> train = new ArrayList<>(jvm);
+      train.addAll(List.of("-XX:ArchiveClassesAtExit=" + jsa, "-jar", jar.toString()));
+      train.addAll(cmd);
+      run(work, train);
+      List<Long> cli = new ArrayList<>();
+      List<Long> cliCds = new ArrayList<>();
       for (int i = 0; i < Math.max(3, runs / 2); i++) {
-        cli.add(run(work, List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", jar.toString(),
-            "mirror", "--repo", guarded.toString(), "--from", upstream.toString())));
+        List<String> plain = new ArrayList<>(jvm);
+        plain.addAll(List.of("-jar", jar.toString()));
+        plain.addAll(cmd);
+        cli.add(run(work, plain));
+        List<String> cds = new ArrayList<>(jvm);
+        cds.addAll(List.of("-XX:SharedArchiveFile=" + jsa, "-Xlog:cds=off", "-jar", jar.toString()));
+        cds.addAll(cmd);
+        cliCds.add(run(work, cds));
       }
       List<Long> gitRotation = new ArrayList<>();
       List<Long> syncRotation = new ArrayList<>();
@@ -113,6 +129,8 @@ public final class MirrorBench {
       row("one rotation: git fetch --prune vs sync (warm JVM)", gitRotation, syncRotation);
       System.out.printf("%-58s %10s %10.1f %8.2f%n", "nothing new: checkpoint-guard mirror, new JVM each run",
           "", median(cli) / 1e6, median(cli) / (double) median(gitNothing));
+      System.out.printf("%-58s %10s %10.1f %8.2f%n", "nothing new: the same with an AppCDS archive",
+          "", median(cliCds) / 1e6, median(cliCds) / (double) median(gitNothing));
     }
   }
 
