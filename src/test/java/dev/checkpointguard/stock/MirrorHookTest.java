@@ -141,6 +141,41 @@ class MirrorHookTest extends StockHookFixture {
     cli.run(mirror, "update-ref", "-d", MAIN).expectOk();
     assertTrue(kept().containsValue(main), kept().toString());
     fetch();
+
+    // docs/mirror.md's recipe, run as printed: the kept checkpoints go back upstream, the mirror follows
+    String recipe = docsBlock("<!-- restore-current");
+    recipe = recipe.replaceFirst("(?m)^UPSTREAM=.*$", "UPSTREAM='" + upstream + "'")
+        .replaceFirst("(?m)^KEEP=.*$", "KEEP='" + keep + "'")
+        .replaceFirst("(?m)^KEPT=.*$", "KEPT=" + name);
+    cli.exec(root, null, List.of("sh", "-ec", recipe)).expectOk();
+    fetch();
+    Set<String> back = ids(refs(mirror).get(CURRENT));
+    assertTrue(back.containsAll(ids(dropped)), back + " " + ids(dropped));
+    assertNothingLost();
+  }
+
+  /** The fenced code block after {@code marker} in docs/mirror.md. */
+  private static String docsBlock(String marker) throws Exception {
+    String doc = Files.readString(TestJar.sourceRoot().resolve("docs/mirror.md"));
+    int at = doc.indexOf(marker);
+    int open = doc.indexOf("```sh\n", at);
+    int close = doc.indexOf("\n```", open + 6);
+    assertTrue(at >= 0 && open > at && close > open, "no block after " + marker);
+    return doc.substring(open + 6, close + 1);
+  }
+
+  private Set<String> ids(ObjectId tip) {
+    Set<String> out = new HashSet<>();
+    try (Repository r = new FileRepositoryBuilder().setGitDir(mirror.toFile()).setMustExist(true).build();
+        ObjectReader reader = r.newObjectReader();
+        RevWalk w = new RevWalk(reader)) {
+      var tree = w.parseCommit(tip).getTree();
+      new dev.checkpointguard.core.CheckpointTrees(reader, null).directories(tree).keySet()
+          .forEach(id -> out.add(CheckpointIds.format(id)));
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    return out;
   }
 
   @Test
