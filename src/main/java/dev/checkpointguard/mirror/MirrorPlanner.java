@@ -238,7 +238,8 @@ final class MirrorPlanner {
     if (ff && accepted) {
       return new RefAction(ref, m, u, u, RefAction.Kind.MIRRORED, null, 0, 0, null, "", true);
     }
-    CheckpointFiles.Lost lost = files.lost(treeOf(m), holders(p, ref, p.guard));
+    // upstream/ records are not holders here: a sync may drop them (their own loss is checked then)
+    CheckpointFiles.Lost lost = files.lost(treeOf(m), holders(p, ref, keptOnly(p.guard)));
     if (lost.isEmpty()) {
       return new RefAction(ref, m, u, u, RefAction.Kind.MIRRORED, rule, 0, 0, null, detail, ff);
     }
@@ -304,6 +305,17 @@ final class MirrorPlanner {
         return tips.size();
       }
     };
+  }
+
+  /** The kept refs among the mirror's own refs (they never move; upstream/ records may). */
+  private static Map<String, ObjectId> keptOnly(Map<String, ObjectId> guard) {
+    Map<String, ObjectId> out = new TreeMap<>();
+    guard.forEach((k, v) -> {
+      if (k.startsWith(MirrorRefs.KEPT_PREFIX)) {
+        out.put(k, v);
+      }
+    });
+    return out;
   }
 
   /** Keeps {@code id} (the tip {@code ref} lets go of), unless a kept ref already points at it. */

@@ -107,7 +107,7 @@ class MirrorSyncTest {
 
   @Test
   void aStaleForcedResetIsMergedBackHeldBackAndResolvedByThePrintedCommand() throws Exception {
-    MirrorWorld w = new MirrorWorld(tmp, 5);
+    MirrorWorld w = new MirrorWorld(tmp, 10);
     ClientRepo a = w.client(ClientVersion.V0_6_2);
     a.checkpoints(2);
     w.push(a);
@@ -130,6 +130,7 @@ class MirrorSyncTest {
     assertTrue(held.contains(stale), held.toString());
     assertTrue(held.containsAll(ids(w, up)), held + " " + ids(w, up));
     assertEquals(4 + 1, held.size(), held.toString());
+    w.assertCheck(Set.of(RefNames.CURRENT), Map.of());
     String line = line(cli.out(), "  ! " + RefNames.CURRENT + ": held back (rule current-loss): upstream's "
         + up.abbreviate(10).name() + " drops 2 checkpoints (4 files) no other ref holds; the mirror keeps them");
     // nothing new: nothing changes, the same is reported
@@ -151,6 +152,7 @@ class MirrorSyncTest {
     w.git.run(tmp, args).expectOk();
     assertSynced(w, w.sync());
     assertNull(MirrorWorld.refs(w.mirror).get(MirrorRefs.upstreamRef(RefNames.CURRENT)));
+    w.assertCheck(Set.of(), Map.of());
   }
 
   @Test
@@ -178,6 +180,28 @@ class MirrorSyncTest {
     // the kept tip is the mirror's own: later syncs never prune it
     assertSynced(w, w.sync());
     assertEquals(tip, MirrorWorld.refs(w.mirror).get(a.keptRef()));
+    List<Map<String, Object>> findings = w.assertCheck(Set.of(), Map.of());
+    assertTrue(findings.stream().anyMatch(f -> f.get("code").equals("mirror-kept")
+        && f.get("refs").equals(List.of(a.keptRef())) && ((Number) f.get("count")).intValue() == 5), findings.toString());
+  }
+
+  @Test
+  void aStaleMirrorPushDeletingAYoungArchiveUpstreamIsHeldBack() throws Exception {
+    MirrorWorld w = new MirrorWorld(tmp, 5, java.time.Instant.now().minus(java.time.Duration.ofHours(2)));
+    ClientRepo c = w.client(ClientVersion.V0_6_2);
+    c.checkpoints(6);
+    w.push(c);
+    assertSynced(w, w.sync());
+    String archive = RefNames.archive(1);
+    w.inUpstream("update-ref", "-d", archive); // an admin's stale git push --mirror, minutes after the rotation
+    MirrorReport r = w.sync();
+    assertEquals(1, r.exitCode(), r.text());
+    RefAction a = action(r, archive);
+    assertEquals(RefAction.Kind.HELD, a.kind(), r.text());
+    assertEquals("archive-age", a.rule());
+    assertEquals(c.ref(archive), MirrorWorld.refs(w.mirror).get(archive));
+    w.assertNothingLost();
+    w.assertCheck(Set.of(archive), Map.of());
   }
 
   @Test
@@ -200,6 +224,7 @@ class MirrorSyncTest {
     assertTrue(r.text().contains("  ! " + RefNames.CURRENT + ": held back (rule current-delete): upstream deleted"
         + " it; the mirror keeps " + before.get(RefNames.CURRENT).abbreviate(10).name() + " (3 checkpoints"), r.text());
     w.assertNothingLost();
+    w.assertCheck(Set.of(RefNames.CURRENT, RefNames.MAIN), Map.of());
   }
 
   @Test
@@ -256,7 +281,7 @@ class MirrorSyncTest {
 
   @Test
   void aPushToTheMirrorDuringASyncMakesItPlanAgainAndIsNeverOverwritten() throws Exception {
-    MirrorWorld w = new MirrorWorld(tmp, 5);
+    MirrorWorld w = new MirrorWorld(tmp, 10);
     ClientRepo a = w.client(ClientVersion.V0_6_2);
     a.checkpoints(2);
     w.push(a);
@@ -285,6 +310,8 @@ class MirrorSyncTest {
     Set<String> onMirror = ids(w, MirrorWorld.refs(w.mirror).get(RefNames.CURRENT));
     assertTrue(onMirror.contains(pushed), onMirror.toString());
     assertTrue(onMirror.containsAll(ids(w, MirrorWorld.refs(w.upstream).get(RefNames.CURRENT))));
+    // the pusher's /main and upstream's both moved on from the mirror's: both are merged
+    w.assertCheck(Set.of(RefNames.CURRENT, RefNames.MAIN), Map.of());
   }
 
   @Test
@@ -329,6 +356,8 @@ class MirrorSyncTest {
     line(r.out(), "  ~ " + archive + ": created at " + c.ref(archive).abbreviate(10).name()
         + "; as upstream has it, although a push would be refused (rule archive-threshold: archived generation "
         + archive + " holds 7 checkpoints, fewer than the threshold 100");
+    // upstream's damage, mirrored: check names it, nothing is held back
+    w.assertCheck(Set.of(), Map.of("under-threshold-archive", archive));
   }
 
   @Test

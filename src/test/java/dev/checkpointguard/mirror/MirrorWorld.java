@@ -48,7 +48,7 @@ final class MirrorWorld {
   final GitCli git;
   final Path upstream;
   Path mirror;
-  final FixtureClock clock = new FixtureClock();
+  final FixtureClock clock;
   final int threshold;
   private final Set<Seen> seen = new HashSet<>();
   private int clients;
@@ -56,6 +56,12 @@ final class MirrorWorld {
   String from;
 
   MirrorWorld(Path root, int threshold) {
+    this(root, threshold, FixtureClock.DEFAULT_START);
+  }
+
+  /** With the clients' clock starting at {@code start} (e.g. recent, for the guard's archive-age rule). */
+  MirrorWorld(Path root, int threshold, java.time.Instant start) {
+    this.clock = new FixtureClock(start, java.time.Duration.ofSeconds(1));
     this.root = root;
     this.threshold = threshold;
     this.git = new GitCli(root.resolve("home"));
@@ -263,6 +269,33 @@ final class MirrorWorld {
   /** The mirror equals upstream, v2 refs included. */
   void assertEqualsUpstream() {
     assertEquals(mirrored(upstream), mirrored(mirror), "every mirrored ref");
+  }
+
+  /**
+   * {@code check --json} of the mirror: its exit code is 0 unless {@code errors} are expected, its error
+   * findings are exactly {@code errors} (code → ref), and its {@code mirror-held-back} findings name exactly
+   * {@code heldBack}. Returns the findings, for further checks.
+   */
+  @SuppressWarnings("unchecked")
+  List<Map<String, Object>> assertCheck(Set<String> heldBack, Map<String, String> errors) {
+    Cli r = cli("check", "--repo", mirror.toString(), "--json");
+    Map<String, Object> doc = (Map<String, Object>) dev.checkpointguard.fixtures.TestJson.parse(r.out());
+    List<Map<String, Object>> findings = (List<Map<String, Object>>) doc.get("findings");
+    Set<String> held = new java.util.TreeSet<>();
+    Map<String, String> errs = new TreeMap<>();
+    for (Map<String, Object> f : findings) {
+      List<String> refs = (List<String>) f.get("refs");
+      if (f.get("code").equals("mirror-held-back")) {
+        held.add(refs.get(0));
+      }
+      if (f.get("severity").equals("error")) {
+        errs.put((String) f.get("code"), refs.isEmpty() ? "" : refs.get(0));
+      }
+    }
+    assertEquals(new java.util.TreeSet<>(heldBack), held, r.out());
+    assertEquals(new TreeMap<>(errors), errs, r.out());
+    assertEquals(errors.isEmpty() ? 0 : 1, r.exit(), r.toString());
+    return findings;
   }
 
   /** A map of which refs differ (for messages). */

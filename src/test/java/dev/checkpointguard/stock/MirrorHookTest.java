@@ -127,6 +127,14 @@ class MirrorHookTest extends StockHookFixture {
     assertTrue(r.stderr().contains("checkpoint-guard: kept " + CURRENT + " at " + dropped.name()
         + " (2 checkpoints, 4 files no other v2 ref holds) in " + keep.toRealPath() + " as " + name), r.stderr());
     assertNothingLost();
+    // check lists the kept tip (information: the mirror itself is healthy)
+    GitCli.Result check = cli.exec(root, null, List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-cp", TestJar.get().toString(), "dev.checkpointguard.cli.Main", "check", "--repo",
+        mirror.toString()));
+    assertEquals(0, check.exitCode(), check.toString());
+    assertTrue(check.stdout().contains("  info mirror-kept: checkpoint-guard/kept.git " + name + " keeps " + CURRENT
+        + " at " + dropped.abbreviate(10).name() + " (4 checkpoints) that a fetch dropped; bring them back as"
+        + " docs/mirror.md says"), check.stdout());
 
     // gc, pack-refs --all, update-ref and a second fetch --prune: all work, nothing more is kept
     cli.run(mirror, "gc", "-q").expectOk();
