@@ -250,6 +250,22 @@ class MirrorHookTest extends StockHookFixture {
   }
 
   @Test
+  void theGuardAndTheMirrorShareOneReferenceTransactionHookWhateverTheOrderOfInstalls() throws Exception {
+    Path repo = bare("both.git");
+    Path hook = repo.resolve("hooks/reference-transaction");
+    install("--repo", repo.toString()).expectOk();
+    assertTrue(Files.readString(hook).contains("\nCG_MIRROR=''\n"), Files.readString(hook));
+    install("--mirror", "--repo", repo.toString()).expectOk();
+    assertTrue(Files.readString(hook).contains("\nCG_MIRROR='1'\n"), Files.readString(hook));
+    assertTrue(Files.exists(repo.resolve("hooks/pre-receive")), "the guard's pre-receive stays");
+    install("--repo", repo.toString()).expectOk(); // reinstalling the guard keeps the mirror mode
+    assertTrue(Files.readString(hook).contains("\nCG_MIRROR='1'\n"), Files.readString(hook));
+    install("--uninstall", "--repo", repo.toString()).expectOk();
+    assertFalse(Files.exists(hook));
+    assertFalse(Files.exists(repo.resolve("hooks/pre-receive")));
+  }
+
+  @Test
   void gitBehavesAsTheIssueSaysWhenAReferenceTransactionHookRefuses() throws Exception {
     upstream = bare("upstream.git");
     ClientRepo c = client();
