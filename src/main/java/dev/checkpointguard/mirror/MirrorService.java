@@ -171,7 +171,7 @@ public final class MirrorService implements AutoCloseable {
       problem = e.getMessage();
     } catch (IOException | RuntimeException e) {
       result = SyncOutcome.Result.FAILED;
-      problem = "error: " + dev.checkpointguard.cli.Main.describe(e) + "; nothing was changed by this sync";
+      problem = "error: " + dev.checkpointguard.command.Errors.describe(e) + "; nothing was changed by this sync";
     }
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
     m.failures = result == SyncOutcome.Result.FAILED ? m.failures + 1 : 0;

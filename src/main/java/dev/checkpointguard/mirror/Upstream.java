@@ -1,6 +1,6 @@
 package dev.checkpointguard.mirror;
 
-import dev.checkpointguard.cli.UsageException;
+import dev.checkpointguard.command.UsageException;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.checkpointguard.mirror;
 
-import dev.checkpointguard.cli.Io;
+import dev.checkpointguard.command.Io;
 import dev.checkpointguard.cli.Main;
 import java.time.Clock;
 import java.util.ArrayList;
