@@ -104,6 +104,51 @@ class MirrorHookTest extends StockHookFixture {
   }
 
   @Test
+  void clientVersionsRecoveryMergesMigrationsAndBranchRewritesKeepNothing() throws Exception {
+    setUpMirror();
+    // v0.6.2 rotation-conflict recovery (§7.3 A): C rotates, D appended to the old current and merges
+    ClientRepo c = client();
+    ClientRepo d = client();
+    c.checkpoints(3);
+    publish(c);
+    cli.run(d.directory(), "fetch", "-q", upstream.toString(), "+refs/entire/*:refs/entire/*").expectOk();
+    fetch();
+    c.checkpoints(2); // the fifth in /full/current: rotates
+    publish(c);
+    fetch();
+    d.checkpoint();
+    publish(d);
+    fetch();
+    // v0.5.4 (three pushes, merge after any failure) and v0.6.1 (one push) appending concurrently: §7.3 B
+    ClientRepo old = ClientRepo.builder(ClientVersion.V0_5_4).threshold(5).seed(101).buildOnDisk(root.resolve("old.git"));
+    ClientRepo mid = ClientRepo.builder(ClientVersion.V0_6_1).threshold(5).seed(102).buildOnDisk(root.resolve("mid.git"));
+    cli.run(old.directory(), "fetch", "-q", upstream.toString(), "+refs/entire/*:refs/entire/*").expectOk();
+    cli.run(mid.directory(), "fetch", "-q", upstream.toString(), "+refs/entire/*:refs/entire/*").expectOk();
+    old.checkpoint();
+    publish(old);
+    fetch();
+    mid.checkpoint(); // rejected as non-fast-forward, merged, pushed again
+    publish(mid);
+    fetch();
+    // v0.6.0's migration: an archive below the threshold lands upstream; nothing is lost by it
+    ClientRepo bug = ClientRepo.builder(ClientVersion.V0_6_0).threshold(5).seed(103).buildOnDisk(root.resolve("bug.git"));
+    bug.migrate(3);
+    cli.run(bug.directory(), "push", "-q", upstream.toString(),
+        bug.latestArchive() + ":" + RefNames.archive(7)).expectOk();
+    // branches rewritten and deleted
+    ObjectId one = old.insertCommit(new FlatTree(), "one");
+    ObjectId two = old.insertCommit(new FlatTree(), "two");
+    cli.run(old.directory(), "push", "-q", upstream.toString(), one.name() + ":refs/heads/b",
+        one.name() + ":refs/heads/gone").expectOk();
+    fetch();
+    cli.run(old.directory(), "push", "-q", upstream.toString(), "+" + two.name() + ":refs/heads/b",
+        ":refs/heads/gone").expectOk();
+    fetch();
+    assertEquals(Map.of(), kept(), "nothing was lost, nothing is kept");
+    assertNothingLost();
+  }
+
+  @Test
   void aStaleResetUpstreamIsFollowedAndTheDroppedTipKept() throws Exception {
     setUpMirror();
     ClientRepo a = client();
@@ -263,6 +308,14 @@ class MirrorHookTest extends StockHookFixture {
     install("--uninstall", "--repo", repo.toString()).expectOk();
     assertFalse(Files.exists(hook));
     assertFalse(Files.exists(repo.resolve("hooks/pre-receive")));
+    // Gitea's layout: <root>/<owner>/<repo>.git, every repository below
+    Path gitea = Files.createDirectories(root.resolve("gitea repos/alice"));
+    cli.run(gitea, "init", "-q", "--bare", "one.git").expectOk();
+    cli.run(gitea, "init", "-q", "--bare", "two.git").expectOk();
+    install("--mirror", "--repos", gitea.getParent().toString()).expectOk();
+    for (String n : List.of("one.git", "two.git")) {
+      assertTrue(Files.readString(gitea.resolve(n + "/hooks/reference-transaction")).contains("\nCG_MIRROR='1'\n"));
+    }
   }
 
   @Test
