@@ -441,6 +441,12 @@ class MirrorSyncTest {
       assertFalse(r.err().contains("secret"), r.err());
       assertFalse(r.err().contains("Exception"), r.err());
     }
+    // a new path becomes the mirror, as git clone --mirror makes one
+    Path fresh = tmp.resolve("fresh.git");
+    MirrorWorld.Cli made = w.cli("mirror", "--repo", fresh.toString(), "--from", w.upstream.toString());
+    assertEquals(0, made.exit(), made.toString());
+    assertEquals("checkpoint-guard mirror: created the empty bare repository " + fresh + "\n", made.err());
+    assertTrue(Files.isRegularFile(fresh.resolve("HEAD")));
     Path work = tmp.resolve("work");
     w.git.run(tmp, "init", "-q", work.toString()).expectOk();
     MirrorWorld.Cli r = w.cli("mirror", "--repo", work.toString(), "--from", w.upstream.toString());
