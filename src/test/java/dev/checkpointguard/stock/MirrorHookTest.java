@@ -13,6 +13,7 @@ import dev.checkpointguard.fixtures.FlatTree;
 import dev.checkpointguard.fixtures.GitCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -27,7 +28,9 @@ import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.treewalk.TreeWalk;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The stock-git mirror hook ({@code install.sh --mirror}: {@code hooks/reference-transaction}) on a real
@@ -42,17 +45,39 @@ class MirrorHookTest extends StockHookFixture {
   private final Set<String> seen = new HashSet<>();
   private int clients;
 
+  /** The hook as install.sh --mirror wrote it, once for the class, with a java that notes every start. */
+  private static Path installedHook;
+  private static Path sharedJavaLog;
+
+  @BeforeAll
+  static void installOnce(@TempDir Path dir) throws Exception {
+    Path base = Files.createDirectories(dir.resolve("with space"));
+    Path home = Files.createDirectories(base.resolve("home"));
+    GitCli git = new GitCli(home, Duration.ofSeconds(90)).with("TMPDIR", home.toString());
+    Path template = base.resolve("template.git");
+    git.run(base, "init", "-q", "--bare", template.toString()).expectOk();
+    sharedJavaLog = base.resolve("java starts.txt");
+    Path java = base.resolve("jdk/bin/java");
+    writeExecutable(java, "#!/bin/sh\necho \"$*\" >> '" + sharedJavaLog + "'\nexec '"
+        + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
+    git.exec(base, null, List.of("bash", installScript().toString(), "--jar", TestJar.get().toString(), "--prefix",
+        base.resolve("prefix").toString(), "--java", java.toString(), "--no-cds", "--mirror", "--repo",
+        template.toString())).expectOk();
+    installedHook = template.resolve("hooks/reference-transaction");
+  }
+
+  /**
+   * An upstream and its {@code clone --mirror} with the hook: install.sh's copy of it (install.sh itself is
+   * tested below and in InstallTest; the installed copy names the jar and java by absolute paths).
+   */
   private void setUpMirror() throws Exception {
     upstream = bare("upstream.git");
     mirror = root.resolve("mirror.git");
-    // a java that notes every start, then runs the real one
-    javaLog = root.resolve("java starts.txt");
-    Path java = root.resolve("jdk/bin/java");
-    writeExecutable(java, "#!/bin/sh\necho \"$*\" >> '" + javaLog + "'\nexec '"
-        + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
     cli.run(root, "clone", "-q", "--mirror", upstream.toString(), mirror.toString()).expectOk();
-    installRaw("--jar", TestJar.get().toString(), "--prefix", prefix.toString(), "--java", java.toString(),
-        "--no-cds", "--mirror", "--repo", mirror.toString()).expectOk();
+    Path hook = mirror.resolve("hooks/reference-transaction");
+    Files.copy(installedHook, hook);
+    Files.setPosixFilePermissions(hook, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    javaLog = sharedJavaLog;
     Files.deleteIfExists(javaLog);
   }
 
