@@ -95,6 +95,12 @@ class ServeMirrorsTest {
     // clients read the mirror through serve
     GitCli.Result ls = git.run(tmp, "ls-remote", url, RefNames.CURRENT).expectOk();
     assertEquals(a.ref(RefNames.CURRENT).name() + "\t" + RefNames.CURRENT, ls.stdout().trim());
+    // the sync is counted in GET /metrics
+    java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(m.group(2) + "metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertTrue(metrics.body().contains("checkpoint_guard_mirror_syncs_total{outcome=\"updated\"} 1.0"),
+        metrics.body());
     // and pushes to it are guarded: a reset that would lose checkpoints is refused
     ClientRepo b = ClientRepo.builder(ClientVersion.V0_6_2).seed(2).buildOnDisk(tmp.resolve("b.git"));
     b.checkpoint();
