@@ -23,11 +23,6 @@ public interface UpstreamTransport {
    */
   Transport open(Repository local, URIish uri, java.util.Map<String, String> env) throws TransportException;
 
-  /** Said in the usage error for a URL no transport handles, e.g. "ssh:// is not supported yet". */
-  default String unsupportedHint(URIish uri) {
-    return "";
-  }
-
   /** Local paths and {@code file://}: JGit's in-process upload-pack on the other repository. */
   UpstreamTransport LOCAL =
       new UpstreamTransport() {

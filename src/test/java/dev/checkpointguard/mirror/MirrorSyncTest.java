@@ -466,6 +466,8 @@ class MirrorSyncTest {
     assertTrue(dry.out().contains("  * " + RefNames.CURRENT + ": created at "), dry.out());
     assertEquals(Map.of(), MirrorWorld.refs(w.mirror));
     assertFalse(Files.exists(w.mirror.resolve(MirrorStatus.FILE)));
+    w.from = w.upstream.toUri().toString(); // file:// works as a path does
+    assertTrue(w.from.startsWith("file:///"), w.from);
     MirrorWorld.Cli json = w.mirrorCli("--json");
     assertEquals(0, json.exit(), json.toString());
     @SuppressWarnings("unchecked")
