@@ -229,6 +229,13 @@ public final class Audit {
     return backups;
   }
 
+  /** This audit with {@code more} findings after its own (e.g. a mirror's notes). */
+  public Audit plus(List<Finding> more) {
+    List<Finding> all = new ArrayList<>(findings);
+    all.addAll(more);
+    return new Audit(threshold, mainTip, mainCheckpoints, checkpoints, archives, generations, all, backups);
+  }
+
   /** True when no finding is an {@link Severity#ERROR}. */
   public boolean healthy() {
     return count(Severity.ERROR) == 0;

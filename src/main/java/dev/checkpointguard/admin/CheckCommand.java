@@ -58,7 +58,7 @@ public final class CheckCommand implements Command {
     }
     try (Repository repo = AdminRepos.open(cl)) {
       int threshold = AdminRepos.threshold(cl, repo);
-      Audit a = Audit.run(repo, threshold, new EtaProgressMonitor(io.err()));
+      Audit a = withMirrorNotes(repo, Audit.run(repo, threshold, new EtaProgressMonitor(io.err())));
       String path = cl.getOptionValue("repo");
       io.out().print(cl.hasOption("json") ? JsonReport.render(a, path)
           : TextReport.render(a, path, Invocation.of(io.env())));
@@ -96,5 +96,18 @@ public final class CheckCommand implements Command {
     FleetCheck f = FleetCheck.run(root, threshold, jobs, io.err());
     io.out().print(cl.hasOption("json") ? f.json() : f.text());
     return f.healthy() ? OK : PROBLEMS;
+  }
+
+  /**
+   * {@code a} plus, on a mirror, what its last sync held back and the tips it keeps (warnings and infos,
+   * docs/mirror.md): {@code check} and repair's closing check show them.
+   */
+  static Audit withMirrorNotes(Repository repo, Audit a) throws java.io.IOException {
+    java.util.List<Audit.Finding> notes = new java.util.ArrayList<>();
+    for (dev.checkpointguard.mirror.MirrorAudit.Note n : dev.checkpointguard.mirror.MirrorAudit.notes(repo)) {
+      notes.add(new Audit.Finding(n.code(), n.warning() ? Audit.Severity.WARNING : Audit.Severity.INFO,
+          n.refs(), n.checkpoints(), n.message()));
+    }
+    return a.plus(notes);
   }
 }

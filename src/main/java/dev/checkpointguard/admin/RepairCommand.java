@@ -87,7 +87,8 @@ public final class RepairCommand implements Command {
             + threshold + ")");
       }
       // /main is not changed by a repair: the check reuses what planning read from it
-      Audit after = Audit.run(repo, threshold, new EtaProgressMonitor(io.err()), repair.timesMemo());
+      Audit after = CheckCommand.withMirrorNotes(repo,
+          Audit.run(repo, threshold, new EtaProgressMonitor(io.err()), repair.timesMemo()));
       io.out().println("check: " + (after.healthy() ? "healthy" : "problems remain") + " ("
           + after.tally() + "; details: " + Invocation.of(io.env()).command("check", "--repo",
               Invocation.absolute(cl.getOptionValue("repo"))) + ")");

@@ -42,6 +42,7 @@ public final class ServeCommand implements Command {
 
   private final Path workDir;
   private final Supplier<StopSignal> stopSignal;
+  private final dev.checkpointguard.mirror.MirrorService.Starter mirrorStarter;
 
   public ServeCommand() {
     this(Path.of("").toAbsolutePath(), StopSignal::onTermination);
@@ -49,8 +50,15 @@ public final class ServeCommand implements Command {
 
   /** For tests: the folder the local default is made in, and how the command learns to stop. */
   ServeCommand(Path workDir, Supplier<StopSignal> stopSignal) {
+    this(workDir, stopSignal, dev.checkpointguard.mirror.MirrorService::start);
+  }
+
+  /** For tests: also how the periodic syncs of {@code --mirrors} start (on virtual time). */
+  ServeCommand(Path workDir, Supplier<StopSignal> stopSignal,
+      dev.checkpointguard.mirror.MirrorService.Starter mirrorStarter) {
     this.workDir = workDir;
     this.stopSignal = stopSignal;
+    this.mirrorStarter = mirrorStarter;
   }
 
   @Override
@@ -94,6 +102,9 @@ public final class ServeCommand implements Command {
         .desc("take client addresses from Forwarded/X-Forwarded-For (only behind a reverse proxy)").get());
     o.addOption(opt("log-format", "FORMAT",
         "push log: text (lines on standard error, the default) or json (JSON Lines on standard output)"));
+    o.addOption(opt("mirrors", "FILE",
+        "keep repositories synced from their upstreams, guarded: lines '<name>.git <upstream> <interval>'"
+            + " (docs/mirror.md)"));
     return o;
   }
 
@@ -163,6 +174,9 @@ public final class ServeCommand implements Command {
     LogFormat logFormat = logFormat(cl);
     builder.logFormat(logFormat, io.out());
     GuardedServer.Config config = builder.build();
+    java.util.List<dev.checkpointguard.mirror.MirrorsFile.Entry> mirrors = cl.hasOption("mirrors")
+        ? dev.checkpointguard.mirror.MirrorsFile.read(Path.of(cl.getOptionValue("mirrors")))
+        : java.util.List.of();
 
     StopSignal stop = stopSignal.get();
     GuardedServer server;
@@ -174,6 +188,11 @@ public final class ServeCommand implements Command {
       throw new UsageException("cannot serve on " + bind + ":" + config.port() + ": " + Errors.describe(e));
     }
     try (server) {
+      // each sync's outcome is counted in GET /metrics (checkpoint_guard_mirror_syncs_total{outcome})
+      dev.checkpointguard.server.ServerMetrics.SyncListener counted = server.metrics().syncListener();
+      dev.checkpointguard.mirror.MirrorService mirrorService = mirrors.isEmpty() ? null
+          : mirrorStarter.start(server.reposDir(), mirrors, io.env(),
+              outcome -> counted.onSync(outcome.result().label()));
       if (logFormat == LogFormat.JSON) {
         io.out().println(readyJson(server, config.clock().instant()));
       } else {
@@ -182,6 +201,9 @@ public final class ServeCommand implements Command {
       io.out().flush();
       stop.await();
       io.err().println("checkpoint-guard: stopping");
+      if (mirrorService != null) {
+        mirrorService.close(); // a running sync ends before the server does
+      }
     }
     io.err().println("checkpoint-guard: stopped");
     return OK;
