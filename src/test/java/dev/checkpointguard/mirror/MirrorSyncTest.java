@@ -437,7 +437,7 @@ class MirrorSyncTest {
     for (String[] args : bad) {
       MirrorWorld.Cli r = w.cli(args);
       assertEquals(2, r.exit(), r.toString());
-      assertEquals(1, r.err().lines().filter(l -> !l.startsWith("Try ")).count(), r.toString());
+      assertEquals(1, r.err().lines().filter(l -> !l.startsWith("Try")).count(), r.toString());
       assertFalse(r.err().contains("secret"), r.err());
       assertFalse(r.err().contains("Exception"), r.err());
     }
