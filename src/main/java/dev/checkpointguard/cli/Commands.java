@@ -16,6 +16,7 @@ final class Commands {
         new UpdateCommand(),
         new dev.checkpointguard.admin.CheckCommand(),
         new dev.checkpointguard.admin.RepairCommand(),
-        new dev.checkpointguard.admin.RestoreCommand());
+        new dev.checkpointguard.admin.RestoreCommand(),
+        new dev.checkpointguard.convert.ConvertCommand());
   }
 }

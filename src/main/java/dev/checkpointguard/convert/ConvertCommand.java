@@ -1,0 +1,83 @@
+package dev.checkpointguard.convert;
+
+import dev.checkpointguard.admin.AdminTools;
+import dev.checkpointguard.cli.Command;
+import dev.checkpointguard.cli.Io;
+import dev.checkpointguard.cli.UsageException;
+import java.time.Clock;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.eclipse.jgit.lib.Repository;
+
+/**
+ * {@code convert}: makes every v2 checkpoint readable by today's Entire CLI by writing it to the v1 branch
+ * on the server (spec v2-to-v1 §6), checks that v1 holds everything v2 does ({@code --verify}), and retires
+ * v2 ({@code --retire}). See docs/convert.md.
+ */
+public final class ConvertCommand implements Command {
+  private final Clock clock;
+  private final Converter.Hooks hooks;
+  private final Converter.Listener listener;
+
+  public ConvertCommand() {
+    this(Clock.systemUTC(), Converter.Hooks.NONE, Converter.Listener.NONE);
+  }
+
+  /** For tests: a fixed clock, crash points and a listener. */
+  ConvertCommand(Clock clock, Converter.Hooks hooks, Converter.Listener listener) {
+    this.clock = clock;
+    this.hooks = hooks;
+    this.listener = listener;
+  }
+
+  @Override
+  public String name() {
+    return "convert";
+  }
+
+  @Override
+  public String summary() {
+    return "copy v2 checkpoints into the v1 branch today's client reads; --verify, --retire";
+  }
+
+  @Override
+  public String details() {
+    return "Writes every checkpoint of refs/entire/checkpoints/v2/main and full/* that\n"
+        + "refs/heads/entire/checkpoints/v1 lacks, on top of the current v1 tip (compare-and-set, backed up\n"
+        + "under refs/checkpoint-guard/backup/<timestamp>/; undo with restore). Checkpoints already in v1 are\n"
+        + "never modified. Exit 0 when every checkpoint is in v1, 1 when some are not convertible or a\n"
+        + "--dry-run has work to do, 2 on usage errors. docs/convert.md has the details and the --json schema.\n";
+  }
+
+  @Override
+  public Options options() {
+    Options o = new Options();
+    o.addOption(AdminTools.repoOption());
+    o.addOption(Option.builder().longOpt("dry-run").desc("report what would be converted; write nothing").get());
+    o.addOption(Option.builder().longOpt("json").desc("print the report as JSON").get());
+    return o;
+  }
+
+  @Override
+  public int run(CommandLine cl, Io io) throws Exception {
+    boolean dryRun = cl.hasOption("dry-run");
+    String path = cl.getOptionValue("repo");
+    try (Repository repo = AdminTools.open(cl)) {
+      AdminTools.refuseQuarantine(io, repo);
+      ConvertReport r;
+      Converter c = new Converter(repo, io, clock, dryRun, hooks, listener);
+      if (dryRun) {
+        r = c.run(); // reads only: no lock file
+      } else {
+        try (AutoCloseable lock = AdminTools.lock(repo)) {
+          r = c.run();
+        }
+      }
+      io.out().print(cl.hasOption("json") ? r.json(path) : r.text(path));
+      return r.exitCode();
+    } catch (Sources.BadV1Exception e) {
+      throw new UsageException(e.getMessage());
+    }
+  }
+}
