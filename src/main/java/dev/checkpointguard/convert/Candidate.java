@@ -117,12 +117,13 @@ final class Candidate {
     return chunks.firstEntry().getValue();
   }
 
-  /** The v1 names and blobs: {@code full.jsonl} for chunk 0, {@code full.jsonl.NNN} for the others. */
-  List<String[]> v1Files() {
-    List<String[]> out = new ArrayList<>();
+  /** The v1 files: {@code full.jsonl} for chunk 0, {@code full.jsonl.NNN} for the others, same blobs. */
+  List<Trees.Entry> v1Files() {
+    List<Trees.Entry> out = new ArrayList<>(chunks.size());
     for (var e : chunks.entrySet()) {
       String s = suffixes.get(e.getKey());
-      out.add(new String[] {s.isEmpty() ? LEGACY : LEGACY + "." + s, e.getValue().name()});
+      out.add(Trees.Entry.of(s.isEmpty() ? LEGACY : LEGACY + "." + s, org.eclipse.jgit.lib.FileMode.REGULAR_FILE,
+          e.getValue()));
     }
     return out;
   }

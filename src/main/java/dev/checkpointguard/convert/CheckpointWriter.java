@@ -123,9 +123,7 @@ final class CheckpointWriter {
       files.add(Trees.Entry.of("metadata.json", FileMode.REGULAR_FILE, metadata));
       Candidate w = s.winner;
       if (w != null) {
-        for (String[] f : w.v1Files()) {
-          files.add(Trees.Entry.of(f[0], FileMode.REGULAR_FILE, ObjectId.fromString(f[1])));
-        }
+        files.addAll(w.v1Files());
         files.add(Trees.Entry.of("content_hash.txt", FileMode.REGULAR_FILE, w.hashBlob));
         if (w.legacy) {
           notes.add(label + ": transcript taken from " + RefNames.shortName(w.ref)

@@ -171,6 +171,7 @@ final class Converter {
           if (dir != null) {
             dirs.put(cp.id, dir);
           }
+          cp.sessions.clear(); // the report needs only the notes from here on
           pm.update(1);
         }
         pm.endTask();

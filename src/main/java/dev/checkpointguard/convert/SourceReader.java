@@ -40,7 +40,7 @@ final class SourceReader {
    * @param pm progress: one unit per tree and per transcript read
    */
   List<CheckpointSource> read(Sources s, long[] ids, ProgressMonitor pm) throws IOException {
-    Map<Long, CheckpointSource> out = new LinkedHashMap<>();
+    Map<Long, CheckpointSource> out = new LinkedHashMap<>(ids.length * 2);
     List<Job> dirs = new ArrayList<>();
     for (long id : ids) {
       CheckpointSource cp = new CheckpointSource(id);
@@ -50,10 +50,12 @@ final class SourceReader {
         cp.mainDir = m;
         dirs.add(new Job(cp, null, -1, m));
       }
-      for (Sources.Generation g : s.generations) {
-        ObjectId d = g.dirs().get(id);
-        if (d != null) {
-          dirs.add(new Job(cp, g.ref(), -1, d));
+    }
+    for (Sources.Generation g : s.generations) {
+      for (Map.Entry<Long, ObjectId> d : g.dirs().entrySet()) {
+        CheckpointSource cp = out.get(d.getKey());
+        if (cp != null) {
+          dirs.add(new Job(cp, g.ref(), -1, d.getValue()));
         }
       }
     }
