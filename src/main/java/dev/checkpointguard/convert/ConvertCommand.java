@@ -56,6 +56,10 @@ public final class ConvertCommand implements Command {
     o.addOption(AdminTools.repoOption());
     o.addOption(Option.builder().longOpt("dry-run").desc("report what would be converted; write nothing").get());
     o.addOption(Option.builder().longOpt("json").desc("print the report as JSON").get());
+    o.addOption(Option.builder().longOpt("verify").desc("check that v1 holds every v2 checkpoint, session and"
+        + " transcript; write nothing (exit 0 only then)").get());
+    o.addOption(Option.builder().longOpt("retire").desc("verify, then set checkpointGuard.v2=retired and delete"
+        + " the v2 refs (backed up; undo with restore)").get());
     return o;
   }
 
@@ -63,8 +67,19 @@ public final class ConvertCommand implements Command {
   public int run(CommandLine cl, Io io) throws Exception {
     boolean dryRun = cl.hasOption("dry-run");
     String path = cl.getOptionValue("repo");
+    if (cl.hasOption("verify") && cl.hasOption("retire")) {
+      throw new UsageException("--verify and --retire cannot be combined (--retire verifies first)");
+    }
     try (Repository repo = AdminTools.open(cl)) {
       AdminTools.refuseQuarantine(io, repo);
+      if (cl.hasOption("verify")) {
+        Verifier v = Verifier.run(repo, AdminTools.progress(io));
+        io.out().print(cl.hasOption("json") ? v.json(path) : v.text(path));
+        return v.ok() ? OK : PROBLEMS;
+      }
+      if (cl.hasOption("retire")) {
+        return retire(repo, path, dryRun, cl.hasOption("json"), io);
+      }
       ConvertReport r;
       Converter c = new Converter(repo, io, clock, dryRun, hooks, listener);
       if (dryRun) {
@@ -79,5 +94,18 @@ public final class ConvertCommand implements Command {
     } catch (Sources.BadV1Exception e) {
       throw new UsageException(e.getMessage());
     }
+  }
+
+  private int retire(Repository repo, String path, boolean dryRun, boolean json, Io io) throws Exception {
+    Retirer.Result r;
+    if (dryRun) {
+      r = new Retirer(repo, io, clock, true).run();
+    } else {
+      try (AutoCloseable lock = AdminTools.lock(repo)) {
+        r = new Retirer(repo, io, clock, false).run();
+      }
+    }
+    io.out().print(json ? RetireReport.json(path, dryRun, r) : RetireReport.text(path, dryRun, r));
+    return r.stopped() == null ? OK : PROBLEMS;
   }
 }

@@ -25,6 +25,10 @@ final class Trees {
       return FileMode.TREE.equals(mode);
     }
 
+    boolean isFile() {
+      return FileMode.REGULAR_FILE.equals(mode) || FileMode.EXECUTABLE_FILE.equals(mode);
+    }
+
     String nameString() {
       return new String(name, StandardCharsets.UTF_8);
     }
