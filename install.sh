@@ -220,6 +220,7 @@ if [ -n "$uninstall" ]; then
     case "$layout" in
       plain)
         uninstall_plain_hook "$dir" update
+        uninstall_plain_hook "$dir" reference-transaction
         uninstall_plain_hook "$dir" pre-receive
         ;;
       dropin) uninstall_dropin "$dir" ;;
@@ -391,7 +392,7 @@ fi
 # --- hooks -------------------------------------------------------------------------------------------------
 # Writes the installed copy of template $1 to $2 with the settings block filled in.
 write_hook() {
-  local template="$1" dest="$2" chained="$3" levels="$4" with_per_ref="$5"
+  local template="$1" dest="$2" chained="$3" levels="$4" with_per_ref="$5" with_deps="${6:-}"
   local tmp
   tmp="$(temp_beside "$dest")"
   {
@@ -407,6 +408,8 @@ write_hook() {
           printf 'CG_CHAINED=%s\n' "$(sh_quote "$chained")"
           if [ "$with_per_ref" = yes ]; then
             printf 'CG_PER_REF=%s\n' "$(sh_quote "$per_ref")"
+            # same-push cover needs the reference-transaction hook, installed beside plain hooks only
+            printf 'CG_DEPS=%s\n' "$(sh_quote "$with_deps")"
           fi
           printf '#@created-levels: %s\n' "$levels"
           ;;
@@ -426,7 +429,7 @@ write_hook() {
 
 # Installs template $2 as hooks/$1 of a plain repository, keeping a foreign hook as the chained one.
 install_plain_hook() {
-  local hooks="$1" name="$2" with_per_ref="$3" created_hooks_dir="${4:-0}"
+  local hooks="$1" name="$2" with_per_ref="$3" created_hooks_dir="${4:-0}" with_deps="${5:-}"
   local dest="$hooks/$name" saved="$hooks/$name$SAVED_SUFFIX" chained="" levels="$created_hooks_dir"
   if is_ours "$dest"; then
     levels="$(sed -n 's/^#@created-levels: \([0-9]*\)$/\1/p' "$dest")"
@@ -440,7 +443,7 @@ install_plain_hook() {
     chained="$saved"
     note "kept the existing $dest: it now runs first, as $saved"
   fi
-  write_hook "$SRC_DIR/hooks/$name" "$dest" "$chained" "$levels" "$with_per_ref"
+  write_hook "$SRC_DIR/hooks/$name" "$dest" "$chained" "$levels" "$with_per_ref" "$with_deps"
   note "installed $dest"
 }
 
@@ -471,7 +474,8 @@ for p in "${plan[@]}"; do
       created=0
       if [ ! -d "$dir" ]; then mkdir -p "$dir"; created=1; fi
       # created-levels 1 remembers that hooks/ itself was ours, so that --uninstall removes it again
-      install_plain_hook "$dir" pre-receive yes "$created"
+      install_plain_hook "$dir" reference-transaction no
+      install_plain_hook "$dir" pre-receive yes "$created" 1
       if [ -n "$per_ref" ]; then
         install_plain_hook "$dir" update no
       else

@@ -1,7 +1,9 @@
 package dev.checkpointguard.core;
 
 import java.io.IOException;
-import java.util.ArrayDeque;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -10,9 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import org.eclipse.jgit.errors.MissingObjectException;
-import org.eclipse.jgit.lib.AnyObjectId;
 import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.revwalk.RevCommit;
@@ -22,36 +25,53 @@ import org.eclipse.jgit.revwalk.RevTree;
 import org.eclipse.jgit.revwalk.RevWalk;
 
 /**
- * The policy core: from the proposed commands of one push, the server's archived generations and an object
- * reader, one {@link Verdict} per command (spec §10). It reads objects and nothing else: nothing is
- * written, nothing is logged, and the server's refs are listed only when a {@code /full/current} update
- * drops checkpoints that neither this push's archives nor the {@link ServerRefs#index() archive index}
- * account for. So a push's cost follows what it sends, not how many archives the server holds.
+ * The policy core: from the proposed commands of one push, the server's v2 refs and an object reader, one
+ * {@link Verdict} per command (spec §10). It reads objects and refs through what it is given and nothing
+ * else: it opens no file, writes no ref and logs nothing. The one thing it writes is the caller's
+ * {@link ArchiveIndex} memo (what each archive holds), which only ever saves reads.
  *
  * <p>Commands of one push depend on each other only through coverage: a {@code /full/current} update that
- * drops checkpoints is judged against the <em>post-push</em> archives (the server's, minus deletions and
+ * drops transcripts is judged against the <em>post-push</em> archives (the server's, minus deletions and
  * plus creates and updates that this push has accepted). Archives are therefore judged first and
- * {@code /full/current} last, whatever order the client sent them in.
+ * {@code /full/current} last, whatever order the client sent them in. Coverage is by content only (spec
+ * §10.4 item 6): every lost unit must be in the tip tree of a post-push archive; history proves nothing.
  *
  * <p>Instances are immutable and thread-safe; {@link #evaluate} may run concurrently for different pushes.
  */
 public final class CheckpointPolicy {
   /**
-   * How many commits the ancestry fast path walks back from an archive tip, as the client's own coverage
-   * gate does ({@code MaxCommitTraversalDepth}).
+   * How many of the highest-numbered archives on the server are tried as cover before every archive is
+   * read: the latest rotations are the likeliest cover of a reset, and reading their root trees costs the
+   * same whatever the number of archives.
    */
-  public static final int ANCESTRY_DEPTH = 1000;
+  public static final int NEWEST_CANDIDATES = 8;
 
-  /**
-   * How many archives already on the server the ancestry fast path tries (the highest numbers, which the
-   * latest rotations produce). Every archive is still consulted by the content rule, which is the real
-   * requirement; this bound keeps the walks' cost independent of the number of archives.
-   */
-  public static final int ANCESTRY_CANDIDATES = 8;
+  /** How far back the history of an under-threshold archive is followed (the client's traversal limit). */
+  public static final int ANCESTRY_DEPTH = 1000;
 
   private final GuardSettings settings;
   private final CheckpointSetCache cache;
+  private final Clock clock;
   private final int maxCheckpoints;
+  private final SamePushCover samePushCover;
+  private final CheckpointTrees.Matching matching;
+
+  /**
+   * Whether archives of a push may cover a {@code /full/current} update in the same push. They may only
+   * when the adapter makes sure the update never lands without them (the update names them in
+   * {@link Verdict#requires()}).
+   */
+  public enum SamePushCover {
+    /** Any archive command of the push (the adapter applies them together, atomically). */
+    ANY,
+    /**
+     * Only archive commands that come before the update in the push (git applies a non-atomic push in
+     * command order, one ref at a time, and a commit-time check refuses the update when they did not land).
+     */
+    EARLIER,
+    /** None: only archives already on the server cover. */
+    NONE
+  }
 
   public CheckpointPolicy(GuardSettings settings) {
     this(settings, CheckpointSetCache.NONE);
@@ -59,34 +79,77 @@ public final class CheckpointPolicy {
 
   /** {@code cache} memoises tree reads across pushes; it may be shared by many policies and threads. */
   public CheckpointPolicy(GuardSettings settings, CheckpointSetCache cache) {
-    this(settings, cache, CheckpointTrees.MAX_CHECKPOINTS);
+    this(settings, cache, Clock.systemUTC());
   }
 
-  /**
-   * As {@link #CheckpointPolicy(GuardSettings, CheckpointSetCache)}, with another bound on the
-   * checkpoints read from one tree (tests; {@link Rule#TOO_MANY_CHECKPOINTS} beyond it).
-   */
-  CheckpointPolicy(GuardSettings settings, CheckpointSetCache cache, int maxCheckpoints) {
+  /** As above; {@code clock} tells the age of an archived generation a push deletes. */
+  public CheckpointPolicy(GuardSettings settings, CheckpointSetCache cache, Clock clock) {
+    this(
+        settings,
+        cache,
+        clock,
+        CheckpointTrees.MAX_CHECKPOINTS,
+        SamePushCover.ANY,
+        CheckpointTrees.Matching.PATH);
+  }
+
+  /** Tests: another bound on the checkpoints read from one tree ({@link Rule#TOO_MANY_CHECKPOINTS}). */
+  CheckpointPolicy(GuardSettings settings, CheckpointSetCache cache, Clock clock, int maxCheckpoints) {
+    this(settings, cache, clock, maxCheckpoints, SamePushCover.ANY, CheckpointTrees.Matching.PATH);
+  }
+
+  private CheckpointPolicy(
+      GuardSettings settings,
+      CheckpointSetCache cache,
+      Clock clock,
+      int maxCheckpoints,
+      SamePushCover samePushCover,
+      CheckpointTrees.Matching matching) {
     this.settings = settings;
     this.cache = cache == null ? CheckpointSetCache.NONE : cache;
+    this.clock = clock;
     this.maxCheckpoints = maxCheckpoints;
+    this.samePushCover = samePushCover;
+    this.matching = matching;
+  }
+
+  /** This policy with another rule for archives of the same push (the default is {@code ANY}). */
+  public CheckpointPolicy withSamePushCover(SamePushCover cover) {
+    return new CheckpointPolicy(settings, cache, clock, maxCheckpoints, cover, matching);
+  }
+
+  /** Tests that measure the blob-level variant of the loss rule. */
+  CheckpointPolicy withMatching(CheckpointTrees.Matching m) {
+    return new CheckpointPolicy(settings, cache, clock, maxCheckpoints, samePushCover, m);
   }
 
   public GuardSettings settings() {
     return settings;
   }
 
+  /** As {@link #evaluate(List, ServerRefs, ObjectReader, ArchiveIndex)} without an archive index. */
+  public List<Verdict> evaluate(List<RefChange> changes, ServerRefs server, ObjectReader reader) {
+    return evaluate(changes, server, reader, ArchiveIndex.NONE);
+  }
+
   /**
    * Judges one push.
    *
    * @param changes the commands still to be decided, in the client's order
-   * @param server the archives on the server before the push
+   * @param server the server's v2 refs before the push
    * @param reader reads the objects of the repository, including those of the push; not closed here
+   * @param memo what the repository's archives held at earlier pushes; read to find cover without reading
+   *     every archive, and written with what this evaluation reads. Every entry used is confirmed against
+   *     {@code server} and the archive's own tree first, so a stale or wrong memo costs time, never a
+   *     verdict.
    * @return one verdict per command, in the same order
    */
-  public List<Verdict> evaluate(List<RefChange> changes, ServerRefs server, ObjectReader reader) {
+  public List<Verdict> evaluate(
+      List<RefChange> changes, ServerRefs server, ObjectReader reader, ArchiveIndex memo) {
     try (RevWalk walk = new RevWalk(reader)) {
-      return new Evaluation(walk, new CheckpointTrees(reader, cache, maxCheckpoints), server).run(changes);
+      CheckpointTrees trees = new CheckpointTrees(reader, cache, maxCheckpoints).matching(matching);
+      return new Evaluation(walk, reader, trees, server, memo == null ? ArchiveIndex.NONE : memo)
+          .run(changes);
     }
   }
 
@@ -130,13 +193,20 @@ public final class CheckpointPolicy {
   /** The state of one evaluation. Not thread-safe; lives for one push. */
   private final class Evaluation {
     private final RevWalk walk;
+    private final ObjectReader reader;
     private final CheckpointTrees trees;
     private final ServerRefs server;
+    private final ArchiveIndex index;
+    /** The position in the push of the command being judged. */
+    private int position;
 
-    Evaluation(RevWalk walk, CheckpointTrees trees, ServerRefs server) {
+    Evaluation(
+        RevWalk walk, ObjectReader reader, CheckpointTrees trees, ServerRefs server, ArchiveIndex index) {
       this.walk = walk;
+      this.reader = reader;
       this.trees = trees;
       this.server = server;
+      this.index = index;
     }
 
     List<Verdict> run(List<RefChange> changes) {
@@ -154,6 +224,7 @@ public final class CheckpointPolicy {
         }
       }
       for (int i : current) {
+        position = i;
         out[i] = judge(RefNames.Kind.CURRENT, changes.get(i), out);
       }
       return List.of(out);
@@ -227,33 +298,103 @@ public final class CheckpointPolicy {
 
     private Verdict archive(RefChange c, RevCommit next) throws IOException {
       if (c.isDelete()) {
-        if (!settings.allowArchiveDeletion()) {
-          return reject(c, Rule.ARCHIVE_DELETE, Messages.archiveDelete(c.ref()));
-        }
-        if (settings.v2() == GuardSettings.V2State.FROZEN) {
-          return reject(c, Rule.V2_FROZEN, Messages.v2Frozen(c.ref()));
-        }
-        return Verdict.accept(c);
+        return archiveDelete(c);
       }
       if (c.isCreate()) {
         // One bounded, memoised read: the count, and the cap on what a later push may have to read.
-        int count = trees.count(next.getTree());
-        if (count < settings.threshold() && !prunedFromFullArchive(next)) {
+        CheckpointSet held = trees.checkpoints(next.getTree());
+        if (held.size() < settings.threshold() && !prunedFromFullArchive(next)) {
           return reject(
               c,
               Rule.ARCHIVE_THRESHOLD,
-              Messages.archiveThreshold(c.ref(), count, settings.threshold()));
+              Messages.archiveThreshold(c.ref(), held.size(), settings.threshold()));
         }
+        index.put(c.ref(), c.newId(), held); // confirmed before any later use, like every entry
         return Verdict.accept(c);
       }
       if (!isFastForward(c.oldId(), next)) {
         return reject(c, Rule.ARCHIVE_HISTORY, Messages.archiveHistory(c.ref()));
       }
-      CheckpointSet lost = trees.removed(treeOf(c.oldId()), next.getTree());
-      return lost.isEmpty()
-          ? Verdict.accept(c)
-          : reject(c, Rule.ARCHIVE_LOSS, Messages.archiveLoss(c.ref(), lost));
+      Loss lost = trees.loss(treeOf(c.oldId()), next.getTree());
+      if (lost.isEmpty()) {
+        return Verdict.accept(c);
+      }
+      trees.expand(lost);
+      return reject(c, Rule.ARCHIVE_LOSS, Messages.archiveLoss(c.ref(), lost));
     }
+
+    /**
+     * Archive deletes (spec §10.4 item 8): {@code entire clean} deletes a generation only when its newest
+     * checkpoint is older than the client's retention, at least one day. A younger generation's delete has
+     * no client producer; a stale {@code git push --mirror} from an old clone is one real producer.
+     */
+    private Verdict archiveDelete(RefChange c) throws IOException {
+      if (!settings.allowArchiveDeletion()) {
+        return reject(c, Rule.ARCHIVE_DELETE, Messages.archiveDelete(c.ref()));
+      }
+      if (settings.v2() == GuardSettings.V2State.FROZEN) {
+        return reject(c, Rule.V2_FROZEN, Messages.v2Frozen(c.ref()));
+      }
+      Duration min = settings.minArchiveAgeForDeletion();
+      if (min.isZero()) {
+        return Verdict.accept(c);
+      }
+      ObjectId tree = treeOf(c.oldId());
+      Age age = newestCheckpoint(tree);
+      if (age.empty()) {
+        return Verdict.accept(c); // nothing in it to lose
+      }
+      Instant now = clock.instant();
+      if (age.newest() == null) {
+        return reject(c, Rule.ARCHIVE_AGE, Messages.archiveAgeUnknown(c.ref(), age.without()));
+      }
+      if (age.newest().plus(min).isAfter(now)) {
+        return reject(c, Rule.ARCHIVE_AGE, Messages.archiveTooYoung(c.ref(), age.newest(), now, min));
+      }
+      return Verdict.accept(c);
+    }
+
+    /**
+     * The newest checkpoint of a generation, as the client's cleanup finds it: {@code generation.json}'s
+     * {@code newest_checkpoint_at}, else from the trees (spec §5.2: each checkpoint's {@code created_at}
+     * range from {@code /main}, else its transcript event times).
+     */
+    private Age newestCheckpoint(ObjectId tree) throws IOException {
+      GenerationJson.Read file = GenerationJson.read(reader, tree);
+      if (file.state() == GenerationJson.State.VALID) {
+        return new Age(false, file.value().newest(), 0);
+      }
+      SortedMap<Long, ObjectId> dirs = trees.directories(tree);
+      if (dirs.isEmpty()) {
+        return new Age(true, null, 0);
+      }
+      CheckpointSet.Builder ids = new CheckpointSet.Builder();
+      dirs.keySet().forEach(ids::add);
+      ObjectId main = server.exact(RefNames.MAIN);
+      CheckpointTimes times = new CheckpointTimes(reader);
+      Map<Long, CheckpointTimes.Times> fromMain =
+          main == null
+              ? Map.of()
+              : times.fromMain(treeOf(main), ids.build(), NullProgressMonitor.INSTANCE);
+      Instant newest = null;
+      int without = 0;
+      for (Map.Entry<Long, ObjectId> d : dirs.entrySet()) {
+        CheckpointTimes.Times t = fromMain.get(d.getKey());
+        GenerationJson range = t == null ? null : t.range();
+        if (range == null) {
+          range = times.fromTranscripts(d.getValue());
+        }
+        if (range == null) {
+          without++;
+        } else if (newest == null || range.newest().isAfter(newest)) {
+          newest = range.newest();
+        }
+      }
+      return new Age(false, without == 0 ? newest : null, without);
+    }
+
+    /** A generation's age: empty, or its newest checkpoint (null when {@code without} have no time). */
+    private record Age(boolean empty, Instant newest, int without) {}
 
     /**
      * The one legitimate under-threshold create (spec §10.2 b): {@code migrate --force} prunes checkpoints
@@ -296,110 +437,128 @@ public final class CheckpointPolicy {
         trees.checkpoints(next.getTree()); // no generation above the bound gets in (later pushes read it)
         return Verdict.accept(c);
       }
-      CheckpointSet lost = trees.removed(treeOf(c.oldId()), next.getTree());
+      Loss lost = trees.loss(treeOf(c.oldId()), next.getTree());
       if (lost.isEmpty()) {
-        return Verdict.accept(c); // appends and merges
+        return Verdict.accept(c); // appends, merges, finalizes
       }
-      // The rule: accepted when the old tip is in the history of this push's archives or of the newest
-      // server archives (fast path), or when every lost checkpoint is in some post-push archive (content).
-      // The steps below try the cheap, sufficient parts first; only the last one lists the server's refs,
-      // and it alone decides a rejection, with the full rule.
+      // Every lost unit must be in the tip tree of a post-push archive. The cheap sources come first: the
+      // archives of this push (in hand), then what the index remembers (one ref lookup each), then the
+      // newest archives on the server, and only then every other archive.
       PushArchives mine = pushArchives(decided);
-      for (ObjectId tip : mine.tips.values()) {
-        if (isAncestorOrSelf(c.oldId(), tip)) {
-          return Verdict.accept(c);
+      List<RefChange> requires = new ArrayList<>();
+      if (samePushCover != SamePushCover.NONE) {
+        for (RefChange a : mine.covers) {
+          if (samePushCover == SamePushCover.EARLIER && mine.positions.get(a) > position) {
+            continue;
+          }
+          if (trees.cover(lost, treeOf(a.newId()))) {
+            requires.add(a);
+          }
+          if (lost.isEmpty()) {
+            return Verdict.accept(c, requires);
+          }
         }
       }
-      CheckpointSet uncovered = lost;
-      for (ObjectId tip : mine.tips.values()) {
-        uncovered = uncovered.minus(trees.checkpoints(treeOf(tip)));
-        if (uncovered.isEmpty()) {
-          return Verdict.accept(c);
-        }
+      coverFromServer(lost, mine.touched);
+      if (lost.isEmpty()) {
+        return Verdict.accept(c, requires);
       }
-      ArchiveIndex index = server.index();
-      uncovered = uncovered.minus(confirmedInIndex(uncovered, index, mine.touched));
-      if (uncovered.isEmpty()) {
-        return Verdict.accept(c);
-      }
-      Map<String, ObjectId> onServer = new LinkedHashMap<>(server.archives());
-      index.retainOnly(onServer.keySet());
-      onServer.keySet().removeAll(mine.touched);
-      for (ObjectId tip : newest(onServer, ANCESTRY_CANDIDATES)) {
-        if (isAncestorOrSelf(c.oldId(), tip)) {
-          return Verdict.accept(c);
-        }
-      }
-      uncovered = uncovered.minus(listedInIndex(uncovered, index, onServer));
-      for (Map.Entry<String, ObjectId> e : newestFirst(onServer)) {
-        if (uncovered.isEmpty()) {
-          break;
-        }
-        if (index.has(e.getKey(), e.getValue())) {
-          continue; // already subtracted above
-        }
-        CheckpointSet held = trees.checkpoints(treeOf(e.getValue()));
-        index.put(e.getKey(), e.getValue(), held);
-        uncovered = uncovered.minus(held);
-      }
-      if (uncovered.isEmpty()) {
-        return Verdict.accept(c);
-      }
+      trees.expand(lost);
       boolean ff = isFastForward(c.oldId(), next);
+      boolean pushCoverRefused = false;
+      for (RefChange a : mine.covers) {
+        pushCoverRefused |=
+            samePushCover == SamePushCover.NONE
+                || (samePushCover == SamePushCover.EARLIER && mine.positions.get(a) > position);
+      }
       return reject(
-          c, Rule.CURRENT_LOSS, Messages.currentLoss(c.ref(), ff, uncovered, mine.rejectedCreates));
+          c,
+          Rule.CURRENT_LOSS,
+          Messages.currentLoss(c.ref(), ff, lost, mine.rejectedCreates, pushCoverRefused));
     }
 
     /**
-     * The checkpoints of {@code ids} that the index places in a server archive which this push leaves
-     * alone and which still points at the tip the index saw (asked per archive, without a listing).
+     * Narrows {@code lost} by the server's archives that this push leaves alone: first those the index
+     * names (confirmed per ref, no listing), then the newest few, then every other one, newest first (each
+     * read once and remembered in the index).
      */
-    private CheckpointSet confirmedInIndex(CheckpointSet ids, ArchiveIndex index, Set<String> touched)
-        throws IOException {
-      CheckpointSet.Builder covered = new CheckpointSet.Builder();
-      Map<String, ObjectId> now = new HashMap<>();
-      for (ArchiveIndex.Holder h : index.holders(ids)) {
-        if (touched.contains(h.ref())) {
+    private void coverFromServer(Loss lost, Set<String> touched) throws IOException {
+      Set<String> used = new HashSet<>();
+      Map<String, ObjectId> confirmed = new LinkedHashMap<>();
+      for (ArchiveIndex.Holder h : index.holders(lost.ids())) {
+        if (touched.contains(h.ref()) || confirmed.containsKey(h.ref())) {
           continue;
         }
-        ObjectId tip = now.get(h.ref());
-        if (tip == null && !now.containsKey(h.ref())) {
-          tip = server.archive(h.ref());
-          now.put(h.ref(), tip);
-        }
-        if (h.tip().equals(tip)) {
-          covered.add(h.id());
+        ObjectId tip = server.exact(h.ref());
+        confirmed.put(h.ref(), h.tip().equals(tip) ? tip : null);
+      }
+      for (Map.Entry<String, ObjectId> e : confirmed.entrySet()) {
+        if (e.getValue() != null) {
+          used.add(e.getKey());
+          trees.cover(lost, treeOf(e.getValue()));
+          if (lost.isEmpty()) {
+            return;
+          }
         }
       }
-      return covered.build();
-    }
-
-    /** The checkpoints of {@code ids} that the index places in a listed archive at its listed tip. */
-    private CheckpointSet listedInIndex(
-        CheckpointSet ids, ArchiveIndex index, Map<String, ObjectId> listed) {
-      CheckpointSet.Builder covered = new CheckpointSet.Builder();
-      for (ArchiveIndex.Holder h : index.holders(ids)) {
-        if (h.tip().equals(listed.get(h.ref()))) {
-          covered.add(h.id());
+      Map<String, ObjectId> onServer = new LinkedHashMap<>(server.archives());
+      index.retainOnly(onServer.keySet());
+      onServer.keySet().removeAll(touched);
+      List<Map.Entry<String, ObjectId>> newestFirst = new ArrayList<>(onServer.entrySet());
+      newestFirst.sort(
+          Comparator.comparingLong((Map.Entry<String, ObjectId> e) -> RefNames.archiveNumber(e.getKey()))
+              .reversed());
+      int tried = 0;
+      for (Map.Entry<String, ObjectId> e : newestFirst) {
+        if (tried++ >= NEWEST_CANDIDATES || lost.isEmpty()) {
+          break;
+        }
+        if (used.add(e.getKey())) {
+          if (!index.has(e.getKey(), e.getValue())) {
+            index.remove(e.getKey()); // a stale entry: the archive has moved
+          }
+          trees.cover(lost, treeOf(e.getValue()));
         }
       }
-      return covered.build();
+      for (Map.Entry<String, ObjectId> e : newestFirst) {
+        if (lost.isEmpty()) {
+          return;
+        }
+        if (used.contains(e.getKey())) {
+          continue;
+        }
+        if (index.has(e.getKey(), e.getValue())) {
+          continue; // the index knows what it holds, and it held none of the lost checkpoints
+        }
+        ObjectId tree = treeOf(e.getValue());
+        CheckpointSet held = trees.checkpoints(tree);
+        index.put(e.getKey(), e.getValue(), held);
+        if (held.size() > held.minus(lost.ids()).size()) {
+          trees.cover(lost, tree);
+        }
+      }
     }
 
     /** This push's archive commands, as the post-push state sees them. */
     private final class PushArchives {
-      /** Accepted creates and updates, ascending number: a multi-rotation reset is covered by the oldest. */
-      final Map<String, ObjectId> tips = new LinkedHashMap<>();
+      /**
+       * Accepted creates and updates whose ref is where the command expects it (absent for a create), in
+       * ascending number: a multi-rotation reset is covered by the oldest. A command whose ref has moved
+       * will fail when it is applied, so its tree covers nothing.
+       */
+      final List<RefChange> covers = new ArrayList<>();
+      /** Where each of {@link #covers} stands in the push. */
+      final Map<RefChange, Integer> positions = new HashMap<>();
       /** Archives whose server value this push replaces or deletes (accepted commands only). */
       final Set<String> touched = new HashSet<>();
       /** Creates this push rejected, named in a rejection so the pusher sees the cause. */
       final List<String> rejectedCreates = new ArrayList<>();
     }
 
-    private PushArchives pushArchives(Verdict[] decided) {
+    private PushArchives pushArchives(Verdict[] decided) throws IOException {
       PushArchives out = new PushArchives();
-      List<Verdict> mine = new ArrayList<>();
-      for (Verdict v : decided) {
+      for (int i = 0; i < decided.length; i++) {
+        Verdict v = decided[i];
         if (v == null || !RefNames.isArchive(v.ref())) {
           continue;
         }
@@ -410,72 +569,18 @@ public final class CheckpointPolicy {
           continue;
         }
         out.touched.add(v.ref());
-        if (!v.change().isDelete()) {
-          mine.add(v);
+        if (v.change().isDelete()) {
+          continue;
+        }
+        ObjectId now = server.exact(v.ref());
+        ObjectId expected = v.change().isCreate() ? null : v.change().oldId();
+        if (expected == null ? now == null : expected.equals(now)) {
+          out.covers.add(v.change());
+          out.positions.put(v.change(), i);
         }
       }
-      mine.sort(Comparator.comparingLong(v -> RefNames.archiveNumber(v.ref())));
-      for (Verdict v : mine) {
-        out.tips.put(v.ref(), v.change().newId());
-      }
+      out.covers.sort(Comparator.comparingLong(ch -> RefNames.archiveNumber(ch.ref())));
       return out;
-    }
-
-    /** The tips of the {@code k} highest-numbered archives, highest first, without sorting them all. */
-    private List<ObjectId> newest(Map<String, ObjectId> archives, int k) {
-      List<Map.Entry<String, ObjectId>> top = new ArrayList<>(k + 1);
-      for (Map.Entry<String, ObjectId> e : archives.entrySet()) {
-        long n = RefNames.archiveNumber(e.getKey());
-        int at = top.size();
-        while (at > 0 && RefNames.archiveNumber(top.get(at - 1).getKey()) < n) {
-          at--;
-        }
-        if (at < k) {
-          top.add(at, e);
-          if (top.size() > k) {
-            top.remove(k);
-          }
-        }
-      }
-      List<ObjectId> out = new ArrayList<>(top.size());
-      top.forEach(e -> out.add(e.getValue()));
-      return out;
-    }
-
-    /** All archives, highest number first (the latest rotations are the likeliest cover). */
-    private List<Map.Entry<String, ObjectId>> newestFirst(Map<String, ObjectId> archives) {
-      List<Map.Entry<String, ObjectId>> all = new ArrayList<>(archives.entrySet());
-      all.sort(
-          Comparator.comparingLong((Map.Entry<String, ObjectId> e) -> RefNames.archiveNumber(e.getKey()))
-              .reversed());
-      return all;
-    }
-
-    private boolean isAncestorOrSelf(AnyObjectId ancestor, ObjectId tip) throws IOException {
-      if (tip.equals(ancestor)) {
-        return true;
-      }
-      RevObject o = walk.parseAny(tip);
-      if (!(o instanceof RevCommit start)) {
-        return false;
-      }
-      Set<ObjectId> seen = new HashSet<>();
-      ArrayDeque<RevCommit> queue = new ArrayDeque<>();
-      queue.add(start);
-      seen.add(start);
-      while (!queue.isEmpty() && seen.size() <= ANCESTRY_DEPTH) {
-        RevCommit commit = queue.poll();
-        walk.parseHeaders(commit);
-        for (RevCommit p : commit.getParents()) {
-          if (p.equals(ancestor)) {
-            return true;
-          }
-          if (seen.add(p)) {
-            queue.add(p);
-          }
-        }
-      }
-      return false;
     }
 
     private boolean isFastForward(ObjectId oldId, RevCommit next) throws IOException {
@@ -489,7 +594,7 @@ public final class CheckpointPolicy {
       return walk.isMergedInto(oldCommit, next);
     }
 
-    /** The tree of a commit (tags peeled); the empty set's tree for anything else. */
+    /** The tree of a commit (tags peeled); the empty tree for anything else. */
     private ObjectId treeOf(ObjectId id) throws IOException {
       RevObject o = walk.parseAny(id);
       while (o instanceof RevTag tag) {

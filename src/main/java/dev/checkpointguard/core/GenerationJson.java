@@ -12,6 +12,14 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import org.eclipse.jgit.errors.IncorrectObjectTypeException;
+import org.eclipse.jgit.errors.MissingObjectException;
+import org.eclipse.jgit.lib.AnyObjectId;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.treewalk.TreeWalk;
 
 /**
  * The timestamp envelope of a generation and its {@code generation.json} file (spec §5.1): the earliest
@@ -38,6 +46,60 @@ public record GenerationJson(Instant oldest, Instant newest) {
     }
     if (newest.isBefore(oldest)) {
       throw new IllegalArgumentException("newest " + newest + " is before oldest " + oldest);
+    }
+  }
+
+  /** The most bytes of a {@code generation.json} that are read (real ones are about 100 bytes). */
+  public static final int MAX_BYTES = 1 << 20;
+
+  /** Where a generation's {@code generation.json} stands. */
+  public enum State {
+    /** No file of that name at the tree root. */
+    MISSING,
+    /** A regular file that {@link #decode} accepts. */
+    VALID,
+    /** Anything else: not a regular file, too large, or content the client's reader refuses. */
+    INVALID
+  }
+
+  /**
+   * What the root of a generation tree says.
+   *
+   * @param state where the file stands
+   * @param value the decoded envelope when {@link State#VALID}, else null
+   * @param problem for {@link State#INVALID} (and an empty file), one line saying why; else null
+   */
+  public record Read(State state, GenerationJson value, String problem) {}
+
+  /**
+   * Reads {@code generation.json} at the root of {@code tree}, never more than {@link #MAX_BYTES}: a
+   * hostile 40 MiB file is neither read nor parsed.
+   */
+  public static Read read(ObjectReader reader, AnyObjectId tree) throws IOException {
+    try (TreeWalk tw =
+        TreeWalk.forPath(reader, FILE_NAME, tree)) {
+      if (tw == null) {
+        return new Read(State.MISSING, null, null);
+      }
+      if (!FileMode.REGULAR_FILE.equals(tw.getRawMode(0))
+          && !FileMode.EXECUTABLE_FILE.equals(tw.getRawMode(0))) {
+        return new Read(State.INVALID, null, "not a regular file");
+      }
+      // getCachedBytes(limit) enforces its limit only on objects above core.streamFileThreshold, so the
+      // size is checked first
+      ObjectId blob = tw.getObjectId(0);
+      if (reader.getObjectSize(blob, Constants.OBJ_BLOB) > MAX_BYTES) {
+        return new Read(State.INVALID, null, "larger than 1 MiB");
+      }
+      byte[] bytes = reader.open(blob, Constants.OBJ_BLOB).getCachedBytes(MAX_BYTES);
+      try {
+        return new Read(State.VALID, decode(bytes), null);
+      } catch (IllegalArgumentException e) {
+        return new Read(State.INVALID, null, bytes.length == 0 ? "empty file" : e.getMessage());
+      }
+    } catch (MissingObjectException
+        | IncorrectObjectTypeException e) {
+      return new Read(State.INVALID, null, "unreadable");
     }
   }
 

@@ -11,7 +11,10 @@ public enum Rule {
   MAIN_HISTORY("main-history"),
   /** {@code /main} is never deleted. */
   MAIN_DELETE("main-delete"),
-  /** An update of {@code /full/current} must not drop checkpoints that no archive holds (§10.2 a). */
+  /**
+   * An update of {@code /full/current} must not drop raw transcripts (or transcript-less checkpoint
+   * directories) that no post-push archive holds (§10.2 a).
+   */
   CURRENT_LOSS("current-loss"),
   /** {@code /full/current} is never deleted. */
   CURRENT_DELETE("current-delete"),
@@ -19,10 +22,16 @@ public enum Rule {
   ARCHIVE_THRESHOLD("archive-threshold"),
   /** An archived generation may only fast-forward. */
   ARCHIVE_HISTORY("archive-history"),
-  /** A fast-forward of an archived generation must keep every checkpoint. */
+  /** A fast-forward of an archived generation must keep every raw transcript and checkpoint directory. */
   ARCHIVE_LOSS("archive-loss"),
   /** Archive deletion is switched off for this repository. */
   ARCHIVE_DELETE("archive-delete"),
+  /**
+   * An archived generation may be deleted only when its newest checkpoint is older than
+   * {@code checkpointGuard.minArchiveAgeForDeletion} (spec §10.4 item 8: {@code entire clean} never
+   * deletes younger ones).
+   */
+  ARCHIVE_AGE("archive-age"),
   /**
    * Archive deletes are refused while v2 is frozen ({@code checkpointGuard.v2 = frozen}): the repository is
    * being converted to v1 and {@code entire clean} would destroy transcripts first.

@@ -6,39 +6,56 @@ import java.util.TreeMap;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
- * The server's archived generations before the push. Asked only when a {@code /full/current} update drops
- * checkpoints that the push's own archives do not cover, so ordinary pushes and rotations never list refs.
+ * The server's v2 refs before the push, as the policy asks for them: one ref at a time, and the list of
+ * archived generations only when a {@code /full/current} update drops transcripts that neither this push's
+ * archives nor the archive index account for. So ordinary pushes and rotations never list refs.
+ *
+ * <p>Symbolic refs do not exist here: an archive name that is a symbolic ref (say, to {@code /full/current})
+ * is neither listed nor answered, so it can never count as an archived generation (adapters judge a push
+ * <em>to</em> a symbolic ref as a push to its target).
  */
-@FunctionalInterface
 public interface ServerRefs {
-  /** Archive ref name → tip, for every {@code refs/entire/checkpoints/v2/full/<13 digits>}. */
+  /**
+   * Archive ref name → tip, for every {@code refs/entire/checkpoints/v2/full/<13 digits>} that is not a
+   * symbolic ref.
+   */
   Map<String, ObjectId> archives() throws IOException;
 
   /**
-   * The tip of one archive ref, or null when it does not exist. Adapters answer it without listing every
-   * archive (the default lists them).
+   * The value of one v2 ref ({@code /main}, {@code /full/current} or an archive), or null when it does not
+   * exist or is a symbolic ref. Adapters answer it without listing (the default lists the archives, so it
+   * knows nothing else).
    */
-  default ObjectId archive(String ref) throws IOException {
-    return archives().get(ref);
+  default ObjectId exact(String ref) throws IOException {
+    return RefNames.isArchive(ref) ? archives().get(ref) : null;
   }
 
-  /**
-   * What is remembered about these archives from earlier pushes; {@link ArchiveIndex#NONE} by default. The
-   * policy confirms every entry it uses with {@link #archive}, and refreshes the index when it lists.
-   */
-  default ArchiveIndex index() {
-    return ArchiveIndex.NONE;
-  }
-
-  /** A fixed map, for tests and adapters that already hold the refs. Non-archive names are ignored. */
+  /** A fixed map, for tests and adapters that already hold the refs. Names outside v2 are ignored. */
   static ServerRefs of(Map<String, ObjectId> refs) {
-    Map<String, ObjectId> archives = new TreeMap<>();
+    Map<String, ObjectId> v2 = new TreeMap<>();
     refs.forEach(
+        (name, id) -> {
+          if (RefNames.isV2(name) && id != null) {
+            v2.put(name, id);
+          }
+        });
+    Map<String, ObjectId> archives = new TreeMap<>();
+    v2.forEach(
         (name, id) -> {
           if (RefNames.isArchive(name)) {
             archives.put(name, id);
           }
         });
-    return () -> archives;
+    return new ServerRefs() {
+      @Override
+      public Map<String, ObjectId> archives() {
+        return archives;
+      }
+
+      @Override
+      public ObjectId exact(String ref) {
+        return v2.get(ref);
+      }
+    };
   }
 }

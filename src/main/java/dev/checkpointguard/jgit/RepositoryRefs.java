@@ -1,6 +1,5 @@
 package dev.checkpointguard.jgit;
 
-import dev.checkpointguard.core.ArchiveIndex;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.core.ServerRefs;
 import java.io.IOException;
@@ -10,47 +9,102 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
 
-/** Reads a repository's v2 refs for the policy core; shared by every adapter. */
+/**
+ * Reads a repository's v2 refs for the policy core, and resolves the names a push uses; shared by every
+ * adapter. All names the policy sees are logical ({@code refs/entire/...}); under a git namespace
+ * ({@code GIT_NAMESPACE}) they are stored under {@link #namespacePrefix}.
+ */
 public final class RepositoryRefs {
   private RepositoryRefs() {}
 
-  /** The repository's archive refs, listed by prefix only when the policy asks for them. */
-  public static ServerRefs archives(Repository repo) {
-    return archives(repo, ArchiveIndex.NONE);
+  /** The repository's v2 refs, in the root namespace. */
+  public static ServerRefs of(Repository repo) {
+    return of(repo, "");
   }
 
   /**
-   * The repository's archive refs, with {@code index} remembering their contents between pushes (get it
-   * from an {@link ArchiveIndex.Registry} by {@link #key(Repository)}).
+   * The repository's v2 refs within a git namespace.
+   *
+   * @param prefix {@link #namespacePrefix} of the namespace, or "" for the root
    */
-  public static ServerRefs archives(Repository repo, ArchiveIndex index) {
+  public static ServerRefs of(Repository repo, String prefix) {
     return new ServerRefs() {
       @Override
       public Map<String, ObjectId> archives() throws IOException {
         Map<String, ObjectId> out = new LinkedHashMap<>();
-        for (Ref r : repo.getRefDatabase().getRefsByPrefix(RefNames.FULL_PREFIX)) {
-          if (RefNames.isArchive(r.getName()) && r.getObjectId() != null) {
-            out.put(r.getName(), r.getObjectId());
+        for (Ref r : repo.getRefDatabase().getRefsByPrefix(prefix + RefNames.FULL_PREFIX)) {
+          String name = r.getName().substring(prefix.length());
+          if (!r.isSymbolic() && RefNames.isArchive(name) && r.getObjectId() != null) {
+            out.put(name, r.getObjectId());
           }
         }
         return out;
       }
 
       @Override
-      public ObjectId archive(String ref) throws IOException {
-        Ref r = repo.getRefDatabase().exactRef(ref);
-        return r == null ? null : r.getObjectId();
-      }
-
-      @Override
-      public ArchiveIndex index() {
-        return index;
+      public ObjectId exact(String ref) throws IOException {
+        Ref r = repo.getRefDatabase().exactRef(prefix + ref);
+        return r == null || r.isSymbolic() ? null : r.getObjectId();
       }
     };
   }
 
-  /** The key of a repository in an {@link ArchiveIndex.Registry}: its identifier (a file path). */
+  /**
+   * The storage prefix of a git namespace as git computes it ({@code gitnamespaces(7)}): {@code a/b} is
+   * stored under {@code refs/namespaces/a/refs/namespaces/b/}; "" for none.
+   */
+  public static String namespacePrefix(String namespace) {
+    if (namespace == null || namespace.isEmpty()) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder();
+    for (String part : namespace.split("/")) {
+      if (!part.isEmpty()) {
+        b.append("refs/namespaces/").append(part).append('/');
+      }
+    }
+    return b.toString();
+  }
+
+  /**
+   * The ref a push to {@code name} really updates: {@code name} itself, or, when it is a symbolic ref, the
+   * end of its chain (git and JGit both update through symbolic refs). Logical names in and out.
+   *
+   * @return the target's logical name; null when the chain leaves the namespace for a ref that is guarded
+   *     where it lands (the caller refuses it: its archives are not the namespace's)
+   */
+  public static String target(Repository repo, String prefix, String name) throws IOException {
+    Ref r = repo.getRefDatabase().exactRef(prefix + name);
+    if (r == null || !r.isSymbolic()) {
+      return name;
+    }
+    String leaf = r.getLeaf().getName();
+    if (leaf.startsWith(prefix)) {
+      return leaf.substring(prefix.length());
+    }
+    return RefNames.isGuarded(leaf) || RefNames.isGuarded(stripNamespaces(leaf)) ? null : leaf;
+  }
+
+  /** {@code refs/namespaces/x/refs/namespaces/y/<rest>} → {@code <rest>}. */
+  private static String stripNamespaces(String name) {
+    String n = name;
+    while (n.startsWith("refs/namespaces/")) {
+      int slash = n.indexOf('/', "refs/namespaces/".length());
+      if (slash < 0) {
+        return n;
+      }
+      n = n.substring(slash + 1);
+    }
+    return n;
+  }
+
+  /** The key of a repository (and namespace) in an {@code ArchiveIndex.Registry}. */
+  public static String key(Repository repo, String prefix) {
+    return repo.getIdentifier() + (prefix.isEmpty() ? "" : "#" + prefix);
+  }
+
+  /** The key of a repository's root namespace in an {@code ArchiveIndex.Registry}. */
   public static String key(Repository repo) {
-    return repo.getIdentifier();
+    return key(repo, "");
   }
 }

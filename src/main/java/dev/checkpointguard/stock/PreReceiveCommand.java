@@ -6,16 +6,8 @@ import dev.checkpointguard.cli.UsageException;
 import dev.checkpointguard.core.Messages;
 import dev.checkpointguard.core.Verdict;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.FileTime;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -33,9 +25,6 @@ import org.apache.commons.cli.Options;
  * 1; its details go to {@code <GIT_DIR>/checkpoint-guard/hook.log}, not to the pusher.
  */
 public final class PreReceiveCommand implements Command {
-  /** Verdict files older than this are left over from pushes that died; removed when a new one is written. */
-  static final Duration STALE_VERDICTS = Duration.ofHours(1);
-
   @Override
   public String name() {
     return "pre-receive";
@@ -61,6 +50,15 @@ public final class PreReceiveCommand implements Command {
   @Override
   public Options options() {
     Options o = new Options();
+    o.addOption(
+        Option.builder()
+            .longOpt("deps")
+            .hasArg()
+            .argName("FILE")
+            .desc(
+                "write, for the reference-transaction hook, which archives of the push an accepted"
+                    + " /full/current reset needs (without it, archives of the push never cover a reset)")
+            .get());
     o.addOption(
         Option.builder()
             .longOpt("verdicts")
@@ -99,7 +97,9 @@ public final class PreReceiveCommand implements Command {
     if (malformed) {
       return PROBLEMS;
     }
-    List<StockGuard.Judgement> judgements = StockGuard.judge(lines, io.env());
+    String depsFile = cl.getOptionValue("deps");
+    List<StockGuard.Judgement> judgements =
+        StockGuard.judge(lines, io.env(), depsFile == null ? null : Path.of(depsFile).toAbsolutePath());
     String verdictFile = cl.getOptionValue("verdicts");
     if (verdictFile != null) {
       writeVerdicts(Path.of(verdictFile).toAbsolutePath(), judgements);
@@ -119,8 +119,8 @@ public final class PreReceiveCommand implements Command {
   }
 
   /**
-   * Writes {@code accept|reject <old> <new> <ref>[ <message>]}, one line per guarded ref, atomically (the
-   * update hook reads it with the shell's {@code read}), and removes stale files next to it.
+   * Writes {@code accept|reject <old> <new> <ref>[ <message>]}, one line per judged ref, atomically (the
+   * update hook reads it with the shell's {@code read}).
    */
   static void writeVerdicts(Path file, List<StockGuard.Judgement> judgements) throws IOException {
     StringBuilder b = new StringBuilder();
@@ -131,41 +131,6 @@ public final class PreReceiveCommand implements Command {
       }
       b.append('\n');
     }
-    Path dir = file.getParent();
-    Files.createDirectories(dir);
-    pruneStale(dir);
-    Path tmp = Files.createTempFile(dir, ".verdicts-", ".tmp");
-    try {
-      Files.writeString(tmp, b, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
-  private static void pruneStale(Path dir) {
-    FileTime limit = FileTime.from(Instant.now().minus(STALE_VERDICTS));
-    List<Path> stale = new ArrayList<>();
-    try (Stream<Path> files = Files.list(dir)) {
-      files.forEach(
-          p -> {
-            try {
-              if (Files.isRegularFile(p) && Files.getLastModifiedTime(p).compareTo(limit) < 0) {
-                stale.add(p);
-              }
-            } catch (IOException e) {
-              // raced with another push's cleanup
-            }
-          });
-    } catch (IOException e) {
-      return;
-    }
-    for (Path p : stale) {
-      try {
-        Files.deleteIfExists(p);
-      } catch (IOException e) {
-        // another push removed or holds it; harmless
-      }
-    }
+    StockGuard.writeAtomically(file, b.toString());
   }
 }

@@ -7,12 +7,21 @@ import dev.checkpointguard.core.RefChange;
 import dev.checkpointguard.core.Rule;
 import dev.checkpointguard.core.Verdict;
 import dev.checkpointguard.jgit.RepositoryGuard;
+import dev.checkpointguard.jgit.RepositoryRefs;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 
@@ -42,54 +51,144 @@ final class StockGuard {
   }
 
   /**
-   * Judges the guarded lines of one push (unguarded lines are ignored) against the repository of the hook
-   * environment, as one push: archives of the push count for a {@code /full/current} reset in it.
+   * Judges one push against the repository of the hook environment, as one push: archives of the push
+   * count for a {@code /full/current} reset in it only when {@code deps} is given and they come before
+   * the reset (git applies a push in command order; the commit-time check of the
+   * {@code reference-transaction} hook then makes sure the reset never lands without them).
+   *
+   * <p>Every line is looked at, not only guarded names: a push to a symbolic ref updates its target and is
+   * judged as that target. Under {@code GIT_NAMESPACE} the push is judged against the namespace's refs.
    *
    * @param lines well-formed lines only
-   * @param env the hook's environment ({@code GIT_DIR}, quarantine variables)
-   * @return one judgement per guarded line, in input order
+   * @param env the hook's environment ({@code GIT_DIR}, quarantine variables, {@code GIT_NAMESPACE})
+   * @param deps where to record, for the {@code reference-transaction} hook, which archives an accepted
+   *     reset needs; null when that hook is not installed
+   * @return one judgement per line the guard judged (guarded, or a symbolic ref to a guarded ref), in
+   *     input order
    */
-  static List<Judgement> judge(List<HookInput.Line> lines, Map<String, String> env) throws IOException {
-    List<HookInput.Line> guarded = new ArrayList<>();
-    for (HookInput.Line l : lines) {
-      if (l.guarded()) {
-        guarded.add(l);
-      }
-    }
-    if (guarded.isEmpty()) {
+  static List<Judgement> judge(List<HookInput.Line> lines, Map<String, String> env, Path deps)
+      throws IOException {
+    if (lines.isEmpty()) {
       return List.of();
     }
     File gitDir = HookRepository.gitDir(env);
     if (gitDir == null) {
       throw new IOException("GIT_DIR is not set: run this as a git hook");
     }
-    for (HookInput.Line l : guarded) {
+    List<HookInput.Line> guarded = new ArrayList<>();
+    for (HookInput.Line l : lines) {
+      if (l.guarded()) {
+        guarded.add(l);
+      }
+    }
+    for (HookInput.Line l : lines) {
       if (l.sha256()) {
-        return unreadable(guarded, gitDir, "it uses SHA-256 object ids, which JGit cannot read");
+        return guarded.isEmpty()
+            ? List.of()
+            : unreadable(guarded, gitDir, "it uses SHA-256 object ids, which JGit cannot read");
       }
     }
     Repository repo;
     try {
       repo = HookRepository.open(env);
     } catch (HookRepository.UnreadableRepositoryException e) {
-      return unreadable(guarded, gitDir, e.getMessage());
+      return guarded.isEmpty() ? List.of() : unreadable(guarded, gitDir, e.getMessage());
     }
     try (repo) {
-      List<RefChange> changes = new ArrayList<>(guarded.size());
-      for (HookInput.Line l : guarded) {
+      String prefix = RepositoryRefs.namespacePrefix(env.get(NAMESPACE));
+      List<RefChange> changes = new ArrayList<>(lines.size());
+      for (HookInput.Line l : lines) {
         changes.add(
             new RefChange(l.ref(), ObjectId.fromString(l.oldId()), ObjectId.fromString(l.newId())));
       }
-      List<Verdict> verdicts = RepositoryGuard.judge(repo, changes, null, null, null);
-      List<Judgement> out = new ArrayList<>(guarded.size());
-      for (int i = 0; i < guarded.size(); i++) {
+      List<Verdict> verdicts =
+          RepositoryGuard.judge(
+              repo,
+              changes,
+              RepositoryGuard.Options.defaults()
+                  .withNamespacePrefix(prefix)
+                  .withSamePushCover(
+                      deps == null
+                          ? CheckpointPolicy.SamePushCover.NONE
+                          : CheckpointPolicy.SamePushCover.EARLIER));
+      List<Judgement> out = new ArrayList<>(lines.size());
+      StringBuilder records = new StringBuilder();
+      for (int i = 0; i < lines.size(); i++) {
         Verdict v = verdicts.get(i);
-        out.add(new Judgement(guarded.get(i), v.outcome(), v.message()));
+        if (v.outcome() == Verdict.Outcome.NOT_GUARDED) {
+          continue;
+        }
+        out.add(new Judgement(lines.get(i), v.outcome(), v.message()));
         if (v.cause() != null && v.rule() == Rule.INTERNAL_ERROR) {
           logInternalError(gitDir, v);
         }
+        for (RefChange r : v.requires()) {
+          records
+              .append(prefix)
+              .append(v.ref())
+              .append(' ')
+              .append(v.change().newId().name())
+              .append(' ')
+              .append(prefix)
+              .append(r.ref())
+              .append(' ')
+              .append(r.newId().name())
+              .append('\n');
+        }
+      }
+      if (deps != null && records.length() > 0) {
+        writeAtomically(deps, records.toString());
       }
       return out;
+    }
+  }
+
+  /** The environment variable git sets for a push into a namespace (gitnamespaces(7)). */
+  static final String NAMESPACE = "GIT_NAMESPACE";
+
+  /**
+   * Writes {@code text} to {@code file} atomically (readers use the shell's {@code read}) and removes files
+   * next to it that are older than {@link #STALE_FILES}: left over from pushes that died.
+   */
+  static void writeAtomically(Path file, String text) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    pruneStale(dir);
+    Path tmp = Files.createTempFile(dir, ".tmp-", ".tmp");
+    try {
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Verdict and dependency files older than this are left over from pushes that died. */
+  static final Duration STALE_FILES = Duration.ofHours(1);
+
+  private static void pruneStale(Path dir) {
+    FileTime limit = FileTime.from(Instant.now().minus(STALE_FILES));
+    List<Path> stale = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      files.forEach(
+          p -> {
+            try {
+              if (Files.isRegularFile(p) && Files.getLastModifiedTime(p).compareTo(limit) < 0) {
+                stale.add(p);
+              }
+            } catch (IOException e) {
+              // raced with another push's cleanup
+            }
+          });
+    } catch (IOException e) {
+      return;
+    }
+    for (Path p : stale) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException e) {
+        // another push removed or holds it; harmless
+      }
     }
   }
 

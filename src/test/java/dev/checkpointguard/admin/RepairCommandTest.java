@@ -43,7 +43,7 @@ class RepairCommandTest {
     @Override
     public void beforeUpdate(RepairPlan.Update u) {
       try (Repository r = AdminHarness.open(dir); ObjectReader reader = r.newObjectReader()) {
-        Verdict v = policy.evaluate(List.of(u.change()), RepositoryRefs.archives(r), reader).get(0);
+        Verdict v = policy.evaluate(List.of(u.change()), RepositoryRefs.of(r), reader).get(0);
         assertTrue(v.accepted(), u + " rejected: " + v.message());
         judged.add(RefNames.shortName(u.ref()));
       } catch (Exception e) {

@@ -81,7 +81,7 @@ public class PolicyBench {
     server = BenchRepos.policyServer(cache, archives);
     reader = server.repo().newObjectReader();
     index = new ArchiveIndex(new ArchiveIndex.Budget(2_000_000));
-    refs = RepositoryRefs.archives(server.repo(), index);
+    refs = RepositoryRefs.of(server.repo());
     shared = CheckpointSetCache.lru(1_000_000);
     try (RevWalk rw = new RevWalk(reader)) {
       pushedTrees = Set.of(
@@ -123,12 +123,12 @@ public class PolicyBench {
   }
 
   private List<Verdict> verdicts(List<RefChange> push) {
-    return verdicts(push, refs, shared);
+    return verdicts(push, index, shared);
   }
 
-  private List<Verdict> verdicts(List<RefChange> push, ServerRefs server, CheckpointSetCache cache) {
+  private List<Verdict> verdicts(List<RefChange> push, ArchiveIndex memo, CheckpointSetCache cache) {
     CheckpointPolicy policy = new CheckpointPolicy(settings, new FreshTrees(cache, pushedTrees));
-    return policy.evaluate(push, server, reader);
+    return policy.evaluate(push, refs, reader, memo);
   }
 
   @Benchmark
@@ -162,10 +162,7 @@ public class PolicyBench {
   @Measurement(iterations = 3)
   public List<Verdict> coldContentRuleServerArchive() {
     ArchiveIndex fresh = new ArchiveIndex(new ArchiveIndex.Budget(2_000_000));
-    return verdicts(
-        serverArchive,
-        RepositoryRefs.archives(server.repo(), fresh),
-        CheckpointSetCache.lru(1_000_000));
+    return verdicts(serverArchive, fresh, CheckpointSetCache.lru(1_000_000));
   }
 
   /**

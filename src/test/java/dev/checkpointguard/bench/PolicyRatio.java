@@ -36,6 +36,7 @@ public final class PolicyRatio {
     final BenchRepos.Server server;
     final ObjectReader reader;
     final ServerRefs refs;
+    final ArchiveIndex index = new ArchiveIndex(new ArchiveIndex.Budget(2_000_000));
     final CheckpointSetCache shared = CheckpointSetCache.lru(1_000_000);
     final Set<ObjectId> pushed;
     final List<List<RefChange>> cases;
@@ -43,7 +44,7 @@ public final class PolicyRatio {
     Side(Path cache, int archives) throws IOException {
       server = BenchRepos.policyServer(cache, archives);
       reader = server.repo().newObjectReader();
-      refs = RepositoryRefs.archives(server.repo(), new ArchiveIndex(new ArchiveIndex.Budget(2_000_000)));
+      refs = RepositoryRefs.of(server.repo());
       try (RevWalk rw = new RevWalk(reader)) {
         pushed = Set.of(
             rw.parseCommit(server.rotationArchive()).getTree().copy(),
@@ -61,7 +62,7 @@ public final class PolicyRatio {
       long t0 = System.nanoTime();
       for (int i = 0; i < BLOCK; i++) {
         List<Verdict> v = new CheckpointPolicy(GuardSettings.defaults(),
-            new PolicyBench.FreshTrees(shared, pushed)).evaluate(cases.get(c), refs, reader);
+            new PolicyBench.FreshTrees(shared, pushed)).evaluate(cases.get(c), refs, reader, index);
         if (!v.get(v.size() - 1).accepted()) {
           throw new IllegalStateException("unexpected " + v);
         }

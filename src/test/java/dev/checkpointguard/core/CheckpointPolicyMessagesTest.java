@@ -37,9 +37,11 @@ class CheckpointPolicyMessagesTest {
       Verdict v = b.pushRefs(c, A3).get(0);
       assertEquals(
           "checkpoint-guard: archived generation refs/entire/checkpoints/v2/full/0000000000003 holds 50"
-              + " checkpoints, fewer than the threshold 100 (rule archive-threshold); keep them in"
-              + " refs/entire/checkpoints/v2/full/current until it holds 100, or ask the server administrator"
-              + " to run 'checkpoint-guard repair'",
+              + " checkpoints, fewer than the threshold 100 (rule archive-threshold); such generations come"
+              + " from the v2 migration of Entire CLI v0.6.0, and their checkpoints are still in your"
+              + " entire/checkpoints/v1 branch: upgrade the Entire CLI (v0.6.2 and later no longer push this"
+              + " generation); the server's administrator can repair generations already on the server with"
+              + " checkpoint-guard repair",
           v.message());
       assertShape(v);
     }
@@ -56,8 +58,8 @@ class CheckpointPolicyMessagesTest {
       List<Verdict> v = b.pushRefs(c, C, A1);
       assertEquals(
           "checkpoint-guard: non-fast-forward: resetting refs/entire/checkpoints/v2/full/current would lose"
-              + " 30 checkpoints that are in no archived generation ("
-              + String.join(", ", lost)
+              + " 30 raw transcripts of 30 checkpoints that no archived generation holds ("
+              + String.join(", ", lost.stream().map(id -> id + "/0/raw_transcript").toList())
               + ", …) (archived generations this push tried to create were rejected:"
               + " full/0000000000001) (rule current-loss); fetch, merge and push again",
           v.get(0).message());
@@ -76,9 +78,9 @@ class CheckpointPolicyMessagesTest {
       Verdict v = b.pushRefs(c, C).get(0);
       assertEquals(
           "checkpoint-guard: non-fast-forward: updating refs/entire/checkpoints/v2/full/current would lose 1"
-              + " checkpoint that is in no archived generation ("
+              + " raw transcript of 1 checkpoint that no archived generation holds ("
               + ids.get(1)
-              + ") (rule current-loss); fetch, merge and push again",
+              + "/0/raw_transcript) (rule current-loss); fetch, merge and push again",
           v.message());
     }
   }
@@ -101,9 +103,9 @@ class CheckpointPolicyMessagesTest {
           v.get(0).message());
       assertEquals(
           "checkpoint-guard: non-fast-forward: updating archived generation"
-              + " refs/entire/checkpoints/v2/full/0000000000001 would remove 1 checkpoint ("
+              + " refs/entire/checkpoints/v2/full/0000000000001 would remove 1 raw transcript of 1 checkpoint ("
               + ids.get(0)
-              + ") (rule archive-loss); archives only grow: fetch, merge and push again",
+              + "/0/raw_transcript) (rule archive-loss); archives only grow: fetch, merge and push again",
           v.get(1).message());
       // archive rewritten
       ObjectId sibling =
@@ -126,8 +128,8 @@ class CheckpointPolicyMessagesTest {
       b.settings = b.settings.withAllowArchiveDeletion(false);
       assertEquals(
           "checkpoint-guard: deleting archived generation refs/entire/checkpoints/v2/full/0000000000001 is"
-              + " disabled on this repository (rule archive-delete: checkpointGuard.allowArchiveDeletion is"
-              + " false); ask the server administrator",
+              + " disabled on this repository (rule archive-delete): git config"
+              + " checkpointGuard.allowArchiveDeletion is false; ask the server administrator",
           b.evaluate(c, b.change(A1, null)).get(0).message());
       ObjectId blob = c.insertBlob("x");
       b.server.receiveObjects(c, blob, c.ref(M));

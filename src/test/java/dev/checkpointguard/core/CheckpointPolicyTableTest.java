@@ -9,6 +9,7 @@ import static dev.checkpointguard.fixtures.ClientVersion.V0_6_2;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.checkpointguard.fixtures.ClientRepo;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -315,7 +316,46 @@ class CheckpointPolicyTableTest {
           c.pruneForForceMigration(ids.get(7));
           return b.pushRefs(c, A1);
         }, "full/0000000000001 REJECT archive-loss"),
-        row("A delete (retention, allowed by default)", b -> {
+        row("A delete (retention: newest checkpoint older than a day, by generation.json)", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoints(100);
+          b.publish(c, A1);
+          b.clock.advance(Duration.ofHours(25));
+          return b.push(c, b.change(A1, null));
+        }, "full/0000000000001 ACCEPT"),
+        row("A delete of a generation whose newest checkpoint is younger than a day", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoints(100);
+          b.publish(c, A1);
+          b.clock.advance(Duration.ofHours(23));
+          return b.push(c, b.change(A1, null));
+        }, "full/0000000000001 REJECT archive-age"),
+        row("A delete of an archive without generation.json: age from /main's created_at", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoints(100);
+          FlatTree t = c.flatTree(A1);
+          t.remove("generation.json");
+          c.updateRef(A1, null, c.insertCommit(t, "Archive generation", c.ref(C)));
+          b.publish(c, M, A1);
+          List<Verdict> v = new ArrayList<>(b.push(c, b.change(A1, null)));
+          b.clock.advance(Duration.ofDays(2));
+          v.addAll(b.push(c, b.change(A1, null)));
+          return v;
+        }, "full/0000000000001 REJECT archive-age, full/0000000000001 ACCEPT"),
+        row("A delete of an archive without generation.json, not in /main: age from its transcripts", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoints(100);
+          FlatTree t = c.flatTree(A1);
+          t.remove("generation.json");
+          c.updateRef(A1, null, c.insertCommit(t, "Archive generation", c.ref(C)));
+          b.publish(c, A1);
+          List<Verdict> v = new ArrayList<>(b.push(c, b.change(A1, null)));
+          b.clock.advance(Duration.ofDays(2));
+          v.addAll(b.push(c, b.change(A1, null)));
+          return v;
+        }, "full/0000000000001 REJECT archive-age, full/0000000000001 ACCEPT"),
+        row("A delete with minArchiveAgeForDeletion=0", b -> {
+          b.settings = b.settings.withMinArchiveAgeForDeletion(Duration.ZERO);
           ClientRepo c = b.client(V0_6_2);
           c.checkpoints(100);
           b.publish(c, A1);
@@ -415,8 +455,9 @@ class CheckpointPolicyTableTest {
           List<Verdict> v = b.push(c, b.change(A1, a));
           assertEquals(
               "checkpoint-guard: refs/entire/checkpoints/v2/full/0000000000001 refused: a generation it"
-                  + " involves holds more than 199999 checkpoints, more than the guard reads (rule"
-                  + " too-many-checkpoints); ask the server administrator to run 'checkpoint-guard check'",
+                  + " involves holds more than 199999 checkpoints or transcript files, more than the guard"
+                  + " reads (rule too-many-checkpoints); ask the server administrator to run checkpoint-guard"
+                  + " check",
               v.get(0).message());
           return v;
         }, "full/0000000000001 REJECT too-many-checkpoints"),
@@ -468,6 +509,7 @@ class CheckpointPolicyTableTest {
           c.checkpoints(300);
           b.publish(c, A1);
           List<Verdict> v = new ArrayList<>(b.pushRefs(c, A3)); // 2 was never pushed
+          b.clock.advance(Duration.ofDays(15)); // retention
           v.addAll(b.push(c, b.change(A3, null)));
           v.addAll(b.push(c, b.change(A3, c.ref(A2)))); // number 3 again, other content
           return v;
@@ -525,6 +567,7 @@ class CheckpointPolicyTableTest {
           ClientRepo c = b.client(V0_6_2);
           c.checkpoints(100);
           b.publish(c, A1);
+          b.clock.advance(Duration.ofDays(15));
           return b.push(c, b.change(A1, null));
         }, "full/0000000000001 ACCEPT"),
         row("7 the reset's archive is only local (never published)", b -> {
@@ -559,6 +602,7 @@ class CheckpointPolicyTableTest {
           b.publish(c, M, C);
           c.checkpoints(40);
           b.pushRefs(c, A1);
+          b.clock.advance(Duration.ofDays(15));
           return b.push(c, b.change(A1, null), b.changeTo(c, C));
         }, "full/0000000000001 ACCEPT, full/current REJECT current-loss"),
         row("reset whose only cover is an archive this push rejects", b -> {

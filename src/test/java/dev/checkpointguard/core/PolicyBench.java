@@ -40,7 +40,7 @@ final class PolicyBench implements AutoCloseable {
   }
 
   CheckpointPolicy policy() {
-    return new CheckpointPolicy(settings, cache, maxCheckpoints);
+    return new CheckpointPolicy(settings, cache, clock, maxCheckpoints);
   }
 
   /** Sets the server's {@code refs} to the client's values, as an earlier accepted push would have. */
