@@ -94,6 +94,18 @@ public final class AdminTools {
         .isEmpty();
   }
 
+  /** Sets {@code checkpointGuard.v2} in the repository's config file (see {@link ConvertUndo#setV2}). */
+  public static void setV2(Repository repo, dev.checkpointguard.core.GuardSettings.V2State state)
+      throws IOException {
+    ConvertUndo.setV2(repo, state);
+  }
+
+  /** {@code checkpointGuard.v2} as the repository's config file says now; null when unset. */
+  public static String v2Setting(Repository repo) throws IOException {
+    return ConvertUndo.config(repo).getString(dev.checkpointguard.core.GuardSettings.SECTION, null,
+        dev.checkpointguard.core.GuardSettings.V2_KEY);
+  }
+
   /** Progress on {@code io}'s standard error with an estimate of the time left. */
   public static ProgressMonitor progress(Io io) {
     return new EtaProgressMonitor(io.err());

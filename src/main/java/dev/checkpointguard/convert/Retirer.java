@@ -11,14 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.eclipse.jgit.errors.ConfigInvalidException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.storage.file.FileBasedConfig;
-import org.eclipse.jgit.util.FS;
-import java.io.File;
 
 /**
  * {@code convert --retire}: ends v2 on the server once v1 holds all of it (spec v2-to-v1 §6.10).
@@ -127,33 +122,11 @@ final class Retirer {
   }
 
   private GuardSettings.V2State settings() throws IOException {
-    String v = configFile(repo).getString(GuardSettings.SECTION, null, GuardSettings.V2_KEY);
+    String v = AdminTools.v2Setting(repo);
     return v != null && v.trim().equalsIgnoreCase("retired") ? GuardSettings.V2State.RETIRED : null;
   }
 
-  /**
-   * The repository's config file, freshly read and on its own: the repository's in-memory config carries
-   * this run's durability switches ({@link AdminTools#durable}), which must not end up in the file.
-   */
-  static FileBasedConfig configFile(Repository repo) throws IOException {
-    FileBasedConfig c = new FileBasedConfig(new File(repo.getDirectory(), Constants.CONFIG), FS.DETECTED);
-    try {
-      c.load();
-    } catch (ConfigInvalidException e) {
-      throw new IOException("the repository's git config cannot be read: " + e.getMessage(), e);
-    }
-    return c;
-  }
-
-  /** Sets {@code checkpointGuard.v2} in the repository's config file (a lock file, then a rename). */
-  static void setV2(Repository repo, GuardSettings.V2State state) throws IOException {
-    FileBasedConfig c = configFile(repo);
-    c.setString(GuardSettings.SECTION, null, GuardSettings.V2_KEY, state.configValue());
-    c.save();
-    repo.getConfig().setString(GuardSettings.SECTION, null, GuardSettings.V2_KEY, state.configValue());
-  }
-
   private void setRetired(GuardSettings.V2State state) throws IOException {
-    setV2(repo, state);
+    AdminTools.setV2(repo, state);
   }
 }
