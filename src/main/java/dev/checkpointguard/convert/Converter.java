@@ -275,7 +275,7 @@ final class Converter {
 
   private ObjectInserter inserter() {
     if (dryRun) {
-      return new ObjectInserter.Formatter();
+      return new DryRun();
     }
     if (repo.getObjectDatabase() instanceof ObjectDirectory d) {
       PackInserter p = d.newPackInserter();
@@ -349,5 +349,18 @@ final class Converter {
     cb.setCommitter(committer);
     cb.setMessage(message);
     return ins.insert(cb);
+  }
+
+  /** Computes the ids of what a dry run would write, and writes nothing. */
+  private static final class DryRun extends ObjectInserter.Formatter {
+    @Override
+    public ObjectId insert(int type, byte[] data, int off, int len) {
+      return idFor(type, data, off, len);
+    }
+
+    @Override
+    public ObjectId insert(int type, long len, java.io.InputStream in) throws IOException {
+      return idFor(type, len, in);
+    }
   }
 }
