@@ -75,9 +75,18 @@ final class Converter {
     PAUSE
   }
 
-  /** Test switches; only tests construct anything but {@link #NONE}. */
-  record Hooks(int crashAfterStep, CrashMode crashMode) {
-    static final Hooks NONE = new Hooks(-1, CrashMode.THROW);
+  /**
+   * Test switches; only tests construct anything but {@link #NONE}.
+   *
+   * @param announceWrites print {@code checkpoint-guard convert: writing objects} on standard error when the
+   *     first object is about to be written (tests that kill the process while it writes)
+   */
+  record Hooks(int crashAfterStep, CrashMode crashMode, boolean announceWrites) {
+    static final Hooks NONE = new Hooks(-1, CrashMode.THROW, false);
+
+    Hooks(int crashAfterStep, CrashMode crashMode) {
+      this(crashAfterStep, crashMode, false);
+    }
   }
 
   /** Observes a run; tests use it to push to v1 between planning and writing. */
@@ -163,6 +172,10 @@ final class Converter {
       try (ObjectInserter ins = inserter()) {
         SortedMap<Long, ObjectId> dirs = new TreeMap<>();
         CheckpointWriter w = new CheckpointWriter(reader, ins, report);
+        if (hooks.announceWrites()) {
+          io.err().println("checkpoint-guard convert: writing objects");
+          io.err().flush();
+        }
         pm.beginTask("Writing v1 checkpoint directories", convertible.size());
         for (CheckpointSource cp : order.sort(convertible, c -> c.summary)) {
           PersonIdent a = authors.get(cp.id);
