@@ -18,7 +18,9 @@ Installs the checkpoint-guard pre-receive hook, which refuses damaging pushes to
 checkpoint refs (refs/entire/checkpoints/v2/). Pushes that name no such ref never start Java.
 
 Targets (each may be given several times; every path may contain spaces):
-  --repo PATH            a bare repository: PATH/hooks/pre-receive
+  --repo PATH            a bare repository: PATH/hooks/pre-receive and PATH/hooks/reference-transaction
+                         (the commit-time check that a /full/current reset lands only with the archives
+                         of its push it relies on; git 2.28 or later)
   --repos DIR            every bare repository found under DIR
   --gitlab-repo PATH     a GitLab (Gitaly) repository: PATH/custom_hooks/pre-receive.d/checkpoint-guard
   --gitlab-global DIR    a GitLab global custom hooks folder: DIR/pre-receive.d/checkpoint-guard
@@ -37,12 +39,12 @@ Options:
   --uninstall            remove the hook from the targets and restore what was there before
   -h, --help             show this help
 
-An existing hooks/pre-receive (or hooks/update) is never overwritten: it is renamed to
+An existing hooks/pre-receive (or hooks/update, hooks/reference-transaction) is never overwritten: it is renamed to
 pre-receive.before-checkpoint-guard and the installed hook runs it first with the same input; if it fails,
 the push fails. Running install.sh again gives the same result; --uninstall puts the old hook back.
 The jar is built with Maven when target/checkpoint-guard.jar is missing or older than the sources.
 Settings live in each repository's git config (checkpointGuard.mode, .threshold, .allowArchiveDeletion,
-.unreadableRepository); see docs/stock-hook.md.
+.minArchiveAgeForDeletion, .v2, .unreadableRepository); see docs/stock-hook.md.
 
 Exit codes: 0 done, 2 bad usage or setup (nothing is changed for a target that fails its checks).
 USAGE

@@ -1,7 +1,7 @@
 package dev.checkpointguard.admin;
 
-import dev.checkpointguard.cli.Io;
-import dev.checkpointguard.cli.UsageException;
+import dev.checkpointguard.command.Io;
+import dev.checkpointguard.command.UsageException;
 import dev.checkpointguard.core.GuardSettings;
 import java.io.File;
 import java.io.IOException;

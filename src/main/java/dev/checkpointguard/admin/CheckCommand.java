@@ -1,7 +1,7 @@
 package dev.checkpointguard.admin;
 
-import dev.checkpointguard.cli.Command;
-import dev.checkpointguard.cli.Io;
+import dev.checkpointguard.command.Command;
+import dev.checkpointguard.command.Io;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;

@@ -3,7 +3,6 @@ package dev.checkpointguard.admin;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.PrettyPrinter;
 import dev.checkpointguard.core.CheckpointIds;
-import dev.checkpointguard.core.CheckpointOrder;
 import dev.checkpointguard.core.GenerationJson;
 import dev.checkpointguard.core.JsonFiles;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.checkpointguard.admin;
 
-import dev.checkpointguard.cli.Io;
+import dev.checkpointguard.command.Io;
 import dev.checkpointguard.core.CheckpointTimes;
 import dev.checkpointguard.core.RefNames;
 import java.io.IOException;

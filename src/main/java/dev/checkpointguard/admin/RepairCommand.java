@@ -1,8 +1,8 @@
 package dev.checkpointguard.admin;
 
-import dev.checkpointguard.cli.Command;
-import dev.checkpointguard.cli.Io;
-import dev.checkpointguard.cli.UsageException;
+import dev.checkpointguard.command.Command;
+import dev.checkpointguard.command.Io;
+import dev.checkpointguard.command.UsageException;
 import java.time.Clock;
 import java.util.Locale;
 import org.apache.commons.cli.CommandLine;

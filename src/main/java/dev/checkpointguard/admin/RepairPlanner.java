@@ -1,7 +1,6 @@
 package dev.checkpointguard.admin;
 
 import dev.checkpointguard.core.CheckpointIds;
-import dev.checkpointguard.core.CheckpointOrder;
 import dev.checkpointguard.core.CheckpointSet;
 import dev.checkpointguard.core.CheckpointTimes;
 import dev.checkpointguard.core.CheckpointTrees;

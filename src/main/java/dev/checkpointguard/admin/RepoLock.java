@@ -1,6 +1,6 @@
 package dev.checkpointguard.admin;
 
-import dev.checkpointguard.cli.UsageException;
+import dev.checkpointguard.command.UsageException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

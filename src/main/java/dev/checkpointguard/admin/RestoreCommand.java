@@ -1,8 +1,8 @@
 package dev.checkpointguard.admin;
 
-import dev.checkpointguard.cli.Command;
-import dev.checkpointguard.cli.Io;
-import dev.checkpointguard.cli.UsageException;
+import dev.checkpointguard.command.Command;
+import dev.checkpointguard.command.Io;
+import dev.checkpointguard.command.UsageException;
 import dev.checkpointguard.core.CheckpointSet;
 import dev.checkpointguard.core.CheckpointTrees;
 import dev.checkpointguard.core.RefNames;

@@ -1,5 +1,10 @@
 package dev.checkpointguard.cli;
 
+import dev.checkpointguard.admin.CheckCommand;
+import dev.checkpointguard.admin.RepairCommand;
+import dev.checkpointguard.admin.RestoreCommand;
+import dev.checkpointguard.command.Command;
+import dev.checkpointguard.convert.ConvertCommand;
 import dev.checkpointguard.stock.PreReceiveCommand;
 import dev.checkpointguard.stock.UpdateCommand;
 import java.util.List;
@@ -14,9 +19,9 @@ final class Commands {
         new HashPasswordCommand(),
         new PreReceiveCommand(),
         new UpdateCommand(),
-        new dev.checkpointguard.admin.CheckCommand(),
-        new dev.checkpointguard.admin.RepairCommand(),
-        new dev.checkpointguard.admin.RestoreCommand(),
-        new dev.checkpointguard.convert.ConvertCommand());
+        new CheckCommand(),
+        new RepairCommand(),
+        new RestoreCommand(),
+        new ConvertCommand());
   }
 }

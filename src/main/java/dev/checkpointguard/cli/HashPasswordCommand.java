@@ -1,5 +1,8 @@
 package dev.checkpointguard.cli;
 
+import dev.checkpointguard.command.Command;
+import dev.checkpointguard.command.Io;
+import dev.checkpointguard.command.UsageException;
 import dev.checkpointguard.server.PasswordHash;
 import dev.checkpointguard.server.Users;
 import java.io.Console;

@@ -1,8 +1,11 @@
 package dev.checkpointguard.cli;
 
+import dev.checkpointguard.command.Command;
+import dev.checkpointguard.command.Errors;
+import dev.checkpointguard.command.Io;
+import dev.checkpointguard.command.UsageException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,7 +93,7 @@ public final class Main {
       io.err().println(TOOL + " " + cmd.name() + ": " + e.getMessage());
       return Command.USAGE;
     } catch (Exception | Error e) {
-      io.err().println(TOOL + " " + cmd.name() + ": error: " + describe(e));
+      io.err().println(TOOL + " " + cmd.name() + ": error: " + Errors.describe(e));
       if (io.env().get("CHECKPOINT_GUARD_DEBUG") != null) {
         e.printStackTrace(io.err());
       }
@@ -98,21 +101,8 @@ public final class Main {
     }
   }
 
-  /** One line describing an unexpected failure: its message chain, without a stack trace. */
-  public static String describe(Throwable e) {
-    List<String> parts = new ArrayList<>();
-    for (Throwable t = e; t != null && parts.size() < 4; t = t.getCause()) {
-      String m = t.getMessage();
-      parts.add(m == null || m.isBlank() ? t.getClass().getSimpleName() : printable(m));
-      if (t.getCause() == t) {
-        break;
-      }
-    }
-    return String.join(": ", parts);
-  }
-
   private static String printable(String s) {
-    return dev.checkpointguard.core.Messages.printable(s, 300);
+    return Errors.printable(s);
   }
 
   private static Options withHelp(Options o) {

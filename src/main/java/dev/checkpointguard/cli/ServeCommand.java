@@ -1,5 +1,9 @@
 package dev.checkpointguard.cli;
 
+import dev.checkpointguard.command.Command;
+import dev.checkpointguard.command.Errors;
+import dev.checkpointguard.command.Io;
+import dev.checkpointguard.command.UsageException;
 import dev.checkpointguard.server.GuardedServer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -161,7 +165,7 @@ public final class ServeCommand implements Command {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     } catch (IOException e) {
-      throw new UsageException("cannot serve on " + bind + ":" + config.port() + ": " + Main.describe(e));
+      throw new UsageException("cannot serve on " + bind + ":" + config.port() + ": " + Errors.describe(e));
     }
     try (server) {
       io.out().println("checkpoint-guard serving " + server.reposDir() + " at " + server.url());

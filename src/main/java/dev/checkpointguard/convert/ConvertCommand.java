@@ -1,9 +1,9 @@
 package dev.checkpointguard.convert;
 
 import dev.checkpointguard.admin.AdminTools;
-import dev.checkpointguard.cli.Command;
-import dev.checkpointguard.cli.Io;
-import dev.checkpointguard.cli.UsageException;
+import dev.checkpointguard.command.Command;
+import dev.checkpointguard.command.Io;
+import dev.checkpointguard.command.UsageException;
 import java.time.Clock;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;

@@ -1,7 +1,7 @@
 package dev.checkpointguard.convert;
 
 import dev.checkpointguard.admin.AdminTools;
-import dev.checkpointguard.cli.Io;
+import dev.checkpointguard.command.Io;
 import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.RefChange;
 import dev.checkpointguard.core.RefNames;

@@ -123,10 +123,9 @@ public final class Messages {
         + threshold
         + " "
         + rule(Rule.ARCHIVE_THRESHOLD)
-        + "; such generations come from the v2 migration of Entire CLI v0.6.0, and their checkpoints are"
-        + " still in your entire/checkpoints/v1 branch: upgrade the Entire CLI (v0.6.2 and later no longer"
-        + " push this generation); the server's administrator can repair generations already on the"
-        + " server with checkpoint-guard repair";
+        + "; only the v2 migration of Entire CLI v0.6.0 makes them, and your v1 branch still has their"
+        + " checkpoints: upgrade the Entire CLI (v0.6.2 and later stop pushing it); the server's"
+        + " administrator can run checkpoint-guard repair";
   }
 
   static String archiveHistory(String ref) {

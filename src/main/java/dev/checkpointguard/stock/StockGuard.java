@@ -136,8 +136,12 @@ final class StockGuard {
               .append('\n');
         }
       }
-      if (deps != null && records.length() > 0) {
-        writeAtomically(deps, records.toString());
+      if (deps != null) {
+        if (records.length() > 0) {
+          writeAtomically(deps, records.toString());
+        } else {
+          Files.deleteIfExists(deps); // one left by a dead receive-pack of the same pid must not count
+        }
       }
       return out;
     }
@@ -234,7 +238,7 @@ final class StockGuard {
             + " "
             + what
             + ": "
-            + dev.checkpointguard.cli.Main.describe(cause)
+            + dev.checkpointguard.command.Errors.describe(cause)
             + System.lineSeparator()
             + trace;
     try {
@@ -253,7 +257,7 @@ final class StockGuard {
    * The outcome of a hook command that failed unexpectedly: the pusher gets one line without details
    * ({@link Messages#hookInternalError()}), the cause goes to the hook log, and the push is refused.
    *
-   * @return {@link dev.checkpointguard.cli.Command#PROBLEMS}
+   * @return {@link dev.checkpointguard.command.Command#PROBLEMS}
    */
   static int internalError(PrintStream err, Map<String, String> env, String command, Throwable cause) {
     File gitDir = HookRepository.gitDir(env);
@@ -261,7 +265,7 @@ final class StockGuard {
       log(gitDir, command + " failed", cause);
     }
     tell(err, env, Messages.hookInternalError(), true);
-    return dev.checkpointguard.cli.Command.PROBLEMS;
+    return dev.checkpointguard.command.Command.PROBLEMS;
   }
 
   /** True when the hook runs under GitLab's Gitaly, which sets these for every custom hook. */

@@ -1,8 +1,8 @@
 package dev.checkpointguard.stock;
 
-import dev.checkpointguard.cli.Command;
-import dev.checkpointguard.cli.Io;
-import dev.checkpointguard.cli.UsageException;
+import dev.checkpointguard.command.Command;
+import dev.checkpointguard.command.Io;
+import dev.checkpointguard.command.UsageException;
 import dev.checkpointguard.core.Messages;
 import dev.checkpointguard.core.Verdict;
 import java.io.IOException;

@@ -3,11 +3,10 @@ package dev.checkpointguard.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.checkpointguard.cli.Command;
-import dev.checkpointguard.cli.Io;
+import dev.checkpointguard.command.Command;
+import dev.checkpointguard.command.Io;
 import dev.checkpointguard.cli.Main;
 import dev.checkpointguard.core.CheckpointIds;
-import dev.checkpointguard.core.CheckpointOrder;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.FlatTree;

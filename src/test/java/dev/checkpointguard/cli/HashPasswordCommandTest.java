@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.command.Io;
 import dev.checkpointguard.server.PasswordHash;
 import dev.checkpointguard.server.Users;
 import java.io.ByteArrayInputStream;

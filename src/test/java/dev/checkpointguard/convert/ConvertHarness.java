@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.checkpointguard.admin.CheckCommand;
 import dev.checkpointguard.admin.RestoreCommand;
-import dev.checkpointguard.cli.Command;
-import dev.checkpointguard.cli.Io;
+import dev.checkpointguard.command.Command;
+import dev.checkpointguard.command.Io;
 import dev.checkpointguard.cli.Main;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.V1Reader;

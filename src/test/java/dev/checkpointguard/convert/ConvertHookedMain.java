@@ -1,7 +1,7 @@
 package dev.checkpointguard.convert;
 
-import dev.checkpointguard.cli.Command;
-import dev.checkpointguard.cli.Io;
+import dev.checkpointguard.command.Command;
+import dev.checkpointguard.command.Io;
 import dev.checkpointguard.cli.Main;
 import java.nio.file.Path;
 import java.time.Clock;

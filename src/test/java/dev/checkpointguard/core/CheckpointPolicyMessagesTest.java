@@ -37,10 +37,9 @@ class CheckpointPolicyMessagesTest {
       Verdict v = b.pushRefs(c, A3).get(0);
       assertEquals(
           "checkpoint-guard: archived generation refs/entire/checkpoints/v2/full/0000000000003 holds 50"
-              + " checkpoints, fewer than the threshold 100 (rule archive-threshold); such generations come"
-              + " from the v2 migration of Entire CLI v0.6.0, and their checkpoints are still in your"
-              + " entire/checkpoints/v1 branch: upgrade the Entire CLI (v0.6.2 and later no longer push this"
-              + " generation); the server's administrator can repair generations already on the server with"
+              + " checkpoints, fewer than the threshold 100 (rule archive-threshold); only the v2 migration of"
+              + " Entire CLI v0.6.0 makes them, and your v1 branch still has their checkpoints: upgrade the"
+              + " Entire CLI (v0.6.2 and later stop pushing it); the server's administrator can run"
               + " checkpoint-guard repair",
           v.message());
       assertShape(v);

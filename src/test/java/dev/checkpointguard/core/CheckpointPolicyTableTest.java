@@ -7,8 +7,10 @@ import static dev.checkpointguard.fixtures.ClientVersion.V0_6_0;
 import static dev.checkpointguard.fixtures.ClientVersion.V0_6_1;
 import static dev.checkpointguard.fixtures.ClientVersion.V0_6_2;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.checkpointguard.fixtures.ClientRepo;
+import dev.checkpointguard.fixtures.ServerRepo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -437,6 +439,156 @@ class CheckpointPolicyTableTest {
       t.put(String.format(java.util.Locale.ROOT, "ab/%010x", i), FileMode.TREE, dir);
     }
     return t;
+  }
+
+  @ParameterizedTest(name = "§10.2a units {0} -> {2}")
+  @MethodSource("units")
+  void units(String row, Function<PolicyBench, List<Verdict>> scenario, String expected) {
+    check(scenario, expected);
+  }
+
+  /**
+   * The loss rule's units (spec §10.2 a, §10.4 item 6): raw transcript paths, and the IDs of checkpoint
+   * directories without any; coverage by the content of post-push archive tips only (issue 15).
+   */
+  static Stream<Arguments> units() {
+    return Stream.of(
+        row("below the ID: a reset drops session 1 of a checkpoint whose session 0 is archived", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          List<String> ids = c.checkpoints(100); // archive 1, C = Start generation
+          b.publish(c, M, A1, C);
+          ObjectId start = c.ref(C);
+          c.addSession(ids.get(0));
+          b.publish(c, M, C);
+          List<Verdict> v = b.push(c, b.change(C, start));
+          assertTrue(v.get(0).message().contains(ids.get(0) + "/1/raw_transcript"), v.get(0).message());
+          return v;
+        }, "full/current REJECT current-loss"),
+        row("a checkpoint split over two archives covers a reset of both of its sessions", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          List<String> ids = c.checkpoints(100); // archive 1 holds X/0
+          c.addSession(ids.get(0)); // X/1 in the next generation
+          c.checkpoints(99); // archive 2 holds X/1
+          b.publish(c, M, A1, A2);
+          ObjectId start = c.ref(C);
+          // a rehydrated /full/current that holds both generations, X with both sessions
+          FlatTree both = c.flatTree(A1).overlay(c.flatTree(A2));
+          both.remove("generation.json");
+          ObjectId rehydrated = c.insertCommit(both, "Merge remote v2/full/current");
+          b.server.receiveObjects(c, rehydrated);
+          b.server.setRef(C, rehydrated);
+          return b.push(c, b.change(C, start));
+        }, "full/current ACCEPT"),
+        row("hollow tree: every checkpoint directory kept, only as tasks/", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          List<String> ids = c.checkpoints(5);
+          b.publish(c, M, C);
+          FlatTree hollow = new FlatTree();
+          ObjectId blob = c.insertBlob("{}\n");
+          for (String id : ids) {
+            hollow.put(CheckpointIds.path(CheckpointIds.parse(id)) + "/0/tasks/toolu_1/checkpoint.json",
+                FileMode.REGULAR_FILE, blob);
+          }
+          return b.push(c, b.change(C, c.insertCommit(hollow, "Start generation")));
+        }, "full/current REJECT current-loss"),
+        row("a finalize replaces a transcript's blob at the same path: nothing lost", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          List<String> ids = c.checkpoints(5);
+          b.publish(c, M, C);
+          c.finalizeCheckpoint(ids.get(2), 0);
+          return b.pushRefs(c, C, M);
+        }, "full/current ACCEPT, main ACCEPT"),
+        row("v0.6.2 rotation whose archive was finalized locally before it was published", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          List<String> ids = c.checkpoints(60);
+          b.publish(c, M, C);
+          c.checkpoints(40); // rotation: archive 1 pending
+          assertEquals(A1, c.finalizeCheckpoint(ids.get(0), 0)); // a stop-time finalize lands in the archive
+          List<Verdict> v = new ArrayList<>(b.pushRefs(c, A1));
+          v.addAll(b.pushRefs(c, C, M));
+          return v;
+        }, "full/0000000000001 ACCEPT, full/current ACCEPT, main ACCEPT"),
+        row("a task splice into a fresh generation, then its reset: the ID is the unit", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          List<String> ids = c.checkpoints(100); // archive 1
+          b.publish(c, M, A1, C);
+          ObjectId start = c.ref(C);
+          c.spliceTaskMetadata(ids.get(3), 0, "toolu_9"); // tasks only; the directory exists in archive 1
+          b.publish(c, C);
+          return b.push(c, b.change(C, start));
+        }, "full/current ACCEPT"),
+        row("a task-only directory that no archive has is a lost unit", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoints(100); // archive 1
+          b.publish(c, M, A1, C);
+          ObjectId start = c.ref(C);
+          c.spliceTaskMetadata("abcdef012345", 0, "toolu_9");
+          b.publish(c, C);
+          List<Verdict> v = b.push(c, b.change(C, start));
+          assertTrue(v.get(0).message().contains("1 checkpoint without transcripts that no archived generation holds (abcdef012345)"),
+              v.get(0).message());
+          return v;
+        }, "full/current REJECT current-loss"),
+        row("ancestry without content: a same-push archive whose parent is the old tip, holding others", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          ClientRepo other = b.client(V0_6_2);
+          c.checkpoints(5);
+          b.publish(c, M, C);
+          other.checkpoints(100);
+          b.server.receiveObjects(other, other.ref(A1));
+          ServerRepo.copyObjects(other.repository(), c.repository(), other.ref(A1));
+          ObjectId archive = c.insertCommit(other.flatTree(A1), "Archive generation", c.ref(C));
+          return b.push(c, b.change(A1, archive), b.change(C, c.insertCommit(new FlatTree(), "Start generation")));
+        }, "full/0000000000001 ACCEPT, full/current REJECT current-loss"),
+        row("ancestry without content: an archive fast-forwarded to a merge with the old tip", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoints(100); // archive 1
+          b.publish(c, M, A1, C);
+          ObjectId start = c.ref(C);
+          c.checkpoints(5);
+          b.publish(c, M, C);
+          ObjectId merge = c.insertCommit(c.flatTree(A1), "Merge remote v2/full/0000000000001", c.ref(A1), c.ref(C));
+          List<Verdict> v = new ArrayList<>(b.push(c, b.change(A1, merge)));
+          v.addAll(b.push(c, b.change(C, start)));
+          return v;
+        }, "full/0000000000001 ACCEPT, full/current REJECT current-loss"),
+        row("a same-push archive create whose name the server already holds covers nothing", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          ClientRepo other = b.client(V0_6_2);
+          c.checkpoints(99);
+          b.publish(c, M, C);
+          other.checkpoints(100);
+          b.publish(other, A1); // another client took number 1
+          c.checkpoint(); // rotates locally into its own archive 1
+          b.server.receiveObjects(c, c.ref(A1), c.ref(C));
+          return b.server.evaluate(b.policy(), List.of(
+              RefChange.create(A1, c.ref(A1)), b.changeTo(c, C)));
+        }, "full/0000000000001 ACCEPT, full/current REJECT current-loss"),
+        row("same-push cover names the archives the reset requires", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoints(60);
+          b.publish(c, M, C);
+          c.checkpoints(40);
+          b.server.receiveObjects(c, c.ref(A1), c.ref(C));
+          List<Verdict> v = b.server.evaluate(b.policy(), List.of(b.changeTo(c, C), b.changeTo(c, A1)));
+          assertEquals(List.of(b.changeTo(c, A1)), v.get(0).requires());
+          return v;
+        }, "full/current ACCEPT, full/0000000000001 ACCEPT"),
+        row("stock git (archives count only when they come first): an archive after the reset", b -> {
+          ClientRepo c = b.client(V0_6_2);
+          c.checkpoints(60);
+          b.publish(c, M, C);
+          c.checkpoints(40);
+          b.server.receiveObjects(c, c.ref(A1), c.ref(C));
+          CheckpointPolicy p = b.policy().withSamePushCover(CheckpointPolicy.SamePushCover.EARLIER);
+          List<Verdict> v = new ArrayList<>(b.server.evaluate(p, List.of(b.changeTo(c, C), b.changeTo(c, A1))));
+          assertTrue(v.get(0).message().contains("push them first, then the reset"), v.get(0).message());
+          List<Verdict> first = b.server.evaluate(p, List.of(b.changeTo(c, A1), b.changeTo(c, C)));
+          assertEquals(List.of(b.changeTo(c, A1)), first.get(1).requires());
+          v.addAll(first);
+          return v;
+        }, "full/current REJECT current-loss, full/0000000000001 ACCEPT, "
+            + "full/0000000000001 ACCEPT, full/current ACCEPT"));
   }
 
   static Stream<Arguments> bounds() {

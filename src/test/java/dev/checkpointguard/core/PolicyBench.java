@@ -21,6 +21,8 @@ final class PolicyBench implements AutoCloseable {
   CheckpointSetCache cache = CheckpointSetCache.NONE;
   /** The most checkpoints the policy reads from one tree. */
   int maxCheckpoints = CheckpointTrees.MAX_CHECKPOINTS;
+  /** The loss rule's unit: transcript paths (the rule), or paths with their blobs (a measurement). */
+  CheckpointTrees.Matching matching = CheckpointTrees.Matching.PATH;
 
   /** A new client of {@code version}; every client gets its own ID seed. */
   ClientRepo client(ClientVersion version) {
@@ -40,7 +42,7 @@ final class PolicyBench implements AutoCloseable {
   }
 
   CheckpointPolicy policy() {
-    return new CheckpointPolicy(settings, cache, clock, maxCheckpoints);
+    return new CheckpointPolicy(settings, cache, clock, maxCheckpoints).withMatching(matching);
   }
 
   /** Sets the server's {@code refs} to the client's values, as an earlier accepted push would have. */

@@ -287,8 +287,8 @@ class ClientVersionMatrixTest {
     assertTrue(args(reset).get(3).startsWith("--force-with-lease=" + C + ":"));
     assertRejected(
         result(reset, C),
-        "non-fast-forward: resetting refs/entire/checkpoints/v2/full/current would lose 60 checkpoints that are"
-            + " in no archived generation (");
+        "non-fast-forward: resetting refs/entire/checkpoints/v2/full/current would lose 60 raw transcripts of"
+            + " 60 checkpoints that no archived generation holds (");
     assertEquals(2, run.pushes().size(), "main is not pushed in this run");
     assertFalse(run.ok());
     assertFalse(serverRefs().containsKey(A1));
@@ -313,8 +313,8 @@ class ClientVersionMatrixTest {
     GitCli.Result forced = git.run(c.directory(), "push", "--porcelain", "--force", url, C + ":" + C);
     assertRejected(
         result(forced, C),
-        "non-fast-forward: resetting refs/entire/checkpoints/v2/full/current would lose 1 checkpoint that is in"
-            + " no archived generation (");
+        "non-fast-forward: resetting refs/entire/checkpoints/v2/full/current would lose 1 raw transcript of 1"
+            + " checkpoint that no archived generation holds (");
     ClientProtocol.Run run = protocol(c).prePush();
     assertTrue(run.ok(), run.transcript());
     assertEquals("[rejected] (fetch first)", result(run.pushes().get(0), C).summary());
@@ -362,8 +362,10 @@ class ClientVersionMatrixTest {
     assertEquals(
         PREFIX
             + "archived generation refs/entire/checkpoints/v2/full/0000000000002 holds 30 checkpoints, fewer than"
-            + " the threshold 100 (rule archive-threshold); keep them in refs/entire/checkpoints/v2/full/current"
-            + " until it holds 100, or ask the server administrator to run 'checkpoint-guard repair')",
+            + " the threshold 100 (rule archive-threshold); "
+            + "only the v2 migration of Entire CLI v0.6.0 makes them, and your v1 branch still has "
+            + "their checkpoints: upgrade the Entire CLI (v0.6.2 and later stop pushing it); "
+            + "the server's administrator can run checkpoint-guard repair)",
         result(push, A2).summary());
     assertEquals(1, run.errors().size());
     assertEquals(Map.of(M, c.ref(M), C, c.ref(C)), serverRefs());
@@ -386,9 +388,10 @@ class ClientVersionMatrixTest {
             .contains(
                 "checkpoint-guard: warning: accepted because checkpointGuard.mode is warn; enforce mode would"
                     + " refuse: archived generation refs/entire/checkpoints/v2/full/0000000000002 holds 30"
-                    + " checkpoints, fewer than the threshold 100 (rule archive-threshold); keep them in"
-                    + " refs/entire/checkpoints/v2/full/current until it holds 100, or ask the server"
-                    + " administrator to run 'checkpoint-guard repair'"),
+                    + " checkpoints, fewer than the threshold 100 (rule archive-threshold); "
+                    + "only the v2 migration of Entire CLI v0.6.0 makes them, and your v1 branch still has "
+                    + "their checkpoints: upgrade the Entire CLI (v0.6.2 and later stop pushing it); "
+                    + "the server's administrator can run checkpoint-guard repair"),
         push.stderr());
     assertEquals(Map.of(M, c.ref(M), C, c.ref(C), A2, c.ref(A2)), serverRefs());
   }
@@ -441,7 +444,7 @@ class ClientVersionMatrixTest {
     assertRejected(
         result(first, A1),
         "non-fast-forward: updating archived generation refs/entire/checkpoints/v2/full/0000000000001 would"
-            + " remove 5 checkpoints (");
+            + " remove 5 raw transcripts of 5 checkpoints (");
     GitCli.Result retry = run.pushes().get(1);
     assertEquals(List.of("push", "--no-verify", "--porcelain", url, A1 + ":" + A1), args(retry));
     assertEquals(' ', result(retry, A1).flag());
@@ -545,8 +548,8 @@ class ClientVersionMatrixTest {
     assertEquals(
         PREFIX
             + "deleting archived generation refs/entire/checkpoints/v2/full/0000000000001 is disabled on this"
-            + " repository (rule archive-delete: checkpointGuard.allowArchiveDeletion is false); ask the server"
-            + " administrator)",
+            + " repository (rule archive-delete): git config checkpointGuard.allowArchiveDeletion is false; ask"
+            + " the server administrator)",
         result(run.pushes().get(0), A1).summary());
     assertEquals(c.ref(A1), serverRefs().get(A1));
   }

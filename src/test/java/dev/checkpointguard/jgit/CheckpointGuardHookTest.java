@@ -134,20 +134,90 @@ class CheckpointGuardHookTest {
     assertTrue(
         current.getMessage().startsWith(
             "checkpoint-guard: non-fast-forward: resetting refs/entire/checkpoints/v2/full/current would lose"
-                + " 30 checkpoints that are in no archived generation ("),
+                + " 30 raw transcripts of 30 checkpoints that no archived generation holds ("),
         current.getMessage());
     RemoteRefUpdate a3 = r.getRemoteUpdate(A3);
     assertEquals(RemoteRefUpdate.Status.REJECTED_OTHER_REASON, a3.getStatus());
     assertEquals(
         "checkpoint-guard: archived generation refs/entire/checkpoints/v2/full/0000000000003 holds 20"
-            + " checkpoints, fewer than the threshold 100 (rule archive-threshold); keep them in"
-            + " refs/entire/checkpoints/v2/full/current until it holds 100, or ask the server administrator to"
-            + " run 'checkpoint-guard repair'",
+            + " checkpoints, fewer than the threshold 100 (rule archive-threshold); only the v2 migration of"
+            + " Entire CLI v0.6.0 makes them, and your v1 branch still has their checkpoints: upgrade the"
+            + " Entire CLI (v0.6.2 and later stop pushing it); the server's administrator can run"
+            + " checkpoint-guard repair",
         a3.getMessage());
     assertEquals(c.ref(M), server.ref(M));
     assertEquals(oldCurrent, server.ref(C));
     assertNull(server.ref(A3));
     assertEquals(3, heard.size());
+  }
+
+  /**
+   * A reset accepted on the cover of an archive in the same push is applied together with it, in one atomic
+   * transaction, by the guard itself (the reset named first, as git sends it).
+   */
+  @Test
+  void appliesAResetAndTheArchiveItNeedsTogether() throws Exception {
+    String url = start();
+    ClientRepo c = client(ClientRepo.builder(V0_6_2));
+    c.checkpoints(60);
+    server.mirror(c, M, C);
+    c.checkpoints(40); // rotation: archive 1, /full/current reset
+    PushResult r = push(url, c, refs(c, C, A1));
+    assertEquals(RemoteRefUpdate.Status.OK, r.getRemoteUpdate(C).getStatus());
+    assertEquals(RemoteRefUpdate.Status.OK, r.getRemoteUpdate(A1).getStatus());
+    assertEquals(c.ref(C), server.ref(C));
+    assertEquals(c.ref(A1), server.ref(A1));
+    Verdict reset = heard.stream().filter(v -> v.ref().equals(C)).findFirst().orElseThrow();
+    assertEquals(List.of(A1), reset.requires().stream().map(dev.checkpointguard.core.RefChange::ref).toList());
+  }
+
+  /**
+   * Another push takes the archive's name after the guard judged and before the commands are applied: the
+   * atomic transaction fails, and the reset does not land without its archive.
+   */
+  @Test
+  void aResetNeverLandsWithoutTheSamePushArchiveItNeeds() throws Exception {
+    ClientRepo other = client(ClientRepo.builder(V0_6_2));
+    other.checkpoints(100);
+    server.receiveObjects(other, other.ref(A1));
+    hook =
+        new CheckpointGuardHook(
+            null,
+            null,
+            (rp, verdicts) -> server.setRef(A1, other.ref(A1))); // the other push lands just now
+    String url = start();
+    ClientRepo c = client(ClientRepo.builder(V0_6_2));
+    c.checkpoints(60);
+    server.mirror(c, M, C);
+    ObjectId before = server.ref(C);
+    c.checkpoints(40);
+    PushResult r = push(url, c, refs(c, C, A1));
+    RemoteRefUpdate current = r.getRemoteUpdate(C);
+    assertEquals(RemoteRefUpdate.Status.REJECTED_OTHER_REASON, current.getStatus());
+    assertEquals(
+        "checkpoint-guard: non-fast-forward: refs/entire/checkpoints/v2/full/current was not updated: the"
+            + " archived generations of this push that hold the transcripts it drops (full/0000000000001)"
+            + " could not be stored with it (rule current-loss); fetch, merge and push again",
+        current.getMessage());
+    assertEquals(before, server.ref(C));
+    assertEquals(other.ref(A1), server.ref(A1));
+  }
+
+  /** A push to a symbolic ref updates its target, so it is judged as that target. */
+  @Test
+  void judgesAPushToASymbolicRefAsItsTarget() throws Exception {
+    String url = start();
+    ClientRepo c = client(ClientRepo.builder(V0_6_2));
+    c.checkpoints(3);
+    server.mirror(c, M, C);
+    ObjectId stale = c.commit(c.ref(C)).getParent(0);
+    org.eclipse.jgit.lib.RefUpdate link = server.repository().updateRef("refs/heads/x");
+    assertEquals(org.eclipse.jgit.lib.RefUpdate.Result.NEW, link.link(C));
+    PushResult r = push(url, c, Map.of("refs/heads/x", stale));
+    RemoteRefUpdate x = r.getRemoteUpdate("refs/heads/x");
+    assertEquals(RemoteRefUpdate.Status.REJECTED_OTHER_REASON, x.getStatus(), x.toString());
+    assertTrue(x.getMessage().contains("(rule current-loss)"), x.getMessage());
+    assertEquals(c.ref(C), server.ref(C));
   }
 
   @Test
@@ -287,8 +357,10 @@ class CheckpointGuardHookTest {
       assertEquals(
           "[remote rejected] (checkpoint-guard: archived generation"
               + " refs/entire/checkpoints/v2/full/0000000000002 holds 30 checkpoints, fewer than the threshold"
-              + " 100 (rule archive-threshold); keep them in refs/entire/checkpoints/v2/full/current until it"
-              + " holds 100, or ask the server administrator to run 'checkpoint-guard repair')",
+              + " 100 (rule archive-threshold); "
+              + "only the v2 migration of Entire CLI v0.6.0 makes them, and your v1 branch still has "
+              + "their checkpoints: upgrade the Entire CLI (v0.6.2 and later stop pushing it); "
+              + "the server's administrator can run checkpoint-guard repair)",
           push.refResult(RefNames.archive(2)).orElseThrow().summary());
       assertEquals('*', push.refResult(M).orElseThrow().flag());
       assertEquals('*', push.refResult(C).orElseThrow().flag());

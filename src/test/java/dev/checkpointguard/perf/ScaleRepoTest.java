@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.checkpointguard.bench.ScaleRepo;
-import dev.checkpointguard.cli.Io;
+import dev.checkpointguard.command.Io;
 import dev.checkpointguard.cli.Main;
 import dev.checkpointguard.core.CheckpointSet;
 import dev.checkpointguard.core.CheckpointTrees;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.checkpointguard.cli.Io;
+import dev.checkpointguard.command.Io;
 import dev.checkpointguard.cli.Main;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientRepo;
@@ -546,7 +546,7 @@ class HostileInputTest {
     GitCli.Result ls = git.run(tmp, "ls-remote", c.url.toString(), MAIN);
     assertTrue(ls.ok() && ls.stdout().contains(MAIN), "server no longer answers after " + name + ": " + ls);
     System.out.println("[hostile] " + k.expect().kind() + " | " + name + " | "
-        + Main.describe(new RuntimeException(s.reason())).replace('\n', ' '));
+        + dev.checkpointguard.command.Errors.describe(new RuntimeException(s.reason())).replace('\n', ' '));
   }
 
   /** A hook input line fed to the stock {@code pre-receive} command, and how it must end. */

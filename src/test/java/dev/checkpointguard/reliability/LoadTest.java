@@ -93,6 +93,7 @@ class LoadTest {
     assertFalse(st.resets.isEmpty(), "no reset reached the server");
     for (ServerState.Reset r : st.resets) {
       assertEquals(CheckpointSet.empty(), r.dropped().minus(st.archived), "reset " + r + " lost checkpoints");
+      assertEquals(java.util.List.of(), r.unarchived(), "reset " + r + " lost transcripts");
     }
     // every forced reset the guard refused says why, and the pusher saw no stack trace
     long refused = 0;
@@ -151,6 +152,7 @@ class LoadTest {
     assertEquals(CheckpointSet.empty(), told.minus(st.main), "told pushed but not on /main");
     for (ServerState.Reset r : st.resets) {
       assertEquals(CheckpointSet.empty(), r.dropped().minus(st.archived), "reset " + r + " lost checkpoints");
+      assertEquals(java.util.List.of(), r.unarchived(), "reset " + r + " lost transcripts");
     }
     for (LoadRun.ClientResult c : guarded.clients) {
       assertEquals(java.util.List.of(), c.guardRejections, "client " + c.index + " was rejected by the guard");

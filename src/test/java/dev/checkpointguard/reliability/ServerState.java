@@ -3,6 +3,7 @@ package dev.checkpointguard.reliability;
 import dev.checkpointguard.core.CheckpointSet;
 import dev.checkpointguard.core.CheckpointSetCache;
 import dev.checkpointguard.core.CheckpointTrees;
+import dev.checkpointguard.core.Loss;
 import dev.checkpointguard.core.RefNames;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,7 +41,14 @@ final class ServerState {
   final List<Path> locks;
 
   /** One non-fast-forward move of {@code /full/current} and what it dropped from the generation. */
-  record Reset(ObjectId from, ObjectId to, CheckpointSet dropped) {}
+  /**
+   * A non-fast-forward move of /full/current in the reflog.
+   *
+   * @param dropped the checkpoints it dropped
+   * @param unarchived the raw transcripts it dropped that no archive on the server holds now (spec §10.2 a
+   *     units), as {@code <id>/<session>/<file>}; empty when nothing was lost
+   */
+  record Reset(ObjectId from, ObjectId to, CheckpointSet dropped, List<String> unarchived) {}
 
   ServerState(Path gitDir) throws IOException {
     try (Repository repo = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setMustExist(true).build();
@@ -64,6 +72,12 @@ final class ServerState {
       archived = a;
       full = a.union(cur);
       main = m;
+      List<ObjectId> archiveTrees = new ArrayList<>();
+      for (Map.Entry<String, ObjectId> e : v2Refs.entrySet()) {
+        if (RefNames.isArchive(e.getKey())) {
+          archiveTrees.add(walk.parseCommit(e.getValue()).getTree().copy());
+        }
+      }
       ReflogReader log = repo.getRefDatabase().getReflogReader(RefNames.CURRENT);
       if (log != null) {
         for (ReflogEntry e : log.getReverseEntries()) {
@@ -75,7 +89,13 @@ final class ServerState {
           RevCommit f = walk.parseCommit(from);
           RevCommit t = walk.parseCommit(to);
           if (!walk.isMergedInto(f, t)) {
-            resets.add(new Reset(from, to, trees.removed(f.getTree(), t.getTree())));
+            Loss lost = trees.loss(f.getTree(), t.getTree());
+            for (ObjectId archive : archiveTrees) {
+              trees.cover(lost, archive);
+            }
+            trees.expand(lost);
+            resets.add(
+                new Reset(from, to, trees.removed(f.getTree(), t.getTree()), lost.examples(Integer.MAX_VALUE)));
           }
           walk.reset();
         }

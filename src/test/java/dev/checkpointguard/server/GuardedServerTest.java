@@ -326,9 +326,10 @@ class GuardedServerTest {
             "*\t" + refs[0] + "\t[new reference]",
             "*\t" + refs[1] + "\t[new reference]",
             "!\t" + refs[2] + "\t[remote rejected] (checkpoint-guard: archived generation " + ARCHIVE
-                + " holds 3 checkpoints, fewer than the threshold 100 (rule archive-threshold); keep them in "
-                + "refs/entire/checkpoints/v2/full/current until it holds 100, or ask the server administrator "
-                + "to run 'checkpoint-guard repair')"),
+                + " holds 3 checkpoints, fewer than the threshold 100 (rule archive-threshold); "
+                + "only the v2 migration of Entire CLI v0.6.0 makes them, and your v1 branch still has "
+                + "their checkpoints: upgrade the Entire CLI (v0.6.2 and later stop pushing it); "
+                + "the server's administrator can run checkpoint-guard repair)"),
         r.stdout().lines().filter(l -> l.length() > 1 && l.charAt(1) == '\t').toList());
     assertNull(ref(serverRepo, ARCHIVE));
     assertEquals(ref(clientDir, ClientRepo.CURRENT), ref(serverRepo, ClientRepo.CURRENT));

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.checkpointguard.cli.Io;
+import dev.checkpointguard.command.Io;
 import dev.checkpointguard.cli.Main;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -99,8 +99,10 @@ class ServeProcessTest {
           "INFO push - push checkpoints.git user=alice from=127.0.0.1: " + ClientRepo.MAIN + " CREATE OK verdict=accept; "
               + ARCHIVE + " CREATE REJECTED_OTHER_REASON verdict=reject rule=archive-threshold \"checkpoint-guard: "
               + "archived generation " + ARCHIVE + " holds 3 checkpoints, fewer than the threshold 100 (rule "
-              + "archive-threshold); keep them in refs/entire/checkpoints/v2/full/current until it holds 100, or "
-              + "ask the server administrator to run 'checkpoint-guard repair'\""), pushLines.get(0));
+              + "archive-threshold); "
+              + "only the v2 migration of Entire CLI v0.6.0 makes them, and your v1 branch still has "
+              + "their checkpoints: upgrade the Entire CLI (v0.6.2 and later stop pushing it); "
+              + "the server's administrator can run checkpoint-guard repair\""), pushLines.get(0));
       assertTrue(log.endsWith("checkpoint-guard: stopping\ncheckpoint-guard: stopped\n"), log);
       for (String secret : List.of(PASSWORD, WRONG, "correct%20horse", "Tr0ub4dor%263", "Authorization")) {
         assertFalse(log.contains(secret), "log contains " + secret + ":\n" + log);

@@ -54,11 +54,16 @@ class PreReceiveClassLoadingTest {
     GitCli cli = new GitCli(tmp.resolve("home")).with("GIT_DIR", gitDir.toString());
     cli.run(gitDir, "config", "checkpointGuard.threshold", "3").expectOk();
 
+    // the archive first, then the reset it covers, with the commit-time check installed (--deps)
     Path rotationLog = tmp.resolve("rotation.log");
+    Path deps = tmp.resolve("deps");
     GitCli.Result rotation = preReceive(cli, rotationLog,
-        current.name() + " " + reset.name() + " " + CURRENT + "\n" + ZERO + " " + archive.name() + " " + ARCHIVE1 + "\n");
+        ZERO + " " + archive.name() + " " + ARCHIVE1 + "\n" + current.name() + " " + reset.name() + " " + CURRENT + "\n",
+        "--deps", deps.toString());
     assertEquals(0, rotation.exitCode(), rotation.toString());
     assertEquals("", rotation.stderr());
+    assertEquals(CURRENT + " " + reset.name() + " " + ARCHIVE1 + " " + archive.name() + "\n",
+        Files.readString(deps, StandardCharsets.UTF_8));
 
     Path refusalLog = tmp.resolve("refusal.log");
     GitCli.Result refusal = preReceive(cli, refusalLog, ZERO + " " + small.name() + " " + ARCHIVE2 + "\n");
@@ -75,10 +80,12 @@ class PreReceiveClassLoadingTest {
   }
 
   /** The command in its own JVM, started as the hook wrapper starts it, in the fixtures' environment. */
-  private GitCli.Result preReceive(GitCli cli, Path classLog, String stdin) {
-    return cli.exec(tmp, stdin, List.of(
+  private GitCli.Result preReceive(GitCli cli, Path classLog, String stdin, String... options) {
+    List<String> cmd = new java.util.ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xlog:class+load=info:file=" + classLog,
         "-cp", System.getProperty("java.class.path"), "dev.checkpointguard.cli.Main", "pre-receive"));
+    cmd.addAll(List.of(options));
+    return cli.exec(tmp, stdin, cmd);
   }
 }

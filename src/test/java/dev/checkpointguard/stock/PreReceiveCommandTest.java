@@ -3,7 +3,7 @@ package dev.checkpointguard.stock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.checkpointguard.cli.Io;
+import dev.checkpointguard.command.Io;
 import dev.checkpointguard.cli.Main;
 import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.ClientVersion;

@@ -33,8 +33,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 class StockClientMatrixTest extends StockHookFixture {
   private static final String THRESHOLD = "checkpoint-guard: archived generation "
       + "refs/entire/checkpoints/v2/full/0000000000002 holds 10 checkpoints, fewer than the threshold 100"
-      + " (rule archive-threshold); keep them in refs/entire/checkpoints/v2/full/current until it holds"
-      + " 100, or ask the server administrator to run 'checkpoint-guard repair'";
+      + " (rule archive-threshold); "
+      + "only the v2 migration of Entire CLI v0.6.0 makes them, and your v1 branch still has "
+      + "their checkpoints: upgrade the Entire CLI (v0.6.2 and later stop pushing it); "
+      + "the server's administrator can run checkpoint-guard repair";
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(value = ClientVersion.class, names = {"V0_5_4", "V0_6_0", "V0_6_2"})

@@ -75,9 +75,10 @@ class StockPushTest extends StockHookFixture {
 
   private static String threshold(int holds) {
     return "checkpoint-guard: archived generation refs/entire/checkpoints/v2/full/0000000000001 holds " + holds
-        + " checkpoints, fewer than the threshold 3 (rule archive-threshold); keep them in"
-        + " refs/entire/checkpoints/v2/full/current until it holds 3, or ask the server"
-        + " administrator to run 'checkpoint-guard repair'";
+        + " checkpoints, fewer than the threshold 3 (rule archive-threshold); "
+        + "only the v2 migration of Entire CLI v0.6.0 makes them, and your v1 branch still has "
+        + "their checkpoints: upgrade the Entire CLI (v0.6.2 and later stop pushing it); "
+        + "the server's administrator can run checkpoint-guard repair";
   }
 
   @Test
@@ -95,7 +96,8 @@ class StockPushTest extends StockHookFixture {
     assertLines(
         List.of(
             "checkpoint-guard: non-fast-forward: resetting refs/entire/checkpoints/v2/full/current would"
-                + " lose 2 checkpoints that are in no archived generation (" + String.join(", ", lost)
+                + " lose 2 raw transcripts of 2 checkpoints that no archived generation holds ("
+                + String.join(", ", lost.stream().map(id -> id + "/0/raw_transcript").toList())
                 + ") (rule current-loss); fetch, merge and push again"),
         uncovered.remoteLines(),
         uncovered);
@@ -105,11 +107,19 @@ class StockPushTest extends StockHookFixture {
     assertLines(List.of(threshold(2)), tooSmall.remoteLines(), tooSmall);
 
     assertNotEquals(0, cli.run(server, "cat-file", "-e", r.archive().name()).exitCode(), "archive not yet on the server");
-    // the reset first, its archive second: the hook judges the push as a whole
-    GitCli.Result rotation =
+    // the reset and its archive in one push: git applies the reset first (it updates an existing ref), so
+    // the archive cannot cover it (docs/stock-hook.md); the hook still reads the archive from the quarantine
+    GitCli.Result together =
         push(r.dir(), server.toString(), "+" + CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
-    assertEquals(0, rotation.exitCode(), rotation.toString());
-    assertEquals(List.of(), rotation.remoteLines(), rotation.toString());
+    assertEquals(1, together.exitCode(), together.toString());
+    assertTrue(String.join("\n", together.remoteLines()).contains("push them first, then the reset"),
+        together.toString());
+    // as v0.6.2 publishes: the archive alone (counted from the quarantine), then the reset
+    GitCli.Result archive = push(r.dir(), server.toString(), ARCHIVE1 + ":" + ARCHIVE1);
+    assertEquals(0, archive.exitCode(), archive.toString());
+    GitCli.Result reset = push(r.dir(), server.toString(), "+" + CURRENT + ":" + CURRENT);
+    assertEquals(0, reset.exitCode(), reset.toString());
+    assertEquals(List.of(), reset.remoteLines(), reset.toString());
     assertEquals(r.reset().name(), serverRef(server, CURRENT));
     assertEquals(r.archive().name(), serverRef(server, ARCHIVE1));
   }
@@ -132,10 +142,16 @@ class StockPushTest extends StockHookFixture {
         "main is not blocked by the bad archive");
     assertEquals(null, serverRef(server, ARCHIVE1));
 
-    // a reset sent before its covering archive: each update hook applies the whole push's verdict
+    // a reset sent with its covering archive, which git applies after the reset: only the reset is
+    // refused, the archive lands, and the reset alone is then covered by it
     GitCli.Result rotation =
         push(r.dir(), server.toString(), "+" + CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
-    assertEquals(0, rotation.exitCode(), rotation.toString());
+    assertEquals(1, rotation.exitCode(), rotation.toString());
+    assertTrue(rotation.stderr().contains(" * [new reference]   " + ARCHIVE1 + " -> " + ARCHIVE1), rotation.toString());
+    assertTrue(rotation.stderr().contains(" ! [remote rejected] " + CURRENT + " -> " + CURRENT + " (hook declined)"),
+        rotation.toString());
+    GitCli.Result reset = push(r.dir(), server.toString(), "+" + CURRENT + ":" + CURRENT);
+    assertEquals(0, reset.exitCode(), reset.toString());
     assertEquals(r.reset().name(), serverRef(server, CURRENT));
     assertEquals(r.archive().name(), serverRef(server, ARCHIVE1));
   }
@@ -160,8 +176,8 @@ class StockPushTest extends StockHookFixture {
     assertEquals(1, forged.exitCode(), forged.toString());
     List<String> expected = new ArrayList<>();
     expected.add("checkpoint-guard: pushing " + backup + " is not allowed (rule guard-ref): refs under "
-        + RefNames.GUARD_PREFIX + " are the server's repair backups and are written only by"
-        + " 'checkpoint-guard repair'");
+        + RefNames.GUARD_PREFIX + " are the server's own (repair backups, mirror copies) and are written"
+        + " only by checkpoint-guard on the server");
     if (mode.equals("per-ref")) {
       expected.add("error: hook declined to update " + backup);
     }

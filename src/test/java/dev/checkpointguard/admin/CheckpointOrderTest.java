@@ -1,7 +1,10 @@
-package dev.checkpointguard.core;
+package dev.checkpointguard.admin;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import dev.checkpointguard.core.CheckpointIds;
+import dev.checkpointguard.core.CheckpointSet;
+import dev.checkpointguard.core.GenerationJson;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

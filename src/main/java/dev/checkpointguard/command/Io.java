@@ -1,4 +1,4 @@
-package dev.checkpointguard.cli;
+package dev.checkpointguard.command;
 
 import java.io.InputStream;
 import java.io.PrintStream;

@@ -1,4 +1,4 @@
-package dev.checkpointguard.cli;
+package dev.checkpointguard.command;
 
 /** Bad command-line input or setup: reported in one line, exit code 2. */
 public final class UsageException extends Exception {

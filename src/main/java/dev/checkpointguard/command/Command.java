@@ -1,4 +1,4 @@
-package dev.checkpointguard.cli;
+package dev.checkpointguard.command;
 
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
@@ -28,7 +28,7 @@ public interface Command {
     return "";
   }
 
-  /** The command's options ({@code --help} is added by {@link Main}). */
+  /** The command's options ({@code --help} and {@code --version} are added by the command line). */
   Options options();
 
   /**

@@ -1,5 +1,7 @@
-package dev.checkpointguard.core;
+package dev.checkpointguard.admin;
 
+import dev.checkpointguard.core.CheckpointSet;
+import dev.checkpointguard.core.GenerationJson;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.function.LongFunction;
@@ -12,7 +14,7 @@ import java.util.function.LongFunction;
  * <p>Packed IDs compare like their fixed-width lowercase hex strings, so the tie-break is a plain
  * {@code long} comparison.
  */
-public final class CheckpointOrder {
+final class CheckpointOrder {
   private CheckpointOrder() {}
 
   /** Compares two checkpoints by (created, id) as §8.1. */
