@@ -160,9 +160,11 @@ final class CheckpointWriter {
         ins.insert(Constants.OBJ_BLOB, summary.getBytes(StandardCharsets.UTF_8))));
     cp.notes.addAll(notes);
     cp.v1Sessions = sessions.size();
-    report.metadataRewritten += rewritten;
-    report.createdAtSet += createdSet;
-    report.offsetsDropped += dropped;
+    synchronized (report) {
+      report.metadataRewritten += rewritten;
+      report.createdAtSet += createdSet;
+      report.offsetsDropped += dropped;
+    }
     return Trees.write(ins, dir);
   }
 

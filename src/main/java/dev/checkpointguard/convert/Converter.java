@@ -171,22 +171,45 @@ final class Converter {
       // 3. write each checkpoint's v1 directory
       try (ObjectInserter ins = inserter()) {
         SortedMap<Long, ObjectId> dirs = new TreeMap<>();
-        CheckpointWriter w = new CheckpointWriter(reader, ins, report);
         if (hooks.announceWrites()) {
           io.err().println("checkpoint-guard convert: writing objects");
           io.err().flush();
         }
         pm.beginTask("Writing v1 checkpoint directories", convertible.size());
-        for (CheckpointSource cp : order.sort(convertible, c -> c.summary)) {
-          PersonIdent a = authors.get(cp.id);
-          ObjectId dir = w.write(cp, a != null ? a.getWhenAsInstant() : mainTime,
-              a != null ? "the author time of its Checkpoint commit on /main" : "the /main tip's commit time");
-          if (dir != null) {
-            dirs.put(cp.id, dir);
+        List<CheckpointSource> ordered = order.sort(convertible, c -> c.summary);
+        Map<Long, ObjectId> written = new java.util.concurrent.ConcurrentHashMap<>();
+        List<ObjectInserter> extra = java.util.Collections.synchronizedList(new ArrayList<>());
+        try {
+          Parallel.run(ordered, (slice, items) -> {
+            ObjectInserter mine = slice == 0 ? ins : inserter();
+            if (slice > 0) {
+              extra.add(mine);
+            }
+            try (ObjectReader r = slice == 0 ? null : repo.newObjectReader()) {
+              CheckpointWriter w = new CheckpointWriter(slice == 0 ? reader : r, mine, report);
+              for (CheckpointSource cp : items) {
+                PersonIdent a = authors.get(cp.id);
+                ObjectId dir = w.write(cp, a != null ? a.getWhenAsInstant() : mainTime, a != null
+                    ? "the author time of its Checkpoint commit on /main" : "the /main tip's commit time");
+                if (dir != null) {
+                  written.put(cp.id, dir);
+                }
+                cp.sessions.clear(); // the report needs only the notes from here on
+                synchronized (pm) {
+                  pm.update(1);
+                }
+              }
+            }
+          });
+          for (ObjectInserter x : extra) {
+            x.flush(); // before any ref can point at what they wrote
           }
-          cp.sessions.clear(); // the report needs only the notes from here on
-          pm.update(1);
+        } finally {
+          for (ObjectInserter x : extra) {
+            x.close();
+          }
         }
+        dirs.putAll(written);
         pm.endTask();
         for (CheckpointSource cp : sources) {
           if (cp.problem != null) {

@@ -174,10 +174,16 @@ final class SourceReader {
       }
     }
     pm.beginTask("Verifying transcripts", checkable.size());
-    for (Candidate c : order.sort(checkable, Candidate::firstChunk)) {
-      c.verify(reader);
-      pm.update(1);
-    }
+    Parallel.run(order.sort(checkable, Candidate::firstChunk), (slice, items) -> {
+      try (ObjectReader own = slice == 0 ? null : reader.newReader()) {
+        for (Candidate c : items) {
+          c.verify(slice == 0 ? reader : own);
+          synchronized (pm) {
+            pm.update(1);
+          }
+        }
+      }
+    });
     pm.endTask();
     for (Candidate c : all) {
       Candidate same = distinct.get(c.key());
