@@ -15,8 +15,8 @@ import java.util.concurrent.Future;
  * tens of thousands of small objects is CPU-bound, and a conversion has the machine to itself.
  */
 final class Parallel {
-  /** Below this many items per thread, one thread does it all. */
-  static final int MIN_PER_THREAD = 256;
+  /** Below this many items per thread, one thread does it all (tests lower it to cover the slicing). */
+  static volatile int minPerThread = 256;
 
   /** Work on one slice; {@code index} is the slice's number, 0 for the first. */
   @FunctionalInterface
@@ -33,7 +33,7 @@ final class Parallel {
 
   /** The number of slices {@code items} are cut into. */
   static int slices(int items) {
-    return Math.max(1, Math.min(threads(), items / MIN_PER_THREAD));
+    return Math.max(1, Math.min(threads(), items / minPerThread));
   }
 
   /** Runs {@code work} on {@link #slices} contiguous slices of {@code items}; the first in this thread. */

@@ -476,4 +476,41 @@ class ConvertScenariosTest {
     assertTrue(r.err().contains("refusing to run inside a push quarantine"), r.err());
     assertEquals(refs, ConvertHarness.allRefs(dir));
   }
+
+  /** Several threads (each its own reader and pack) write exactly what one thread writes. */
+  @Test
+  void parallelSlicesWriteWhatOneThreadWrites() throws Exception {
+    try (ClientRepo c = client(ClientVersion.V0_6_2)) {
+      c.checkpoints(12);
+      String multi = c.checkpoint(2);
+      c.spliceTaskMetadata(multi, 1, "toolu_p");
+    }
+    Path single = dir;
+    Path copy = tmp.resolve("copy.git");
+    org.eclipse.jgit.util.FileUtils.mkdirs(copy.toFile());
+    try (var s = java.nio.file.Files.walk(single)) {
+      for (Path p : s.toList()) {
+        Path to = copy.resolve(single.relativize(p).toString());
+        if (java.nio.file.Files.isDirectory(p)) {
+          java.nio.file.Files.createDirectories(to);
+        } else {
+          java.nio.file.Files.copy(p, to);
+        }
+      }
+    }
+    assertEquals(0, convert().exit());
+    int before = Parallel.minPerThread;
+    Parallel.minPerThread = 2;
+    try {
+      dir = copy;
+      assertTrue(Parallel.slices(13) > 1 || Parallel.threads() == 1, "sliced");
+      ConvertHarness.Run r = convert();
+      assertEquals(0, r.exit(), r.toString());
+    } finally {
+      Parallel.minPerThread = before;
+    }
+    assertEquals(ConvertHarness.allRefs(single).get(RefNames.V1), ConvertHarness.allRefs(copy).get(RefNames.V1),
+        "the same commits, trees and blobs");
+    ConvertHarness.assertReadsBack(ConvertHarness.v2(copy), ConvertHarness.v1(copy));
+  }
 }
