@@ -5,6 +5,7 @@ import dev.checkpointguard.command.Command;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.command.UsageException;
 import java.time.Clock;
+import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -53,7 +54,10 @@ public final class ConvertCommand implements Command {
   @Override
   public Options options() {
     Options o = new Options();
-    o.addOption(AdminTools.repoOption());
+    o.addOption(Option.builder().longOpt("repo").hasArg().argName("DIR")
+        .desc("the repository (bare, or a work tree's top directory)").get());
+    o.addOption(Option.builder().longOpt("repos").hasArg().argName("DIR").desc("every repository below DIR"
+        + " (bare ones, GitLab @hashed, Gitea owner/name.git, work trees), one after the other").get());
     o.addOption(Option.builder().longOpt("dry-run").desc("report what would be converted; write nothing").get());
     o.addOption(Option.builder().longOpt("json").desc("print the report as JSON").get());
     o.addOption(Option.builder().longOpt("verify").desc("check that v1 holds every v2 checkpoint, session and"
@@ -70,6 +74,15 @@ public final class ConvertCommand implements Command {
     if (cl.hasOption("verify") && cl.hasOption("retire")) {
       throw new UsageException("--verify and --retire cannot be combined (--retire verifies first)");
     }
+    if (cl.hasOption("repo") == cl.hasOption("repos")) {
+      throw new UsageException("give exactly one of --repo DIR and --repos DIR");
+    }
+    if (cl.hasOption("repos")) {
+      if (cl.hasOption("retire")) {
+        throw new UsageException("--retire works on one repository at a time: convert --repo DIR --retire");
+      }
+      return fleet(cl, io, dryRun);
+    }
     try (Repository repo = AdminTools.open(cl)) {
       AdminTools.refuseQuarantine(io, repo);
       if (cl.hasOption("verify")) {
@@ -80,20 +93,39 @@ public final class ConvertCommand implements Command {
       if (cl.hasOption("retire")) {
         return retire(repo, path, dryRun, cl.hasOption("json"), io);
       }
-      ConvertReport r;
-      Converter c = new Converter(repo, io, clock, dryRun, hooks, listener);
-      if (dryRun) {
-        r = c.run(); // reads only: no lock file
-      } else {
-        try (AutoCloseable lock = AdminTools.lock(repo)) {
-          r = c.run();
-        }
-      }
+      ConvertReport r = convert(repo, io, dryRun);
       io.out().print(cl.hasOption("json") ? r.json(path) : r.text(path));
       return r.exitCode();
     } catch (Sources.BadV1Exception e) {
       throw new UsageException(e.getMessage());
     }
+  }
+
+  private ConvertReport convert(Repository repo, Io io, boolean dryRun) throws Exception {
+    Converter c = new Converter(repo, io, clock, dryRun, hooks, listener);
+    if (dryRun) {
+      return c.run(); // reads only: no lock file
+    }
+    try (AutoCloseable lock = AdminTools.lock(repo)) {
+      return c.run();
+    }
+  }
+
+  /** {@code --repos DIR}: each repository in turn; one's failure is reported and the next one runs. */
+  private int fleet(CommandLine cl, Io io, boolean dryRun) throws Exception {
+    java.nio.file.Path root = java.nio.file.Path.of(cl.getOptionValue("repos"));
+    if (!java.nio.file.Files.isDirectory(root)) {
+      throw new UsageException("--repos " + root + ": not a directory");
+    }
+    boolean verify = cl.hasOption("verify");
+    Repos.Discovery found = Repos.discover(root);
+    List<Repos.Outcome<Object>> outcomes = Repos.run(found.repositories(), (r, repo) -> {
+      AdminTools.refuseQuarantine(io, repo);
+      return verify ? Verifier.run(repo, AdminTools.progress(io)) : convert(repo, io, dryRun);
+    }, io.err());
+    FleetReport report = new FleetReport(root.toString(), verify, dryRun, found, outcomes);
+    io.out().print(cl.hasOption("json") ? report.json() : report.text());
+    return report.exitCode();
   }
 
   private int retire(Repository repo, String path, boolean dryRun, boolean json, Io io) throws Exception {

@@ -119,6 +119,16 @@ final class ConvertReport {
   String json(String repository) {
     StringWriter out = new StringWriter();
     try (JsonGenerator g = JsonFiles.generator(out, JsonFiles.goIndent())) {
+      write(g, repository);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out + "\n";
+  }
+
+  /** The {@code checkpoint-guard.convert/1} object. */
+  void write(JsonGenerator g, String repository) throws IOException {
+    {
       g.writeStartObject();
       g.writeStringField("schema", SCHEMA);
       g.writeStringField("repository", repository);
@@ -180,10 +190,14 @@ final class ConvertReport {
       }
       g.writeEndArray();
       g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
-    return out + "\n";
+  }
+
+  /** One line for a fleet run. */
+  String oneLine() {
+    return (dryRun ? "to convert " : "converted ") + converted.size() + ", already in v1 " + already.size()
+        + ", not convertible " + refused.size() + (gaveUp != null ? "; stopped: " + gaveUp : "")
+        + (backup != null && !dryRun ? "; backup " + backup : "");
   }
 
   private static void writeId(JsonGenerator g, String name, ObjectId id) throws IOException {
