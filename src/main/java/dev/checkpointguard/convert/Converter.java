@@ -33,6 +33,7 @@ import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectLoader;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ProgressMonitor;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.TreeFormatter;
@@ -59,6 +60,11 @@ import org.eclipse.jgit.revwalk.RevWalk;
  */
 final class Converter {
   static final int MAX_ATTEMPTS = 5;
+  /**
+   * Checkpoints read, verified and written together: what a chunk holds in memory is all a run holds
+   * besides the ref snapshot, so the heap needed does not grow with the repository.
+   */
+  static volatile int chunk = 8192;
   /** Author and committer of the commits this tool writes (not of the per-checkpoint author commits). */
   static final String NAME = "checkpoint-guard convert";
   static final String EMAIL = "checkpoint-guard@localhost";
@@ -155,38 +161,40 @@ final class Converter {
           report.refused.add(new ConvertReport.Refused(id, st));
         }
       }
-      // 2. read and verify v2
-      List<CheckpointSource> sources =
-          new SourceReader(reader, order).read(s, toRead.stream().mapToLong(Long::longValue).toArray(), pm);
-      List<CheckpointSource> convertible = new ArrayList<>();
-      for (CheckpointSource cp : sources) {
-        if (cp.problem == null) {
-          convertible.add(cp);
-        }
-      }
-      Set<Long> wanted = new HashSet<>();
-      convertible.forEach(cp -> wanted.add(cp.id));
-      Map<Long, PersonIdent> authors = Authors.find(reader, s.mainTip, wanted, pm);
+      // 2. chunk by chunk in pack order: read and verify v2, write each checkpoint's v1 directory
+      Map<Long, PersonIdent> authors = Authors.find(reader, s.mainTip, new HashSet<>(toRead), pm);
       Instant mainTime = s.mainTip == null ? clock.instant() : commitTime(reader, s.mainTip);
-      // 3. write each checkpoint's v1 directory
+      List<CheckpointSource> done = new ArrayList<>();
       try (ObjectInserter ins = inserter()) {
         SortedMap<Long, ObjectId> dirs = new TreeMap<>();
+        Map<Integer, ObjectInserter> inserters = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<Integer, ObjectReader> readers = new java.util.concurrent.ConcurrentHashMap<>();
+        inserters.put(0, ins);
+        readers.put(0, reader);
         if (hooks.announceWrites()) {
           io.err().println("checkpoint-guard convert: writing objects");
           io.err().flush();
         }
-        pm.beginTask("Writing v1 checkpoint directories", convertible.size());
-        List<CheckpointSource> ordered = order.sort(convertible, c -> c.summary);
+        pm.beginTask("Converting checkpoints", toRead.size());
+        List<Long> ordered = order.sort(toRead, id -> s.mainDirs.getOrDefault(id, ObjectId.zeroId()));
         Map<Long, ObjectId> written = new java.util.concurrent.ConcurrentHashMap<>();
-        List<ObjectInserter> extra = java.util.Collections.synchronizedList(new ArrayList<>());
         try {
-          Parallel.run(ordered, (slice, items) -> {
-            ObjectInserter mine = slice == 0 ? ins : inserter();
-            if (slice > 0) {
-              extra.add(mine);
+          for (int from = 0; from < ordered.size(); from += chunk) {
+            List<Long> part = ordered.subList(from, Math.min(ordered.size(), from + chunk));
+            List<CheckpointSource> sources = new SourceReader(reader, order)
+                .read(s, part.stream().mapToLong(Long::longValue).toArray(), NullProgressMonitor.INSTANCE);
+            List<CheckpointSource> convertible = new ArrayList<>();
+            for (CheckpointSource cp : sources) {
+              if (cp.problem == null) {
+                convertible.add(cp);
+              } else {
+                pm.update(1);
+              }
             }
-            try (ObjectReader r = slice == 0 ? null : repo.newObjectReader()) {
-              CheckpointWriter w = new CheckpointWriter(slice == 0 ? reader : r, mine, report);
+            Parallel.run(order.sort(convertible, c -> c.summary), (slice, items) -> {
+              ObjectInserter mine = inserters.computeIfAbsent(slice, k -> inserter());
+              ObjectReader r = readers.computeIfAbsent(slice, k -> repo.newObjectReader());
+              CheckpointWriter w = new CheckpointWriter(r, mine, report);
               for (CheckpointSource cp : items) {
                 PersonIdent a = authors.get(cp.id);
                 ObjectId dir = w.write(cp, a != null ? a.getWhenAsInstant() : mainTime, a != null
@@ -199,26 +207,32 @@ final class Converter {
                   pm.update(1);
                 }
               }
+            });
+            done.addAll(sources);
+          }
+          for (Map.Entry<Integer, ObjectInserter> x : inserters.entrySet()) {
+            if (x.getKey() > 0) {
+              x.getValue().flush(); // before any ref can point at what they wrote
             }
-          });
-          for (ObjectInserter x : extra) {
-            x.flush(); // before any ref can point at what they wrote
           }
         } finally {
-          for (ObjectInserter x : extra) {
-            x.close();
+          for (Map.Entry<Integer, ObjectInserter> x : inserters.entrySet()) {
+            if (x.getKey() > 0) {
+              x.getValue().close();
+              readers.get(x.getKey()).close();
+            }
           }
         }
         dirs.putAll(written);
         pm.endTask();
-        for (CheckpointSource cp : sources) {
+        for (CheckpointSource cp : done) {
           if (cp.problem != null) {
             report.refused.add(new ConvertReport.Refused(cp.id, cp.problem));
           }
         }
         report.refused.sort(Comparator.comparingLong(ConvertReport.Refused::id));
-        // 4. v1: on the current tip, compare-and-set, planned again when v1 moved
-        write(reader, ins, s, dirs, sources, authors, report, pm);
+        // 3. v1: on the current tip, compare-and-set, planned again when v1 moved
+        write(reader, ins, s, dirs, done, authors, report, pm);
       }
     }
     report.already.sort(Long::compare);
@@ -316,6 +330,7 @@ final class Converter {
     if (repo.getObjectDatabase() instanceof ObjectDirectory d) {
       PackInserter p = d.newPackInserter();
       p.checkExisting(false); // a copy of an object that exists elsewhere is harmless; the lookup is not free
+      p.setCompressionLevel(1); // small objects, one pass; the next git gc repacks them anyway
       return p;
     }
     return repo.newObjectInserter();

@@ -31,6 +31,8 @@ final class SessionMetadata {
   String createdAtText;
   /** {@code created_at} as an instant; null when missing, unparseable or Go's zero time. */
   Instant createdAt;
+  /** {@code created_at} is written exactly as Go writes a UTC time. */
+  private boolean canonicalTime;
   /** {@code cli_version} of the client that wrote the file; null when missing. */
   String cliVersion;
   /** {@code checkpoint_transcript_start} and {@code transcript_lines_at_start} (0 when absent). */
@@ -76,7 +78,11 @@ final class SessionMetadata {
       throw new IllegalArgumentException("not a JSON object");
     }
     if (m.createdAtText != null) {
-      Instant t = GenerationJson.parseTime(m.createdAtText);
+      Instant t = goUtc(m.createdAtText);
+      m.canonicalTime = t != null;
+      if (t == null) {
+        t = GenerationJson.parseTime(m.createdAtText);
+      }
       m.createdAt = t == null || t.equals(GenerationJson.GO_ZERO) ? null : t;
     }
     return m;
@@ -174,7 +180,63 @@ final class SessionMetadata {
 
   /** Whether {@code created_at} must be written: missing, zero, unparseable, or not Go's UTC form. */
   boolean needsCreatedAt() {
-    return createdAt == null || !GenerationJson.formatTime(createdAt).equals(createdAtText);
+    return createdAt == null || !canonicalTime;
+  }
+
+  /**
+   * The instant of a time written exactly as Go writes a UTC {@code time.Time}
+   * ({@code 2026-05-01T10:00:00Z}, or with a fraction of 1 to 9 digits without trailing zeros), read without
+   * the general parser (it is on every session's path); null for any other form.
+   */
+  static Instant goUtc(String s) {
+    int n = s.length();
+    if (n < 20 || s.charAt(n - 1) != 'Z' || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
+        || s.charAt(13) != ':' || s.charAt(16) != ':') {
+      return null;
+    }
+    int year = digits(s, 0, 4);
+    int month = digits(s, 5, 2);
+    int day = digits(s, 8, 2);
+    int hour = digits(s, 11, 2);
+    int minute = digits(s, 14, 2);
+    int second = digits(s, 17, 2);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0
+        || minute > 59 || second < 0 || second > 59) {
+      return null;
+    }
+    int nanos = 0;
+    if (n > 20) {
+      int frac = n - 21;
+      if (s.charAt(19) != '.' || frac < 1 || frac > 9 || s.charAt(n - 2) == '0') {
+        return null;
+      }
+      int f = digits(s, 20, frac);
+      if (f < 0) {
+        return null;
+      }
+      nanos = f;
+      for (int i = frac; i < 9; i++) {
+        nanos *= 10;
+      }
+    }
+    try {
+      return java.time.LocalDateTime.of(year, month, day, hour, minute, second, nanos)
+          .toInstant(java.time.ZoneOffset.UTC);
+    } catch (java.time.DateTimeException e) {
+      return null; // 2026-02-30
+    }
+  }
+
+  private static int digits(String s, int from, int count) {
+    int v = 0;
+    for (int i = from; i < from + count; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
   }
 
   /**

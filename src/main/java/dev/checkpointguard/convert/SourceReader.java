@@ -60,17 +60,31 @@ final class SourceReader {
       }
     }
     pm.beginTask("Reading checkpoint directories", dirs.size());
-    List<Job> sessions = new ArrayList<>();
-    for (Job j : order.sort(dirs, Job::tree)) {
-      checkpointDir(j, sessions);
-      pm.update(1);
-    }
+    List<Job> sessions = java.util.Collections.synchronizedList(new ArrayList<>());
+    Parallel.run(order.sort(dirs, Job::tree), (slice, items) -> {
+      try (ObjectReader own = slice == 0 ? null : reader.newReader()) {
+        List<Job> found = new ArrayList<>();
+        for (Job j : items) {
+          checkpointDir(slice == 0 ? reader : own, j, found);
+          synchronized (pm) {
+            pm.update(1);
+          }
+        }
+        sessions.addAll(found);
+      }
+    });
     pm.endTask();
     pm.beginTask("Reading session directories", sessions.size());
-    for (Job j : order.sort(sessions, Job::tree)) {
-      sessionDir(j);
-      pm.update(1);
-    }
+    Parallel.run(order.sort(sessions, Job::tree), (slice, items) -> {
+      try (ObjectReader own = slice == 0 ? null : reader.newReader()) {
+        for (Job j : items) {
+          sessionDir(slice == 0 ? reader : own, j);
+          synchronized (pm) {
+            pm.update(1);
+          }
+        }
+      }
+    });
     pm.endTask();
     verify(new ArrayList<>(out.values()), pm);
     for (CheckpointSource cp : out.values()) {
@@ -79,63 +93,99 @@ final class SourceReader {
     return new ArrayList<>(out.values());
   }
 
-  private void checkpointDir(Job j, List<Job> sessions) throws IOException {
-    CanonicalTreeParser p = parser(j.tree());
+  /**
+   * Reads one checkpoint directory and adds its session directories to {@code sessions}. Threads read
+   * different directories of one checkpoint at once, so what goes into the checkpoint is written under its
+   * lock.
+   */
+  private static void checkpointDir(ObjectReader reader, Job j, List<Job> sessions) throws IOException {
+    CanonicalTreeParser p = parser(reader, j.tree());
+    CheckpointSource cp = j.cp();
     if (p == null) {
-      j.cp().fail("the checkpoint directory " + where(j) + " cannot be read");
+      synchronized (cp) {
+        cp.fail("the checkpoint directory " + where(j) + " cannot be read");
+      }
       return;
     }
+    ObjectId summary = null;
+    List<Job> mine = new ArrayList<>();
     for (; !p.eof(); p.next()) {
       String name = p.getEntryPathString();
       boolean tree = FileMode.TREE.equals(p.getEntryRawMode());
       if (j.ref() == null && name.equals("metadata.json") && isFile(p)) {
-        j.cp().summary = p.getEntryObjectId();
+        summary = p.getEntryObjectId();
       } else if (tree) {
         int n = sessionIndex(name);
         if (n >= 0) {
-          sessions.add(new Job(j.cp(), j.ref(), n, p.getEntryObjectId()));
-          if (j.ref() != null) {
-            j.cp().session(n).inFull = true;
-          }
+          mine.add(new Job(cp, j.ref(), n, p.getEntryObjectId()));
         }
       }
     }
+    synchronized (cp) {
+      if (summary != null) {
+        cp.summary = summary;
+      }
+      for (Job s : mine) {
+        CheckpointSource.Session x = cp.session(s.session());
+        if (j.ref() != null) {
+          x.inFull = true;
+        }
+      }
+    }
+    sessions.addAll(mine);
   }
 
-  private void sessionDir(Job j) throws IOException {
-    CanonicalTreeParser p = parser(j.tree());
-    CheckpointSource.Session s = j.cp().session(j.session());
+  /** Reads one session directory into its session (under the checkpoint's lock, as above). */
+  private static void sessionDir(ObjectReader reader, Job j) throws IOException {
+    CanonicalTreeParser p = parser(reader, j.tree());
+    CheckpointSource cp = j.cp();
     if (p == null) {
-      j.cp().fail("session directory " + j.session() + " in " + where(j) + " cannot be read");
+      synchronized (cp) {
+        cp.fail("session directory " + j.session() + " in " + where(j) + " cannot be read");
+      }
       return;
     }
     if (j.ref() == null) {
+      ObjectId metadata = null;
+      ObjectId prompt = null;
+      ObjectId compact = null;
       for (; !p.eof(); p.next()) {
         if (!isFile(p)) {
           continue;
         }
         switch (p.getEntryPathString()) {
-          case "metadata.json" -> s.metadata = p.getEntryObjectId();
-          case "prompt.txt" -> s.prompt = p.getEntryObjectId();
-          case "transcript.jsonl" -> s.compact = p.getEntryObjectId();
+          case "metadata.json" -> metadata = p.getEntryObjectId();
+          case "prompt.txt" -> prompt = p.getEntryObjectId();
+          case "transcript.jsonl" -> compact = p.getEntryObjectId();
           default -> { }
         }
+      }
+      synchronized (cp) {
+        CheckpointSource.Session s = cp.session(j.session());
+        s.metadata = metadata;
+        s.prompt = prompt;
+        s.compact = compact;
       }
       return;
     }
     Candidate raw = new Candidate(j.ref(), false);
     Candidate legacy = new Candidate(j.ref(), true);
+    List<Object[]> tasks = new ArrayList<>();
     for (; !p.eof(); p.next()) {
       String name = p.getEntryPathString();
       if (name.equals("tasks") && FileMode.TREE.equals(p.getEntryRawMode())) {
-        s.tasks.add(new Object[] {j.ref(), p.getEntryObjectId()});
+        tasks.add(new Object[] {j.ref(), p.getEntryObjectId()});
       } else if (isFile(p) && !raw.offer(name, p.getEntryObjectId())) {
         legacy.offer(name, p.getEntryObjectId());
       }
     }
-    for (Candidate c : List.of(raw, legacy)) {
-      if (c.hasChunks() || c.oddName != null) {
-        s.candidates.add(c);
+    synchronized (cp) {
+      CheckpointSource.Session s = cp.session(j.session());
+      s.tasks.addAll(tasks);
+      for (Candidate c : List.of(raw, legacy)) {
+        if (c.hasChunks() || c.oddName != null) {
+          s.candidates.add(c);
+        }
       }
     }
   }
@@ -196,7 +246,7 @@ final class SourceReader {
   }
 
   /** A parser on {@code tree}, or null when it is missing or not a tree. */
-  private CanonicalTreeParser parser(ObjectId tree) throws IOException {
+  private static CanonicalTreeParser parser(ObjectReader reader, ObjectId tree) throws IOException {
     CanonicalTreeParser p = new CanonicalTreeParser();
     try {
       p.reset(reader, tree);

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.ProgressMonitor;
 import org.eclipse.jgit.lib.Repository;
@@ -56,12 +57,21 @@ final class Verifier {
       v.sources = s;
       long[] scope = s.scope();
       v.checkpoints = scope.length;
-      List<CheckpointSource> sources = new SourceReader(reader, order).read(s, scope, pm);
-      pm.beginTask("Comparing with v1", sources.size());
-      for (CheckpointSource cp : order.sort(sources, c -> c.summary != null ? c.summary : c.mainDir != null
-          ? c.mainDir : ObjectId.zeroId())) {
-        v.compare(reader, s, cp);
-        pm.update(1);
+      List<Long> ids = new ArrayList<>();
+      for (long id : scope) {
+        ids.add(id);
+      }
+      List<Long> ordered = order.sort(ids, id -> s.mainDirs.getOrDefault(id, ObjectId.zeroId()));
+      pm.beginTask("Comparing v2 with v1", ordered.size());
+      for (int from = 0; from < ordered.size(); from += Converter.chunk) {
+        List<Long> part = ordered.subList(from, Math.min(ordered.size(), from + Converter.chunk));
+        List<CheckpointSource> sources = new SourceReader(reader, order)
+            .read(s, part.stream().mapToLong(Long::longValue).toArray(), NullProgressMonitor.INSTANCE);
+        for (CheckpointSource cp : order.sort(sources, c -> c.summary != null ? c.summary : c.mainDir != null
+            ? c.mainDir : ObjectId.zeroId())) {
+          v.compare(reader, s, cp);
+          pm.update(1);
+        }
       }
       pm.endTask();
     }

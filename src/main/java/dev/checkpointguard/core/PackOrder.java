@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.Function;
 import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
@@ -58,18 +57,24 @@ public final class PackOrder {
     if (indexes.isEmpty() || n < 2) {
       return new ArrayList<>(items);
     }
-    long[] keys = new long[n];
-    Integer[] order = new Integer[n];
+    Keyed[] keyed = new Keyed[n];
     for (int i = 0; i < n; i++) {
-      keys[i] = position(id.apply(items.get(i)));
-      order[i] = i;
+      keyed[i] = new Keyed(position(id.apply(items.get(i))), i);
     }
-    Arrays.sort(order, Comparator.<Integer>comparingLong(i -> keys[i]).thenComparingInt(i -> i));
+    Arrays.sort(keyed); // ties keep the given order
     List<T> out = new ArrayList<>(n);
-    for (Integer i : order) {
-      out.add(items.get(i));
+    for (Keyed k : keyed) {
+      out.add(items.get(k.index));
     }
     return out;
+  }
+
+  private record Keyed(long key, int index) implements Comparable<Keyed> {
+    @Override
+    public int compareTo(Keyed o) {
+      int c = Long.compare(key, o.key);
+      return c != 0 ? c : Integer.compare(index, o.index);
+    }
   }
 
   /** The pack's position in the list above bit 47, the offset below; {@link Long#MAX_VALUE} when in no pack. */

@@ -477,7 +477,10 @@ class ConvertScenariosTest {
     assertEquals(refs, ConvertHarness.allRefs(dir));
   }
 
-  /** Several threads (each its own reader and pack) write exactly what one thread writes. */
+  /**
+   * Several threads (each its own reader and pack) over several chunks write exactly what one thread
+   * writes in one chunk; verify over several chunks agrees.
+   */
   @Test
   void parallelSlicesWriteWhatOneThreadWrites() throws Exception {
     try (ClientRepo c = client(ClientVersion.V0_6_2)) {
@@ -500,14 +503,18 @@ class ConvertScenariosTest {
     }
     assertEquals(0, convert().exit());
     int before = Parallel.minPerThread;
+    int chunk = Converter.chunk;
     Parallel.minPerThread = 2;
+    Converter.chunk = 5;
     try {
       dir = copy;
       assertTrue(Parallel.slices(13) > 1 || Parallel.threads() == 1, "sliced");
       ConvertHarness.Run r = convert();
       assertEquals(0, r.exit(), r.toString());
+      assertEquals(0, convert("--verify").exit());
     } finally {
       Parallel.minPerThread = before;
+      Converter.chunk = chunk;
     }
     assertEquals(ConvertHarness.allRefs(single).get(RefNames.V1), ConvertHarness.allRefs(copy).get(RefNames.V1),
         "the same commits, trees and blobs");
