@@ -161,11 +161,25 @@ final class Candidate {
       return;
     }
     String s = new String(b, StandardCharsets.UTF_8).strip().toLowerCase(Locale.ROOT);
-    if (!s.matches("sha256:[0-9a-f]{64}")) {
+    if (!isHash(s)) {
       status = Status.BAD_HASH_FILE;
       return;
     }
     claimed = s;
+  }
+
+  /** {@code sha256:} and 64 lowercase hex digits. */
+  static boolean isHash(String s) {
+    if (s.length() != 71 || !s.startsWith("sha256:")) {
+      return false;
+    }
+    for (int i = 7; i < 71; i++) {
+      char c = s.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Streams the chunks through SHA-256 and compares with the hash file; needs {@link #readHash} first. */

@@ -77,14 +77,24 @@ public final class PackOrder {
     }
   }
 
-  /** The pack's position in the list above bit 47, the offset below; {@link Long#MAX_VALUE} when in no pack. */
+  /**
+   * The pack's position in the list above bit 47, the offset below; {@link Long#MAX_VALUE} when in no pack.
+   * The pack that held the previous object is asked first: objects sorted together mostly share a pack.
+   */
   private long position(AnyObjectId id) {
-    for (int p = 0; p < indexes.size() && p < 0x7fff; p++) {
+    int n = Math.min(indexes.size(), 0x7fff);
+    int first = lastHit;
+    for (int k = 0; k < n; k++) {
+      int p = k == 0 ? first : (k <= first ? k - 1 : k);
       long offset = indexes.get(p).findOffset(id);
       if (offset >= 0) {
+        lastHit = p;
         return ((long) p << 47) | (offset & ((1L << 47) - 1));
       }
     }
     return Long.MAX_VALUE;
   }
+
+  /** Not shared between threads: a hint only, any value is correct. */
+  private int lastHit;
 }
