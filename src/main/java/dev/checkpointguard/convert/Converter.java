@@ -373,15 +373,7 @@ final class Converter {
 
   /** Reads a small blob as text; null when it is missing or larger than {@link #MAX_METADATA_BYTES}. */
   static String text(ObjectReader reader, ObjectId blob) throws IOException {
-    try {
-      ObjectLoader l = reader.open(blob, Constants.OBJ_BLOB);
-      if (l.getSize() > MAX_METADATA_BYTES) {
-        return null;
-      }
-      return new String(l.getCachedBytes(MAX_METADATA_BYTES), StandardCharsets.UTF_8);
-    } catch (MissingObjectException e) {
-      return null;
-    }
+    return dev.checkpointguard.core.MainReader.text(reader, blob, MAX_METADATA_BYTES);
   }
 
   /** The empty tree, inserted (it need not exist in a repository yet). */

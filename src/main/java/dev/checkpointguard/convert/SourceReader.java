@@ -1,5 +1,6 @@
 package dev.checkpointguard.convert;
 
+import dev.checkpointguard.core.MainReader;
 import dev.checkpointguard.core.PackOrder;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ final class SourceReader {
     this.order = order;
   }
 
-  /** A tree to read and whom it belongs to. */
+  /** A {@code /full} tree to read and whom it belongs to. */
   private record Job(CheckpointSource cp, String ref, int session, ObjectId tree) {}
 
   /**
@@ -42,15 +43,38 @@ final class SourceReader {
   List<CheckpointSource> read(Sources s, long[] ids, ProgressMonitor pm) throws IOException {
     Map<Long, CheckpointSource> out = new LinkedHashMap<>(ids.length * 2);
     List<Job> dirs = new ArrayList<>();
+    List<Map.Entry<Long, ObjectId>> main = new ArrayList<>();
     for (long id : ids) {
       CheckpointSource cp = new CheckpointSource(id);
       out.put(id, cp);
       ObjectId m = s.mainDirs.get(id);
       if (m != null) {
         cp.mainDir = m;
-        dirs.add(new Job(cp, null, -1, m));
+        main.add(Map.entry(id, m));
       }
     }
+    // /main: the shared reader of checkpoint metadata directories, a slice of them per thread
+    Parallel.run(order.sort(main, Map.Entry::getValue), (slice, items) -> {
+      try (ObjectReader own = slice == 0 ? null : reader.newReader()) {
+        Map<Long, ObjectId> mine = new LinkedHashMap<>();
+        items.forEach(e -> mine.put(e.getKey(), e.getValue()));
+        for (MainReader.Checkpoint c : new MainReader(slice == 0 ? reader : own, order).directories(mine)) {
+          CheckpointSource cp = out.get(c.id());
+          synchronized (cp) {
+            if (!c.readable()) {
+              cp.fail("the checkpoint directory on /main cannot be read");
+            }
+            cp.summary = c.summary();
+            for (MainReader.Session x : c.sessions()) {
+              CheckpointSource.Session session = cp.session(x.index());
+              session.metadata = x.metadata();
+              session.prompt = x.files().get("prompt.txt");
+              session.compact = x.files().get("transcript.jsonl");
+            }
+          }
+        }
+      }
+    });
     for (Sources.Generation g : s.generations) {
       for (Map.Entry<Long, ObjectId> d : g.dirs().entrySet()) {
         CheckpointSource cp = out.get(d.getKey());
@@ -59,7 +83,7 @@ final class SourceReader {
         }
       }
     }
-    pm.beginTask("Reading checkpoint directories", dirs.size());
+    pm.beginTask("Reading /full checkpoint directories", dirs.size());
     List<Job> sessions = java.util.Collections.synchronizedList(new ArrayList<>());
     Parallel.run(order.sort(dirs, Job::tree), (slice, items) -> {
       try (ObjectReader own = slice == 0 ? null : reader.newReader()) {
@@ -107,64 +131,30 @@ final class SourceReader {
       }
       return;
     }
-    ObjectId summary = null;
     List<Job> mine = new ArrayList<>();
     for (; !p.eof(); p.next()) {
-      String name = p.getEntryPathString();
-      boolean tree = FileMode.TREE.equals(p.getEntryRawMode());
-      if (j.ref() == null && name.equals("metadata.json") && isFile(p)) {
-        summary = p.getEntryObjectId();
-      } else if (tree) {
-        int n = sessionIndex(name);
+      if (FileMode.TREE.equals(p.getEntryRawMode())) {
+        int n = sessionIndex(p.getEntryPathString());
         if (n >= 0) {
           mine.add(new Job(cp, j.ref(), n, p.getEntryObjectId()));
         }
       }
     }
     synchronized (cp) {
-      if (summary != null) {
-        cp.summary = summary;
-      }
       for (Job s : mine) {
-        CheckpointSource.Session x = cp.session(s.session());
-        if (j.ref() != null) {
-          x.inFull = true;
-        }
+        cp.session(s.session()).inFull = true;
       }
     }
     sessions.addAll(mine);
   }
 
-  /** Reads one session directory into its session (under the checkpoint's lock, as above). */
+  /** Reads one {@code /full} session directory into its session (under the checkpoint's lock, as above). */
   private static void sessionDir(ObjectReader reader, Job j) throws IOException {
     CanonicalTreeParser p = parser(reader, j.tree());
     CheckpointSource cp = j.cp();
     if (p == null) {
       synchronized (cp) {
-        cp.fail("session directory " + j.session() + " in " + where(j) + " cannot be read");
-      }
-      return;
-    }
-    if (j.ref() == null) {
-      ObjectId metadata = null;
-      ObjectId prompt = null;
-      ObjectId compact = null;
-      for (; !p.eof(); p.next()) {
-        if (!isFile(p)) {
-          continue;
-        }
-        switch (p.getEntryPathString()) {
-          case "metadata.json" -> metadata = p.getEntryObjectId();
-          case "prompt.txt" -> prompt = p.getEntryObjectId();
-          case "transcript.jsonl" -> compact = p.getEntryObjectId();
-          default -> { }
-        }
-      }
-      synchronized (cp) {
-        CheckpointSource.Session s = cp.session(j.session());
-        s.metadata = metadata;
-        s.prompt = prompt;
-        s.compact = compact;
+        cp.fail("session directory " + j.session() + " " + where(j) + " cannot be read");
       }
       return;
     }
@@ -260,24 +250,9 @@ final class SourceReader {
     return j.ref() == null ? "on /main" : "in " + dev.checkpointguard.core.RefNames.shortName(j.ref());
   }
 
-  /**
-   * The index of a session directory: plain decimal as the client writes it ({@code strconv.Itoa}); -1
-   * for any other name (the client would not look it up by index).
-   */
+  /** The index of a session directory name ({@link MainReader#sessionIndex}); -1 for other names. */
   static int sessionIndex(String name) {
-    if (name.isEmpty() || name.length() > 9) {
-      return -1;
-    }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-    }
-    if (name.length() > 1 && name.charAt(0) == '0') {
-      return -1;
-    }
-    return Integer.parseInt(name);
+    return MainReader.sessionIndex(name);
   }
 
   static boolean isFile(CanonicalTreeParser p) {
