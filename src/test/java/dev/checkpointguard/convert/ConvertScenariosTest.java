@@ -90,6 +90,10 @@ class ConvertScenariosTest {
     assertEquals(0, r.exit(), r.toString());
     Map<String, V1Reader.Checkpoint> v1 = ConvertHarness.v1(dir);
     ConvertHarness.assertReadsBack(ConvertHarness.v2(dir), v1);
+    if (version.legacyTranscriptNames()) { // v0.5.2-v0.5.5: full.jsonl names, in archives too
+      assertTrue(r.out().contains("transcript taken from full/0000000000001 under its legacy full.jsonl names"),
+          r.out());
+    }
     // offsets: raw until v0.5.4 (kept), compact from v0.5.5 (dropped: the whole transcript is in scope)
     Map<String, Object> meta = v1.get(spanning).sessions().get(0).metadata();
     if (version.compactTranscriptStart()) {
