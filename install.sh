@@ -18,14 +18,17 @@ Installs the checkpoint-guard pre-receive hook, which refuses damaging pushes to
 checkpoint refs (refs/entire/checkpoints/v2/). Pushes that name no such ref never start Java.
 
 Targets (each may be given several times; every path may contain spaces):
-  --repo PATH            a bare repository: PATH/hooks/pre-receive and PATH/hooks/reference-transaction
-                         (the commit-time check that a /full/current reset lands only with the archives
-                         of its push it relies on; git 2.28 or later)
+  --repo PATH            a bare repository: PATH/hooks/pre-receive
   --repos DIR            every bare repository found under DIR
   --gitlab-repo PATH     a GitLab (Gitaly) repository: PATH/custom_hooks/pre-receive.d/checkpoint-guard
   --gitlab-global DIR    a GitLab global custom hooks folder: DIR/pre-receive.d/checkpoint-guard
   --gitea-repo PATH      a Gitea/Forgejo repository: PATH/hooks/pre-receive.d/checkpoint-guard
                          (Gitea's generated hooks/pre-receive runs it; it is never replaced)
+  --gitaly-repo STORAGE:RELATIVE_PATH
+                         a GitLab repository through Gitaly's supported 'gitaly hooks set' (GitLab 15.11+):
+                         the repository's custom_hooks/ (existing hooks kept) plus
+                         pre-receive.d/checkpoint-guard, as a tar on the command's standard input; needs
+                         --gitaly-config. Run it on every Gitaly node that holds the repository
 
 Options:
   --prefix DIR           where the jar and its class-data archive are installed, shared by all targets
@@ -33,13 +36,19 @@ Options:
   --jar FILE             install this checkpoint-guard.jar instead of building target/checkpoint-guard.jar
   --java FILE            the java (17 or later) the hook runs (default $JAVA_HOME/bin/java, else java on
                          PATH); its absolute path is written into the hook
+  --gitaly-config FILE   the Gitaly node's config.toml (default path on Linux packages:
+                         /var/opt/gitlab/gitaly/config.toml); names the storages for --gitaly-repo
+  --gitaly-bin FILE      the gitaly command (default: gitaly on PATH, else /opt/gitlab/embedded/bin/gitaly)
   --per-ref              (--repo/--repos only) also install hooks/update, so that only the offending refs
                          of a push are refused instead of the whole push
+  --mirror               (--repo/--repos only) install the fetch-mirror hook instead: hooks/reference-transaction
+                         (git 2.28 or later), which never refuses anything but keeps every v2 tip a
+                         git fetch --prune would lose in <repo>/checkpoint-guard/kept.git (docs/mirror.md)
   --no-cds               do not create the AppCDS archive (slower hook start)
   --uninstall            remove the hook from the targets and restore what was there before
   -h, --help             show this help
 
-An existing hooks/pre-receive (or hooks/update, hooks/reference-transaction) is never overwritten: it is renamed to
+An existing hooks/pre-receive (or hooks/update) is never overwritten: it is renamed to
 pre-receive.before-checkpoint-guard and the installed hook runs it first with the same input; if it fails,
 the push fails. Running install.sh again gives the same result; --uninstall puts the old hook back.
 The jar is built with Maven when target/checkpoint-guard.jar is missing or older than the sources.
@@ -65,8 +74,11 @@ prefix="/opt/checkpoint-guard"
 jar_arg=""
 java_arg=""
 per_ref=""
+mirror=""
 cds=1
 uninstall=""
+gitaly_config=""
+gitaly_bin=""
 
 need_arg() {
   [ "$#" -ge 2 ] && [ -n "$2" ] || die "$1 needs a value (try --help)"
@@ -79,10 +91,18 @@ while [ "$#" -gt 0 ]; do
       targets+=("${1#--}:$2")
       shift 2
       ;;
+    --gitaly-repo)
+      need_arg "$@"
+      targets+=("gitaly-repo:$2")
+      shift 2
+      ;;
+    --gitaly-config) need_arg "$@"; gitaly_config="$2"; shift 2 ;;
+    --gitaly-bin) need_arg "$@"; gitaly_bin="$2"; shift 2 ;;
     --prefix) need_arg "$@"; prefix="$2"; shift 2 ;;
     --jar) need_arg "$@"; jar_arg="$2"; shift 2 ;;
     --java) need_arg "$@"; java_arg="$2"; shift 2 ;;
     --per-ref) per_ref=1; shift ;;
+    --mirror) mirror=1; shift ;;
     --no-cds) cds=""; shift ;;
     --uninstall) uninstall=1; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -90,8 +110,22 @@ while [ "$#" -gt 0 ]; do
   esac
 done
 
-[ "${#targets[@]}" -gt 0 ] || die "no target given: use --repo, --repos, --gitlab-repo, --gitlab-global or --gitea-repo (try --help)"
+[ "${#targets[@]}" -gt 0 ] || die "no target given: use --repo, --repos, --gitlab-repo, --gitlab-global, --gitea-repo or --gitaly-repo (try --help)"
 command -v git >/dev/null 2>&1 || die "git not found on PATH"
+if [ -n "$mirror" ]; then
+  [ -z "$per_ref" ] || die "--mirror and --per-ref exclude each other (a fetch mirror takes no pushes to judge)"
+  for t in "${targets[@]}"; do
+    case "${t%%:*}" in
+      repo | repos) ;;
+      *) die "--mirror works with --repo/--repos only (a Gitea/Forgejo pull mirror is a bare repository: use --repos with Gitea's repository root)" ;;
+    esac
+  done
+  git_version="$(git version | sed -n 's/^git version \([0-9][0-9]*\)\.\([0-9][0-9]*\).*/\1 \2/p')"
+  set -- $git_version
+  if [ -z "$git_version" ] || [ "$1" -lt 2 ] || { [ "$1" -eq 2 ] && [ "$2" -lt 28 ]; }; then
+    die "--mirror needs git 2.28 or later (the reference-transaction hook); this is $(git version)"
+  fi
+fi
 
 # Absolute path of an existing file or directory (no readlink -f dependency for directories).
 abs_dir() {
@@ -132,6 +166,68 @@ add_dropin() {
   plan+=("dropin|$dir")
 }
 
+# --- Gitaly (--gitaly-repo STORAGE:RELATIVE_PATH) ------------------------------------------------------
+# 'gitaly hooks set' replaces a repository's whole custom_hooks/ with the tar it reads, and Gitaly has no
+# command that prints the current hooks. install.sh therefore reads the repository's custom_hooks/ from the
+# storage's folder on this node (config.toml names it), adds or removes only its own drop-in, and hands the
+# whole folder back: the hooks that were there stay as they were.
+gitaly_storages=()
+gitaly_relpaths=()
+gitaly_dirs=()
+
+# The path of storage $2 in Gitaly config file $1 ([[storage]] tables with name = and path = lines).
+gitaly_storage_path() {
+  awk -v want="$2" -v q="'" '
+    # the string value of a key = value line: a TOML basic (double-quoted) or literal (single-quoted) string
+    function value(line,   c, rest, stop) {
+      sub(/^[^=]*=[ \t]*/, "", line)
+      c = substr(line, 1, 1)
+      if (c != "\"" && c != q) return ""
+      rest = substr(line, 2)
+      stop = index(rest, c)
+      return stop > 0 ? substr(rest, 1, stop - 1) : ""
+    }
+    function found() { return in_s && name == want && path != "" }
+    /^[ \t]*\[\[[ \t]*storage[ \t]*\]\]/ { if (found()) { print path; exit } in_s = 1; name = ""; path = ""; next }
+    /^[ \t]*\[/ { if (found()) { print path; exit } in_s = 0; next }
+    in_s && /^[ \t]*name[ \t]*=/ { name = value($0) }
+    in_s && /^[ \t]*path[ \t]*=/ { path = value($0) }
+    END { if (found()) print path }
+  ' "$1" | head -n 1
+}
+
+add_gitaly() {
+  local spec="$1" storage relpath storage_path repo
+  case "$spec" in
+    *:*) storage="${spec%%:*}"; relpath="${spec#*:}" ;;
+    *) die "--gitaly-repo $spec: expected STORAGE:RELATIVE_PATH, e.g. default:@hashed/6b/86/6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b.git" ;;
+  esac
+  [ -n "$storage" ] && [ -n "$relpath" ] || die "--gitaly-repo $spec: expected STORAGE:RELATIVE_PATH"
+  case "/$relpath/" in
+    //* | */../* | */./*) die "--gitaly-repo $spec: the relative path must be relative and must not contain . or .. segments" ;;
+  esac
+  [ -n "$gitaly_config" ] || die "--gitaly-repo needs --gitaly-config FILE (the Gitaly node's config.toml, e.g. /var/opt/gitlab/gitaly/config.toml)"
+  [ -f "$gitaly_config" ] && [ -r "$gitaly_config" ] || die "cannot read the Gitaly config $gitaly_config"
+  storage_path="$(gitaly_storage_path "$gitaly_config" "$storage")"
+  [ -n "$storage_path" ] || die "$gitaly_config names no storage '$storage' ([[storage]] with name = \"$storage\" and a path)"
+  repo="$storage_path/$relpath"
+  is_bare_repo "$repo" \
+    || die "no repository $relpath in storage '$storage' on this node ($repo); on Gitaly Cluster give the replica path (Praefect's metadata) and run install.sh on each node"
+  resolve_gitaly_bin
+  gitaly_storages+=("$storage")
+  gitaly_relpaths+=("$relpath")
+  gitaly_dirs+=("$(abs_dir "$repo")")
+  plan+=("gitaly|$((${#gitaly_dirs[@]} - 1))")
+}
+
+resolve_gitaly_bin() {
+  if [ -z "$gitaly_bin" ]; then
+    gitaly_bin="$(command -v gitaly 2>/dev/null || true)"
+    [ -n "$gitaly_bin" ] || gitaly_bin=/opt/gitlab/embedded/bin/gitaly
+  fi
+  [ -x "$gitaly_bin" ] || die "the gitaly command was not found ($gitaly_bin): pass --gitaly-bin FILE"
+}
+
 for t in "${targets[@]}"; do
   kind="${t%%:*}"
   path="${t#*:}"
@@ -157,6 +253,10 @@ for t in "${targets[@]}"; do
       [ -d "$path" ] || die "not a directory: $path"
       [ -z "$per_ref" ] || die "--per-ref works with --repo/--repos only (GitLab runs custom hooks itself)"
       add_dropin "$(abs_dir "$path")/pre-receive.d"
+      ;;
+    gitaly-repo)
+      [ -z "$per_ref" ] || die "--per-ref works with --repo/--repos only (GitLab runs custom hooks itself)"
+      add_gitaly "$path"
       ;;
     gitea-repo)
       is_bare_repo "$path" || die "not a bare git repository: $path"
@@ -215,6 +315,65 @@ uninstall_dropin() {
   fi
 }
 
+# Copies repository $1's custom_hooks/ (modes and links kept) into a new private staging folder and prints it.
+gitaly_stage() {
+  local repo="$1" stage
+  stage="$(mktemp -d "${TMPDIR:-/tmp}/checkpoint-guard-gitaly.XXXXXX")" || die "cannot create a staging folder"
+  if [ -e "$repo/custom_hooks" ] || [ -L "$repo/custom_hooks" ]; then
+    if ! cp -pPR "$repo/custom_hooks" "$stage/custom_hooks"; then
+      rm -rf "$stage"
+      die "cannot read the existing hooks in $repo/custom_hooks"
+    fi
+  fi
+  printf '%s' "$stage"
+}
+
+# Hands staging folder $2's custom_hooks/ (or, when there is none, an empty input, which removes the
+# repository's hooks) to 'gitaly hooks set' for Gitaly target $1, then removes the staging folder.
+gitaly_set() {
+  local i="$1" stage="$2" code=0 out
+  out="$stage.out"
+  if [ -d "$stage/custom_hooks" ]; then
+    (cd "$stage" && tar -cf - custom_hooks) \
+      | "$gitaly_bin" hooks set --storage "${gitaly_storages[$i]}" --repository "${gitaly_relpaths[$i]}" \
+        --config "$gitaly_config" >"$out" 2>&1 || code=$?
+  else
+    "$gitaly_bin" hooks set --storage "${gitaly_storages[$i]}" --repository "${gitaly_relpaths[$i]}" \
+      --config "$gitaly_config" </dev/null >"$out" 2>&1 || code=$?
+  fi
+  local said
+  said="$(head -c 600 "$out" | tr '\n' ' ')"
+  rm -f "$out"
+  if [ "$code" -ne 0 ]; then
+    rm -rf "$stage"
+    die "'gitaly hooks set' failed for ${gitaly_storages[$i]}:${gitaly_relpaths[$i]} (exit $code)${said:+: $said}; the repository's hooks are unchanged"
+  fi
+}
+
+uninstall_gitaly() {
+  local i="$1" repo="${gitaly_dirs[$1]}" stage dest levels d n
+  dest="pre-receive.d/$DROPIN_NAME"
+  if ! is_ours "$repo/custom_hooks/$dest"; then
+    if [ -e "$repo/custom_hooks/$dest" ]; then
+      note "warning: $repo/custom_hooks/$dest is not checkpoint-guard's; left in place"
+    fi
+    return 0
+  fi
+  stage="$(gitaly_stage "$repo")"
+  levels="$(sed -n 's/^#@created-levels: \([0-9]*\)$/\1/p' "$stage/custom_hooks/$dest")"
+  rm -f "$stage/custom_hooks/$dest"
+  d="$stage/custom_hooks/pre-receive.d"
+  for ((n = 0; n < ${levels:-0}; n++)); do
+    rmdir "$d" 2>/dev/null || break
+    d="$(dirname "$d")"
+  done
+  gitaly_set "$i" "$stage"
+  rm -rf "$stage"
+  [ ! -e "$repo/custom_hooks/$dest" ] \
+    || die "'gitaly hooks set' succeeded but $repo/custom_hooks/$dest is still there"
+  note "removed $DROPIN_NAME from ${gitaly_storages[$i]}:${gitaly_relpaths[$i]} (gitaly hooks set)"
+}
+
 if [ -n "$uninstall" ]; then
   for p in "${plan[@]}"; do
     layout="${p%%|*}"
@@ -222,10 +381,11 @@ if [ -n "$uninstall" ]; then
     case "$layout" in
       plain)
         uninstall_plain_hook "$dir" update
-        uninstall_plain_hook "$dir" reference-transaction
         uninstall_plain_hook "$dir" pre-receive
+        uninstall_plain_hook "$dir" reference-transaction
         ;;
       dropin) uninstall_dropin "$dir" ;;
+      gitaly) uninstall_gitaly "$dir" ;;
     esac
   done
   exit 0
@@ -299,8 +459,39 @@ verify_jar() {
   fi
 }
 
+# With --mirror, the jar must also name the tip a fetch would lose (its reference-transaction command).
+verify_mirror_jar() {
+  local candidate="$1" scratch out
+  scratch="$(mktemp -d "${TMPDIR:-/tmp}/checkpoint-guard-verify.XXXXXX")" || die "cannot create a scratch folder"
+  out="$(
+    set -e
+    export GIT_DIR="$scratch/repo.git" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+    export GIT_AUTHOR_NAME=v GIT_AUTHOR_EMAIL=v@localhost GIT_COMMITTER_NAME=v GIT_COMMITTER_EMAIL=v@localhost
+    git init -q --bare "$GIT_DIR"
+    blob="$(printf 'x\n' | git hash-object -w --stdin)"
+    session="$(printf '100644 blob %s\traw_transcript\n' "$blob" | git mktree)"
+    cp1="$(printf '040000 tree %s\t0\n' "$session" | git mktree)"
+    shard="$(printf '040000 tree %s\t23456789ab\n' "$cp1" | git mktree)"
+    tree="$(printf '040000 tree %s\t01\n' "$shard" | git mktree)"
+    cur="$(git commit-tree -m 'Checkpoint: 0123456789ab' "$tree")"
+    git update-ref refs/entire/checkpoints/v2/full/current "$cur"
+    printf 'candidate %s %s\nupdate %s %s %s\n' "$cur" refs/entire/checkpoints/v2/full/current \
+      "$cur" 0000000000000000000000000000000000000000 refs/entire/checkpoints/v2/full/current \
+      | "$java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -cp "$candidate" \
+        dev.checkpointguard.cli.Main reference-transaction 2>&1
+    echo " $cur"
+  )" || true
+  rm -rf "$scratch"
+  local cur="${out##* }"
+  case "$out" in
+    "keep $cur refs/entire/checkpoints/v2/full/current 1 1"*) ;;
+    *) die "$jar_src cannot judge mirror updates: its reference-transaction command must name the tip a deletion loses, but said: $(printf '%s' "$out" | head -c 300 | tr '\n' ' '); nothing was installed" ;;
+  esac
+}
+
 if cmp -s "$jar_src" "$jar"; then
   verify_jar "$jar"
+  [ -z "$mirror" ] || verify_mirror_jar "$jar"
 else
   jar_tmp="$(temp_beside "$jar")"
   if ! cp "$jar_src" "$jar_tmp"; then
@@ -309,6 +500,9 @@ else
   fi
   chmod 644 "$jar_tmp"
   (verify_jar "$jar_tmp") || { rm -f "$jar_tmp"; exit 2; }
+  if [ -n "$mirror" ]; then
+    (verify_mirror_jar "$jar_tmp") || { rm -f "$jar_tmp"; exit 2; }
+  fi
   mv -f "$jar_tmp" "$jar"
   note "installed $jar"
 fi
@@ -394,7 +588,7 @@ fi
 # --- hooks -------------------------------------------------------------------------------------------------
 # Writes the installed copy of template $1 to $2 with the settings block filled in.
 write_hook() {
-  local template="$1" dest="$2" chained="$3" levels="$4" with_per_ref="$5" with_deps="${6:-}"
+  local template="$1" dest="$2" chained="$3" levels="$4" with_per_ref="$5"
   local tmp
   tmp="$(temp_beside "$dest")"
   {
@@ -410,8 +604,6 @@ write_hook() {
           printf 'CG_CHAINED=%s\n' "$(sh_quote "$chained")"
           if [ "$with_per_ref" = yes ]; then
             printf 'CG_PER_REF=%s\n' "$(sh_quote "$per_ref")"
-            # same-push cover needs the reference-transaction hook, installed beside plain hooks only
-            printf 'CG_DEPS=%s\n' "$(sh_quote "$with_deps")"
           fi
           printf '#@created-levels: %s\n' "$levels"
           ;;
@@ -431,7 +623,7 @@ write_hook() {
 
 # Installs template $2 as hooks/$1 of a plain repository, keeping a foreign hook as the chained one.
 install_plain_hook() {
-  local hooks="$1" name="$2" with_per_ref="$3" created_hooks_dir="${4:-0}" with_deps="${5:-}"
+  local hooks="$1" name="$2" with_per_ref="$3" created_hooks_dir="${4:-0}"
   local dest="$hooks/$name" saved="$hooks/$name$SAVED_SUFFIX" chained="" levels="$created_hooks_dir"
   if is_ours "$dest"; then
     levels="$(sed -n 's/^#@created-levels: \([0-9]*\)$/\1/p' "$dest")"
@@ -445,7 +637,7 @@ install_plain_hook() {
     chained="$saved"
     note "kept the existing $dest: it now runs first, as $saved"
   fi
-  write_hook "$SRC_DIR/hooks/$name" "$dest" "$chained" "$levels" "$with_per_ref" "$with_deps"
+  write_hook "$SRC_DIR/hooks/$name" "$dest" "$chained" "$levels" "$with_per_ref"
   note "installed $dest"
 }
 
@@ -468,16 +660,51 @@ install_dropin() {
   note "installed $dest"
 }
 
+install_gitaly() {
+  local i="$1" repo="${gitaly_dirs[$1]}" stage dir dest levels=0 d
+  stage="$(gitaly_stage "$repo")"
+  dir="$stage/custom_hooks/pre-receive.d"
+  dest="$dir/$DROPIN_NAME"
+  if [ -e "$dest" ] || [ -L "$dest" ]; then
+    if ! is_ours "$dest"; then
+      rm -rf "$stage"
+      die "$repo/custom_hooks/pre-receive.d/$DROPIN_NAME exists and is not checkpoint-guard's; remove or rename it first"
+    fi
+    levels="$(sed -n 's/^#@created-levels: \([0-9]*\)$/\1/p' "$dest")"
+    levels="${levels:-0}"
+  else
+    d="$dir"
+    while [ ! -d "$d" ]; do
+      levels=$((levels + 1))
+      d="$(dirname "$d")"
+    done
+    mkdir -p "$dir"
+  fi
+  write_hook "$SRC_DIR/hooks/pre-receive" "$dest" "" "$levels" yes
+  gitaly_set "$i" "$stage"
+  if ! cmp -s "$dest" "$repo/custom_hooks/pre-receive.d/$DROPIN_NAME"; then
+    rm -rf "$stage"
+    die "'gitaly hooks set' succeeded but $repo/custom_hooks/pre-receive.d/$DROPIN_NAME is not the hook it was given"
+  fi
+  rm -rf "$stage"
+  note "installed $DROPIN_NAME into ${gitaly_storages[$i]}:${gitaly_relpaths[$i]} with gitaly hooks set ($repo/custom_hooks/pre-receive.d/$DROPIN_NAME)"
+}
+
 for p in "${plan[@]}"; do
   layout="${p%%|*}"
   dir="${p#*|}"
   case "$layout" in
+    gitaly) install_gitaly "$dir" ;;
     plain)
       created=0
       if [ ! -d "$dir" ]; then mkdir -p "$dir"; created=1; fi
+      if [ -n "$mirror" ]; then
+        # a fetch mirror: only the reference-transaction hook; a pre-receive hook installed earlier stays
+        install_plain_hook "$dir" reference-transaction no "$created"
+        continue
+      fi
       # created-levels 1 remembers that hooks/ itself was ours, so that --uninstall removes it again
-      install_plain_hook "$dir" reference-transaction no
-      install_plain_hook "$dir" pre-receive yes "$created" 1
+      install_plain_hook "$dir" pre-receive yes "$created"
       if [ -n "$per_ref" ]; then
         install_plain_hook "$dir" update no
       else

@@ -22,6 +22,8 @@ final class Commands {
         new CheckCommand(),
         new RepairCommand(),
         new RestoreCommand(),
-        new ConvertCommand());
+        new ConvertCommand(),
+        new dev.checkpointguard.mirror.MirrorCommand(),
+        new dev.checkpointguard.mirror.ReferenceTransactionCommand());
   }
 }

@@ -5,6 +5,7 @@ import dev.checkpointguard.command.Errors;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.command.UsageException;
 import dev.checkpointguard.server.GuardedServer;
+import dev.checkpointguard.server.LogFormat;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -40,6 +41,7 @@ public final class ServeCommand implements Command {
 
   private final Path workDir;
   private final Supplier<StopSignal> stopSignal;
+  private final dev.checkpointguard.mirror.MirrorService.Starter mirrorStarter;
 
   public ServeCommand() {
     this(Path.of("").toAbsolutePath(), StopSignal::onTermination);
@@ -47,8 +49,15 @@ public final class ServeCommand implements Command {
 
   /** For tests: the folder the local default is made in, and how the command learns to stop. */
   ServeCommand(Path workDir, Supplier<StopSignal> stopSignal) {
+    this(workDir, stopSignal, dev.checkpointguard.mirror.MirrorService::start);
+  }
+
+  /** For tests: also how the periodic syncs of {@code --mirrors} start (on virtual time). */
+  ServeCommand(Path workDir, Supplier<StopSignal> stopSignal,
+      dev.checkpointguard.mirror.MirrorService.Starter mirrorStarter) {
     this.workDir = workDir;
     this.stopSignal = stopSignal;
+    this.mirrorStarter = mirrorStarter;
   }
 
   @Override
@@ -90,6 +99,11 @@ public final class ServeCommand implements Command {
     o.addOption(opt("tls-password-file", "FILE", "file whose first line is the keystore password"));
     o.addOption(Option.builder().longOpt("trust-proxy-headers")
         .desc("take client addresses from Forwarded/X-Forwarded-For (only behind a reverse proxy)").get());
+    o.addOption(opt("log-format", "FORMAT",
+        "push log: text (lines on standard error, the default) or json (JSON Lines on standard output)"));
+    o.addOption(opt("mirrors", "FILE",
+        "keep repositories synced from their upstreams, guarded: lines '<name>.git <upstream> <interval>'"
+            + " (docs/mirror.md)"));
     return o;
   }
 
@@ -156,7 +170,12 @@ public final class ServeCommand implements Command {
     } else if (cl.hasOption("tls-password-file")) {
       throw new UsageException("--tls-password-file needs --tls-keystore");
     }
+    LogFormat logFormat = logFormat(cl);
+    builder.logFormat(logFormat, io.out());
     GuardedServer.Config config = builder.build();
+    java.util.List<dev.checkpointguard.mirror.MirrorsFile.Entry> mirrors = cl.hasOption("mirrors")
+        ? dev.checkpointguard.mirror.MirrorsFile.read(Path.of(cl.getOptionValue("mirrors")))
+        : java.util.List.of();
 
     StopSignal stop = stopSignal.get();
     GuardedServer server;
@@ -168,13 +187,50 @@ public final class ServeCommand implements Command {
       throw new UsageException("cannot serve on " + bind + ":" + config.port() + ": " + Errors.describe(e));
     }
     try (server) {
-      io.out().println("checkpoint-guard serving " + server.reposDir() + " at " + server.url());
+      // each sync's outcome is counted in GET /metrics (checkpoint_guard_mirror_syncs_total{outcome})
+      dev.checkpointguard.server.ServerMetrics.SyncListener counted = server.metrics().syncListener();
+      dev.checkpointguard.mirror.MirrorService mirrorService = mirrors.isEmpty() ? null
+          : mirrorStarter.start(server.reposDir(), mirrors, io.env(),
+              outcome -> counted.onSync(outcome.result().label()));
+      if (logFormat == LogFormat.JSON) {
+        io.out().println(readyJson(server, config.clock().instant()));
+      } else {
+        io.out().println("checkpoint-guard serving " + server.reposDir() + " at " + server.url());
+      }
       io.out().flush();
       stop.await();
       io.err().println("checkpoint-guard: stopping");
+      if (mirrorService != null) {
+        mirrorService.close(); // a running sync ends before the server does
+      }
     }
     io.err().println("checkpoint-guard: stopped");
     return OK;
+  }
+
+  private static LogFormat logFormat(CommandLine cl) throws UsageException {
+    String v = cl.getOptionValue("log-format", "text");
+    return switch (v) {
+      case "text" -> LogFormat.TEXT;
+      case "json" -> LogFormat.JSON;
+      default -> throw new UsageException("--log-format must be text or json, not '" + v + "'");
+    };
+  }
+
+  /** The ready line in JSON mode: the first JSON Lines record of standard output. */
+  static String readyJson(GuardedServer server, java.time.Instant now) {
+    java.io.StringWriter w = new java.io.StringWriter();
+    try (com.fasterxml.jackson.core.JsonGenerator g = new com.fasterxml.jackson.core.JsonFactory().createGenerator(w)) {
+      g.writeStartObject();
+      g.writeStringField("time", now.toString());
+      g.writeStringField("event", "serving");
+      g.writeStringField("repositories", server.reposDir().toString());
+      g.writeStringField("url", server.url().toString());
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return w.toString();
   }
 
   private static String tlsPassword(CommandLine cl, Io io) throws UsageException, IOException {

@@ -1,6 +1,7 @@
 package dev.checkpointguard.convert;
 
 import dev.checkpointguard.admin.AdminTools;
+import dev.checkpointguard.admin.Fleet;
 import dev.checkpointguard.command.Command;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.command.UsageException;
@@ -118,8 +119,9 @@ public final class ConvertCommand implements Command {
       throw new UsageException("--repos " + root + ": not a directory");
     }
     boolean verify = cl.hasOption("verify");
-    Repos.Discovery found = Repos.discover(root);
-    List<Repos.Outcome<Object>> outcomes = Repos.run(found.repositories(), (r, repo) -> {
+    Fleet.Discovery found = Fleet.discover(root);
+    // one repository at a time: each conversion already uses every processor and its heap
+    List<Fleet.Outcome<Object>> outcomes = Fleet.run(found.repositories(), 1, (r, repo) -> {
       AdminTools.refuseQuarantine(io, repo);
       return verify ? Verifier.run(repo, AdminTools.progress(io)) : convert(repo, io, dryRun);
     }, io.err());

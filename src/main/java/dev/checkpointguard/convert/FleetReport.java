@@ -1,6 +1,7 @@
 package dev.checkpointguard.convert;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.checkpointguard.admin.Fleet;
 import dev.checkpointguard.core.JsonFiles;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -14,11 +15,11 @@ final class FleetReport {
   private final String root;
   private final boolean verify;
   private final boolean dryRun;
-  private final Repos.Discovery found;
-  private final List<Repos.Outcome<Object>> outcomes;
+  private final Fleet.Discovery found;
+  private final List<Fleet.Outcome<Object>> outcomes;
 
-  FleetReport(String root, boolean verify, boolean dryRun, Repos.Discovery found,
-      List<Repos.Outcome<Object>> outcomes) {
+  FleetReport(String root, boolean verify, boolean dryRun, Fleet.Discovery found,
+      List<Fleet.Outcome<Object>> outcomes) {
     this.root = root;
     this.verify = verify;
     this.dryRun = dryRun;
@@ -31,7 +32,7 @@ final class FleetReport {
     if (!found.unlisted().isEmpty()) {
       return 1;
     }
-    for (Repos.Outcome<Object> o : outcomes) {
+    for (Fleet.Outcome<Object> o : outcomes) {
       if (!o.ok() || exit(o.result()) != 0) {
         return 1;
       }
@@ -51,7 +52,7 @@ final class FleetReport {
     b.append(verify ? "verify" : "convert").append(" --repos ").append(root).append(dryRun ? " (dry run)" : "")
         .append(": ").append(outcomes.size()).append(" repositories\n");
     int ok = 0;
-    for (Repos.Outcome<Object> o : outcomes) {
+    for (Fleet.Outcome<Object> o : outcomes) {
       b.append("  ").append(o.repo().name()).append(": ");
       if (!o.ok()) {
         b.append("failed: ").append(o.problem()).append('\n');
@@ -65,7 +66,7 @@ final class FleetReport {
       }
       ok += exit(o.result()) == 0 ? 1 : 0;
     }
-    for (Repos.Unlisted u : found.unlisted()) {
+    for (Fleet.Unlisted u : found.unlisted()) {
       b.append("  ").append(u.name()).append(": ").append(u.problem()).append('\n');
     }
     b.append(ok).append(" of ").append(outcomes.size()).append(verify ? " verified" : dryRun ? " with nothing to do"
@@ -81,7 +82,7 @@ final class FleetReport {
       g.writeStringField("root", root);
       g.writeStringField("mode", verify ? "verify" : dryRun ? "dry-run" : "convert");
       g.writeArrayFieldStart("repositories");
-      for (Repos.Outcome<Object> o : outcomes) {
+      for (Fleet.Outcome<Object> o : outcomes) {
         g.writeStartObject();
         g.writeStringField("name", o.repo().name());
         if (!o.ok()) {
@@ -100,7 +101,7 @@ final class FleetReport {
       }
       g.writeEndArray();
       g.writeArrayFieldStart("unlisted");
-      for (Repos.Unlisted u : found.unlisted()) {
+      for (Fleet.Unlisted u : found.unlisted()) {
         g.writeStartObject();
         g.writeStringField("name", u.name());
         g.writeStringField("problem", u.problem());

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,14 +61,12 @@ public final class CheckpointPolicy {
    * {@link Verdict#requires()}).
    */
   public enum SamePushCover {
-    /** Any archive command of the push (the adapter applies them together, atomically). */
+    /** Any archive command of the push: the adapter applies them together with the update, atomically. */
     ANY,
     /**
-     * Only archive commands that come before the update in the push (git applies a non-atomic push in
-     * command order, one ref at a time, and a commit-time check refuses the update when they did not land).
+     * None: only archives already on the server cover (stock git applies a non-atomic push one ref at a
+     * time, in an order it chooses, so an archive of the push can fail while the update lands).
      */
-    EARLIER,
-    /** None: only archives already on the server cover. */
     NONE
   }
 
@@ -197,8 +194,6 @@ public final class CheckpointPolicy {
     private final CheckpointTrees trees;
     private final ServerRefs server;
     private final ArchiveIndex index;
-    /** The position in the push of the command being judged. */
-    private int position;
 
     Evaluation(
         RevWalk walk, ObjectReader reader, CheckpointTrees trees, ServerRefs server, ArchiveIndex index) {
@@ -224,7 +219,6 @@ public final class CheckpointPolicy {
         }
       }
       for (int i : current) {
-        position = i;
         out[i] = judge(RefNames.Kind.CURRENT, changes.get(i), out);
       }
       return List.of(out);
@@ -446,11 +440,8 @@ public final class CheckpointPolicy {
       // newest archives on the server, and only then every other archive.
       PushArchives mine = pushArchives(decided);
       List<RefChange> requires = new ArrayList<>();
-      if (samePushCover != SamePushCover.NONE) {
+      if (samePushCover == SamePushCover.ANY) {
         for (RefChange a : mine.covers) {
-          if (samePushCover == SamePushCover.EARLIER && mine.positions.get(a) > position) {
-            continue;
-          }
           if (trees.cover(lost, treeOf(a.newId()))) {
             requires.add(a);
           }
@@ -465,12 +456,7 @@ public final class CheckpointPolicy {
       }
       trees.expand(lost);
       boolean ff = isFastForward(c.oldId(), next);
-      boolean pushCoverRefused = false;
-      for (RefChange a : mine.covers) {
-        pushCoverRefused |=
-            samePushCover == SamePushCover.NONE
-                || (samePushCover == SamePushCover.EARLIER && mine.positions.get(a) > position);
-      }
+      boolean pushCoverRefused = samePushCover == SamePushCover.NONE && !mine.covers.isEmpty();
       return reject(
           c,
           Rule.CURRENT_LOSS,
@@ -547,8 +533,6 @@ public final class CheckpointPolicy {
        * will fail when it is applied, so its tree covers nothing.
        */
       final List<RefChange> covers = new ArrayList<>();
-      /** Where each of {@link #covers} stands in the push. */
-      final Map<RefChange, Integer> positions = new HashMap<>();
       /** Archives whose server value this push replaces or deletes (accepted commands only). */
       final Set<String> touched = new HashSet<>();
       /** Creates this push rejected, named in a rejection so the pusher sees the cause. */
@@ -557,8 +541,7 @@ public final class CheckpointPolicy {
 
     private PushArchives pushArchives(Verdict[] decided) throws IOException {
       PushArchives out = new PushArchives();
-      for (int i = 0; i < decided.length; i++) {
-        Verdict v = decided[i];
+      for (Verdict v : decided) {
         if (v == null || !RefNames.isArchive(v.ref())) {
           continue;
         }
@@ -576,7 +559,6 @@ public final class CheckpointPolicy {
         ObjectId expected = v.change().isCreate() ? null : v.change().oldId();
         if (expected == null ? now == null : expected.equals(now)) {
           out.covers.add(v.change());
-          out.positions.put(v.change(), i);
         }
       }
       out.covers.sort(Comparator.comparingLong(ch -> RefNames.archiveNumber(ch.ref())));

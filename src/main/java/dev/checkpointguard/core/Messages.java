@@ -61,7 +61,7 @@ public final class Messages {
    * @param lost expanded
    * @param rejectedArchives archive creates of the same push that were refused
    * @param pushCoverRefused the push carried archives that this server does not count as cover, because
-   *     it cannot apply them together with the reset (or they come after it)
+   *     it cannot apply them together with the reset
    */
   static String currentLoss(
       String ref,
@@ -78,8 +78,8 @@ public final class Messages {
               + ")";
     } else if (pushCoverRefused) {
       tail =
-          " (archived generations pushed with it count on this server only when they come first: push them"
-              + " first, then the reset)";
+          " (archived generations pushed with it do not count on this server: push them first, then the"
+              + " reset)";
     }
     return PREFIX
         + NON_FAST_FORWARD

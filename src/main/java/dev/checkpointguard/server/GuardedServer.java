@@ -76,6 +76,12 @@ public final class GuardedServer implements AutoCloseable {
    * @param trustForwarded take the client address from {@code Forwarded}/{@code X-Forwarded-For} headers:
    *     only behind a reverse proxy that sets them and when nobody else can reach the port, because the
    *     address keys the login backoff (default false)
+   * @param logFormat the push log as text lines on standard error (default) or JSON Lines on {@code logOut}
+   * @param logOut where JSON Lines go (default standard output); unused for text
+   * @param clock wall time for the push log, the last-push times and the status pages (default UTC system
+   *     clock)
+   * @param statusWait how long a status page waits for the audits it needs before answering with the last
+   *     known results, marked as updating (default 5 s)
    */
   public record Config(
       Path reposDir,
@@ -92,7 +98,11 @@ public final class GuardedServer implements AutoCloseable {
       int maxThreads,
       Path tlsKeystore,
       String tlsKeystorePassword,
-      boolean trustForwarded) {
+      boolean trustForwarded,
+      LogFormat logFormat,
+      java.io.PrintStream logOut,
+      java.time.Clock clock,
+      Duration statusWait) {
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final long DEFAULT_MAX_PACK_SIZE = 1L << 30;
@@ -106,6 +116,13 @@ public final class GuardedServer implements AutoCloseable {
       Objects.requireNonNull(idleTimeout, "idleTimeout");
       Objects.requireNonNull(authBackoff, "authBackoff");
       Objects.requireNonNull(authBackoffMax, "authBackoffMax");
+      Objects.requireNonNull(logFormat, "logFormat");
+      Objects.requireNonNull(logOut, "logOut");
+      Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(statusWait, "statusWait");
+      if (statusWait.isNegative()) {
+        throw new IllegalArgumentException("the status wait cannot be negative");
+      }
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port " + port + " is outside 0..65535");
       }
@@ -130,7 +147,7 @@ public final class GuardedServer implements AutoCloseable {
           + maxObjectSize + ", idleTimeout=" + idleTimeout + ", minDataRate=" + minDataRate + ", authBackoff="
           + authBackoff + ", authBackoffMax=" + authBackoffMax + ", maxThreads=" + maxThreads
           + ", tlsKeystore=" + tlsKeystore + ", tlsKeystorePassword=" + (tlsKeystorePassword == null ? null : "***")
-          + ", trustForwarded=" + trustForwarded + "]";
+          + ", trustForwarded=" + trustForwarded + ", logFormat=" + logFormat + "]";
     }
 
     /** Serve {@code reposDir} on 127.0.0.1:8080 with the default limits, no users, no anonymous push. */
@@ -168,6 +185,10 @@ public final class GuardedServer implements AutoCloseable {
       private Path tlsKeystore;
       private String tlsKeystorePassword;
       private boolean trustForwarded;
+      private LogFormat logFormat = LogFormat.TEXT;
+      private java.io.PrintStream logOut = System.out;
+      private java.time.Clock clock = java.time.Clock.systemUTC();
+      private Duration statusWait = Duration.ofSeconds(5);
 
       private Builder(Path reposDir) {
         this.reposDir = reposDir;
@@ -189,6 +210,10 @@ public final class GuardedServer implements AutoCloseable {
         tlsKeystore = c.tlsKeystore;
         tlsKeystorePassword = c.tlsKeystorePassword;
         trustForwarded = c.trustForwarded;
+        logFormat = c.logFormat;
+        logOut = c.logOut;
+        clock = c.clock;
+        statusWait = c.statusWait;
       }
 
       public Builder reposDir(Path v) {
@@ -261,6 +286,23 @@ public final class GuardedServer implements AutoCloseable {
         return this;
       }
 
+      /** The push log's format, and where JSON Lines go. */
+      public Builder logFormat(LogFormat format, java.io.PrintStream out) {
+        logFormat = format;
+        logOut = out;
+        return this;
+      }
+
+      public Builder clock(java.time.Clock v) {
+        clock = v;
+        return this;
+      }
+
+      public Builder statusWait(Duration v) {
+        statusWait = v;
+        return this;
+      }
+
       /**
        * The config.
        *
@@ -270,7 +312,7 @@ public final class GuardedServer implements AutoCloseable {
       public Config build() {
         return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
             idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword,
-            trustForwarded);
+            trustForwarded, logFormat, logOut, clock, statusWait);
       }
     }
   }
@@ -280,10 +322,20 @@ public final class GuardedServer implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final URI url;
   private final Path reposDir;
+  private final ServerMetrics metrics;
+  private final StatusCache status;
 
   private GuardedServer(
-      Server jetty, ServerConnector connector, ScheduledExecutorService scheduler, Path reposDir, boolean tls) {
+      Server jetty,
+      ServerConnector connector,
+      ScheduledExecutorService scheduler,
+      Path reposDir,
+      boolean tls,
+      ServerMetrics metrics,
+      StatusCache status) {
     this.jetty = jetty;
+    this.metrics = metrics;
+    this.status = status;
     this.connector = connector;
     this.scheduler = scheduler;
     this.reposDir = reposDir;
@@ -346,10 +398,16 @@ public final class GuardedServer implements AutoCloseable {
     connector.setIdleTimeout(config.idleTimeout().toMillis());
     jetty.addConnector(connector);
 
+    ServerMetrics metrics = new ServerMetrics();
+    PushEvents events =
+        PushEvents.of(config.logFormat(), config.logOut(), config.clock(), System::nanoTime, metrics);
+    ReposResolver resolver = new ReposResolver(reposDir);
+    StatusCache status = new StatusCache(1, config.clock(), metrics);
     GitServlet git = new GitServlet();
-    git.setRepositoryResolver(new ReposResolver(reposDir));
+    git.setRepositoryResolver(resolver);
     git.setReceivePackFactory(
-        new GuardedReceivePackFactory(config.maxPackSize(), config.maxObjectSize(), CheckpointSetCache.lru(1_000_000)));
+        new GuardedReceivePackFactory(
+            config.maxPackSize(), config.maxObjectSize(), CheckpointSetCache.lru(1_000_000), events));
     // Smart HTTP only: the dumb protocol would serve repository files by path for no client we need.
     git.setAsIsFileService(AsIsFileService.DISABLED);
 
@@ -365,10 +423,21 @@ public final class GuardedServer implements AutoCloseable {
     ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
     context.setContextPath("/");
     FilterHolder auth =
-        new FilterHolder(new PushAuthFilter(users, config.anonymousPush(), throttle, scheduler));
+        new FilterHolder(
+            new PushAuthFilter(users, config.anonymousPush(), throttle, scheduler, metrics::onAuthFailure));
     auth.setAsyncSupported(true);
     context.addFilter(auth, "/*", EnumSet.of(DispatcherType.REQUEST));
     context.addServlet(new ServletHolder("git", git), "/*");
+    // Beside git's URLs: repository names end in .git, so these never hide a repository.
+    context.addServlet(
+        new ServletHolder("metrics", new io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet(
+            metrics.registry())),
+        "/metrics");
+    context.addServlet(new ServletHolder("healthz", new HealthServlet(reposDir)), "/healthz");
+    ServletHolder pages =
+        new ServletHolder("status", new StatusServlet(reposDir, resolver, status, events, config.statusWait()));
+    context.addServlet(pages, ""); // exactly "/"
+    context.addServlet(pages, "/-/*"); // a repository name never starts with '-'
     context.setErrorHandler(new QuietErrorHandler());
     context.setLogger(new OneLineLog());
 
@@ -378,6 +447,7 @@ public final class GuardedServer implements AutoCloseable {
       jetty.start();
     } catch (Exception e) {
       scheduler.shutdownNow();
+      status.close();
       try {
         jetty.stop();
       } catch (Exception suppressed) {
@@ -389,7 +459,8 @@ public final class GuardedServer implements AutoCloseable {
       throw new IOException("cannot start the server on " + config.bind() + ":" + config.port() + ": "
           + e.getMessage(), e);
     }
-    GuardedServer s = new GuardedServer(jetty, connector, scheduler, reposDir, config.tlsKeystore() != null);
+    GuardedServer s =
+        new GuardedServer(jetty, connector, scheduler, reposDir, config.tlsKeystore() != null, metrics, status);
     LOG.info(
         "serving {} at {} (push: {})",
         reposDir,
@@ -411,6 +482,11 @@ public final class GuardedServer implements AutoCloseable {
     return connector.getLocalPort();
   }
 
+  /** What this server counts ({@code GET /metrics}); mirror syncs report through {@link ServerMetrics#syncListener()}. */
+  public ServerMetrics metrics() {
+    return metrics;
+  }
+
   /** The repositories folder, with symbolic links resolved. */
   public Path reposDir() {
     return reposDir;
@@ -425,6 +501,7 @@ public final class GuardedServer implements AutoCloseable {
       LOG.warn("error while stopping: {}", e.toString());
     } finally {
       scheduler.shutdownNow();
+      status.close();
     }
   }
 

@@ -59,6 +59,7 @@ final class PushAuthFilter implements Filter {
   private final boolean anonymousPush;
   private final AuthThrottle throttle;
   private final ScheduledExecutorService scheduler;
+  private final java.util.function.Consumer<ServerMetrics.AuthFailure> failures;
 
   /**
    * @param users the users allowed to push; null only when anonymous push is on
@@ -66,6 +67,17 @@ final class PushAuthFilter implements Filter {
    */
   PushAuthFilter(
       Users users, boolean anonymousPush, AuthThrottle throttle, ScheduledExecutorService scheduler) {
+    this(users, anonymousPush, throttle, scheduler, f -> {});
+  }
+
+  /** @param failures told about every failed login (for the metrics) */
+  PushAuthFilter(
+      Users users,
+      boolean anonymousPush,
+      AuthThrottle throttle,
+      ScheduledExecutorService scheduler,
+      java.util.function.Consumer<ServerMetrics.AuthFailure> failures) {
+    this.failures = failures;
     if (users == null && !anonymousPush) {
       throw new IllegalArgumentException("pushing needs a users file or anonymous push");
     }
@@ -117,6 +129,7 @@ final class PushAuthFilter implements Filter {
       if (c != null) {
         Arrays.fill(c.password(), '\0');
       }
+      failures.accept(ServerMetrics.AuthFailure.THROTTLED);
       rsp.setHeader("Retry-After", Long.toString(Math.max(1, (wait.toMillis() + 999) / 1000)));
       rsp.sendError(429, "too many failed logins; wait and try again");
       return;
@@ -144,6 +157,7 @@ final class PushAuthFilter implements Filter {
         return;
       }
       case UNAVAILABLE -> {
+        failures.accept(ServerMetrics.AuthFailure.USERS_FILE_INVALID);
         LOG.error("push login of user '{}' from {} refused: {}", Messages.printable(user, 64), address,
             users.problem());
         rsp.sendError(503, "push logins are unavailable: the server's users file is invalid");
@@ -153,6 +167,7 @@ final class PushAuthFilter implements Filter {
         // handled below
       }
     }
+    failures.accept(ServerMetrics.AuthFailure.WRONG_CREDENTIALS);
     // A name that cannot exist gets no key of its own: it could only fill the throttle with junk.
     Duration penalty = throttle.fail(addressKey);
     if (validName) {

@@ -52,15 +52,6 @@ public final class PreReceiveCommand implements Command {
     Options o = new Options();
     o.addOption(
         Option.builder()
-            .longOpt("deps")
-            .hasArg()
-            .argName("FILE")
-            .desc(
-                "write, for the reference-transaction hook, which archives of the push an accepted"
-                    + " /full/current reset needs (without it, archives of the push never cover a reset)")
-            .get());
-    o.addOption(
-        Option.builder()
             .longOpt("verdicts")
             .hasArg()
             .argName("FILE")
@@ -97,9 +88,7 @@ public final class PreReceiveCommand implements Command {
     if (malformed) {
       return PROBLEMS;
     }
-    String depsFile = cl.getOptionValue("deps");
-    List<StockGuard.Judgement> judgements =
-        StockGuard.judge(lines, io.env(), depsFile == null ? null : Path.of(depsFile).toAbsolutePath());
+    List<StockGuard.Judgement> judgements = StockGuard.judge(lines, io.env());
     String verdictFile = cl.getOptionValue("verdicts");
     if (verdictFile != null) {
       writeVerdicts(Path.of(verdictFile).toAbsolutePath(), judgements);

@@ -51,23 +51,20 @@ final class StockGuard {
   }
 
   /**
-   * Judges one push against the repository of the hook environment, as one push: archives of the push
-   * count for a {@code /full/current} reset in it only when {@code deps} is given and they come before
-   * the reset (git applies a push in command order; the commit-time check of the
-   * {@code reference-transaction} hook then makes sure the reset never lands without them).
+   * Judges one push against the repository of the hook environment, as one push. Archives of the push
+   * never cover a {@code /full/current} reset in it: git applies a non-atomic push one ref at a time (an
+   * existing ref's update before a new ref's create), so an archive of the push can fail while the reset
+   * lands; only archives already on the server count (docs/stock-hook.md).
    *
    * <p>Every line is looked at, not only guarded names: a push to a symbolic ref updates its target and is
    * judged as that target. Under {@code GIT_NAMESPACE} the push is judged against the namespace's refs.
    *
    * @param lines well-formed lines only
    * @param env the hook's environment ({@code GIT_DIR}, quarantine variables, {@code GIT_NAMESPACE})
-   * @param deps where to record, for the {@code reference-transaction} hook, which archives an accepted
-   *     reset needs; null when that hook is not installed
    * @return one judgement per line the guard judged (guarded, or a symbolic ref to a guarded ref), in
    *     input order
    */
-  static List<Judgement> judge(List<HookInput.Line> lines, Map<String, String> env, Path deps)
-      throws IOException {
+  static List<Judgement> judge(List<HookInput.Line> lines, Map<String, String> env) throws IOException {
     if (lines.isEmpty()) {
       return List.of();
     }
@@ -107,12 +104,8 @@ final class StockGuard {
               changes,
               RepositoryGuard.Options.defaults()
                   .withNamespacePrefix(prefix)
-                  .withSamePushCover(
-                      deps == null
-                          ? CheckpointPolicy.SamePushCover.NONE
-                          : CheckpointPolicy.SamePushCover.EARLIER));
+                  .withSamePushCover(CheckpointPolicy.SamePushCover.NONE));
       List<Judgement> out = new ArrayList<>(lines.size());
-      StringBuilder records = new StringBuilder();
       for (int i = 0; i < lines.size(); i++) {
         Verdict v = verdicts.get(i);
         if (v.outcome() == Verdict.Outcome.NOT_GUARDED) {
@@ -121,26 +114,6 @@ final class StockGuard {
         out.add(new Judgement(lines.get(i), v.outcome(), v.message()));
         if (v.cause() != null && v.rule() == Rule.INTERNAL_ERROR) {
           logInternalError(gitDir, v);
-        }
-        for (RefChange r : v.requires()) {
-          records
-              .append(prefix)
-              .append(v.ref())
-              .append(' ')
-              .append(v.change().newId().name())
-              .append(' ')
-              .append(prefix)
-              .append(r.ref())
-              .append(' ')
-              .append(r.newId().name())
-              .append('\n');
-        }
-      }
-      if (deps != null) {
-        if (records.length() > 0) {
-          writeAtomically(deps, records.toString());
-        } else {
-          Files.deleteIfExists(deps); // one left by a dead receive-pack of the same pid must not count
         }
       }
       return out;
@@ -167,7 +140,7 @@ final class StockGuard {
     }
   }
 
-  /** Verdict and dependency files older than this are left over from pushes that died. */
+  /** Verdict files older than this are left over from pushes that died. */
   static final Duration STALE_FILES = Duration.ofHours(1);
 
   private static void pruneStale(Path dir) {

@@ -68,7 +68,7 @@ public final class UpdateCommand implements Command {
     }
     List<StockGuard.Judgement> judgements;
     try {
-      judgements = StockGuard.judge(List.of(line), io.env(), null);
+      judgements = StockGuard.judge(List.of(line), io.env());
     } catch (IOException | RuntimeException | Error e) {
       // the pusher sees one line; hook.log has the details (they may name server paths)
       return StockGuard.internalError(io.err(), io.env(), name(), e);

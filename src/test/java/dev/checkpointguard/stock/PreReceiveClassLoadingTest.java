@@ -54,16 +54,16 @@ class PreReceiveClassLoadingTest {
     GitCli cli = new GitCli(tmp.resolve("home")).with("GIT_DIR", gitDir.toString());
     cli.run(gitDir, "config", "checkpointGuard.threshold", "3").expectOk();
 
-    // the archive first, then the reset it covers, with the commit-time check installed (--deps)
+    // a rotation as v0.6.2 publishes it: the archive alone, then the reset it covers
     Path rotationLog = tmp.resolve("rotation.log");
-    Path deps = tmp.resolve("deps");
+    GitCli.Result archived = preReceive(cli, tmp.resolve("archive.log"),
+        ZERO + " " + archive.name() + " " + ARCHIVE1 + "\n");
+    assertEquals(0, archived.exitCode(), archived.toString());
+    cli.run(gitDir, "update-ref", ARCHIVE1, archive.name()).expectOk();
     GitCli.Result rotation = preReceive(cli, rotationLog,
-        ZERO + " " + archive.name() + " " + ARCHIVE1 + "\n" + current.name() + " " + reset.name() + " " + CURRENT + "\n",
-        "--deps", deps.toString());
+        current.name() + " " + reset.name() + " " + CURRENT + "\n");
     assertEquals(0, rotation.exitCode(), rotation.toString());
     assertEquals("", rotation.stderr());
-    assertEquals(CURRENT + " " + reset.name() + " " + ARCHIVE1 + " " + archive.name() + "\n",
-        Files.readString(deps, StandardCharsets.UTF_8));
 
     Path refusalLog = tmp.resolve("refusal.log");
     GitCli.Result refusal = preReceive(cli, refusalLog, ZERO + " " + small.name() + " " + ARCHIVE2 + "\n");
@@ -71,7 +71,7 @@ class PreReceiveClassLoadingTest {
     assertTrue(refusal.stderr().contains("holds 1 checkpoint, fewer than the threshold 3 (rule archive-threshold)"),
         refusal.toString());
 
-    for (Path log : List.of(rotationLog, refusalLog)) {
+    for (Path log : List.of(tmp.resolve("archive.log"), rotationLog, refusalLog)) {
       String classes = Files.readString(log, StandardCharsets.UTF_8);
       assertTrue(classes.contains("dev.checkpointguard.core.CheckpointPolicy "), "the log records loads");
       assertFalse(classes.contains("com.fasterxml.jackson"), log + " loads jackson");

@@ -33,8 +33,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every way a push lost transcripts past the guard (issue 15, {@link LossCases}), pushed with the real
  * {@code git} binary into bare repositories that install.sh prepared, in both stock modes: all-or-nothing
  * {@code pre-receive} (the whole push is refused) and per-ref (only the damaging refs are). Afterwards every
- * transcript the server held is still on it. Plus what only the stock hook has: the commit-time check of
- * the {@code reference-transaction} hook, its absence, and git namespaces.
+ * transcript the server held is still on it. Plus what only the stock hook has: archives of the same push
+ * never cover a reset, and git namespaces.
  */
 class StockDataLossTest extends StockHookFixture {
   static final String C = RefNames.CURRENT;
@@ -121,61 +121,14 @@ class StockDataLossTest extends StockHookFixture {
   }
 
   /**
-   * An archive update and a reset in one push, the archive first: accepted on the archive's cover. When
-   * another push moves the archive between the guard's verdict and git's update of it, the update fails,
-   * and the reference-transaction hook refuses the reset at commit time (git then stops the push).
+   * An archive and a reset it relies on in one push: git applies a non-atomic push one ref at a time, so
+   * the archive could fail while the reset lands. The stock hook never counts archives of the push as
+   * cover; the reset is refused, saying to push the archive first, and both land when pushed that way.
    */
-  @Test
-  void theReferenceTransactionHookRefusesAResetWhoseArchiveDidNotLand() throws IOException {
-    Path server = bare("server.git");
-    cli.run(server, "config", "checkpointGuard.threshold", String.valueOf(LossCases.THRESHOLD)).expectOk();
-    // the race: an update hook that was there before install.sh (so it runs first) moves archive 1 when git
-    // is about to update it, once the test has set the stage
-    writeExecutable(
-        server.resolve("hooks/update"),
-        "#!/bin/sh\n"
-            + "if [ \"$1\" = " + A1 + " ] && [ -f race ]; then\n"
-            + "  git update-ref " + A1 + " \"$(cat race)\"\n"
-            + "fi\n");
-    install("--per-ref", "--repo", server.toString()).expectOk();
-    GitCli git = new GitCli(root.resolve("client home"));
-    Covered p = coveredByAnArchiveUpdate(server, git);
-    Files.writeString(server.resolve("race"), p.elsewhere.name());
-    Map<String, ObjectId> transcripts = LossCases.transcripts(server);
-    GitCli.Result push =
-        git.run(p.client.directory(), "push", "--porcelain", server.toString(),
-            p.archive.name() + ":" + A1, "+" + p.reset.name() + ":" + C);
-    assertNotEquals(0, push.exitCode(), push.toString());
-    assertTrue(push.stderr().contains("checkpoint-guard: non-fast-forward: " + C + " was not updated:"
-        + " archived generation " + A1 + ", which holds the transcripts it drops, was not stored with it"
-        + " (rule current-loss); fetch, merge and push again"), push.toString());
-    assertEquals(p.current.name(), serverRef(server, C));
-    assertEquals(p.elsewhere.name(), serverRef(server, A1));
-    LossCases.assertKept(transcripts, server);
-  }
-
-  /** Without the race, the same push lands: the dependency was met at commit time. */
-  @Test
-  void anArchiveUpdateAndAResetInOnePushLandTogether() throws IOException {
-    Path server = server(false);
-    GitCli git = new GitCli(root.resolve("client home"));
-    Covered p = coveredByAnArchiveUpdate(server, git);
-    GitCli.Result push =
-        git.run(p.client.directory(), "push", "--porcelain", server.toString(),
-            p.archive.name() + ":" + A1, "+" + p.reset.name() + ":" + C);
-    assertTrue(push.ok(), push.toString());
-    assertEquals(p.reset.name(), serverRef(server, C));
-    assertEquals(p.archive.name(), serverRef(server, A1));
-  }
-
-  /**
-   * Where the reference-transaction hook is not installed (GitLab and Gitea drop-ins, or removed), archives
-   * of a push never cover a reset in it: the reset is refused at once, saying to push the archive first.
-   */
-  @Test
-  void withoutTheCommitTimeCheckArchivesOfThePushDoNotCover() throws IOException {
-    Path server = server(false);
-    Files.delete(server.resolve("hooks/reference-transaction"));
+  @ParameterizedTest(name = "per-ref {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void archivesOfThePushNeverCoverAReset(boolean perRef) throws IOException {
+    Path server = server(perRef);
     GitCli git = new GitCli(root.resolve("client home"));
     Covered p = coveredByAnArchiveUpdate(server, git);
     GitCli.Result push =
@@ -183,19 +136,21 @@ class StockDataLossTest extends StockHookFixture {
             p.archive.name() + ":" + A1, "+" + p.reset.name() + ":" + C);
     assertFalse(push.ok(), push.toString());
     assertTrue(String.join("\n", push.remoteLines()).contains(
-        "(archived generations pushed with it count on this server only when they come first: push them"
-            + " first, then the reset)"), push.toString());
+        "(archived generations pushed with it do not count on this server: push them first, then the"
+            + " reset) (rule current-loss)"), push.toString());
     assertEquals(p.current.name(), serverRef(server, C));
+    assertEquals(perRef ? p.archive.name() : p.before.name(), serverRef(server, A1), push.toString());
     // pushed separately, archive first, both land
     git.run(p.client.directory(), "push", "--porcelain", server.toString(), p.archive.name() + ":" + A1)
         .expectOk();
     git.run(p.client.directory(), "push", "--porcelain", server.toString(), "+" + p.reset.name() + ":" + C)
         .expectOk();
+    assertEquals(p.reset.name(), serverRef(server, C));
   }
 
   /** A /full/current whose reset is covered only by an ff of archive 1 that merges it in (not yet pushed). */
   private record Covered(
-      ClientRepo client, ObjectId current, ObjectId archive, ObjectId reset, ObjectId elsewhere) {}
+      ClientRepo client, ObjectId current, ObjectId before, ObjectId archive, ObjectId reset) {}
 
   private Covered coveredByAnArchiveUpdate(Path server, GitCli git) {
     ClientRepo c = client();
@@ -206,14 +161,11 @@ class StockDataLossTest extends StockHookFixture {
     publish(git, c, server, C, RefNames.MAIN);
     ObjectId current = c.ref(C);
     // the client's own recovery merge: archive 1 gains /full/current's checkpoints
+    ObjectId before = c.ref(A1);
     ObjectId archive =
         c.insertCommit(c.flatTree(A1).overlay(c.flatTree(C)), "Merge local checkpoints into archived generation",
-            c.ref(A1));
-    // another archive 1 value someone else may push: a repair of generation.json
-    ObjectId elsewhere = c.insertCommit(c.flatTree(A1), "Repair generation metadata: 0000000000001\n", c.ref(A1));
-    git.run(c.directory(), "push", "--porcelain", server.toString(), elsewhere.name() + ":refs/heads/elsewhere")
-        .expectOk();
-    return new Covered(c, current, archive, start, elsewhere);
+            before);
+    return new Covered(c, current, before, archive, start);
   }
 
   // ---------------------------------------------------------------- git namespaces

@@ -107,8 +107,8 @@ class StockPushTest extends StockHookFixture {
     assertLines(List.of(threshold(2)), tooSmall.remoteLines(), tooSmall);
 
     assertNotEquals(0, cli.run(server, "cat-file", "-e", r.archive().name()).exitCode(), "archive not yet on the server");
-    // the reset and its archive in one push: git applies the reset first (it updates an existing ref), so
-    // the archive cannot cover it (docs/stock-hook.md); the hook still reads the archive from the quarantine
+    // the reset and its archive in one push: git applies them one by one, so the archive of the push does
+    // not cover the reset (docs/stock-hook.md); the hook still reads the archive from the quarantine
     GitCli.Result together =
         push(r.dir(), server.toString(), "+" + CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
     assertEquals(1, together.exitCode(), together.toString());
