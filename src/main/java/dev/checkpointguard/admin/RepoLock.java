@@ -37,7 +37,7 @@ final class RepoLock implements AutoCloseable {
     }
     if (l == null) {
       ch.close();
-      throw new UsageException("another checkpoint-guard repair, restore or convert is running on this repository"
+      throw new UsageException("another checkpoint-guard repair or restore is running on this repository"
           + " (lock held on " + file + ")");
     }
     return new RepoLock(ch, l);
