@@ -106,7 +106,7 @@ public final class RestoreCommand implements Command {
     Set<String> refs = new TreeSet<>(before.keySet());
     refs.addAll(after.keySet());
     for (String ref : refs) {
-      if (!RefNames.isGuarded(ref)) {
+      if (!RefNames.isGuarded(ref) && !ref.equals(RefNames.V1)) { // V1: a convert's backup
         io.err().println("checkpoint-guard restore: backup " + ts + " names " + ref + ", which is not under "
             + RefNames.V2_PREFIX + " (repair never backs up such a ref: a forged backup?); nothing was"
             + " restored");
@@ -116,6 +116,9 @@ public final class RestoreCommand implements Command {
     Map<String, ObjectId> current = new TreeMap<>();
     for (Ref r : repo.getRefDatabase().getRefsByPrefix(RefNames.V2_PREFIX)) {
       current.put(r.getName(), r.getObjectId() == null ? ZERO : r.getObjectId());
+    }
+    if (refs.contains(RefNames.V1)) {
+      current.put(RefNames.V1, AdminTools.read(repo, RefNames.V1));
     }
     int unchanged = 0;
     int skipped = 0;
@@ -181,6 +184,15 @@ public final class RestoreCommand implements Command {
       }
     }
 
+    Map<String, ObjectId> restored = new TreeMap<>();
+    changes.forEach(c -> restored.put(c.ref(), c.was()));
+    String v1Loss = ConvertUndo.v1Loss(repo, current, restored);
+    if (v1Loss != null) {
+      io.err().println("checkpoint-guard restore: restoring backup " + ts + " would " + v1Loss
+          + "; nothing was restored");
+      return PROBLEMS;
+    }
+
     List<RepairPlan.Update> batch = new ArrayList<>();
     // the refs the content check relied on, unchanged by this restore, are verified in the same batch
     Map<String, ObjectId> verify = new TreeMap<>();
@@ -213,6 +225,11 @@ public final class RestoreCommand implements Command {
     }
     for (RepairPlan.Update w : writes) {
       io.out().println((dryRun ? "would " : "") + w.what());
+    }
+    String unretired = ConvertUndo.afterRestore(repo, writes.stream().filter(RepairPlan.Update::isCreate)
+        .map(RepairPlan.Update::ref).toList(), dryRun);
+    if (unretired != null) {
+      io.out().println(unretired);
     }
     skipped += kept.size();
     io.out().println((dryRun ? "dry run: " : "restored ") + writes.size() + " ref(s) from backup " + ts

@@ -4,6 +4,7 @@ import dev.checkpointguard.admin.CheckCommand;
 import dev.checkpointguard.admin.RepairCommand;
 import dev.checkpointguard.admin.RestoreCommand;
 import dev.checkpointguard.command.Command;
+import dev.checkpointguard.convert.ConvertCommand;
 import dev.checkpointguard.stock.PreReceiveCommand;
 import dev.checkpointguard.stock.UpdateCommand;
 import java.util.List;
@@ -21,6 +22,7 @@ final class Commands {
         new CheckCommand(),
         new RepairCommand(),
         new RestoreCommand(),
+        new ConvertCommand(),
         new dev.checkpointguard.mirror.MirrorCommand(),
         new dev.checkpointguard.mirror.ReferenceTransactionCommand());
   }

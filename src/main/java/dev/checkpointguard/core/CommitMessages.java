@@ -35,6 +35,11 @@ public final class CommitMessages {
   /** {@code checkpoint-guard repair}'s write of its remainder into {@code /full/current}. */
   public static final String REPAIR_PARTIAL = "Write repacked partial generation";
 
+  /** Root commit of the v1 branch as the client writes it ({@code ensureSessionsBranch}, empty tree). */
+  public static final String INITIALIZE_V1 = "Initialize sessions branch";
+  /** {@code checkpoint-guard convert}'s commit on the v1 branch, followed by the number converted. */
+  public static final String CONVERT_V2 = "Convert v2 checkpoints to v1: ";
+
   private CommitMessages() {}
 
   /** The message without one trailing newline, as §13 compares messages. */

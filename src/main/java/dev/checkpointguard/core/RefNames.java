@@ -30,6 +30,11 @@ public final class RefNames {
   public static final String BACKUP_PREFIX = GUARD_PREFIX + "backup/";
   /** The values {@code repair} wrote, kept so that {@code restore} can tell later pushes apart. */
   public static final String RESULT_PREFIX = GUARD_PREFIX + "result/";
+  /**
+   * The v1 branch {@code entire/checkpoints/v1}, the only checkpoint ref today's client reads and writes
+   * (spec v2-to-v1 §2). Not guarded; only {@code convert} writes it on the server.
+   */
+  public static final String V1 = "refs/heads/entire/checkpoints/v1";
 
   /** What a ref name is, as far as the guard is concerned. */
   public enum Kind {
