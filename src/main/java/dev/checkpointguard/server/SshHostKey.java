@@ -138,7 +138,7 @@ public record SshHostKey(Path file, String type, String fingerprint, String publ
     Path pub = file.resolveSibling(file.getFileName() + ".pub");
     Path pubTmp = Files.createTempFile(dir, file.getFileName() + ".pub.", ".tmp");
     try {
-      Files.write(pubTmp, publicKey.toString(StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
+      Files.writeString(pubTmp, publicKey.toString(StandardCharsets.UTF_8).strip() + "\n");
       if (Files.getFileAttributeView(pubTmp, PosixFileAttributeView.class) != null) {
         Files.setPosixFilePermissions(pubTmp, PosixFilePermissions.fromString("rw-r--r--"));
       }
