@@ -176,7 +176,7 @@ public final class ServeCommand implements Command {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     } catch (GuardedServer.SshListenException e) {
-      throw new UsageException(Errors.describe(e));
+      throw new UsageException(e.getMessage());
     } catch (IOException e) {
       throw new UsageException("cannot serve on " + bind + ":" + config.port() + ": " + Errors.describe(e));
     }
