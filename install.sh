@@ -24,6 +24,11 @@ Targets (each may be given several times; every path may contain spaces):
   --gitlab-global DIR    a GitLab global custom hooks folder: DIR/pre-receive.d/checkpoint-guard
   --gitea-repo PATH      a Gitea/Forgejo repository: PATH/hooks/pre-receive.d/checkpoint-guard
                          (Gitea's generated hooks/pre-receive runs it; it is never replaced)
+  --gitaly-repo STORAGE:RELATIVE_PATH
+                         a GitLab repository through Gitaly's supported 'gitaly hooks set' (GitLab 15.11+):
+                         the repository's custom_hooks/ (existing hooks kept) plus
+                         pre-receive.d/checkpoint-guard, as a tar on the command's standard input; needs
+                         --gitaly-config. Run it on every Gitaly node that holds the repository
 
 Options:
   --prefix DIR           where the jar and its class-data archive are installed, shared by all targets
@@ -31,6 +36,9 @@ Options:
   --jar FILE             install this checkpoint-guard.jar instead of building target/checkpoint-guard.jar
   --java FILE            the java (17 or later) the hook runs (default $JAVA_HOME/bin/java, else java on
                          PATH); its absolute path is written into the hook
+  --gitaly-config FILE   the Gitaly node's config.toml (default path on Linux packages:
+                         /var/opt/gitlab/gitaly/config.toml); names the storages for --gitaly-repo
+  --gitaly-bin FILE      the gitaly command (default: gitaly on PATH, else /opt/gitlab/embedded/bin/gitaly)
   --per-ref              (--repo/--repos only) also install hooks/update, so that only the offending refs
                          of a push are refused instead of the whole push
   --no-cds               do not create the AppCDS archive (slower hook start)
@@ -65,6 +73,8 @@ java_arg=""
 per_ref=""
 cds=1
 uninstall=""
+gitaly_config=""
+gitaly_bin=""
 
 need_arg() {
   [ "$#" -ge 2 ] && [ -n "$2" ] || die "$1 needs a value (try --help)"
@@ -77,6 +87,13 @@ while [ "$#" -gt 0 ]; do
       targets+=("${1#--}:$2")
       shift 2
       ;;
+    --gitaly-repo)
+      need_arg "$@"
+      targets+=("gitaly-repo:$2")
+      shift 2
+      ;;
+    --gitaly-config) need_arg "$@"; gitaly_config="$2"; shift 2 ;;
+    --gitaly-bin) need_arg "$@"; gitaly_bin="$2"; shift 2 ;;
     --prefix) need_arg "$@"; prefix="$2"; shift 2 ;;
     --jar) need_arg "$@"; jar_arg="$2"; shift 2 ;;
     --java) need_arg "$@"; java_arg="$2"; shift 2 ;;
@@ -88,7 +105,7 @@ while [ "$#" -gt 0 ]; do
   esac
 done
 
-[ "${#targets[@]}" -gt 0 ] || die "no target given: use --repo, --repos, --gitlab-repo, --gitlab-global or --gitea-repo (try --help)"
+[ "${#targets[@]}" -gt 0 ] || die "no target given: use --repo, --repos, --gitlab-repo, --gitlab-global, --gitea-repo or --gitaly-repo (try --help)"
 command -v git >/dev/null 2>&1 || die "git not found on PATH"
 
 # Absolute path of an existing file or directory (no readlink -f dependency for directories).
@@ -130,6 +147,68 @@ add_dropin() {
   plan+=("dropin|$dir")
 }
 
+# --- Gitaly (--gitaly-repo STORAGE:RELATIVE_PATH) ------------------------------------------------------
+# 'gitaly hooks set' replaces a repository's whole custom_hooks/ with the tar it reads, and Gitaly has no
+# command that prints the current hooks. install.sh therefore reads the repository's custom_hooks/ from the
+# storage's folder on this node (config.toml names it), adds or removes only its own drop-in, and hands the
+# whole folder back: the hooks that were there stay as they were.
+gitaly_storages=()
+gitaly_relpaths=()
+gitaly_dirs=()
+
+# The path of storage $2 in Gitaly config file $1 ([[storage]] tables with name = and path = lines).
+gitaly_storage_path() {
+  awk -v want="$2" -v q="'" '
+    # the string value of a key = value line: a TOML basic (double-quoted) or literal (single-quoted) string
+    function value(line,   c, rest, stop) {
+      sub(/^[^=]*=[ \t]*/, "", line)
+      c = substr(line, 1, 1)
+      if (c != "\"" && c != q) return ""
+      rest = substr(line, 2)
+      stop = index(rest, c)
+      return stop > 0 ? substr(rest, 1, stop - 1) : ""
+    }
+    function found() { return in_s && name == want && path != "" }
+    /^[ \t]*\[\[[ \t]*storage[ \t]*\]\]/ { if (found()) { print path; exit } in_s = 1; name = ""; path = ""; next }
+    /^[ \t]*\[/ { if (found()) { print path; exit } in_s = 0; next }
+    in_s && /^[ \t]*name[ \t]*=/ { name = value($0) }
+    in_s && /^[ \t]*path[ \t]*=/ { path = value($0) }
+    END { if (found()) print path }
+  ' "$1" | head -n 1
+}
+
+add_gitaly() {
+  local spec="$1" storage relpath storage_path repo
+  case "$spec" in
+    *:*) storage="${spec%%:*}"; relpath="${spec#*:}" ;;
+    *) die "--gitaly-repo $spec: expected STORAGE:RELATIVE_PATH, e.g. default:@hashed/6b/86/6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b.git" ;;
+  esac
+  [ -n "$storage" ] && [ -n "$relpath" ] || die "--gitaly-repo $spec: expected STORAGE:RELATIVE_PATH"
+  case "/$relpath/" in
+    //* | */../* | */./*) die "--gitaly-repo $spec: the relative path must be relative and must not contain . or .. segments" ;;
+  esac
+  [ -n "$gitaly_config" ] || die "--gitaly-repo needs --gitaly-config FILE (the Gitaly node's config.toml, e.g. /var/opt/gitlab/gitaly/config.toml)"
+  [ -f "$gitaly_config" ] && [ -r "$gitaly_config" ] || die "cannot read the Gitaly config $gitaly_config"
+  storage_path="$(gitaly_storage_path "$gitaly_config" "$storage")"
+  [ -n "$storage_path" ] || die "$gitaly_config names no storage '$storage' ([[storage]] with name = \"$storage\" and a path)"
+  repo="$storage_path/$relpath"
+  is_bare_repo "$repo" \
+    || die "no repository $relpath in storage '$storage' on this node ($repo); on Gitaly Cluster give the replica path (Praefect's metadata) and run install.sh on each node"
+  resolve_gitaly_bin
+  gitaly_storages+=("$storage")
+  gitaly_relpaths+=("$relpath")
+  gitaly_dirs+=("$(abs_dir "$repo")")
+  plan+=("gitaly|$((${#gitaly_dirs[@]} - 1))")
+}
+
+resolve_gitaly_bin() {
+  if [ -z "$gitaly_bin" ]; then
+    gitaly_bin="$(command -v gitaly 2>/dev/null || true)"
+    [ -n "$gitaly_bin" ] || gitaly_bin=/opt/gitlab/embedded/bin/gitaly
+  fi
+  [ -x "$gitaly_bin" ] || die "the gitaly command was not found ($gitaly_bin): pass --gitaly-bin FILE"
+}
+
 for t in "${targets[@]}"; do
   kind="${t%%:*}"
   path="${t#*:}"
@@ -155,6 +234,10 @@ for t in "${targets[@]}"; do
       [ -d "$path" ] || die "not a directory: $path"
       [ -z "$per_ref" ] || die "--per-ref works with --repo/--repos only (GitLab runs custom hooks itself)"
       add_dropin "$(abs_dir "$path")/pre-receive.d"
+      ;;
+    gitaly-repo)
+      [ -z "$per_ref" ] || die "--per-ref works with --repo/--repos only (GitLab runs custom hooks itself)"
+      add_gitaly "$path"
       ;;
     gitea-repo)
       is_bare_repo "$path" || die "not a bare git repository: $path"
@@ -213,6 +296,65 @@ uninstall_dropin() {
   fi
 }
 
+# Copies repository $1's custom_hooks/ (modes and links kept) into a new private staging folder and prints it.
+gitaly_stage() {
+  local repo="$1" stage
+  stage="$(mktemp -d "${TMPDIR:-/tmp}/checkpoint-guard-gitaly.XXXXXX")" || die "cannot create a staging folder"
+  if [ -e "$repo/custom_hooks" ] || [ -L "$repo/custom_hooks" ]; then
+    if ! cp -pPR "$repo/custom_hooks" "$stage/custom_hooks"; then
+      rm -rf "$stage"
+      die "cannot read the existing hooks in $repo/custom_hooks"
+    fi
+  fi
+  printf '%s' "$stage"
+}
+
+# Hands staging folder $2's custom_hooks/ (or, when there is none, an empty input, which removes the
+# repository's hooks) to 'gitaly hooks set' for Gitaly target $1, then removes the staging folder.
+gitaly_set() {
+  local i="$1" stage="$2" code=0 out
+  out="$stage.out"
+  if [ -d "$stage/custom_hooks" ]; then
+    (cd "$stage" && tar -cf - custom_hooks) \
+      | "$gitaly_bin" hooks set --storage "${gitaly_storages[$i]}" --repository "${gitaly_relpaths[$i]}" \
+        --config "$gitaly_config" >"$out" 2>&1 || code=$?
+  else
+    "$gitaly_bin" hooks set --storage "${gitaly_storages[$i]}" --repository "${gitaly_relpaths[$i]}" \
+      --config "$gitaly_config" </dev/null >"$out" 2>&1 || code=$?
+  fi
+  local said
+  said="$(head -c 600 "$out" | tr '\n' ' ')"
+  rm -f "$out"
+  if [ "$code" -ne 0 ]; then
+    rm -rf "$stage"
+    die "'gitaly hooks set' failed for ${gitaly_storages[$i]}:${gitaly_relpaths[$i]} (exit $code)${said:+: $said}; the repository's hooks are unchanged"
+  fi
+}
+
+uninstall_gitaly() {
+  local i="$1" repo="${gitaly_dirs[$1]}" stage dest levels d n
+  dest="pre-receive.d/$DROPIN_NAME"
+  if ! is_ours "$repo/custom_hooks/$dest"; then
+    if [ -e "$repo/custom_hooks/$dest" ]; then
+      note "warning: $repo/custom_hooks/$dest is not checkpoint-guard's; left in place"
+    fi
+    return 0
+  fi
+  stage="$(gitaly_stage "$repo")"
+  levels="$(sed -n 's/^#@created-levels: \([0-9]*\)$/\1/p' "$stage/custom_hooks/$dest")"
+  rm -f "$stage/custom_hooks/$dest"
+  d="$stage/custom_hooks/pre-receive.d"
+  for ((n = 0; n < ${levels:-0}; n++)); do
+    rmdir "$d" 2>/dev/null || break
+    d="$(dirname "$d")"
+  done
+  gitaly_set "$i" "$stage"
+  rm -rf "$stage"
+  [ ! -e "$repo/custom_hooks/$dest" ] \
+    || die "'gitaly hooks set' succeeded but $repo/custom_hooks/$dest is still there"
+  note "removed $DROPIN_NAME from ${gitaly_storages[$i]}:${gitaly_relpaths[$i]} (gitaly hooks set)"
+}
+
 if [ -n "$uninstall" ]; then
   for p in "${plan[@]}"; do
     layout="${p%%|*}"
@@ -223,6 +365,7 @@ if [ -n "$uninstall" ]; then
         uninstall_plain_hook "$dir" pre-receive
         ;;
       dropin) uninstall_dropin "$dir" ;;
+      gitaly) uninstall_gitaly "$dir" ;;
     esac
   done
   exit 0
@@ -463,10 +606,41 @@ install_dropin() {
   note "installed $dest"
 }
 
+install_gitaly() {
+  local i="$1" repo="${gitaly_dirs[$1]}" stage dir dest levels=0 d
+  stage="$(gitaly_stage "$repo")"
+  dir="$stage/custom_hooks/pre-receive.d"
+  dest="$dir/$DROPIN_NAME"
+  if [ -e "$dest" ] || [ -L "$dest" ]; then
+    if ! is_ours "$dest"; then
+      rm -rf "$stage"
+      die "$repo/custom_hooks/pre-receive.d/$DROPIN_NAME exists and is not checkpoint-guard's; remove or rename it first"
+    fi
+    levels="$(sed -n 's/^#@created-levels: \([0-9]*\)$/\1/p' "$dest")"
+    levels="${levels:-0}"
+  else
+    d="$dir"
+    while [ ! -d "$d" ]; do
+      levels=$((levels + 1))
+      d="$(dirname "$d")"
+    done
+    mkdir -p "$dir"
+  fi
+  write_hook "$SRC_DIR/hooks/pre-receive" "$dest" "" "$levels" yes
+  gitaly_set "$i" "$stage"
+  if ! cmp -s "$dest" "$repo/custom_hooks/pre-receive.d/$DROPIN_NAME"; then
+    rm -rf "$stage"
+    die "'gitaly hooks set' succeeded but $repo/custom_hooks/pre-receive.d/$DROPIN_NAME is not the hook it was given"
+  fi
+  rm -rf "$stage"
+  note "installed $DROPIN_NAME into ${gitaly_storages[$i]}:${gitaly_relpaths[$i]} with gitaly hooks set ($repo/custom_hooks/pre-receive.d/$DROPIN_NAME)"
+}
+
 for p in "${plan[@]}"; do
   layout="${p%%|*}"
   dir="${p#*|}"
   case "$layout" in
+    gitaly) install_gitaly "$dir" ;;
     plain)
       created=0
       if [ ! -d "$dir" ]; then mkdir -p "$dir"; created=1; fi

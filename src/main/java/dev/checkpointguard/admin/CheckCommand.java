@@ -2,6 +2,7 @@ package dev.checkpointguard.admin;
 
 import dev.checkpointguard.command.Command;
 import dev.checkpointguard.command.Io;
+import dev.checkpointguard.command.UsageException;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -27,20 +28,38 @@ public final class CheckCommand implements Command {
   @Override
   public String details() {
     return "Exit 0 when healthy (warnings allowed), 1 when errors are found, 2 on usage errors.\n"
-        + "The --json schema is documented in docs/admin.md.\n";
+        + "The --json schema is documented in docs/admin.md.\n"
+        + "--repos DIR audits every repository below DIR (bare, GitLab @hashed/, Gitea owner/name.git): one\n"
+        + "line per repository and a summary, progress on standard error; exit 1 if any has errors or\n"
+        + "cannot be read. Its --json schema is in docs/operations.md.\n";
   }
 
   @Override
   public Options options() {
     Options o = new Options();
-    o.addOption(AdminRepos.repoOption());
+    Option repo = AdminRepos.repoOption();
+    repo.setRequired(false); // --repo or --repos, checked in run()
+    o.addOption(repo);
+    o.addOption(Option.builder().longOpt("repos").hasArg().argName("DIR")
+        .desc("audit every repository below DIR (fleet audit)").get());
     o.addOption(AdminRepos.thresholdOption());
+    o.addOption(Option.builder().longOpt("jobs").hasArg().argName("N")
+        .desc("with --repos: repositories audited at once (default: the number of CPUs, at most 4)").get());
     o.addOption(Option.builder().longOpt("json").desc("print the report as JSON").get());
     return o;
   }
 
   @Override
   public int run(CommandLine cl, Io io) throws Exception {
+    if (cl.hasOption("repos") == cl.hasOption("repo")) {
+      throw new UsageException("give either --repo DIR (one repository) or --repos DIR (every repository below DIR)");
+    }
+    if (cl.hasOption("repos")) {
+      return fleet(cl, io);
+    }
+    if (cl.hasOption("jobs")) {
+      throw new UsageException("--jobs works with --repos");
+    }
     try (Repository repo = AdminRepos.open(cl)) {
       int threshold = AdminRepos.threshold(cl, repo);
       CheckReport r = audit(repo, threshold, io);
@@ -48,6 +67,38 @@ public final class CheckCommand implements Command {
       io.out().print(cl.hasOption("json") ? r.json(path) : r.text(path));
       return r.healthy() ? OK : PROBLEMS;
     }
+  }
+
+  /** {@code check --repos DIR}: every repository below DIR. */
+  private static int fleet(CommandLine cl, Io io) throws Exception {
+    java.nio.file.Path root = java.nio.file.Path.of(cl.getOptionValue("repos"));
+    if (!java.nio.file.Files.isDirectory(root)) {
+      throw new UsageException("--repos " + root + ": not a directory");
+    }
+    Integer threshold = null;
+    if (cl.hasOption("threshold")) {
+      java.util.OptionalInt t = dev.checkpointguard.core.GuardSettings.thresholdValue(cl.getOptionValue("threshold"));
+      if (t.isEmpty()) {
+        throw new UsageException("--threshold " + cl.getOptionValue("threshold") + ": expected "
+            + dev.checkpointguard.core.GuardSettings.THRESHOLD_EXPECTED);
+      }
+      threshold = t.getAsInt();
+    }
+    int jobs = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    if (cl.hasOption("jobs")) {
+      String v = cl.getOptionValue("jobs");
+      try {
+        jobs = Integer.parseInt(v);
+      } catch (NumberFormatException e) {
+        jobs = -1;
+      }
+      if (jobs < 1 || jobs > 64) {
+        throw new UsageException("--jobs must be a whole number from 1 to 64, not '" + v + "'");
+      }
+    }
+    FleetCheck f = FleetCheck.run(root, threshold, jobs, io.err());
+    io.out().print(cl.hasOption("json") ? f.json() : f.text());
+    return f.healthy() ? OK : PROBLEMS;
   }
 
   static CheckReport audit(Repository repo, int threshold, Io io) throws Exception {

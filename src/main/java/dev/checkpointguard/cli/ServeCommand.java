@@ -5,6 +5,7 @@ import dev.checkpointguard.command.Errors;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.command.UsageException;
 import dev.checkpointguard.server.GuardedServer;
+import dev.checkpointguard.server.LogFormat;
 import dev.checkpointguard.server.SshHostKey;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -94,6 +95,8 @@ public final class ServeCommand implements Command {
     o.addOption(opt("tls-password-file", "FILE", "file whose first line is the keystore password"));
     o.addOption(Option.builder().longOpt("trust-proxy-headers")
         .desc("take client addresses from Forwarded/X-Forwarded-For (only behind a reverse proxy)").get());
+    o.addOption(opt("log-format", "FORMAT",
+        "push log: text (lines on standard error, the default) or json (JSON Lines on standard output)"));
     o.addOption(opt("ssh-port", "N", "serve SSH on this port too; 0 takes a free one (needs --authorized-keys)"));
     o.addOption(opt("ssh-bind", "ADDR", "address for SSH (default: the --bind address)"));
     o.addOption(opt("authorized-keys", "FILE", "OpenSSH authorized_keys: the keys that may fetch and push over SSH"));
@@ -167,6 +170,8 @@ public final class ServeCommand implements Command {
     } else if (cl.hasOption("tls-password-file")) {
       throw new UsageException("--tls-password-file needs --tls-keystore");
     }
+    LogFormat logFormat = logFormat(cl);
+    builder.logFormat(logFormat, io.out());
     GuardedServer.Config config = builder.build();
 
     StopSignal stop = stopSignal.get();
@@ -186,14 +191,46 @@ public final class ServeCommand implements Command {
         io.err().println("checkpoint-guard: SSH host key " + hostKey.type() + " " + hostKey.fingerprint() + " ("
             + (hostKey.generated() ? "generated into " : "") + hostKey.file() + ")");
       }
-      String urls = server.url() + (server.sshUrl() == null ? "" : " and " + server.sshUrl());
-      io.out().println("checkpoint-guard serving " + server.reposDir() + " at " + urls);
+      if (logFormat == LogFormat.JSON) {
+        io.out().println(readyJson(server, config.clock().instant()));
+      } else {
+        String urls = server.url() + (server.sshUrl() == null ? "" : " and " + server.sshUrl());
+        io.out().println("checkpoint-guard serving " + server.reposDir() + " at " + urls);
+      }
       io.out().flush();
       stop.await();
       io.err().println("checkpoint-guard: stopping");
     }
     io.err().println("checkpoint-guard: stopped");
     return OK;
+  }
+
+  private static LogFormat logFormat(CommandLine cl) throws UsageException {
+    String v = cl.getOptionValue("log-format", "text");
+    return switch (v) {
+      case "text" -> LogFormat.TEXT;
+      case "json" -> LogFormat.JSON;
+      default -> throw new UsageException("--log-format must be text or json, not '" + v + "'");
+    };
+  }
+
+  /** The ready line in JSON mode: the first JSON Lines record of standard output. */
+  static String readyJson(GuardedServer server, java.time.Instant now) {
+    java.io.StringWriter w = new java.io.StringWriter();
+    try (com.fasterxml.jackson.core.JsonGenerator g = new com.fasterxml.jackson.core.JsonFactory().createGenerator(w)) {
+      g.writeStartObject();
+      g.writeStringField("time", now.toString());
+      g.writeStringField("event", "serving");
+      g.writeStringField("repositories", server.reposDir().toString());
+      g.writeStringField("url", server.url().toString());
+      if (server.sshUrl() != null) {
+        g.writeStringField("ssh_url", server.sshUrl().toString());
+      }
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return w.toString();
   }
 
   /** The SSH settings, or null without {@code --ssh-port}. */

@@ -130,23 +130,8 @@ public final class Loss {
     dirs.remove(id);
   }
 
-  Dir get(long id) {
-    return dirs.get(id);
-  }
-
   Collection<Dir> dirs() {
     return Collections.unmodifiableCollection(dirs.values());
-  }
-
-  /** A copy whose narrowing leaves this one alone. */
-  Loss copy() {
-    Loss out = new Loss();
-    for (Dir d : dirs.values()) {
-      Dir c = new Dir(d.id, d.shard, d.shardTree, d.dirTree, d.paths == null ? null : new ArrayList<>(d.paths));
-      c.idOnly = d.idOnly;
-      out.add(c);
-    }
-    return out;
   }
 
   private static Dir requireExpanded(Dir d) {

@@ -86,8 +86,8 @@ public final class RepositoryGuard {
   }
 
   /**
-   * One verdict per change, in order. A change to a symbolic ref is judged as a change of its target
-   * (the verdict's {@link Verdict#change()} names the target).
+   * One verdict per change, in order. A change to a symbolic ref is judged as a change of its target: its
+   * verdict's {@link Verdict#change()} is the change as pushed, its message names the target.
    *
    * @param repo the repository pushed into (its objects include the push's)
    * @param changes the commands to judge, by the names the pusher used
@@ -102,6 +102,11 @@ public final class RepositoryGuard {
     } catch (IOException | RuntimeException e) {
       return CheckpointPolicy.internalErrors(changes, e);
     }
+    return asPushed(changes, resolved, judgeResolved(repo, resolved, options));
+  }
+
+  private static List<Verdict> judgeResolved(
+      Repository repo, List<RefChange> resolved, Options options) {
     try {
       GuardSettings settings = options.fixedSettings();
       if (settings == null) {
@@ -125,6 +130,20 @@ public final class RepositoryGuard {
       // e.g. an unparsable config file: JGit's FileRepository.getConfig() throws IllegalArgumentException
       return CheckpointPolicy.internalErrors(resolved, e);
     }
+  }
+
+  /** The verdicts on {@code resolved}, each carrying the change as it was pushed. */
+  private static List<Verdict> asPushed(
+      List<RefChange> changes, List<RefChange> resolved, List<Verdict> verdicts) {
+    List<Verdict> out = new ArrayList<>(verdicts.size());
+    for (int i = 0; i < verdicts.size(); i++) {
+      Verdict v = verdicts.get(i);
+      out.add(
+          changes.get(i) == resolved.get(i)
+              ? v
+              : new Verdict(changes.get(i), v.outcome(), v.rule(), v.message(), v.cause(), v.requires()));
+    }
+    return out;
   }
 
   /**

@@ -17,7 +17,8 @@ import org.eclipse.jgit.transport.resolver.ServiceNotEnabledException;
 /**
  * Makes the {@link ReceivePack} of every push: the guard chained after any hook already installed,
  * reachability checks on, the configured size limits, the pusher's name in the reflog, and a record of
- * a one-line log of the push ({@link PushLog}).
+ * a one-line log of the push ({@link PushLog}), the guard's verdicts and the push's duration counted in the
+ * server's metrics.
  *
  * <p>Defence in depth: it refuses to make one for a request that carries no authenticated user, even
  * though {@link PushAuthFilter} should have stopped such a request already. A repository whose config
@@ -27,11 +28,18 @@ final class GuardedReceivePackFactory implements ReceivePackFactory<HttpServletR
   private final long maxPackSize;
   private final long maxObjectSize;
   private final CheckpointSetCache cache;
+  private final PushEvents events;
 
   GuardedReceivePackFactory(long maxPackSize, long maxObjectSize, CheckpointSetCache cache) {
+    this(maxPackSize, maxObjectSize, cache, PushEvents.defaults());
+  }
+
+  /** @param events where verdicts, push durations and the push log go */
+  GuardedReceivePackFactory(long maxPackSize, long maxObjectSize, CheckpointSetCache cache, PushEvents events) {
     this.maxPackSize = maxPackSize;
     this.maxObjectSize = maxObjectSize;
     this.cache = cache;
+    this.events = events;
   }
 
   /** The guard's verdicts of one push, handed from the pre-receive hook to the push log. */
@@ -62,6 +70,7 @@ final class GuardedReceivePackFactory implements ReceivePackFactory<HttpServletR
    */
   ReceivePack create(Repository db, String user, String address) {
     PushRecord record = new PushRecord();
+    long start = events.ticker().getAsLong();
 
     ReceivePack rp = new ReceivePack(db);
     rp.setCheckReferencedObjectsAreReachable(true);
@@ -73,9 +82,15 @@ final class GuardedReceivePackFactory implements ReceivePackFactory<HttpServletR
     }
     rp.setRefLogIdent(new PersonIdent(user, user + "@" + address));
     CheckpointGuardHook guard =
-        new CheckpointGuardHook(null, cache, (pack, verdicts) -> record.verdicts = List.copyOf(verdicts));
+        new CheckpointGuardHook(
+            null,
+            cache,
+            (pack, verdicts) -> {
+              record.verdicts = List.copyOf(verdicts);
+              events.metrics().onVerdicts(record.verdicts);
+            });
     rp.setPreReceiveHook(PreReceiveHookChain.newChain(List.of(rp.getPreReceiveHook(), guard)));
-    PushLog log = new PushLog(user, address, () -> record.verdicts);
+    PushLog log = new PushLog(user, address, () -> record.verdicts, events, start);
     rp.setPostReceiveHook(PostReceiveHookChain.newChain(List.of(rp.getPostReceiveHook(), log)));
     return rp;
   }

@@ -76,6 +76,12 @@ public final class GuardedServer implements AutoCloseable {
    * @param trustForwarded take the client address from {@code Forwarded}/{@code X-Forwarded-For} headers:
    *     only behind a reverse proxy that sets them and when nobody else can reach the port, because the
    *     address keys the login backoff (default false)
+   * @param logFormat the push log as text lines on standard error (default) or JSON Lines on {@code logOut}
+   * @param logOut where JSON Lines go (default standard output); unused for text
+   * @param clock wall time for the push log, the last-push times and the status pages (default UTC system
+   *     clock)
+   * @param statusWait how long a status page waits for the audits it needs before answering with the last
+   *     known results, marked as updating (default 5 s)
    * @param ssh serve SSH too ({@link Ssh}); null for HTTP only (default)
    */
   public record Config(
@@ -94,6 +100,10 @@ public final class GuardedServer implements AutoCloseable {
       Path tlsKeystore,
       String tlsKeystorePassword,
       boolean trustForwarded,
+      LogFormat logFormat,
+      java.io.PrintStream logOut,
+      java.time.Clock clock,
+      Duration statusWait,
       Ssh ssh) {
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
@@ -108,6 +118,13 @@ public final class GuardedServer implements AutoCloseable {
       Objects.requireNonNull(idleTimeout, "idleTimeout");
       Objects.requireNonNull(authBackoff, "authBackoff");
       Objects.requireNonNull(authBackoffMax, "authBackoffMax");
+      Objects.requireNonNull(logFormat, "logFormat");
+      Objects.requireNonNull(logOut, "logOut");
+      Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(statusWait, "statusWait");
+      if (statusWait.isNegative()) {
+        throw new IllegalArgumentException("the status wait cannot be negative");
+      }
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port " + port + " is outside 0..65535");
       }
@@ -151,7 +168,7 @@ public final class GuardedServer implements AutoCloseable {
           + maxObjectSize + ", idleTimeout=" + idleTimeout + ", minDataRate=" + minDataRate + ", authBackoff="
           + authBackoff + ", authBackoffMax=" + authBackoffMax + ", maxThreads=" + maxThreads
           + ", tlsKeystore=" + tlsKeystore + ", tlsKeystorePassword=" + (tlsKeystorePassword == null ? null : "***")
-          + ", trustForwarded=" + trustForwarded + ", ssh=" + ssh + "]";
+          + ", trustForwarded=" + trustForwarded + ", logFormat=" + logFormat + ", ssh=" + ssh + "]";
     }
 
     /** Serve {@code reposDir} on 127.0.0.1:8080 with the default limits, no users, no anonymous push. */
@@ -189,6 +206,10 @@ public final class GuardedServer implements AutoCloseable {
       private Path tlsKeystore;
       private String tlsKeystorePassword;
       private boolean trustForwarded;
+      private LogFormat logFormat = LogFormat.TEXT;
+      private java.io.PrintStream logOut = System.out;
+      private java.time.Clock clock = java.time.Clock.systemUTC();
+      private Duration statusWait = Duration.ofSeconds(5);
       private Ssh ssh;
 
       private Builder(Path reposDir) {
@@ -211,6 +232,10 @@ public final class GuardedServer implements AutoCloseable {
         tlsKeystore = c.tlsKeystore;
         tlsKeystorePassword = c.tlsKeystorePassword;
         trustForwarded = c.trustForwarded;
+        logFormat = c.logFormat;
+        logOut = c.logOut;
+        clock = c.clock;
+        statusWait = c.statusWait;
         ssh = c.ssh;
       }
 
@@ -284,6 +309,23 @@ public final class GuardedServer implements AutoCloseable {
         return this;
       }
 
+      /** The push log's format, and where JSON Lines go. */
+      public Builder logFormat(LogFormat format, java.io.PrintStream out) {
+        logFormat = format;
+        logOut = out;
+        return this;
+      }
+
+      public Builder clock(java.time.Clock v) {
+        clock = v;
+        return this;
+      }
+
+      public Builder statusWait(Duration v) {
+        statusWait = v;
+        return this;
+      }
+
       /** Serve SSH too; null for HTTP only. */
       public Builder ssh(Ssh v) {
         ssh = v;
@@ -299,7 +341,7 @@ public final class GuardedServer implements AutoCloseable {
       public Config build() {
         return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
             idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword,
-            trustForwarded, ssh);
+            trustForwarded, logFormat, logOut, clock, statusWait, ssh);
       }
     }
   }
@@ -309,11 +351,21 @@ public final class GuardedServer implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final URI url;
   private final Path reposDir;
+  private final ServerMetrics metrics;
+  private final StatusCache status;
   private volatile GitSshServer ssh;
 
   private GuardedServer(
-      Server jetty, ServerConnector connector, ScheduledExecutorService scheduler, Path reposDir, boolean tls) {
+      Server jetty,
+      ServerConnector connector,
+      ScheduledExecutorService scheduler,
+      Path reposDir,
+      boolean tls,
+      ServerMetrics metrics,
+      StatusCache status) {
     this.jetty = jetty;
+    this.metrics = metrics;
+    this.status = status;
     this.connector = connector;
     this.scheduler = scheduler;
     this.reposDir = reposDir;
@@ -378,10 +430,15 @@ public final class GuardedServer implements AutoCloseable {
     connector.setIdleTimeout(config.idleTimeout().toMillis());
     jetty.addConnector(connector);
 
-    GitServlet git = new GitServlet();
+    ServerMetrics metrics = new ServerMetrics();
+    PushEvents events =
+        PushEvents.of(config.logFormat(), config.logOut(), config.clock(), System::nanoTime, metrics);
     ReposResolver resolver = new ReposResolver(reposDir);
+    StatusCache status = new StatusCache(1, config.clock(), metrics);
+    GitServlet git = new GitServlet();
     GuardedReceivePackFactory receivePacks =
-        new GuardedReceivePackFactory(config.maxPackSize(), config.maxObjectSize(), CheckpointSetCache.lru(1_000_000));
+        new GuardedReceivePackFactory(
+            config.maxPackSize(), config.maxObjectSize(), CheckpointSetCache.lru(1_000_000), events);
     git.setRepositoryResolver(resolver);
     git.setReceivePackFactory(receivePacks);
     // Smart HTTP only: the dumb protocol would serve repository files by path for no client we need.
@@ -399,10 +456,21 @@ public final class GuardedServer implements AutoCloseable {
     ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
     context.setContextPath("/");
     FilterHolder auth =
-        new FilterHolder(new PushAuthFilter(users, config.anonymousPush(), throttle, scheduler));
+        new FilterHolder(
+            new PushAuthFilter(users, config.anonymousPush(), throttle, scheduler, metrics::onAuthFailure));
     auth.setAsyncSupported(true);
     context.addFilter(auth, "/*", EnumSet.of(DispatcherType.REQUEST));
     context.addServlet(new ServletHolder("git", git), "/*");
+    // Beside git's URLs: repository names end in .git, so these never hide a repository.
+    context.addServlet(
+        new ServletHolder("metrics", new io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet(
+            metrics.registry())),
+        "/metrics");
+    context.addServlet(new ServletHolder("healthz", new HealthServlet(reposDir)), "/healthz");
+    ServletHolder pages =
+        new ServletHolder("status", new StatusServlet(reposDir, resolver, status, events, config.statusWait()));
+    context.addServlet(pages, ""); // exactly "/"
+    context.addServlet(pages, "/-/*"); // a repository name never starts with '-'
     context.setErrorHandler(new QuietErrorHandler());
     context.setLogger(new OneLineLog());
 
@@ -432,6 +500,7 @@ public final class GuardedServer implements AutoCloseable {
         ssh.close();
       }
       scheduler.shutdownNow();
+      status.close();
       try {
         jetty.stop();
       } catch (Exception suppressed) {
@@ -443,7 +512,8 @@ public final class GuardedServer implements AutoCloseable {
       throw new IOException("cannot start the server on " + config.bind() + ":" + config.port() + ": "
           + e.getMessage(), e);
     }
-    GuardedServer s = new GuardedServer(jetty, connector, scheduler, reposDir, config.tlsKeystore() != null);
+    GuardedServer s =
+        new GuardedServer(jetty, connector, scheduler, reposDir, config.tlsKeystore() != null, metrics, status);
     s.ssh = ssh;
     LOG.info(
         "serving {} at {} (push: {})",
@@ -466,6 +536,11 @@ public final class GuardedServer implements AutoCloseable {
   /** The port the server listens on (the chosen one when the config said 0). */
   public int port() {
     return connector.getLocalPort();
+  }
+
+  /** What this server counts ({@code GET /metrics}); mirror syncs report through {@link ServerMetrics#syncListener()}. */
+  public ServerMetrics metrics() {
+    return metrics;
   }
 
   /**
@@ -514,6 +589,7 @@ public final class GuardedServer implements AutoCloseable {
       LOG.warn("error while stopping: {}", e.toString());
     } finally {
       scheduler.shutdownNow();
+      status.close();
       if (sshStop != null) {
         try {
           sshStop.join();

@@ -60,6 +60,7 @@ final class PushAuthFilter implements Filter {
   private final boolean anonymousPush;
   private final AuthThrottle throttle;
   private final ScheduledExecutorService scheduler;
+  private final java.util.function.Consumer<ServerMetrics.AuthFailure> failures;
 
   /**
    * @param users the users allowed to push; null with anonymous push, and when nobody may push over HTTP
@@ -68,6 +69,17 @@ final class PushAuthFilter implements Filter {
    */
   PushAuthFilter(
       Users users, boolean anonymousPush, AuthThrottle throttle, ScheduledExecutorService scheduler) {
+    this(users, anonymousPush, throttle, scheduler, f -> {});
+  }
+
+  /** @param failures told about every failed login (for the metrics) */
+  PushAuthFilter(
+      Users users,
+      boolean anonymousPush,
+      AuthThrottle throttle,
+      ScheduledExecutorService scheduler,
+      java.util.function.Consumer<ServerMetrics.AuthFailure> failures) {
+    this.failures = failures;
     this.users = users;
     this.anonymousPush = anonymousPush;
     this.throttle = throttle;
@@ -120,6 +132,7 @@ final class PushAuthFilter implements Filter {
       if (c != null) {
         Arrays.fill(c.password(), '\0');
       }
+      failures.accept(ServerMetrics.AuthFailure.THROTTLED);
       rsp.setHeader("Retry-After", Long.toString(Math.max(1, (wait.toMillis() + 999) / 1000)));
       rsp.sendError(429, "too many failed logins; wait and try again");
       return;
@@ -147,6 +160,7 @@ final class PushAuthFilter implements Filter {
         return;
       }
       case UNAVAILABLE -> {
+        failures.accept(ServerMetrics.AuthFailure.USERS_FILE_INVALID);
         LOG.error("push login of user '{}' from {} refused: {}", Messages.printable(user, 64), address,
             users.problem());
         rsp.sendError(503, "push logins are unavailable: the server's users file is invalid");
@@ -156,6 +170,7 @@ final class PushAuthFilter implements Filter {
         // handled below
       }
     }
+    failures.accept(ServerMetrics.AuthFailure.WRONG_CREDENTIALS);
     // A name that cannot exist gets no key of its own: it could only fill the throttle with junk.
     Duration penalty = throttle.fail(addressKey);
     if (validName) {

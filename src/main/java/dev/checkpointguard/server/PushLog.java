@@ -32,17 +32,58 @@ final class PushLog implements PostReceiveHook {
   private final String user;
   private final String address;
   private final Supplier<List<Verdict>> verdicts;
+  private final PushEvents events;
+  private final long startNanos;
 
   /** @param verdicts the guard's verdicts of this push, empty when it judged nothing */
   PushLog(String user, String address, Supplier<List<Verdict>> verdicts) {
+    this(user, address, verdicts, PushEvents.defaults(), System.nanoTime());
+  }
+
+  /**
+   * @param events where the push's log record, duration and last-push time go
+   * @param startNanos {@code events.ticker()} when the push began
+   */
+  PushLog(String user, String address, Supplier<List<Verdict>> verdicts, PushEvents events, long startNanos) {
     this.user = user;
     this.address = address;
     this.verdicts = verdicts;
+    this.events = events;
+    this.startNanos = startNanos;
   }
 
   @Override
   public void onPostReceive(ReceivePack rp, Collection<ReceiveCommand> successful) {
-    LOG.info(line(repositoryName(rp), user, address, rp.getAllCommands(), verdicts.get()));
+    long nanos = Math.max(0, events.ticker().getAsLong() - startNanos);
+    String repo = repositoryName(rp);
+    List<ReceiveCommand> commands = rp.getAllCommands();
+    List<Verdict> judged = verdicts.get();
+    ServerMetrics.PushResult result = result(commands);
+    events.metrics().onPush(result, nanos);
+    if (successful != null && !successful.isEmpty()) {
+      events.pushed(repo);
+    }
+    if (events.format() == LogFormat.JSON) {
+      String id = events.nextPushId();
+      String time = events.clock().instant().toString();
+      for (String line : JsonPushLog.lines(id, time, repo, user, address, commands, judged, nanos)) {
+        events.jsonOut().println(line);
+      }
+      events.jsonOut().flush();
+    } else {
+      LOG.info(line(repo, user, address, commands, judged));
+    }
+  }
+
+  /** {@code ok} when every command was applied, {@code failed} when none was attempted, else rejected. */
+  static ServerMetrics.PushResult result(List<ReceiveCommand> commands) {
+    if (commands == null || commands.isEmpty()
+        || commands.stream().allMatch(c -> c.getResult() == ReceiveCommand.Result.NOT_ATTEMPTED)) {
+      return ServerMetrics.PushResult.FAILED;
+    }
+    return commands.stream().allMatch(c -> c.getResult() == ReceiveCommand.Result.OK)
+        ? ServerMetrics.PushResult.OK
+        : ServerMetrics.PushResult.REJECTED;
   }
 
   /** The one log line of a push. */
@@ -84,7 +125,7 @@ final class PushLog implements PostReceiveHook {
     return b.toString();
   }
 
-  private static String repositoryName(ReceivePack rp) {
+  static String repositoryName(ReceivePack rp) {
     java.io.File dir = rp.getRepository().getDirectory();
     return dir == null ? "?" : dir.getName();
   }

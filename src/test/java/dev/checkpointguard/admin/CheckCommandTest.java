@@ -205,7 +205,8 @@ class CheckCommandTest {
   void usageErrorsExitTwoWithOneLine() throws Exception {
     AdminHarness.Run noRepo = run("check");
     assertEquals(2, noRepo.exit());
-    assertTrue(noRepo.err().startsWith("checkpoint-guard check: Missing required option: repo"), noRepo.err());
+    assertTrue(noRepo.err().startsWith("checkpoint-guard check: give either --repo DIR (one repository) or --repos DIR"),
+        noRepo.err());
     AdminHarness.Run notDir = run("check", "--repo", tmp.resolve("nope").toString());
     assertEquals(2, notDir.exit());
     assertEquals("checkpoint-guard check: --repo " + tmp.resolve("nope") + ": not a directory\n", notDir.err());

@@ -121,6 +121,18 @@ class ServeCommandTest {
   }
 
   @Test
+  void jsonLogFormatMakesTheReadyLineTheFirstJsonRecord() throws Exception {
+    Path repos = Files.createDirectories(tmp.resolve("srv"));
+    Outcome o = runOnce("serve", "--repos", repos.toString(), "--anonymous-push", "--port", "0", "--log-format", "json");
+    assertEquals(0, o.exit(), o.err());
+    Map<?, ?> ready = (Map<?, ?>) dev.checkpointguard.fixtures.TestJson.parse(o.out().strip());
+    assertEquals("serving", ready.get("event"));
+    assertEquals(repos.toRealPath().toString(), ready.get("repositories"));
+    assertTrue(((String) ready.get("url")).matches("http://127\\.0\\.0\\.1:[0-9]+/"), ready.toString());
+    assertTrue(java.time.Instant.parse((String) ready.get("time")) != null);
+  }
+
+  @Test
   void refusesToGuessWhoMayPushAndReportsBadOptionsInOneLine() throws Exception {
     Path repos = Files.createDirectories(tmp.resolve("srv"));
     Path users = Files.writeString(tmp.resolve("users"), "alice:nonsense\n");
@@ -150,6 +162,8 @@ class ServeCommandTest {
       {new String[] {"serve", "--repos", r, "--anonymous-push", "--tls-keystore", tmp.resolve("no.p12").toString(),
           "--tls-password-file", users.toString()},
           "checkpoint-guard serve: TLS keystore " + tmp.resolve("no.p12") + " does not exist\n"},
+      {new String[] {"serve", "--repos", r, "--anonymous-push", "--log-format", "yaml"},
+          "checkpoint-guard serve: --log-format must be text or json, not 'yaml'\n"},
     };
     for (Object[] c : cases) {
       Outcome o = runOnce((String[]) c[0]);

@@ -218,6 +218,10 @@ class CheckpointGuardHookTest {
     assertEquals(RemoteRefUpdate.Status.REJECTED_OTHER_REASON, x.getStatus(), x.toString());
     assertTrue(x.getMessage().contains("(rule current-loss)"), x.getMessage());
     assertEquals(c.ref(C), server.ref(C));
+    // the verdict carries the command as pushed (for the push log), its message the target
+    Verdict v = heard.stream().filter(h -> h.ref().equals("refs/heads/x")).findFirst().orElseThrow();
+    assertEquals(dev.checkpointguard.core.Rule.CURRENT_LOSS, v.rule());
+    assertTrue(v.message().contains(C), v.message());
   }
 
   @Test
