@@ -13,6 +13,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.global.KeepAliveHandler;
@@ -88,6 +89,7 @@ final class GitSshServer implements AutoCloseable {
    * @param port the port; 0 takes a free one
    * @param hostKeyFile the host key, generated there when missing ({@link SshHostKey})
    * @param idleTimeout a session silent this long is closed; also the time a client has to log in
+   * @param loginFailures told about every connection that offered keys and logged in with none (metrics)
    * @throws IllegalArgumentException if the authorized_keys file or the host key is invalid
    * @throws IOException if a file cannot be read or written, or the port cannot be bound
    */
@@ -99,7 +101,8 @@ final class GitSshServer implements AutoCloseable {
       Duration idleTimeout,
       int maxThreads,
       ReposResolver resolver,
-      GuardedReceivePackFactory receivePacks)
+      GuardedReceivePackFactory receivePacks,
+      Consumer<ServerMetrics.AuthFailure> loginFailures)
       throws IOException {
     AuthorizedKeys keys = AuthorizedKeys.load(authorizedKeys);
     SshHostKey.Loaded host = SshHostKey.loadOrGenerate(hostKeyFile);
@@ -156,6 +159,9 @@ final class GitSshServer implements AutoCloseable {
               String problem = keys.problem();
               LOG.warn("SSH login refused from {}: {}", address(session),
                   problem != null ? "the authorized keys file is invalid" : "no authorized key offered (last: " + refused + ")");
+              loginFailures.accept(problem != null
+                  ? ServerMetrics.AuthFailure.AUTHORIZED_KEYS_INVALID
+                  : ServerMetrics.AuthFailure.SSH_KEY_REFUSED);
             }
           }
         });

@@ -484,12 +484,14 @@ public final class GuardedServer implements AutoCloseable {
       try {
         // Same resolver and the same receive-pack factory as HTTP: one guard, one set of limits, one push log.
         ssh = GitSshServer.start(sshBind, c.port(), c.authorizedKeys(), hostKey, config.idleTimeout(),
-            config.maxThreads(), resolver, receivePacks);
+            config.maxThreads(), resolver, receivePacks, metrics::onAuthFailure);
       } catch (java.net.BindException e) {
         scheduler.shutdownNow();
+        status.close();
         throw new SshListenException(sshBind, c.port(), e);
       } catch (IOException | RuntimeException e) {
         scheduler.shutdownNow();
+        status.close();
         throw e;
       }
     }

@@ -35,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SshServeTest {
   static final String ARCHIVE = "refs/entire/checkpoints/v2/full/0000000000001";
   static final AtomicInteger REPOS = new AtomicInteger();
+  static final java.util.regex.Pattern REFUSED_METRIC =
+      java.util.regex.Pattern.compile("(?m)^checkpoint_guard_auth_failures_total\\{reason=\"ssh_key_refused\"\\} [1-9]");
 
   @TempDir(factory = FastTempDir.class)
   static Path shared;
@@ -178,7 +180,7 @@ class SshServeTest {
   }
 
   @Test
-  void anUnknownKeyIsRefused() throws IOException {
+  void anUnknownKeyIsRefused() throws Exception {
     Path w = tmp.resolve("client.git");
     ServerTestSupport.client(w, 3, 1).close();
     GitCli.Result push =
@@ -187,6 +189,16 @@ class SshServeTest {
     assertNotEquals(0, push.exitCode());
     assertTrue(push.stderr().contains("Permission denied (publickey)"), push.toString());
     assertNull(ServerTestSupport.ref(serverRepo, ClientRepo.MAIN));
+    // counted once the server has closed the session (right after the client gave up)
+    String metrics = "";
+    for (int i = 0; i < 100 && !REFUSED_METRIC.matcher(metrics).find(); i++) {
+      metrics = java.net.http.HttpClient.newHttpClient()
+          .send(java.net.http.HttpRequest.newBuilder(server.url().resolve("metrics")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString())
+          .body();
+      Thread.sleep(REFUSED_METRIC.matcher(metrics).find() ? 0 : 100);
+    }
+    assertTrue(REFUSED_METRIC.matcher(metrics).find(), metrics);
     // no password or keyboard-interactive login is even offered
     GitCli.Result password =
         ssh(bob, List.of("-o", "PreferredAuthentications=password,keyboard-interactive"), "git-upload-pack 'x.git'");
