@@ -148,6 +148,9 @@ final class GitSshServer implements AutoCloseable {
     sshd.setShellFactory(channel -> new GitSshCommand(context, null));
     sshd.setCommandFactory((channel, command) -> new GitSshCommand(context, command));
     CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "checkpoint-guard");
+    // Git's protocol is request and answer in small packets: without TCP_NODELAY, Nagle's algorithm and the
+    // client's delayed ACK held each exchange for ~40 ms (measured: 53 ms per command on an open connection).
+    CoreModuleProperties.TCP_NODELAY.set(sshd, true);
     CoreModuleProperties.IDLE_TIMEOUT.set(sshd, idleTimeout);
     CoreModuleProperties.AUTH_TIMEOUT.set(sshd, idleTimeout);
     sshd.addSessionListener(
