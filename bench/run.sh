@@ -7,10 +7,11 @@
 #   scale   check / repair --mode minimal|full on a generated 100,000-checkpoint repository, against
 #           C git's floor (bench/scale.sh)
 #   serve   pushes per second through serve, with and without the guard (ServeThroughput)
+#   ssh     pushes per second through serve over SSH against HTTP, same repository (SshThroughput)
 #   stock   the stock-git hook's wall-time ratios (bench/hook-bench.sh, when present)
 #
-# Usage: bench/run.sh [all|policy|scale|serve|stock]...       (default: all)
-# Environment: JMH_ARGS (default "-f 1 -wi 3 -i 5 -w 2s -r 2s"), SCALE_ARGS, SERVE_ARGS, STOCK_ARGS.
+# Usage: bench/run.sh [all|policy|scale|serve|ssh|stock]...       (default: all)
+# Environment: JMH_ARGS (default "-f 1 -wi 3 -i 5 -w 2s -r 2s"), SCALE_ARGS, SERVE_ARGS, SSH_ARGS, STOCK_ARGS.
 # The machine's cores, CPU, JDK and load average are printed first: state them with every figure.
 set -euo pipefail
 
@@ -27,8 +28,8 @@ want() {
 }
 for p in "${parts[@]}"; do
   case "$p" in
-    all | policy | scale | serve | stock) ;;
-    *) echo "run.sh: unknown part '$p' (all, policy, scale, serve, stock)" >&2; exit 2 ;;
+    all | policy | scale | serve | ssh | stock) ;;
+    *) echo "run.sh: unknown part '$p' (all, policy, scale, serve, ssh, stock)" >&2; exit 2 ;;
   esac
 done
 
@@ -60,6 +61,11 @@ if want serve; then
   echo "== serve throughput"
   # shellcheck disable=SC2086
   java -Xmx512m -cp "$(testcp)" dev.checkpointguard.bench.ServeThroughput ${SERVE_ARGS:-}
+fi
+if want ssh; then
+  echo "== ssh throughput (OpenSSH $(ssh -V 2>&1 | cut -d, -f1))"
+  # shellcheck disable=SC2086
+  java -Xmx512m -cp "$(testcp)" dev.checkpointguard.bench.SshThroughput ${SSH_ARGS:-}
 fi
 if want stock; then
   echo "== stock hook"
