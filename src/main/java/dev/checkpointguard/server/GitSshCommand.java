@@ -211,8 +211,8 @@ final class GitSshCommand implements Command {
     try {
       if (message != null) {
         err.write((message + "\n").getBytes(StandardCharsets.UTF_8));
-        err.flush();
       }
+      err.flush();
       out.flush();
     } catch (IOException e) {
       // the client is gone; the exit status below is all that is left to send

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.common.channel.Channel;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.global.KeepAliveHandler;
 import org.apache.sshd.common.file.FileSystemFactory;
@@ -26,6 +27,7 @@ import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
+import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.channel.ChannelSessionFactory;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.apache.sshd.server.global.NoMoreSessionsHandler;
@@ -139,7 +141,7 @@ final class GitSshServer implements AutoCloseable {
           return true;
         });
     // Session channels only (no direct-tcpip), no forwarding of any kind, no agent, no subsystems (sftp).
-    sshd.setChannelFactories(List.of(ChannelSessionFactory.INSTANCE));
+    sshd.setChannelFactories(List.of(new ExitStatusFirst.Factory()));
     sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
     sshd.setGlobalRequestHandlers(List.of(KeepAliveHandler.INSTANCE, NoMoreSessionsHandler.INSTANCE));
     sshd.setAgentFactory(null);
@@ -226,6 +228,34 @@ final class GitSshServer implements AutoCloseable {
         LOG.warn("error while stopping SSH: {}", e.toString());
       }
       executor.shutdownNow();
+    }
+  }
+
+  /**
+   * A session channel that sends a command's {@code exit-status} before its EOF, as OpenSSH's sshd does. The
+   * library sends EOF first; a client whose input has ended already (git, after reading the push's report) may
+   * answer that EOF with CLOSE at once, and then the exit status is dropped: measured, about one push in ten
+   * through an OpenSSH {@code ControlMaster} connection ended with "failed to push some refs" although every
+   * ref was updated.
+   */
+  static final class ExitStatusFirst extends ChannelSession {
+    @Override
+    protected void closeShell(int exitValue, boolean closeImmediately) throws IOException {
+      if (!isClosing()) {
+        if (out != null) {
+          out.flush(); // what the command wrote goes before its exit status
+        }
+        sendExitStatus(exitValue);
+      }
+      super.closeShell(exitValue, closeImmediately); // EOF, CLOSE (the exit status is not sent twice)
+    }
+
+    /** Makes {@link ExitStatusFirst} channels for "session" channel requests. */
+    static final class Factory extends ChannelSessionFactory {
+      @Override
+      public Channel createChannel(Session session) {
+        return new ExitStatusFirst();
+      }
     }
   }
 
