@@ -32,8 +32,9 @@ import org.eclipse.jgit.internal.storage.file.FileRepository;
  * same repository, so load from elsewhere on the machine hits all of them alike.
  *
  * <p>Usage: {@code SshThroughput [pushes]} (default 19 per variant, after 5 warm-up pushes each; at most 19,
- * so that the 100th checkpoint, which would rotate, is never reached). The repository's automatic gc is off,
- * so that no push pays for a gc that another variant's pushes made due.
+ * so that the 100th checkpoint, which would rotate, is never reached). JGit's gc after a push ({@code
+ * receive.autogc}) is off for the repository, so that no push pays for a gc that other variants' pushes made
+ * due.
  */
 public final class SshThroughput {
   private static final int WARMUP = 5;
@@ -59,7 +60,7 @@ public final class SshThroughput {
     Path repos = Files.createDirectories(work.resolve("repos"));
     try (FileRepository r = new FileRepository(repos.resolve("guarded.git").toFile())) {
       r.create(true);
-      r.getConfig().setInt("gc", null, "auto", 0);
+      r.getConfig().setBoolean("receive", null, "autogc", false);
       r.getConfig().save();
     }
     OpenSsh.Key key = OpenSsh.keygen(work.resolve("keys"), "pusher", "pusher");
