@@ -41,6 +41,9 @@ Options:
   --gitaly-bin FILE      the gitaly command (default: gitaly on PATH, else /opt/gitlab/embedded/bin/gitaly)
   --per-ref              (--repo/--repos only) also install hooks/update, so that only the offending refs
                          of a push are refused instead of the whole push
+  --mirror               (--repo/--repos only) install the fetch-mirror hook instead: hooks/reference-transaction
+                         (git 2.28 or later), which never refuses anything but keeps every v2 tip a
+                         git fetch --prune would lose in <repo>/checkpoint-guard/kept.git (docs/mirror.md)
   --no-cds               do not create the AppCDS archive (slower hook start)
   --uninstall            remove the hook from the targets and restore what was there before
   -h, --help             show this help
@@ -71,6 +74,7 @@ prefix="/opt/checkpoint-guard"
 jar_arg=""
 java_arg=""
 per_ref=""
+mirror=""
 cds=1
 uninstall=""
 gitaly_config=""
@@ -98,6 +102,7 @@ while [ "$#" -gt 0 ]; do
     --jar) need_arg "$@"; jar_arg="$2"; shift 2 ;;
     --java) need_arg "$@"; java_arg="$2"; shift 2 ;;
     --per-ref) per_ref=1; shift ;;
+    --mirror) mirror=1; shift ;;
     --no-cds) cds=""; shift ;;
     --uninstall) uninstall=1; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -107,6 +112,20 @@ done
 
 [ "${#targets[@]}" -gt 0 ] || die "no target given: use --repo, --repos, --gitlab-repo, --gitlab-global, --gitea-repo or --gitaly-repo (try --help)"
 command -v git >/dev/null 2>&1 || die "git not found on PATH"
+if [ -n "$mirror" ]; then
+  [ -z "$per_ref" ] || die "--mirror and --per-ref exclude each other (a fetch mirror takes no pushes to judge)"
+  for t in "${targets[@]}"; do
+    case "${t%%:*}" in
+      repo | repos) ;;
+      *) die "--mirror works with --repo/--repos only (a Gitea/Forgejo pull mirror is a bare repository: use --repos with Gitea's repository root)" ;;
+    esac
+  done
+  git_version="$(git version | sed -n 's/^git version \([0-9][0-9]*\)\.\([0-9][0-9]*\).*/\1 \2/p')"
+  set -- $git_version
+  if [ -z "$git_version" ] || [ "$1" -lt 2 ] || { [ "$1" -eq 2 ] && [ "$2" -lt 28 ]; }; then
+    die "--mirror needs git 2.28 or later (the reference-transaction hook); this is $(git version)"
+  fi
+fi
 
 # Absolute path of an existing file or directory (no readlink -f dependency for directories).
 abs_dir() {
@@ -363,6 +382,7 @@ if [ -n "$uninstall" ]; then
       plain)
         uninstall_plain_hook "$dir" update
         uninstall_plain_hook "$dir" pre-receive
+        uninstall_plain_hook "$dir" reference-transaction
         ;;
       dropin) uninstall_dropin "$dir" ;;
       gitaly) uninstall_gitaly "$dir" ;;
@@ -439,8 +459,39 @@ verify_jar() {
   fi
 }
 
+# With --mirror, the jar must also name the tip a fetch would lose (its reference-transaction command).
+verify_mirror_jar() {
+  local candidate="$1" scratch out
+  scratch="$(mktemp -d "${TMPDIR:-/tmp}/checkpoint-guard-verify.XXXXXX")" || die "cannot create a scratch folder"
+  out="$(
+    set -e
+    export GIT_DIR="$scratch/repo.git" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+    export GIT_AUTHOR_NAME=v GIT_AUTHOR_EMAIL=v@localhost GIT_COMMITTER_NAME=v GIT_COMMITTER_EMAIL=v@localhost
+    git init -q --bare "$GIT_DIR"
+    blob="$(printf 'x\n' | git hash-object -w --stdin)"
+    session="$(printf '100644 blob %s\traw_transcript\n' "$blob" | git mktree)"
+    cp1="$(printf '040000 tree %s\t0\n' "$session" | git mktree)"
+    shard="$(printf '040000 tree %s\t23456789ab\n' "$cp1" | git mktree)"
+    tree="$(printf '040000 tree %s\t01\n' "$shard" | git mktree)"
+    cur="$(git commit-tree -m 'Checkpoint: 0123456789ab' "$tree")"
+    git update-ref refs/entire/checkpoints/v2/full/current "$cur"
+    printf 'candidate %s %s\nupdate %s %s %s\n' "$cur" refs/entire/checkpoints/v2/full/current \
+      "$cur" 0000000000000000000000000000000000000000 refs/entire/checkpoints/v2/full/current \
+      | "$java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -cp "$candidate" \
+        dev.checkpointguard.cli.Main reference-transaction 2>&1
+    echo " $cur"
+  )" || true
+  rm -rf "$scratch"
+  local cur="${out##* }"
+  case "$out" in
+    "keep $cur refs/entire/checkpoints/v2/full/current 1 1"*) ;;
+    *) die "$jar_src cannot judge mirror updates: its reference-transaction command must name the tip a deletion loses, but said: $(printf '%s' "$out" | head -c 300 | tr '\n' ' '); nothing was installed" ;;
+  esac
+}
+
 if cmp -s "$jar_src" "$jar"; then
   verify_jar "$jar"
+  [ -z "$mirror" ] || verify_mirror_jar "$jar"
 else
   jar_tmp="$(temp_beside "$jar")"
   if ! cp "$jar_src" "$jar_tmp"; then
@@ -449,6 +500,9 @@ else
   fi
   chmod 644 "$jar_tmp"
   (verify_jar "$jar_tmp") || { rm -f "$jar_tmp"; exit 2; }
+  if [ -n "$mirror" ]; then
+    (verify_mirror_jar "$jar_tmp") || { rm -f "$jar_tmp"; exit 2; }
+  fi
   mv -f "$jar_tmp" "$jar"
   note "installed $jar"
 fi
@@ -644,6 +698,11 @@ for p in "${plan[@]}"; do
     plain)
       created=0
       if [ ! -d "$dir" ]; then mkdir -p "$dir"; created=1; fi
+      if [ -n "$mirror" ]; then
+        # a fetch mirror: only the reference-transaction hook; a pre-receive hook installed earlier stays
+        install_plain_hook "$dir" reference-transaction no "$created"
+        continue
+      fi
       # created-levels 1 remembers that hooks/ itself was ours, so that --uninstall removes it again
       install_plain_hook "$dir" pre-receive yes "$created"
       if [ -n "$per_ref" ]; then

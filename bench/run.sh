@@ -9,9 +9,11 @@
 #   serve   pushes per second through serve, with and without the guard (ServeThroughput)
 #   ssh     pushes per second through serve over SSH against HTTP, same repository (SshThroughput)
 #   stock   the stock-git hook's wall-time ratios (bench/hook-bench.sh, when present)
+#   mirror  a guarded sync against git fetch --prune of the same mirror, on the scale repository (bench/mirror.sh)
 #
-# Usage: bench/run.sh [all|policy|scale|serve|ssh|stock]...       (default: all)
-# Environment: JMH_ARGS (default "-f 1 -wi 3 -i 5 -w 2s -r 2s"), SCALE_ARGS, SERVE_ARGS, SSH_ARGS, STOCK_ARGS.
+# Usage: bench/run.sh [all|policy|scale|serve|ssh|stock|mirror]...       (default: all)
+# Environment: JMH_ARGS (default "-f 1 -wi 3 -i 5 -w 2s -r 2s"), SCALE_ARGS, SERVE_ARGS, SSH_ARGS, STOCK_ARGS,
+# MIRROR_ARGS.
 # The machine's cores, CPU, JDK and load average are printed first: state them with every figure.
 set -euo pipefail
 
@@ -28,8 +30,8 @@ want() {
 }
 for p in "${parts[@]}"; do
   case "$p" in
-    all | policy | scale | serve | ssh | stock) ;;
-    *) echo "run.sh: unknown part '$p' (all, policy, scale, serve, ssh, stock)" >&2; exit 2 ;;
+    all | policy | scale | serve | ssh | stock | mirror) ;;
+    *) echo "run.sh: unknown part '$p' (all, policy, scale, serve, ssh, stock, mirror)" >&2; exit 2 ;;
   esac
 done
 
@@ -75,4 +77,9 @@ if want stock; then
   else
     echo "bench/hook-bench.sh is not in this tree: skipped"
   fi
+fi
+if want mirror; then
+  echo "== mirror (guarded sync vs git fetch --prune)"
+  # shellcheck disable=SC2086
+  bench/mirror.sh ${MIRROR_ARGS:-}
 fi

@@ -110,8 +110,15 @@ public final class CheckCommand implements Command {
       Map<ObjectId, CheckpointTimes.Times> timesMemo) throws Exception {
     try (ObjectReader reader = repo.newObjectReader()) {
       Inventory inv = Inventory.read(repo, reader);
-      return CheckReport.of(
+      CheckReport r = CheckReport.of(
           new Analysis(inv, reader, new EtaProgressMonitor(io.err()), timesMemo), threshold);
+      // a mirror: what its last sync held back, and the tips it keeps (docs/mirror.md)
+      for (dev.checkpointguard.mirror.MirrorAudit.Note n : dev.checkpointguard.mirror.MirrorAudit.notes(repo)) {
+        r.findings.add(new CheckReport.Finding(n.code(),
+            n.warning() ? CheckReport.Severity.WARNING : CheckReport.Severity.INFO, n.refs(), n.checkpoints(),
+            n.message()));
+      }
+      return r;
     }
   }
 }

@@ -20,6 +20,8 @@ final class Commands {
         new UpdateCommand(),
         new CheckCommand(),
         new RepairCommand(),
-        new RestoreCommand());
+        new RestoreCommand(),
+        new dev.checkpointguard.mirror.MirrorCommand(),
+        new dev.checkpointguard.mirror.ReferenceTransactionCommand());
   }
 }

@@ -42,6 +42,7 @@ public final class ServeCommand implements Command {
 
   private final Path workDir;
   private final Supplier<StopSignal> stopSignal;
+  private final dev.checkpointguard.mirror.MirrorService.Starter mirrorStarter;
 
   public ServeCommand() {
     this(Path.of("").toAbsolutePath(), StopSignal::onTermination);
@@ -49,8 +50,15 @@ public final class ServeCommand implements Command {
 
   /** For tests: the folder the local default is made in, and how the command learns to stop. */
   ServeCommand(Path workDir, Supplier<StopSignal> stopSignal) {
+    this(workDir, stopSignal, dev.checkpointguard.mirror.MirrorService::start);
+  }
+
+  /** For tests: also how the periodic syncs of {@code --mirrors} start (on virtual time). */
+  ServeCommand(Path workDir, Supplier<StopSignal> stopSignal,
+      dev.checkpointguard.mirror.MirrorService.Starter mirrorStarter) {
     this.workDir = workDir;
     this.stopSignal = stopSignal;
+    this.mirrorStarter = mirrorStarter;
   }
 
   @Override
@@ -97,6 +105,9 @@ public final class ServeCommand implements Command {
         .desc("take client addresses from Forwarded/X-Forwarded-For (only behind a reverse proxy)").get());
     o.addOption(opt("log-format", "FORMAT",
         "push log: text (lines on standard error, the default) or json (JSON Lines on standard output)"));
+    o.addOption(opt("mirrors", "FILE",
+        "keep repositories synced from their upstreams, guarded: lines '<name>.git <upstream> <interval>'"
+            + " (docs/mirror.md)"));
     o.addOption(opt("ssh-port", "N", "serve SSH on this port too; 0 takes a free one (needs --authorized-keys)"));
     o.addOption(opt("ssh-bind", "ADDR", "address for SSH (default: the --bind address)"));
     o.addOption(opt("authorized-keys", "FILE", "OpenSSH authorized_keys: the keys that may fetch and push over SSH"));
@@ -173,6 +184,9 @@ public final class ServeCommand implements Command {
     LogFormat logFormat = logFormat(cl);
     builder.logFormat(logFormat, io.out());
     GuardedServer.Config config = builder.build();
+    java.util.List<dev.checkpointguard.mirror.MirrorsFile.Entry> mirrors = cl.hasOption("mirrors")
+        ? dev.checkpointguard.mirror.MirrorsFile.read(Path.of(cl.getOptionValue("mirrors")))
+        : java.util.List.of();
 
     StopSignal stop = stopSignal.get();
     GuardedServer server;
@@ -186,6 +200,11 @@ public final class ServeCommand implements Command {
       throw new UsageException("cannot serve on " + bind + ":" + config.port() + ": " + Errors.describe(e));
     }
     try (server) {
+      // each sync's outcome is counted in GET /metrics (checkpoint_guard_mirror_syncs_total{outcome})
+      dev.checkpointguard.server.ServerMetrics.SyncListener counted = server.metrics().syncListener();
+      dev.checkpointguard.mirror.MirrorService mirrorService = mirrors.isEmpty() ? null
+          : mirrorStarter.start(server.reposDir(), mirrors, io.env(),
+              outcome -> counted.onSync(outcome.result().label()));
       SshHostKey hostKey = server.sshHostKey();
       if (hostKey != null) {
         io.err().println("checkpoint-guard: SSH host key " + hostKey.type() + " " + hostKey.fingerprint() + " ("
@@ -200,6 +219,9 @@ public final class ServeCommand implements Command {
       io.out().flush();
       stop.await();
       io.err().println("checkpoint-guard: stopping");
+      if (mirrorService != null) {
+        mirrorService.close(); // a running sync ends before the server does
+      }
     }
     io.err().println("checkpoint-guard: stopped");
     return OK;
