@@ -23,6 +23,14 @@ public interface UpstreamTransport {
    */
   Transport open(Repository local, URIish uri, java.util.Map<String, String> env) throws TransportException;
 
+  /**
+   * The reason a fetch from {@code uri} failed, as the administrator reads it: {@code message} is the
+   * transport's own; a transport that knows better (SSH: which host key, which file, what to run) says so.
+   */
+  default String describe(URIish uri, String message) {
+    return message;
+  }
+
   /** Local paths and {@code file://}: JGit's in-process upload-pack on the other repository. */
   UpstreamTransport LOCAL =
       new UpstreamTransport() {
@@ -94,6 +102,12 @@ public interface UpstreamTransport {
     }
   }
 
+  /**
+   * {@code ssh://} and scp-like {@code host:path}: JGit's SSH transport, the user's keys and known hosts, host
+   * keys always checked ({@link SshUpstreamTransport}).
+   */
+  UpstreamTransport SSH = SshUpstreamTransport.DEFAULT;
+
   /** The transports this build ships, tried in order. */
-  List<UpstreamTransport> BUILT_IN = List.of(LOCAL, HTTP);
+  List<UpstreamTransport> BUILT_IN = List.of(LOCAL, HTTP, SSH);
 }
