@@ -358,6 +358,69 @@ class SshServeTest {
   }
 
   @Test
+  void theLimitsAndTheIdleTimeoutOfHttpApplyToSsh() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("limited"));
+    Path repo = ServerTestSupport.bareRepo(dir.resolve("x.git"));
+    try (GuardedServer limited =
+        GuardedServer.start(
+            GuardedServer.Config.builder(dir)
+                .port(0)
+                .maxPackSize(4096)
+                .idleTimeout(java.time.Duration.ofSeconds(1))
+                .ssh(new GuardedServer.Config.Ssh(null, 0, authorizedKeys, tmp.resolve("host_key")))
+                .build())) {
+      Path hosts = OpenSsh.knownHosts(tmp.resolve("limited_known_hosts"), "127.0.0.1", limited.sshPort(),
+          limited.sshHostKey().publicKey());
+      Path w = tmp.resolve("big.git");
+      ClientRepo client = ServerTestSupport.client(w, 3, 1);
+      byte[] big = new byte[64 << 10];
+      new java.util.Random(1).nextBytes(big);
+      org.eclipse.jgit.lib.ObjectId blob;
+      try (org.eclipse.jgit.lib.ObjectInserter ins = client.repository().newObjectInserter()) {
+        blob = ins.insert(org.eclipse.jgit.lib.Constants.OBJ_BLOB, big);
+        ins.flush();
+      }
+      {
+        Repository r = client.repository(); // the client's own: closed with it
+        org.eclipse.jgit.lib.RefUpdate u = r.updateRef("refs/heads/big");
+        try (org.eclipse.jgit.lib.ObjectInserter ins = r.newObjectInserter()) {
+          org.eclipse.jgit.lib.TreeFormatter t = new org.eclipse.jgit.lib.TreeFormatter();
+          t.append("big", org.eclipse.jgit.lib.FileMode.REGULAR_FILE, blob);
+          org.eclipse.jgit.lib.CommitBuilder c = new org.eclipse.jgit.lib.CommitBuilder();
+          c.setTreeId(ins.insert(t));
+          org.eclipse.jgit.lib.PersonIdent who = new org.eclipse.jgit.lib.PersonIdent("t", "t@example.com");
+          c.setAuthor(who);
+          c.setCommitter(who);
+          c.setMessage("big\n");
+          u.setNewObjectId(ins.insert(c));
+          ins.flush();
+        }
+        u.forceUpdate();
+      }
+      GitCli.Result push =
+          OpenSsh.git(new GitCli(tmp.resolve("home")), alice, hosts)
+              .run(w, "push", limited.sshUrl().resolve("x.git").toString(), "refs/heads/big:refs/heads/big");
+      assertNotEquals(0, push.exitCode(), push.toString());
+      assertTrue(push.stderr().contains("Pack exceeds the limit of 4,096 bytes, rejecting the pack"), push.toString());
+      assertNull(ServerTestSupport.ref(repo, "refs/heads/big"));
+      client.close();
+
+      // a connection that never logs in is closed after the idle timeout (bounded wait, no timing asserted)
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", limited.sshPort())) {
+        s.setSoTimeout(60_000);
+        java.io.InputStream in = s.getInputStream();
+        byte[] buf = new byte[4096];
+        int n;
+        long total = 0;
+        while ((n = in.read(buf)) >= 0) {
+          total += n;
+        }
+        assertTrue(total > 0, "the banner came first");
+      }
+    }
+  }
+
+  @Test
   void theHostKeyIsKeptInTheFolderAndMatchesWhatClientsSee() throws IOException {
     SshHostKey key = server.sshHostKey();
     assertEquals(repos.toRealPath().resolve(SshHostKey.DEFAULT_FILE), key.file());
