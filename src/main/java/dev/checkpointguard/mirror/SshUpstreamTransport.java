@@ -41,9 +41,6 @@ import org.eclipse.jgit.transport.sshd.agent.ConnectorFactory;
  * in, like {@code ~/.netrc} for HTTP.
  */
 public final class SshUpstreamTransport implements UpstreamTransport {
-  /** With {@code ~/.ssh/known_hosts} (and what {@code ~/.ssh/config} names). */
-  public static final SshUpstreamTransport DEFAULT = new SshUpstreamTransport(null);
-
   private final Path knownHosts;
   /** One session factory per home directory, made on first use (it runs an SSH client). */
   private final Map<String, SshdSessionFactory> factories = new ConcurrentHashMap<>();

@@ -104,9 +104,11 @@ public interface UpstreamTransport {
 
   /**
    * {@code ssh://} and scp-like {@code host:path}: JGit's SSH transport, the user's keys and known hosts, host
-   * keys always checked ({@link SshUpstreamTransport}).
+   * keys always checked ({@link SshUpstreamTransport}). Made here, not read from a constant of that class:
+   * initialising it first (for {@code --ssh-known-hosts}) initialises this interface, whose default method
+   * makes it a superinterface that is initialised with it, and such a constant would still be null here.
    */
-  UpstreamTransport SSH = SshUpstreamTransport.DEFAULT;
+  UpstreamTransport SSH = new SshUpstreamTransport(null);
 
   /** The transports this build ships, tried in order. */
   List<UpstreamTransport> BUILT_IN = List.of(LOCAL, HTTP, SSH);
