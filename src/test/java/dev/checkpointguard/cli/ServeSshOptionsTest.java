@@ -91,6 +91,19 @@ class ServeSshOptionsTest {
   }
 
   @Test
+  void theJsonReadyLineNamesTheSshUrl() throws Exception {
+    Path repos = Files.createDirectories(tmp.resolve("srv"));
+    Path keys = Files.writeString(tmp.resolve("authorized_keys"), OpenSsh.keygen(tmp, "k", "k").publicLine() + "\n");
+    try (dev.checkpointguard.server.GuardedServer s = dev.checkpointguard.server.GuardedServer.start(
+        dev.checkpointguard.server.GuardedServer.Config.builder(repos).port(0)
+            .ssh(new dev.checkpointguard.server.GuardedServer.Config.Ssh(null, 0, keys, null)).build())) {
+      assertEquals("{\"time\":\"2026-01-02T03:04:05Z\",\"event\":\"serving\",\"repositories\":\"" + s.reposDir()
+          + "\",\"url\":\"" + s.url() + "\",\"ssh_url\":\"" + s.sshUrl() + "\"}",
+          ServeCommand.readyJson(s, java.time.Instant.parse("2026-01-02T03:04:05Z")));
+    }
+  }
+
+  @Test
   void authorizedKeysAloneIsEnoughHttpPushIsThenOffAndBothTransportsStop() throws Exception {
     Path repos = Files.createDirectories(tmp.resolve("srv"));
     Path keys = Files.writeString(tmp.resolve("authorized_keys"), OpenSsh.keygen(tmp, "k", "k").publicLine() + "\n");
