@@ -7,12 +7,14 @@
 #   scale   check / repair --mode minimal|full on a generated 100,000-checkpoint repository, against
 #           C git's floor (bench/scale.sh)
 #   serve   pushes per second through serve, with and without the guard (ServeThroughput)
+#   ssh     pushes per second through serve over SSH against HTTP, same repository (SshThroughput)
 #   stock   the stock-git hook's wall-time ratios (bench/hook-bench.sh, when present)
 #   mirror  a guarded sync against git fetch --prune of the same mirror, on the scale repository (bench/mirror.sh)
 #   login   cost of a failed push login: wrong password vs unknown user (LoginBench, JMH; LoginRatio)
 #
-# Usage: bench/run.sh [all|policy|scale|serve|stock|mirror|login]...       (default: all)
-# Environment: JMH_ARGS (default "-f 1 -wi 3 -i 5 -w 2s -r 2s"), SCALE_ARGS, SERVE_ARGS, STOCK_ARGS, MIRROR_ARGS.
+# Usage: bench/run.sh [all|policy|scale|serve|ssh|stock|mirror|login]...       (default: all)
+# Environment: JMH_ARGS (default "-f 1 -wi 3 -i 5 -w 2s -r 2s"), SCALE_ARGS, SERVE_ARGS, SSH_ARGS, STOCK_ARGS,
+# MIRROR_ARGS.
 # The machine's cores, CPU, JDK and load average are printed first: state them with every figure.
 set -euo pipefail
 
@@ -29,8 +31,8 @@ want() {
 }
 for p in "${parts[@]}"; do
   case "$p" in
-    all | policy | scale | serve | stock | mirror | login) ;;
-    *) echo "run.sh: unknown part '$p' (all, policy, scale, serve, stock, mirror, login)" >&2; exit 2 ;;
+    all | policy | scale | serve | ssh | stock | mirror | login) ;;
+    *) echo "run.sh: unknown part '$p' (all, policy, scale, serve, ssh, stock, mirror, login)" >&2; exit 2 ;;
   esac
 done
 
@@ -62,6 +64,11 @@ if want serve; then
   echo "== serve throughput"
   # shellcheck disable=SC2086
   java -Xmx512m -cp "$(testcp)" dev.checkpointguard.bench.ServeThroughput ${SERVE_ARGS:-}
+fi
+if want ssh; then
+  echo "== ssh throughput (OpenSSH $(ssh -V 2>&1 | cut -d, -f1))"
+  # shellcheck disable=SC2086
+  java -Xmx512m -cp "$(testcp)" dev.checkpointguard.bench.SshThroughput ${SSH_ARGS:-}
 fi
 if want stock; then
   echo "== stock hook"

@@ -7,6 +7,7 @@ import dev.checkpointguard.command.Io;
 import dev.checkpointguard.command.UsageException;
 import dev.checkpointguard.server.GuardedServer;
 import dev.checkpointguard.server.LogFormat;
+import dev.checkpointguard.server.SshHostKey;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -78,7 +79,10 @@ public final class ServeCommand implements Command {
         + "command), or --anonymous-push. Without --repos, serves ./repos\n"
         + "(created, with an empty checkpoints.git) and, on a loopback address, lets anyone push.\n"
         + "SIZE is bytes with an optional k, m or g suffix; 0 means no limit. Stops on SIGTERM/SIGINT.\n"
-        + "In production, terminate TLS in a reverse proxy or give --tls-keystore (see docs/serve.md).\n";
+        + "In production, terminate TLS in a reverse proxy or give --tls-keystore (see docs/serve.md).\n"
+        + "With --ssh-port, the same repositories are at ssh://ADDR:PORT/<name>.git for the keys in\n"
+        + "--authorized-keys (OpenSSH format; read again when it changes); HTTP push then needs --users or\n"
+        + "--anonymous-push, or is off.\n";
   }
 
   @Override
@@ -105,6 +109,11 @@ public final class ServeCommand implements Command {
     o.addOption(opt("mirrors", "FILE",
         "keep repositories synced from their upstreams, guarded: lines '<name>.git <upstream> <interval>'"
             + " (docs/mirror.md)"));
+    o.addOption(opt("ssh-port", "N", "serve SSH on this port too; 0 takes a free one (needs --authorized-keys)"));
+    o.addOption(opt("ssh-bind", "ADDR", "address for SSH (default: the --bind address)"));
+    o.addOption(opt("authorized-keys", "FILE", "OpenSSH authorized_keys: the keys that may fetch and push over SSH"));
+    o.addOption(opt("ssh-host-key", "FILE",
+        "SSH host key, generated there if missing (default: DIR/" + SshHostKey.DEFAULT_FILE + ")"));
     return o;
   }
 
@@ -126,19 +135,20 @@ public final class ServeCommand implements Command {
     if (users != null && !Files.isRegularFile(users)) {
       throw new UsageException("users file " + users + " does not exist");
     }
+    GuardedServer.Config.Ssh ssh = sshOption(cl);
     Path repos;
     if (cl.hasOption("repos")) {
       repos = Path.of(cl.getOptionValue("repos"));
       if (!Files.isDirectory(repos)) {
         throw new UsageException("--repos " + repos + " is not a directory");
       }
-      if (users == null && !anonymous) {
+      if (users == null && !anonymous && ssh == null) {
         throw new UsageException(
             "who may push? give --users FILE (its lines: " + Invocation.of(io.env()).command(
                 "hash-password", "--help") + ") or --anonymous-push");
       }
     } else {
-      boolean localAnonymous = users == null && !anonymous;
+      boolean localAnonymous = users == null && !anonymous && ssh == null;
       if (localAnonymous && !isLoopback(bind)) {
         throw new UsageException(
             "--bind " + bind + " is not a loopback address: give --users FILE or --anonymous-push");
@@ -165,7 +175,8 @@ public final class ServeCommand implements Command {
             .minDataRate(intOption(cl, "min-data-rate",
                 (int) GuardedServer.Config.DEFAULT_MIN_DATA_RATE, 0, Integer.MAX_VALUE))
             .maxThreads(intOption(cl, "max-threads", 64, 8, 10_000))
-            .trustForwarded(cl.hasOption("trust-proxy-headers"));
+            .trustForwarded(cl.hasOption("trust-proxy-headers"))
+            .ssh(ssh);
     if (cl.hasOption("tls-keystore")) {
       builder.tls(Path.of(cl.getOptionValue("tls-keystore")), tlsPassword(cl, io));
     } else if (cl.hasOption("tls-password-file")) {
@@ -184,6 +195,8 @@ public final class ServeCommand implements Command {
       server = GuardedServer.start(config);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
+    } catch (GuardedServer.SshListenException e) {
+      throw new UsageException(e.getMessage());
     } catch (IOException e) {
       throw new UsageException("cannot serve on " + bind + ":" + config.port() + ": " + Errors.describe(e));
     }
@@ -193,10 +206,16 @@ public final class ServeCommand implements Command {
       dev.checkpointguard.mirror.MirrorService mirrorService = mirrors.isEmpty() ? null
           : mirrorStarter.start(server.reposDir(), mirrors, io.env(),
               outcome -> counted.onSync(outcome.result().label()));
+      SshHostKey hostKey = server.sshHostKey();
+      if (hostKey != null) {
+        io.err().println("checkpoint-guard: SSH host key " + hostKey.type() + " " + hostKey.fingerprint() + " ("
+            + (hostKey.generated() ? "generated into " : "") + hostKey.file() + ")");
+      }
       if (logFormat == LogFormat.JSON) {
         io.out().println(readyJson(server, config.clock().instant()));
       } else {
-        io.out().println("checkpoint-guard serving " + server.reposDir() + " at " + server.url());
+        String urls = server.url() + (server.sshUrl() == null ? "" : " and " + server.sshUrl());
+        io.out().println("checkpoint-guard serving " + server.reposDir() + " at " + urls);
       }
       io.out().flush();
       stop.await();
@@ -227,11 +246,37 @@ public final class ServeCommand implements Command {
       g.writeStringField("event", "serving");
       g.writeStringField("repositories", server.reposDir().toString());
       g.writeStringField("url", server.url().toString());
+      if (server.sshUrl() != null) {
+        g.writeStringField("ssh_url", server.sshUrl().toString());
+      }
       g.writeEndObject();
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
     return w.toString();
+  }
+
+  /** The SSH settings, or null without {@code --ssh-port}. */
+  private static GuardedServer.Config.Ssh sshOption(CommandLine cl) throws UsageException {
+    if (!cl.hasOption("ssh-port")) {
+      for (String o : new String[] {"authorized-keys", "ssh-bind", "ssh-host-key"}) {
+        if (cl.hasOption(o)) {
+          throw new UsageException("--" + o + " needs --ssh-port");
+        }
+      }
+      return null;
+    }
+    if (!cl.hasOption("authorized-keys")) {
+      throw new UsageException("--ssh-port needs --authorized-keys FILE (the keys that may fetch and push, in "
+          + "OpenSSH's authorized_keys format)");
+    }
+    Path keys = Path.of(cl.getOptionValue("authorized-keys"));
+    if (!Files.isRegularFile(keys)) {
+      throw new UsageException("authorized keys file " + keys + " does not exist");
+    }
+    String bind = cl.getOptionValue("ssh-bind");
+    Path hostKey = cl.hasOption("ssh-host-key") ? Path.of(cl.getOptionValue("ssh-host-key")) : null;
+    return new GuardedServer.Config.Ssh(bind, intOption(cl, "ssh-port", 2222, 0, 65535), keys, hostKey);
   }
 
   private static String tlsPassword(CommandLine cl, Io io) throws UsageException, IOException {

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -54,7 +55,9 @@ public final class MirrorCommand implements Command {
         + "+refs/*:refs/*); each v2 change is judged by the guard as if upstream had pushed it, and a change\n"
         + "that would drop checkpoint files the mirror holds nowhere else is held back (docs/mirror.md).\n"
         + "All ref changes are one atomic compare-and-set batch. DIR is created (bare) if missing.\n"
-        + "Credentials come from git's credential helpers or ~/.netrc, never from the URL.\n"
+        + "Credentials come from git's credential helpers or ~/.netrc, never from the URL. An ssh://\n"
+        + "upstream uses the ~/.ssh keys and known hosts (or --ssh-known-hosts FILE); host keys are always\n"
+        + "checked, never trusted on first use.\n"
         + "Exit 0: the mirror equals upstream; 1: synced, something held back (listed); 2: usage or setup\n"
         + "error, or upstream unreachable (the mirror is unchanged). --json: docs/mirror.md, \"JSON\".\n";
   }
@@ -65,7 +68,9 @@ public final class MirrorCommand implements Command {
     o.addOption(Option.builder().longOpt("repo").hasArg().argName("DIR").required()
         .desc("the bare mirror repository (created if missing)").get());
     o.addOption(Option.builder().longOpt("from").hasArg().argName("URL").required()
-        .desc("the upstream: a path, file://, http:// or https:// URL (no password in it)").get());
+        .desc("the upstream: a path, file://, http://, https:// or ssh:// URL (no password in it)").get());
+    o.addOption(Option.builder().longOpt("ssh-known-hosts").hasArg().argName("FILE")
+        .desc("for an ssh:// upstream: trust only the host keys in FILE (default: ~/.ssh/known_hosts)").get());
     o.addOption(Option.builder().longOpt("dry-run")
         .desc("fetch and judge, print what would change, move no ref").get());
     o.addOption(Option.builder().longOpt("json").desc("print the report as JSON").get());
@@ -79,7 +84,7 @@ public final class MirrorCommand implements Command {
     if (cl.getArgs().length > 0) {
       throw new UsageException("unexpected argument '" + cl.getArgs()[0] + "'");
     }
-    Upstream upstream = Upstream.parse(cl.getOptionValue("from"));
+    Upstream upstream = upstream(cl);
     int timeout = timeout(cl);
     String path = cl.getOptionValue("repo");
     boolean json = cl.hasOption("json");
@@ -104,6 +109,24 @@ public final class MirrorCommand implements Command {
       io.out().flush();
       return r.exitCode();
     }
+  }
+
+  /** {@code --from}, with {@code --ssh-known-hosts} for an SSH upstream. */
+  private static Upstream upstream(CommandLine cl) throws UsageException {
+    if (!cl.hasOption("ssh-known-hosts")) {
+      return Upstream.parse(cl.getOptionValue("from"));
+    }
+    Path knownHosts = Path.of(cl.getOptionValue("ssh-known-hosts"));
+    if (!Files.isRegularFile(knownHosts)) {
+      throw new UsageException("--ssh-known-hosts " + knownHosts + " does not exist");
+    }
+    SshUpstreamTransport ssh = new SshUpstreamTransport(knownHosts.toAbsolutePath());
+    Upstream u = Upstream.parse(cl.getOptionValue("from"), "--from",
+        List.of(UpstreamTransport.LOCAL, UpstreamTransport.HTTP, ssh));
+    if (!u.isOver(ssh)) {
+      throw new UsageException("--ssh-known-hosts is for ssh:// upstreams only");
+    }
+    return u;
   }
 
   private static int timeout(CommandLine cl) throws UsageException {

@@ -67,12 +67,17 @@ public final class Upstream {
     }
     String scheme = uri.getScheme() == null ? "scp-like ssh" : uri.getScheme() + "://";
     throw new UsageException(label + " " + safe(url) + ": " + scheme + " upstreams are not supported;"
-        + " use a path, file://, http:// or https://");
+        + " use a path, file://, http://, https:// or ssh://");
   }
 
   /** A URL as printed: user info removed (the URL may have a user name; it never has a password). */
   private static String safe(String url) {
     return url.replaceAll("//[^/@]*@", "//");
+  }
+
+  /** True when this upstream is reached through {@code t}. */
+  boolean isOver(UpstreamTransport t) {
+    return transport == t;
   }
 
   /** The upstream as given, safe to print and log. */
@@ -177,6 +182,7 @@ public final class Upstream {
     if (m.startsWith(u + ": ")) {
       m = m.substring(u.length() + 2);
     }
+    m = transport.describe(uri, m);
     return "cannot fetch from " + display() + ": " + safe(m);
   }
 }

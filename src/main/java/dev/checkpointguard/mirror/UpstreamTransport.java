@@ -23,6 +23,14 @@ public interface UpstreamTransport {
    */
   Transport open(Repository local, URIish uri, java.util.Map<String, String> env) throws TransportException;
 
+  /**
+   * The reason a fetch from {@code uri} failed, as the administrator reads it: {@code message} is the
+   * transport's own; a transport that knows better (SSH: which host key, which file, what to run) says so.
+   */
+  default String describe(URIish uri, String message) {
+    return message;
+  }
+
   /** Local paths and {@code file://}: JGit's in-process upload-pack on the other repository. */
   UpstreamTransport LOCAL =
       new UpstreamTransport() {
@@ -94,6 +102,14 @@ public interface UpstreamTransport {
     }
   }
 
+  /**
+   * {@code ssh://} and scp-like {@code host:path}: JGit's SSH transport, the user's keys and known hosts, host
+   * keys always checked ({@link SshUpstreamTransport}). Made here, not read from a constant of that class:
+   * initialising it first (for {@code --ssh-known-hosts}) initialises this interface, whose default method
+   * makes it a superinterface that is initialised with it, and such a constant would still be null here.
+   */
+  UpstreamTransport SSH = new SshUpstreamTransport(null);
+
   /** The transports this build ships, tried in order. */
-  List<UpstreamTransport> BUILT_IN = List.of(LOCAL, HTTP);
+  List<UpstreamTransport> BUILT_IN = List.of(LOCAL, HTTP, SSH);
 }

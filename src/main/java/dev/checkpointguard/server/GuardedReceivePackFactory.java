@@ -82,6 +82,18 @@ final class GuardedReceivePackFactory implements ReceivePackFactory<HttpServletR
     if (!db.getConfig().getBoolean("http", "receivepack", true)) {
       throw new ServiceNotEnabledException();
     }
+    return create(db, user, req.getRemoteAddr());
+  }
+
+  /**
+   * The {@link ReceivePack} of one push, whatever the transport: HTTP ({@link #create(HttpServletRequest,
+   * Repository)}) and SSH ({@link GitSshCommand}) both make theirs here, so that every push gets the same guard,
+   * limits, reflog identity and push log.
+   *
+   * @param user who pushes (an authenticated user name, or an SSH key's name), never empty
+   * @param address the client's address, for the reflog and the push log
+   */
+  ReceivePack create(Repository db, String user, String address) {
     PushRecord record = new PushRecord();
     long start = events.ticker().getAsLong();
     removeLeftovers(db);
@@ -94,7 +106,7 @@ final class GuardedReceivePackFactory implements ReceivePackFactory<HttpServletR
     if (maxObjectSize > 0) {
       rp.setMaxObjectSizeLimit(maxObjectSize);
     }
-    rp.setRefLogIdent(new PersonIdent(user, user + "@" + req.getRemoteAddr()));
+    rp.setRefLogIdent(new PersonIdent(user, user + "@" + address));
     CheckpointGuardHook guard =
         new CheckpointGuardHook(
             null,
@@ -104,7 +116,7 @@ final class GuardedReceivePackFactory implements ReceivePackFactory<HttpServletR
               events.metrics().onVerdicts(record.verdicts);
             });
     rp.setPreReceiveHook(PreReceiveHookChain.newChain(List.of(rp.getPreReceiveHook(), guard)));
-    PushLog log = new PushLog(user, req.getRemoteAddr(), () -> record.verdicts, events, start);
+    PushLog log = new PushLog(user, address, () -> record.verdicts, events, start);
     rp.setPostReceiveHook(PostReceiveHookChain.newChain(List.of(rp.getPostReceiveHook(), log)));
     UnpackErrorHandler report = rp.getUnpackErrorHandler();
     rp.setUnpackErrorHandler(err -> report.handleUnpackException(new IOException(UnpackErrors.forPusher(err))));

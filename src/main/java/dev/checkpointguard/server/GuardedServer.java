@@ -84,6 +84,7 @@ public final class GuardedServer implements AutoCloseable {
    *     clock)
    * @param statusWait how long a status page waits for the audits it needs before answering with the last
    *     known results, marked as updating (default 5 s)
+   * @param ssh serve SSH too ({@link Ssh}); null for HTTP only (default)
    */
   public record Config(
       Path reposDir,
@@ -104,7 +105,8 @@ public final class GuardedServer implements AutoCloseable {
       LogFormat logFormat,
       java.io.PrintStream logOut,
       java.time.Clock clock,
-      Duration statusWait) {
+      Duration statusWait,
+      Ssh ssh) {
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final long DEFAULT_MAX_PACK_SIZE = 1L << 30;
@@ -142,6 +144,25 @@ public final class GuardedServer implements AutoCloseable {
       }
     }
 
+    /**
+     * SSH beside HTTP: the same repositories at {@code ssh://ADDR:PORT/<name>.git} for fetch and push, for the
+     * keys of an OpenSSH authorized_keys file (see {@code docs/serve.md}).
+     *
+     * @param bind the address to listen on; null for the HTTP one
+     * @param port the port; 0 takes a free one
+     * @param authorizedKeys the keys that may fetch and push; read again when it changes
+     * @param hostKey the server's host key file, generated there when missing; null for {@code
+     *     DIR/}{@value SshHostKey#DEFAULT_FILE}
+     */
+    public record Ssh(String bind, int port, Path authorizedKeys, Path hostKey) {
+      public Ssh {
+        Objects.requireNonNull(authorizedKeys, "authorizedKeys");
+        if (port < 0 || port > 65535) {
+          throw new IllegalArgumentException("SSH port " + port + " is outside 0..65535");
+        }
+      }
+    }
+
     @Override
     public String toString() {
       return "Config[reposDir=" + reposDir + ", bind=" + bind + ", port=" + port + ", usersFile=" + usersFile
@@ -149,7 +170,7 @@ public final class GuardedServer implements AutoCloseable {
           + maxObjectSize + ", idleTimeout=" + idleTimeout + ", minDataRate=" + minDataRate + ", authBackoff="
           + authBackoff + ", authBackoffMax=" + authBackoffMax + ", maxThreads=" + maxThreads
           + ", tlsKeystore=" + tlsKeystore + ", tlsKeystorePassword=" + (tlsKeystorePassword == null ? null : "***")
-          + ", trustForwarded=" + trustForwarded + ", logFormat=" + logFormat + "]";
+          + ", trustForwarded=" + trustForwarded + ", logFormat=" + logFormat + ", ssh=" + ssh + "]";
     }
 
     /** Serve {@code reposDir} on 127.0.0.1:8080 with the default limits, no users, no anonymous push. */
@@ -191,6 +212,7 @@ public final class GuardedServer implements AutoCloseable {
       private java.io.PrintStream logOut = System.out;
       private java.time.Clock clock = java.time.Clock.systemUTC();
       private Duration statusWait = Duration.ofSeconds(5);
+      private Ssh ssh;
 
       private Builder(Path reposDir) {
         this.reposDir = reposDir;
@@ -216,6 +238,7 @@ public final class GuardedServer implements AutoCloseable {
         logOut = c.logOut;
         clock = c.clock;
         statusWait = c.statusWait;
+        ssh = c.ssh;
       }
 
       public Builder reposDir(Path v) {
@@ -305,6 +328,12 @@ public final class GuardedServer implements AutoCloseable {
         return this;
       }
 
+      /** Serve SSH too; null for HTTP only. */
+      public Builder ssh(Ssh v) {
+        ssh = v;
+        return this;
+      }
+
       /**
        * The config.
        *
@@ -314,7 +343,7 @@ public final class GuardedServer implements AutoCloseable {
       public Config build() {
         return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
             idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword,
-            trustForwarded, logFormat, logOut, clock, statusWait);
+            trustForwarded, logFormat, logOut, clock, statusWait, ssh);
       }
     }
   }
@@ -326,6 +355,7 @@ public final class GuardedServer implements AutoCloseable {
   private final Path reposDir;
   private final ServerMetrics metrics;
   private final StatusCache status;
+  private volatile GitSshServer ssh;
 
   private GuardedServer(
       Server jetty,
@@ -348,8 +378,10 @@ public final class GuardedServer implements AutoCloseable {
    * Starts a server and returns once it accepts connections.
    *
    * @throws IllegalArgumentException if the repos folder is missing, or pushing would be open to no one
-   *     (no users file and no anonymous push), or the users file is invalid
-   * @throws IOException if the users file cannot be read or the port cannot be bound
+   *     (no users file, no anonymous push and no SSH), or the users file, the authorized_keys file or the SSH
+   *     host key is invalid
+   * @throws IOException if the users file cannot be read or the port cannot be bound ({@link
+   *     SshListenException} for the SSH port)
    */
   public static GuardedServer start(Config config) throws IOException {
     return start(config, null);
@@ -363,8 +395,8 @@ public final class GuardedServer implements AutoCloseable {
     if (!Files.isDirectory(config.reposDir())) {
       throw new IllegalArgumentException(config.reposDir() + " is not a directory");
     }
-    if (config.usersFile() == null && !config.anonymousPush()) {
-      throw new IllegalArgumentException("pushing needs a users file or anonymous push");
+    if (config.usersFile() == null && !config.anonymousPush() && config.ssh() == null) {
+      throw new IllegalArgumentException("pushing needs a users file, anonymous push or SSH keys");
     }
     Users users = config.usersFile() == null ? null : Users.load(config.usersFile());
     Path reposDir = config.reposDir().toRealPath();
@@ -414,10 +446,11 @@ public final class GuardedServer implements AutoCloseable {
     ReposResolver resolver = new ReposResolver(reposDir);
     StatusCache status = new StatusCache(1, config.clock(), metrics);
     GitServlet git = new GitServlet();
-    git.setRepositoryResolver(resolver);
-    git.setReceivePackFactory(
+    GuardedReceivePackFactory receivePacks =
         new GuardedReceivePackFactory(config.maxPackSize(), config.maxObjectSize(),
-            CheckpointSetCache.lru(1_000_000), events, Instant.now(), Clock.systemUTC()));
+            CheckpointSetCache.lru(1_000_000), events, Instant.now(), Clock.systemUTC());
+    git.setRepositoryResolver(resolver);
+    git.setReceivePackFactory(receivePacks);
     // Smart HTTP only: the dumb protocol would serve repository files by path for no client we need.
     git.setAsIsFileService(AsIsFileService.DISABLED);
 
@@ -456,9 +489,35 @@ public final class GuardedServer implements AutoCloseable {
 
     jetty.setErrorHandler(new QuietErrorHandler());
     jetty.setHandler(new PathGuardHandler(context));
+    GitSshServer ssh = null;
+    if (config.ssh() != null) {
+      Config.Ssh c = config.ssh();
+      String sshBind = c.bind() != null ? c.bind() : config.bind();
+      Path hostKey = c.hostKey() != null ? c.hostKey() : reposDir.resolve(SshHostKey.DEFAULT_FILE);
+      try {
+        // Same resolver and the same receive-pack factory as HTTP: one guard, one set of limits, one push log.
+        ssh = GitSshServer.start(sshBind, c.port(), c.authorizedKeys(), hostKey, config.idleTimeout(),
+            config.maxThreads(), resolver, receivePacks, metrics::onAuthFailure);
+      } catch (java.net.BindException e) {
+        if (scheduler != null) {
+          scheduler.shutdownNow();
+        }
+        status.close();
+        throw new SshListenException(sshBind, c.port(), e);
+      } catch (IOException | RuntimeException e) {
+        if (scheduler != null) {
+          scheduler.shutdownNow();
+        }
+        status.close();
+        throw e;
+      }
+    }
     try {
       jetty.start();
     } catch (Exception e) {
+      if (ssh != null) {
+        ssh.close();
+      }
       if (scheduler != null) {
         scheduler.shutdownNow();
       }
@@ -476,11 +535,14 @@ public final class GuardedServer implements AutoCloseable {
     }
     GuardedServer s =
         new GuardedServer(jetty, connector, scheduler, reposDir, config.tlsKeystore() != null, metrics, status);
+    s.ssh = ssh;
     LOG.info(
         "serving {} at {} (push: {})",
         reposDir,
         s.url,
-        config.anonymousPush() ? "anyone" : users.names().size() + " users from " + config.usersFile());
+        config.anonymousPush()
+            ? "anyone"
+            : users != null ? users.names().size() + " users from " + config.usersFile() : "over SSH only");
     return s;
   }
 
@@ -502,14 +564,46 @@ public final class GuardedServer implements AutoCloseable {
     return metrics;
   }
 
+  /**
+   * The SSH base URL, e.g. {@code ssh://127.0.0.1:2222/} (a repository is at {@code sshUrl().resolve("x.git")});
+   * null without SSH.
+   */
+  public URI sshUrl() {
+    return ssh == null ? null : ssh.url();
+  }
+
+  /** The SSH port (the chosen one when the config said 0); -1 without SSH. */
+  public int sshPort() {
+    return ssh == null ? -1 : ssh.port();
+  }
+
+  /** The SSH host key (its file, type and fingerprint); null without SSH. */
+  public SshHostKey sshHostKey() {
+    return ssh == null ? null : ssh.hostKey();
+  }
+
+  /** The SSH port could not be bound. */
+  public static final class SshListenException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    SshListenException(String bind, int port, IOException cause) {
+      super("cannot listen for SSH on " + bind + ":" + port + ": " + cause.getMessage(), cause);
+    }
+  }
+
   /** The repositories folder, with symbolic links resolved. */
   public Path reposDir() {
     return reposDir;
   }
 
-  /** Stops accepting, lets running requests finish for up to 5 s, then stops. */
+  /** Stops accepting on both transports, lets running requests finish for up to 5 s, then stops. */
   @Override
   public void close() {
+    // Both transports stop at once, each letting its running requests finish for up to 5 s.
+    Thread sshStop = ssh == null ? null : new Thread(ssh::close, "checkpoint-guard-ssh-stop");
+    if (sshStop != null) {
+      sshStop.start();
+    }
     try {
       jetty.stop();
     } catch (Exception e) {
@@ -519,10 +613,17 @@ public final class GuardedServer implements AutoCloseable {
         scheduler.shutdownNow();
       }
       status.close();
+      if (sshStop != null) {
+        try {
+          sshStop.join();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
   }
 
-  private static String hostForUrl(String host) {
+  static String hostForUrl(String host) {
     if (host == null || host.isEmpty()) {
       return "0.0.0.0";
     }

@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Too many password checks running at once ({@link Users.Outcome#BUSY}): {@code 503} with {@code
  *       Retry-After: 1}. An invalid users file ({@link Users.Outcome#UNAVAILABLE}): {@code 503} and an
  *       error logged with the reason, until the file is fixed.
+ *   <li>No users file and no anonymous push (a server that takes pushes over SSH only): {@code 403}.
  * </ul>
  *
  * Passwords are never logged; failed attempts are logged with the (escaped) user name and address.
@@ -60,7 +61,8 @@ final class PushAuthFilter implements Filter {
   private final java.util.function.Consumer<ServerMetrics.AuthFailure> failures;
 
   /**
-   * @param users the users allowed to push; null only when anonymous push is on
+   * @param users the users allowed to push; null with anonymous push, and when nobody may push over HTTP
+   *     (the server takes pushes over SSH only): every push request then gets 403
    * @param timer sends the delayed refusals (its clock must be the throttle's)
    */
   PushAuthFilter(Users users, boolean anonymousPush, AuthThrottle throttle, AuthTimer timer) {
@@ -75,9 +77,6 @@ final class PushAuthFilter implements Filter {
       AuthTimer timer,
       java.util.function.Consumer<ServerMetrics.AuthFailure> failures) {
     this.failures = failures;
-    if (users == null && !anonymousPush) {
-      throw new IllegalArgumentException("pushing needs a users file or anonymous push");
-    }
     this.users = users;
     this.anonymousPush = anonymousPush;
     this.throttle = throttle;
@@ -107,6 +106,10 @@ final class PushAuthFilter implements Filter {
     }
     if (anonymousPush) {
       chain.doFilter(new Authenticated(req, ANONYMOUS, null), rsp);
+      return;
+    }
+    if (users == null) {
+      rsp.sendError(HttpServletResponse.SC_FORBIDDEN, "pushing over HTTP is off on this server; push over SSH");
       return;
     }
     String header = req.getHeader("Authorization");

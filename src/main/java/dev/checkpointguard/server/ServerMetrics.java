@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  *       to its final ref results; {@code result} is {@code ok} (every command applied), {@code rejected} (at
  *       least one refused) or {@code failed} (nothing attempted: the pack was refused).
  *   <li>{@code checkpoint_guard_auth_failures_total{reason}}: failed push logins: {@code wrong_credentials},
- *       {@code throttled} (429 while penalised), {@code users_file_invalid}.
+ *       {@code throttled} (429 while penalised), {@code users_file_invalid}; over SSH, {@code ssh_key_refused}
+ *       and {@code authorized_keys_invalid} (a connection that offered keys and logged in with none).
  *   <li>{@code checkpoint_guard_mirror_syncs_total{outcome}}: mirror syncs, counted through {@link
  *       #syncListener()}.
  *   <li>{@code checkpoint_guard_status_audits_total{result}}: audits the status pages ran (a page view that
@@ -52,7 +53,9 @@ public final class ServerMetrics {
   public enum AuthFailure {
     WRONG_CREDENTIALS("wrong_credentials"),
     THROTTLED("throttled"),
-    USERS_FILE_INVALID("users_file_invalid");
+    USERS_FILE_INVALID("users_file_invalid"),
+    SSH_KEY_REFUSED("ssh_key_refused"),
+    AUTHORIZED_KEYS_INVALID("authorized_keys_invalid");
 
     final String label;
 

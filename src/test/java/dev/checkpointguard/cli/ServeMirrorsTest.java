@@ -128,7 +128,7 @@ class ServeMirrorsTest {
         + " git's credential helper or ~/.netrc provide it (docs/mirror.md, \"Credentials\")\n",
         err.toString(StandardCharsets.UTF_8));
     for (String[] bad : new String[][] {{"x.git /up.git"}, {"../x.git /up.git 1m"}, {"x.git /up.git 5s"},
-        {"x.git ssh://h/x.git 1m"}, {"x.git /a.git 1m\nx.git /b.git 1m"}}) {
+        {"x.git git://h/x.git 1m"}, {"x.git /a.git 1m\nx.git /b.git 1m"}}) {
       Files.writeString(file, bad[0] + "\n");
       err.reset();
       assertEquals(2, new Main(io, List.of(new ServeCommand(tmp, StopSignal::manual))).run("serve", "--repos",

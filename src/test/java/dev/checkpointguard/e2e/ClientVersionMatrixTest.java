@@ -86,13 +86,23 @@ class ClientVersionMatrixTest {
 
   @BeforeEach
   void newRepository() throws IOException {
-    git = new GitCli(tmp.resolve("home"));
+    git = git(tmp.resolve("home"));
     String name = "r" + REPOS.incrementAndGet() + ".git";
     serverRepo = server.reposDir().resolve(name);
     try (Repository r = new FileRepository(serverRepo.toFile())) {
       r.create(true);
     }
-    url = server.url().resolve(name).toString();
+    url = remote(name);
+  }
+
+  /** The git runner of a test (ClientVersionMatrixSshTest: one that reaches ssh:// remotes). */
+  GitCli git(Path home) {
+    return new GitCli(home);
+  }
+
+  /** The URL of the server repository {@code name} (ClientVersionMatrixSshTest: its ssh:// URL). */
+  String remote(String name) {
+    return server.url().resolve(name).toString();
   }
 
   @AfterEach

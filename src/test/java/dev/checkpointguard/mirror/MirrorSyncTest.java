@@ -429,8 +429,8 @@ class MirrorSyncTest {
     MirrorWorld w = new MirrorWorld(tmp, 5);
     List<String[]> bad = List.of(
         new String[] {"mirror", "--repo", w.mirror.toString(), "--from", "https://alice:secret@example.com/x.git"},
-        new String[] {"mirror", "--repo", w.mirror.toString(), "--from", "ssh://example.com/x.git"},
-        new String[] {"mirror", "--repo", w.mirror.toString(), "--from", "example.com:x.git"},
+        new String[] {"mirror", "--repo", w.mirror.toString(), "--from", "git://example.com/x.git"},
+        new String[] {"mirror", "--repo", w.mirror.toString(), "--from", "ftp://example.com/x.git"},
         new String[] {"mirror", "--repo", w.mirror.toString(), "--from", w.upstream.toString(), "--timeout", "0"},
         new String[] {"mirror", "--repo", tmp.resolve("no/such/dir").toString(), "--from", w.upstream.toString()},
         new String[] {"mirror", "--from", w.upstream.toString()});

@@ -534,7 +534,7 @@ class GuardedServerTest {
   void startRefusesAMissingFolderOrNobodyToPush() {
     IllegalArgumentException nobody =
         assertThrows(IllegalArgumentException.class, () -> GuardedServer.start(GuardedServer.Config.builder(repos).port(0).build()));
-    assertEquals("pushing needs a users file or anonymous push", nobody.getMessage());
+    assertEquals("pushing needs a users file, anonymous push or SSH keys", nobody.getMessage());
     IllegalArgumentException missing =
         assertThrows(
             IllegalArgumentException.class,
