@@ -32,6 +32,22 @@ public final class ArchiveIndex {
   /** One archive holding one checkpoint, as last seen. */
   public record Holder(long id, String ref, ObjectId tip) {}
 
+  /**
+   * Claims about which archives hold which checkpoints that this process did not read itself, e.g. an
+   * index file kept in the repository between the short-lived processes of a stock-git hook. A hint is
+   * only ever used the way {@link #holders} are: as a place to look first, confirmed by the ref's value
+   * and by reading the archive's own tree. A hint never lets the policy skip an archive ({@link #has} and
+   * {@link #unindexed} know nothing of hints), so a wrong, stale or tampered hint costs reads, never a
+   * verdict.
+   */
+  public interface Hints {
+    /** Holders claimed for the checkpoints in {@code ids}; may be wrong in any way. */
+    List<Holder> holders(CheckpointSet ids);
+  }
+
+  /** The whole content of an index, ordered by checkpoint ID: entry {@code i} is in archive {@code slots[i]}. */
+  public record Snapshot(List<String> refs, List<ObjectId> tips, long[] ids, int[] slots) {}
+
   private static final int EMPTY = 0;
   private static final int TOMBSTONE = -1;
 
@@ -49,6 +65,7 @@ public final class ArchiveIndex {
   private int filled; // live entries plus tombstones
   private long held; // checkpoints charged to the budget
   private boolean closed; // dropped by its registry (or NONE): remembers nothing more
+  private Hints hints; // null for none
 
   public ArchiveIndex(Budget budget) {
     this.budget = budget;
@@ -60,6 +77,76 @@ public final class ArchiveIndex {
     return s != null && tips.get(s).equals(tip);
   }
 
+  /**
+   * Adds claims that were not read by this process: {@link #holders} returns them too (after its own
+   * entries); nothing else uses them.
+   */
+  public synchronized void hints(Hints h) {
+    this.hints = h;
+  }
+
+  /**
+   * The archives of a full listing of the server ({@code listing}, ref → tip) that the index does not know
+   * at exactly that tip, in listing order; forgets every archive that the listing no longer shows. One
+   * pass, one lock: the rule's last step asks this for every archive on the server.
+   */
+  public synchronized List<Map.Entry<String, ObjectId>> unindexed(
+      List<Map.Entry<String, ObjectId>> listing) {
+    List<Map.Entry<String, ObjectId>> out = new ArrayList<>();
+    int known = 0;
+    for (Map.Entry<String, ObjectId> e : listing) {
+      Integer s = slotOf.get(e.getKey());
+      if (s == null) {
+        out.add(e);
+      } else {
+        known++;
+        if (!tips.get(s).equals(e.getValue())) {
+          out.add(e);
+        }
+      }
+    }
+    if (known < slotOf.size()) {
+      Set<String> present = new java.util.HashSet<>();
+      listing.forEach(e -> present.add(e.getKey()));
+      retainOnly(present);
+    }
+    return out;
+  }
+
+  /** Every entry of the index (never hints), ordered by checkpoint ID. */
+  public synchronized Snapshot snapshot() {
+    List<String> r = new ArrayList<>();
+    List<ObjectId> t = new ArrayList<>();
+    int[] renumber = new int[refs.size()];
+    for (int slot = 0; slot < refs.size(); slot++) {
+      if (refs.get(slot) != null) {
+        renumber[slot] = r.size();
+        r.add(refs.get(slot));
+        t.add(tips.get(slot));
+      }
+    }
+    long[] ids = new long[used];
+    int[] slots = new int[used];
+    Integer[] order = new Integer[used];
+    int[] at = new int[used];
+    int n = 0;
+    for (int i = 0; i < vals.length; i++) {
+      if (vals[i] > 0) {
+        at[n++] = i;
+      }
+    }
+    for (int k = 0; k < used; k++) {
+      order[k] = k;
+    }
+    java.util.Arrays.sort(order, (a, b) -> Long.compare(keys[at[a]], keys[at[b]]));
+    for (int k = 0; k < used; k++) {
+      int i = at[order[k]];
+      ids[k] = keys[i];
+      slots[k] = renumber[vals[i] - 1];
+    }
+    return new Snapshot(List.copyOf(r), List.copyOf(t), ids, slots);
+  }
+
   /** Number of archives indexed. */
   public synchronized int archives() {
     return slotOf.size();
@@ -67,21 +154,28 @@ public final class ArchiveIndex {
 
   /**
    * Every (checkpoint, archive) pair of the index for the checkpoints in {@code ids}, grouped by ID in
-   * ascending order. The archives are as last seen: confirm them before believing them.
+   * ascending order, then the {@link Hints} for them. The archives are as last seen: confirm them before
+   * believing them.
    */
   public synchronized List<Holder> holders(CheckpointSet ids) {
     List<Holder> out = new ArrayList<>();
-    if (used == 0) {
-      return out;
-    }
-    int mask = keys.length - 1;
-    for (int k = 0; k < ids.size(); k++) {
-      long id = ids.get(k);
-      for (int i = mix(id) & mask; vals[i] != EMPTY; i = (i + 1) & mask) {
-        int v = vals[i];
-        if (v > 0 && keys[i] == id) {
-          out.add(new Holder(id, refs.get(v - 1), tips.get(v - 1)));
+    if (used > 0) {
+      int mask = keys.length - 1;
+      for (int k = 0; k < ids.size(); k++) {
+        long id = ids.get(k);
+        for (int i = mix(id) & mask; vals[i] != EMPTY; i = (i + 1) & mask) {
+          int v = vals[i];
+          if (v > 0 && keys[i] == id) {
+            out.add(new Holder(id, refs.get(v - 1), tips.get(v - 1)));
+          }
         }
+      }
+    }
+    if (hints != null) {
+      try {
+        out.addAll(hints.holders(ids));
+      } catch (RuntimeException e) {
+        // a broken source of hints only loses its hints; the rule reads what they would have saved
       }
     }
     return out;

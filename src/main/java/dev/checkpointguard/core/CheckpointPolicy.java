@@ -467,12 +467,18 @@ public final class CheckpointPolicy {
      * Narrows {@code lost} by the server's archives that this push leaves alone: first those the index
      * names (confirmed per ref, no listing), then the newest few, then every other one, newest first (each
      * read once and remembered in the index).
+     *
+     * <p>An archive the index knows at its listed tip, and that {@link ArchiveIndex#holders} did not name
+     * for any lost checkpoint, is not read: an archive covers only checkpoints whose directory it holds,
+     * and the index holds exactly the checkpoint directories of that tip's tree, read by this process
+     * ({@link ArchiveIndex.Hints} never skip a read). So a rejection at a warm index costs one listing
+     * and one pass over it, whatever the number of archives.
      */
     private void coverFromServer(Loss lost, Set<String> touched) throws IOException {
       Set<String> used = new HashSet<>();
       Map<String, ObjectId> confirmed = new LinkedHashMap<>();
       for (ArchiveIndex.Holder h : index.holders(lost.ids())) {
-        if (touched.contains(h.ref()) || confirmed.containsKey(h.ref())) {
+        if (touched.contains(h.ref()) || confirmed.get(h.ref()) != null) {
           continue;
         }
         ObjectId tip = server.exact(h.ref());
@@ -487,34 +493,36 @@ public final class CheckpointPolicy {
           }
         }
       }
-      Map<String, ObjectId> onServer = new LinkedHashMap<>(server.archives());
-      index.retainOnly(onServer.keySet());
-      onServer.keySet().removeAll(touched);
-      List<Map.Entry<String, ObjectId>> newestFirst = new ArrayList<>(onServer.entrySet());
-      newestFirst.sort(
-          Comparator.comparingLong((Map.Entry<String, ObjectId> e) -> RefNames.archiveNumber(e.getKey()))
-              .reversed());
-      int tried = 0;
-      for (Map.Entry<String, ObjectId> e : newestFirst) {
-        if (tried++ >= NEWEST_CANDIDATES || lost.isEmpty()) {
-          break;
-        }
-        if (used.add(e.getKey())) {
-          if (!index.has(e.getKey(), e.getValue())) {
-            index.remove(e.getKey()); // a stale entry: the archive has moved
-          }
-          trees.cover(lost, treeOf(e.getValue()));
-        }
+      List<Map.Entry<String, ObjectId>> listing = new ArrayList<>(server.archives().entrySet());
+      // Archive names have a fixed width of digits, so their order by name is their order by number.
+      if (!sortedByName(listing)) {
+        listing.sort(Map.Entry.comparingByKey());
       }
-      for (Map.Entry<String, ObjectId> e : newestFirst) {
+      List<Map.Entry<String, ObjectId>> unread = index.unindexed(listing);
+      int tried = 0;
+      for (int k = unread.size() - 1; k >= 0 && tried < NEWEST_CANDIDATES; k--) {
+        Map.Entry<String, ObjectId> e = unread.get(k);
         if (lost.isEmpty()) {
           return;
         }
-        if (used.contains(e.getKey())) {
+        if (touched.contains(e.getKey()) || used.contains(e.getKey())) {
           continue;
         }
-        if (index.has(e.getKey(), e.getValue())) {
-          continue; // the index knows what it holds, and it held none of the lost checkpoints
+        tried++;
+        used.add(e.getKey());
+        ObjectId tree = treeOf(e.getValue());
+        trees.cover(lost, tree); // reads only the shards of the lost checkpoints
+        if (!lost.isEmpty()) {
+          index.put(e.getKey(), e.getValue(), trees.checkpoints(tree)); // the next rejection skips it
+        }
+      }
+      for (int k = unread.size() - 1; k >= 0; k--) {
+        Map.Entry<String, ObjectId> e = unread.get(k);
+        if (lost.isEmpty()) {
+          return;
+        }
+        if (touched.contains(e.getKey()) || used.contains(e.getKey())) {
+          continue;
         }
         ObjectId tree = treeOf(e.getValue());
         CheckpointSet held = trees.checkpoints(tree);
@@ -523,6 +531,15 @@ public final class CheckpointPolicy {
           trees.cover(lost, tree);
         }
       }
+    }
+
+    private static boolean sortedByName(List<Map.Entry<String, ObjectId>> listing) {
+      for (int i = 1; i < listing.size(); i++) {
+        if (listing.get(i - 1).getKey().compareTo(listing.get(i).getKey()) > 0) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /** This push's archive commands, as the post-push state sees them. */
