@@ -1,5 +1,6 @@
 package dev.checkpointguard.stock;
 
+import dev.checkpointguard.core.ArchiveIndex;
 import dev.checkpointguard.core.CheckpointPolicy;
 import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.Messages;
@@ -98,13 +99,21 @@ final class StockGuard {
         changes.add(
             new RefChange(l.ref(), ObjectId.fromString(l.oldId()), ObjectId.fromString(l.newId())));
       }
+      Path indexFile = ArchiveIndexFile.path(gitDir, prefix);
+      ArchiveIndexFile onDisk = ArchiveIndexFile.open(indexFile);
+      ArchiveIndex index = new ArchiveIndex(new ArchiveIndex.Budget(INDEX_BUDGET));
+      if (onDisk != null) {
+        index.hints(onDisk);
+      }
       List<Verdict> verdicts =
           RepositoryGuard.judge(
               repo,
               changes,
               RepositoryGuard.Options.defaults()
                   .withNamespacePrefix(prefix)
+                  .withIndex(index)
                   .withSamePushCover(CheckpointPolicy.SamePushCover.NONE));
+      keepIndex(repo, prefix, changes, index, onDisk, indexFile);
       List<Judgement> out = new ArrayList<>(lines.size());
       for (int i = 0; i < lines.size(); i++) {
         Verdict v = verdicts.get(i);
@@ -117,6 +126,49 @@ final class StockGuard {
         }
       }
       return out;
+    }
+  }
+
+  /** The most checkpoints the archive index of one hook run holds (about 30 MB at most). */
+  static final long INDEX_BUDGET = 2_000_000;
+
+  /**
+   * Saves what this push read of the server's archives into the index file, when it read any that the
+   * file did not hold at that tip. Only archives at the tip they had before the push are written (never
+   * this push's own, whose objects are still in quarantine), so the file never names an object the
+   * repository would not keep. Best effort: a file that cannot be written only costs the next push reads.
+   */
+  private static void keepIndex(
+      Repository repo,
+      String prefix,
+      List<RefChange> changes,
+      ArchiveIndex index,
+      ArchiveIndexFile onDisk,
+      Path file) {
+    try {
+      ArchiveIndex.Snapshot memory = index.snapshot();
+      java.util.Set<String> pushed = new java.util.HashSet<>();
+      changes.forEach(c -> pushed.add(c.ref()));
+      boolean readServer = false;
+      for (String ref : memory.refs()) {
+        readServer |= !pushed.contains(ref);
+      }
+      if (!readServer) {
+        return;
+      }
+      Map<String, ObjectId> listing = RepositoryRefs.of(repo, prefix).archives();
+      Map<String, ObjectId> known = onDisk == null ? Map.of() : onDisk.tips();
+      boolean news = false;
+      for (int s = 0; s < memory.refs().size() && !news; s++) {
+        String ref = memory.refs().get(s);
+        ObjectId tip = memory.tips().get(s);
+        news = tip.equals(listing.get(ref)) && !tip.equals(known.get(ref));
+      }
+      if (news) {
+        ArchiveIndexFile.write(file, listing, memory, onDisk);
+      }
+    } catch (IOException | RuntimeException e) {
+      // unwritable or full: the next push reads the archives again
     }
   }
 
