@@ -3,6 +3,7 @@ package dev.checkpointguard.admin;
 import dev.checkpointguard.core.CheckpointSet;
 import dev.checkpointguard.core.CheckpointTrees;
 import dev.checkpointguard.core.GenerationJson;
+import dev.checkpointguard.core.PackOrder;
 import dev.checkpointguard.core.RefNames;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -85,6 +86,8 @@ final class Inventory {
   final SortedMap<String, SortedMap<String, ObjectId>> backups;
   /** Every v2 ref's value at read time, for compare-and-set. */
   final Map<String, ObjectId> values;
+  /** Where the repository stores each object: bulk readers go through the pack in this order. */
+  final PackOrder order;
 
   private Inventory(
       ObjectId mainTip,
@@ -93,7 +96,8 @@ final class Inventory {
       List<Generation> archives,
       List<Odd> odd,
       SortedMap<String, SortedMap<String, ObjectId>> backups,
-      Map<String, ObjectId> values) {
+      Map<String, ObjectId> values,
+      PackOrder order) {
     this.mainTip = mainTip;
     this.mainTree = mainTree;
     this.current = current;
@@ -101,6 +105,7 @@ final class Inventory {
     this.odd = odd;
     this.backups = backups;
     this.values = values;
+    this.order = order;
   }
 
   /** All generations: archives ascending by number, then {@code /full/current} if present. */
@@ -179,7 +184,8 @@ final class Inventory {
         Collections.unmodifiableList(archives),
         odd,
         backups,
-        values);
+        values,
+        PackOrder.of(repo.getObjectDatabase()));
   }
 
   private static Generation generation(
