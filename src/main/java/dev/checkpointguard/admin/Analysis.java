@@ -49,7 +49,7 @@ final class Analysis {
       Map<ObjectId, CheckpointTimes.Times> timesMemo) throws IOException {
     this.inv = inv;
     this.reader = reader;
-    this.timesReader = new CheckpointTimes(reader, timesMemo, inv.order);
+    this.timesReader = new CheckpointTimes(reader, timesMemo);
     this.flattener = new PlannedObjects(reader);
     CheckpointSet.Builder all = new CheckpointSet.Builder();
     for (Inventory.Generation g : inv.generations()) {

@@ -3,7 +3,6 @@ package dev.checkpointguard.admin;
 import dev.checkpointguard.core.CheckpointSet;
 import dev.checkpointguard.core.CheckpointTrees;
 import dev.checkpointguard.core.GenerationJson;
-import dev.checkpointguard.core.PackOrder;
 import dev.checkpointguard.core.RefNames;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -86,8 +85,6 @@ final class Inventory {
   final SortedMap<String, SortedMap<String, ObjectId>> backups;
   /** Every v2 ref's value at read time, for compare-and-set. */
   final Map<String, ObjectId> values;
-  /** Where the repository stores each object: bulk readers go through the pack in this order. */
-  final PackOrder order;
 
   private Inventory(
       ObjectId mainTip,
@@ -96,8 +93,7 @@ final class Inventory {
       List<Generation> archives,
       List<Odd> odd,
       SortedMap<String, SortedMap<String, ObjectId>> backups,
-      Map<String, ObjectId> values,
-      PackOrder order) {
+      Map<String, ObjectId> values) {
     this.mainTip = mainTip;
     this.mainTree = mainTree;
     this.current = current;
@@ -105,7 +101,6 @@ final class Inventory {
     this.odd = odd;
     this.backups = backups;
     this.values = values;
-    this.order = order;
   }
 
   /** All generations: archives ascending by number, then {@code /full/current} if present. */
@@ -184,8 +179,7 @@ final class Inventory {
         Collections.unmodifiableList(archives),
         odd,
         backups,
-        values,
-        PackOrder.of(repo.getObjectDatabase()));
+        values);
   }
 
   private static Generation generation(
