@@ -54,18 +54,9 @@ public final class CheckpointTimes {
 
   private final ObjectReader reader;
   private final Map<ObjectId, Times> memo;
-  private final PackOrder order;
 
   public CheckpointTimes(ObjectReader reader) {
     this(reader, new HashMap<>());
-  }
-
-  /**
-   * As {@link #CheckpointTimes(ObjectReader, Map, PackOrder)} without an order: {@link #fromMain} reads
-   * in ID order.
-   */
-  public CheckpointTimes(ObjectReader reader, Map<ObjectId, Times> memo) {
-    this(reader, memo, null);
   }
 
   /**
@@ -73,15 +64,9 @@ public final class CheckpointTimes {
    *     its content, so entries never go stale); filled by this reader. Lets a second pass over the same
    *     {@code /main}, such as the check that ends a repair, skip every metadata read. Not thread-safe.
    */
-  /**
-   * @param order where the repository stores each object ({@link PackOrder#of}); {@link #fromMain} then
-   *     reads each level of {@code /main} (checkpoint trees, session trees, {@code metadata.json} blobs)
-   *     front to back through the pack instead of jumping between checkpoints. Null for ID order.
-   */
-  public CheckpointTimes(ObjectReader reader, Map<ObjectId, Times> memo, PackOrder order) {
+  public CheckpointTimes(ObjectReader reader, Map<ObjectId, Times> memo) {
     this.reader = reader;
     this.memo = memo;
-    this.order = order;
   }
 
   /**
@@ -96,9 +81,6 @@ public final class CheckpointTimes {
     }
     SortedMap<Long, ObjectId> dirs = new CheckpointTrees(reader, null).directories(mainTree);
     pm.beginTask("Reading /main metadata", wanted.size());
-    if (order != null) {
-      readInPackOrder(dirs, wanted, pm);
-    }
     for (int i = 0; i < wanted.size(); i++) {
       long id = wanted.get(i);
       ObjectId dir = dirs.get(id);
@@ -110,108 +92,10 @@ public final class CheckpointTimes {
         }
         out.put(id, t);
       }
-      if (order == null) {
-        pm.update(1);
-      }
+      pm.update(1);
     }
     pm.endTask();
     return out;
-  }
-
-  /** One checkpoint directory on its way through {@link #readInPackOrder}. */
-  private static final class Pending {
-    final ObjectId dir;
-    ObjectId summary;
-    Integer count;
-    final SortedMap<Integer, ObjectId> sessions = new TreeMap<>();
-    final Map<Integer, ObjectId> metadata = new HashMap<>();
-    final Map<Integer, Instant> created = new HashMap<>();
-
-    Pending(ObjectId dir) {
-      this.dir = dir;
-    }
-  }
-
-  private record SessionRef(Pending cp, int index, ObjectId tree) {}
-
-  private record BlobRef(Pending cp, int index, ObjectId blob) {} // index < 0: the summary
-
-  /**
-   * Fills the memo for every wanted directory it lacks, level by level in pack order: the checkpoint trees,
-   * then the session trees, then the {@code metadata.json} blobs. The same reads and the same rules as
-   * {@link #readCheckpoint}, in another order.
-   */
-  private void readInPackOrder(SortedMap<Long, ObjectId> dirs, CheckpointSet wanted, ProgressMonitor pm)
-      throws IOException {
-    Map<ObjectId, Pending> todo = new HashMap<>();
-    for (int i = 0; i < wanted.size(); i++) {
-      ObjectId dir = dirs.get(wanted.get(i));
-      if (dir != null && !memo.containsKey(dir)) {
-        todo.putIfAbsent(dir, new Pending(dir));
-      }
-    }
-    CanonicalTreeParser p = new CanonicalTreeParser();
-    List<SessionRef> sessions = new ArrayList<>();
-    for (Pending cp : order.sort(new ArrayList<>(todo.values()), c -> c.dir)) {
-      p.reset(reader, cp.dir);
-      for (; !p.eof(); p.next()) {
-        String name = p.getEntryPathString();
-        if (name.equals("metadata.json") && isFile(p)) {
-          cp.summary = p.getEntryObjectId();
-        } else if (FileMode.TREE.equals(p.getEntryRawMode())) {
-          Integer index = sessionIndex(name);
-          if (index != null) {
-            cp.sessions.put(index, p.getEntryObjectId());
-          }
-        }
-      }
-      cp.sessions.forEach((index, tree) -> sessions.add(new SessionRef(cp, index, tree)));
-    }
-    List<BlobRef> blobs = new ArrayList<>();
-    for (SessionRef s : order.sort(sessions, SessionRef::tree)) {
-      p.reset(reader, s.tree());
-      for (; !p.eof(); p.next()) {
-        if (p.getEntryPathString().equals("metadata.json") && isFile(p)) {
-          blobs.add(new BlobRef(s.cp(), s.index(), p.getEntryObjectId()));
-          break;
-        }
-      }
-    }
-    for (Pending cp : todo.values()) {
-      if (cp.summary != null) {
-        blobs.add(new BlobRef(cp, -1, cp.summary));
-      }
-    }
-    for (BlobRef b : order.sort(blobs, BlobRef::blob)) {
-      if (b.index() < 0) {
-        b.cp().count = summarySessionCount(b.blob());
-      } else {
-        String text = blobText(b.blob());
-        Instant t = text == null ? null : stringTime(text, "created_at");
-        if (t != null) {
-          b.cp().created.put(b.index(), t);
-        }
-      }
-    }
-    int done = 0;
-    for (Pending cp : todo.values()) {
-      GenerationJson range = null;
-      for (Integer index : cp.sessions.keySet()) { // ascending, as readCheckpoint merges them
-        Instant t = cp.created.get(index);
-        if (t != null) {
-          range = GenerationJson.at(t).merge(range);
-        }
-      }
-      Integer last = null;
-      if (cp.count != null && cp.count > 0) {
-        last = cp.count - 1;
-      } else if (!cp.sessions.isEmpty()) {
-        last = cp.sessions.lastKey();
-      }
-      memo.put(cp.dir, new Times(last == null ? null : cp.created.get(last), range));
-      done++;
-    }
-    pm.update(done);
   }
 
   private Times readCheckpoint(ObjectId dir) throws IOException {
