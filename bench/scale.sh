@@ -6,7 +6,9 @@
 # a few checkpoints in /full/current (dev.checkpointguard.bench.ScaleRepo). Then, each on a fresh copy
 # from which the pack holding every transcript blob has been removed (a command that read a transcript
 # would fail on the missing object):
-#   floor    git rev-list --objects over the /full/* refs (transcripts present: git lists them, reads none)
+#   floor    git rev-list --objects over every v2 ref, plus every session metadata.json blob of /main
+#            (git ls-tree -r | git cat-file --batch): the data check and repair need; measured before
+#            each tool run, and each ratio is the tool's run over that floor run
 #   check    checkpoint-guard check
 #   minimal  checkpoint-guard repair --mode minimal   (10,000 checkpoints re-homed; ends with a check)
 #   full     checkpoint-guard repair --mode full      (100,000 checkpoints repacked; ends with a check)
@@ -63,19 +65,30 @@ fresh_copy() { # $1 = dir: a copy of the template without the transcript pack
   rm -f "$1/objects/pack/$pack".*
 }
 
-# floor: C git reading the /full/* trees
-git -C "$template" for-each-ref --format='%(refname)' refs/entire/checkpoints/v2/full/ > "$work/full-refs"
+# floor: C git reading the same data the tools need, issue 11: every tree of every v2 ref
+# (git rev-list --objects) plus every session metadata.json blob of /main (git ls-tree -r, then
+# git cat-file --batch). Measured right before each tool run, so that each ratio is side by side.
+git -C "$template" for-each-ref --format='%(refname)' refs/entire/checkpoints/v2/ > "$work/v2-refs"
+floor_once() { # prints "wall cpu"
+  /usr/bin/time -f '%e %U %S' -o "$work/t1" git -C "$template" rev-list --objects --stdin < "$work/v2-refs" > "$work/objs"
+  /usr/bin/time -f '%e %U %S' -o "$work/t2" sh -c 'git -C "$1" ls-tree -r refs/entire/checkpoints/v2/main \
+    | awk '"'"'$4 ~ /^[0-9a-f][0-9a-f]\/[0-9a-f]+\/[0-9]+\/metadata\.json$/ {print $3}'"'"' \
+    | git -C "$1" cat-file --batch > "$2"' sh "$template" "$work/blobs"
+  read -r e1 u1 s1 < "$work/t1"
+  read -r e2 u2 s2 < "$work/t2"
+  awk -v e1="$e1" -v e2="$e2" -v c="$u1 $s1 $u2 $s2" 'BEGIN {split(c, x, " "); printf "%.2f %.2f\n", e1 + e2, x[1] + x[2] + x[3] + x[4]}'
+}
 floor_times=()
 floor_cpus=()
-for _ in $(seq "$runs"); do
-  /usr/bin/time -f '%e %U %S' -o "$work/t" git -C "$template" rev-list --objects --stdin < "$work/full-refs" > "$work/objs"
-  read -r e u s < "$work/t"
-  floor_times+=("$e")
-  floor_cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN {print u + s}')")
-done
-floor="$(printf '%s\n' "${floor_times[@]}" | median)"
-floor_cpu="$(printf '%s\n' "${floor_cpus[@]}" | median)"
+floor_sample() {
+  floor_once > "$work/f"
+  read -r fe fc < "$work/f"
+  floor_times+=("$fe")
+  floor_cpus+=("$fc")
+}
+floor_sample
 floor_objects="$(wc -l < "$work/objs")"
+floor_blobs="$(grep -c ' blob ' "$work/blobs" || true)"
 
 run_tool() { # $1 = label, rest = command args; prints "seconds maxrss_kb peak_heap_mb"
   local label="$1"; shift
@@ -103,19 +116,24 @@ run_tool() { # $1 = label, rest = command args; prints "seconds maxrss_kb peak_h
   echo "$(tail -1 "$work/t" | awk '{print $1, $2, $3 + $4}') ${peak:-0}"
 }
 
-declare -A wall rss heapmb cpu
+declare -A wall rss heapmb cpu ratio cratio
 for label in check minimal full; do
   case "$label" in
     check) args=(check) ;;
     minimal) args=(repair --mode minimal) ;;
     full) args=(repair --mode full) ;;
   esac
-  ts=(); rs=(); hs=(); cs=()
+  ts=(); rs=(); hs=(); cs=(); qs=(); qc=()
   for _ in $(seq "$runs"); do
+    floor_sample
     run_tool "$label" "${args[@]}" > "$work/result"
     read -r t r c h < "$work/result"
     ts+=("$t"); rs+=("$r"); hs+=("$h"); cs+=("$c")
+    qs+=("$(awk -v a="$t" -v b="$fe" 'BEGIN {printf "%.2f", a / b}')")
+    qc+=("$(awk -v a="$c" -v b="$fc" 'BEGIN {printf "%.2f", a / b}')")
   done
+  ratio[$label]="$(printf '%s\n' "${qs[@]}" | median)"
+  cratio[$label]="$(printf '%s\n' "${qc[@]}" | median)"
   cpu[$label]="$(printf '%s\n' "${cs[@]}" | median)"
   wall[$label]="$(printf '%s\n' "${ts[@]}" | median)"
   rss[$label]="$(printf '%s\n' "${rs[@]}" | sort -n | tail -1)"
@@ -129,18 +147,19 @@ echo "scale benchmark: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p'
 echo "repository: $(sed -n 's/^\(healthy\|small\|current\)=/\1 /p' "$template/scale-repo.properties" | tr '\n' ' ')"\
   "($(du -sh "$template" | cut -f1)); medians of $runs runs; -Xmx$heap"
 printf '%-40s %8s %8s %8s %8s %9s %9s\n' "what" "wall s" "x floor" "CPU s" "x floor" "RSS MB" "heap MB"
-printf '%-40s %8s %8s %8s %8s %9s %9s\n' "git rev-list --objects /full/* (floor)" "$floor" "1.0" "$floor_cpu" "1.0" "-" "-"
+floor="$(printf '%s\n' "${floor_times[@]}" | median)"
+floor_cpu="$(printf '%s\n' "${floor_cpus[@]}" | median)"
+printf '%-40s %8s %8s %8s %8s %9s %9s\n' "floor: rev-list v2 + /main metadata blobs" "$floor" "1.0" "$floor_cpu" "1.0" "-" "-"
 for label in check minimal full; do
   case "$label" in
     check) what="check" ;;
     minimal) what="repair --mode minimal" ;;
     full) what="repair --mode full" ;;
   esac
-  printf '%-40s %8s %8s %8s %8s %9s %9s\n' "$what" "${wall[$label]}" \
-    "$(awk -v a="${wall[$label]}" -v b="$floor" 'BEGIN {printf "%.1f", a / b}')" "${cpu[$label]}" \
-    "$(awk -v a="${cpu[$label]}" -v b="$floor_cpu" 'BEGIN {printf "%.1f", a / b}')" \
-    "$((${rss[$label]} / 1024))" "${heapmb[$label]}"
+  printf '%-40s %8s %8s %8s %8s %9s %9s\n' "$what" "${wall[$label]}" "${ratio[$label]}" "${cpu[$label]}" \
+    "${cratio[$label]}" "$((${rss[$label]} / 1024))" "${heapmb[$label]}"
 done
-echo "floor listed $floor_objects objects; minimal: $(summary minimal)"
+echo "(x floor: median of the per-run ratios, each tool run against the floor measured just before it)"
+echo "floor listed $floor_objects objects and read $floor_blobs metadata blobs; minimal: $(summary minimal)"
 echo "full: $(summary full)"
 echo "transcript pack removed during every tool run: $pack.pack (no command read a transcript blob)"
