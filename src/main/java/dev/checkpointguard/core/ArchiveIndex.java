@@ -66,6 +66,11 @@ public final class ArchiveIndex {
   private long held; // checkpoints charged to the budget
   private boolean closed; // dropped by its registry (or NONE): remembers nothing more
   private Hints hints; // null for none
+  private long changes; // bumped by every put and remove: a memo of unindexed() is valid while it holds
+  private Object listingMark; // the server's mark taken before listing was read
+  private List<Map.Entry<String, ObjectId>> listing; // the last full listing, in ascending name order
+  private List<Map.Entry<String, ObjectId>> unindexedMemo;
+  private long unindexedAt = -1;
 
   public ArchiveIndex(Budget budget) {
     this.budget = budget;
@@ -86,12 +91,42 @@ public final class ArchiveIndex {
   }
 
   /**
+   * The last full listing of the server's archives ({@link #listing(Object, List)}), when {@code server}
+   * says its archive refs have not changed since; otherwise null (list again). The caller must confirm with
+   * {@link ServerRefs#exact} every archive of it that it counts as cover.
+   */
+  public synchronized List<Map.Entry<String, ObjectId>> listing(ServerRefs server) {
+    if (listing == null || listingMark == null || !server.archivesUnchanged(listingMark)) {
+      return null;
+    }
+    return listing;
+  }
+
+  /** Remembers a full listing read right after {@code mark} was taken; a null mark remembers nothing. */
+  public synchronized void listing(Object mark, List<Map.Entry<String, ObjectId>> l) {
+    if (closed || mark == null) {
+      listingMark = null;
+      listing = null;
+      return;
+    }
+    List<Map.Entry<String, ObjectId>> copy = new ArrayList<>(l.size());
+    for (Map.Entry<String, ObjectId> e : l) {
+      copy.add(Map.entry(e.getKey(), e.getValue().copy()));
+    }
+    listingMark = mark;
+    listing = java.util.Collections.unmodifiableList(copy);
+  }
+
+  /**
    * The archives of a full listing of the server ({@code listing}, ref → tip) that the index does not know
    * at exactly that tip, in listing order; forgets every archive that the listing no longer shows. One
    * pass, one lock: the rule's last step asks this for every archive on the server.
    */
   public synchronized List<Map.Entry<String, ObjectId>> unindexed(
       List<Map.Entry<String, ObjectId>> listing) {
+    if (listing == this.listing && unindexedAt == changes) {
+      return new ArrayList<>(unindexedMemo); // nothing indexed or forgotten since this listing was checked
+    }
     List<Map.Entry<String, ObjectId>> out = new ArrayList<>();
     int known = 0;
     for (Map.Entry<String, ObjectId> e : listing) {
@@ -109,6 +144,10 @@ public final class ArchiveIndex {
       Set<String> present = new java.util.HashSet<>();
       listing.forEach(e -> present.add(e.getKey()));
       retainOnly(present);
+    }
+    if (listing == this.listing) {
+      unindexedMemo = List.copyOf(out);
+      unindexedAt = changes;
     }
     return out;
   }
@@ -188,6 +227,7 @@ public final class ArchiveIndex {
    */
   public synchronized void put(String ref, ObjectId tip, CheckpointSet set) {
     remove(ref);
+    changes++;
     if (closed || !budget.take(set.size())) {
       return;
     }
@@ -228,6 +268,7 @@ public final class ArchiveIndex {
     if (s == null) {
       return;
     }
+    changes++;
     int slot = s;
     int target = slot + 1;
     int n = sizes.get(slot);
@@ -273,6 +314,9 @@ public final class ArchiveIndex {
 
   /** Forgets everything and returns the budget. */
   public synchronized void clear() {
+    changes++;
+    listing = null;
+    listingMark = null;
     budget.give(held);
     held = 0;
     refs.clear();

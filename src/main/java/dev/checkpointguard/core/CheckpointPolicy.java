@@ -493,10 +493,18 @@ public final class CheckpointPolicy {
           }
         }
       }
-      List<Map.Entry<String, ObjectId>> listing = new ArrayList<>(server.archives().entrySet());
-      // Archive names have a fixed width of digits, so their order by name is their order by number.
-      if (!sortedByName(listing)) {
-        listing.sort(Map.Entry.comparingByKey());
+      // The last listing is reused while the server says its archive refs have not changed; then every
+      // archive of it that is read as cover is first confirmed by its ref, like the index's holders.
+      List<Map.Entry<String, ObjectId>> listing = index.listing(server);
+      boolean reused = listing != null;
+      if (!reused) {
+        Object mark = server.archivesMark();
+        listing = new ArrayList<>(server.archives().entrySet());
+        // Archive names have a fixed width of digits, so their order by name is their order by number.
+        if (!sortedByName(listing)) {
+          listing.sort(Map.Entry.comparingByKey());
+        }
+        index.listing(mark, listing);
       }
       List<Map.Entry<String, ObjectId>> unread = index.unindexed(listing);
       int tried = 0;
@@ -510,6 +518,9 @@ public final class CheckpointPolicy {
         }
         tried++;
         used.add(e.getKey());
+        if (reused && !e.getValue().equals(server.exact(e.getKey()))) {
+          continue;
+        }
         ObjectId tree = treeOf(e.getValue());
         trees.cover(lost, tree); // reads only the shards of the lost checkpoints
         if (!lost.isEmpty()) {
@@ -522,6 +533,9 @@ public final class CheckpointPolicy {
           return;
         }
         if (touched.contains(e.getKey()) || used.contains(e.getKey())) {
+          continue;
+        }
+        if (reused && !e.getValue().equals(server.exact(e.getKey()))) {
           continue;
         }
         ObjectId tree = treeOf(e.getValue());

@@ -30,6 +30,25 @@ public interface ServerRefs {
     return RefNames.isArchive(ref) ? archives().get(ref) : null;
   }
 
+  /**
+   * A mark of where the archive refs are stored, taken <em>before</em> {@link #archives()} is read, or null
+   * when the adapter cannot tell changes cheaply. See {@link #archivesUnchanged}.
+   */
+  default Object archivesMark() {
+    return null;
+  }
+
+  /**
+   * True only when {@link #archives()} would answer now exactly what it answered right after {@code mark}
+   * was taken by {@link #archivesMark()} (of this or an earlier {@code ServerRefs} of the same refs); false
+   * when unknown. Lets the policy reuse a listing instead of listing thousands of refs again. The policy
+   * still confirms every archive it counts as cover with {@link #exact}, so a wrong answer here can only
+   * cost a needless rejection, never accept a loss.
+   */
+  default boolean archivesUnchanged(Object mark) {
+    return false;
+  }
+
   /** A fixed map, for tests and adapters that already hold the refs. Names outside v2 are ignored. */
   static ServerRefs of(Map<String, ObjectId> refs) {
     Map<String, ObjectId> v2 = new TreeMap<>();
