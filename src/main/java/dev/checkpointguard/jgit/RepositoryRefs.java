@@ -2,9 +2,11 @@ package dev.checkpointguard.jgit;
 
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.core.ServerRefs;
+import java.io.File;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.eclipse.jgit.internal.storage.file.FileSnapshot;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
@@ -46,7 +48,39 @@ public final class RepositoryRefs {
         Ref r = repo.getRefDatabase().exactRef(prefix + ref);
         return r == null || r.isSymbolic() ? null : r.getObjectId();
       }
+
+      @Override
+      public Object archivesMark() {
+        return mark(repo, prefix);
+      }
+
+      @Override
+      public boolean archivesUnchanged(Object mark) {
+        return mark instanceof Mark m && m.gitDir().equals(repo.getDirectory()) && m.unchanged();
+      }
     };
+  }
+
+  /**
+   * Where a files-backend repository keeps its archive refs: {@code packed-refs} and the folder of loose
+   * archive refs. git writes a loose ref through a lock file renamed into that folder, and deletes one by
+   * removing its file, so any change of an archive ref by git (or JGit) changes one of the two. JGit's
+   * {@link FileSnapshot} treats a file modified too close to its snapshot as modified (racy git).
+   */
+  private record Mark(File gitDir, File packed, FileSnapshot packedSnapshot, File loose,
+      FileSnapshot looseSnapshot) {
+    boolean unchanged() {
+      return !packedSnapshot.isModified(packed) && !looseSnapshot.isModified(loose);
+    }
+  }
+
+  private static Mark mark(Repository repo, String prefix) {
+    if (!(repo.getRefDatabase() instanceof org.eclipse.jgit.internal.storage.file.RefDirectory)) {
+      return null; // reftable, DFS: no cheap way to tell
+    }
+    File packed = new File(repo.getDirectory(), "packed-refs");
+    File loose = new File(repo.getDirectory(), prefix + RefNames.FULL_PREFIX);
+    return new Mark(repo.getDirectory(), packed, FileSnapshot.save(packed), loose, FileSnapshot.save(loose));
   }
 
   /**
