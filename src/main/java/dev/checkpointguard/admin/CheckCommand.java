@@ -94,7 +94,7 @@ public final class CheckCommand implements Command {
       }
     }
     FleetCheck f = FleetCheck.run(root, threshold, jobs, io.err());
-    io.out().print(cl.hasOption("json") ? f.json() : f.text());
+    io.out().print(cl.hasOption("json") ? f.json() : f.text(Invocation.of(io.env())));
     return f.healthy() ? OK : PROBLEMS;
   }
 
