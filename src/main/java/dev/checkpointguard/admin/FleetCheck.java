@@ -1,5 +1,6 @@
 package dev.checkpointguard.admin;
 
+import dev.checkpointguard.command.Invocation;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.JsonFiles;
@@ -94,7 +95,7 @@ final class FleetCheck {
   }
 
   /** The report for people: one line per repository, then a summary. */
-  String text(dev.checkpointguard.command.Invocation invocation) {
+  String text(Invocation invocation) {
     StringBuilder b = new StringBuilder();
     b.append("checkpoint-guard check: ").append(root).append(" (")
         .append(threshold == null ? "each repository's threshold" : "threshold " + threshold).append(")\n");

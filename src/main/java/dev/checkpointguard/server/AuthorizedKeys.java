@@ -1,5 +1,6 @@
 package dev.checkpointguard.server;
 
+import dev.checkpointguard.core.Messages;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -213,11 +214,11 @@ final class AuthorizedKeys {
       key = entry.resolvePublicKey(null, PublicKeyEntryResolver.FAILING);
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       throw new IllegalArgumentException(
-          where + "cannot read the " + dev.checkpointguard.core.Messages.printable(entry.getKeyType(), 60) + " key");
+          where + "cannot read the " + Messages.printable(entry.getKeyType(), 60) + " key");
     }
     if (key == null) {
       throw new IllegalArgumentException(
-          where + "unsupported key type " + dev.checkpointguard.core.Messages.printable(entry.getKeyType(), 60));
+          where + "unsupported key type " + Messages.printable(entry.getKeyType(), 60));
     }
     if (key instanceof OpenSshCertificate) {
       throw new IllegalArgumentException(where + "certificates are not supported; list the plain public key");

@@ -1,5 +1,7 @@
 package dev.checkpointguard.stock;
 
+import dev.checkpointguard.command.Command;
+import dev.checkpointguard.command.Errors;
 import dev.checkpointguard.core.CheckpointPolicy;
 import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.Messages;
@@ -211,7 +213,7 @@ final class StockGuard {
             + " "
             + what
             + ": "
-            + dev.checkpointguard.command.Errors.describe(cause)
+            + Errors.describe(cause)
             + System.lineSeparator()
             + trace;
     try {
@@ -238,7 +240,7 @@ final class StockGuard {
       log(gitDir, command + " failed", cause);
     }
     tell(err, env, Messages.hookInternalError(), true);
-    return dev.checkpointguard.command.Command.PROBLEMS;
+    return Command.PROBLEMS;
   }
 
   /** True when the hook runs under GitLab's Gitaly, which sets these for every custom hook. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.fixtures.FastTempDir;
 import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientVersion;
@@ -31,7 +32,7 @@ class FleetCheckTest {
   static final String BROKEN = "gitea/bob/broken.git";
   static final String WORK_TREE = "plain/work";
 
-  @TempDir(factory = dev.checkpointguard.fixtures.FastTempDir.class)
+  @TempDir(factory = FastTempDir.class)
   static Path tmp;
   static Path root;
 
