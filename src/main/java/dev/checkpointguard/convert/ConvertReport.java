@@ -5,8 +5,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.JsonFiles;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.jgit.lib.ObjectId;
@@ -119,13 +117,7 @@ final class ConvertReport {
   }
 
   String json(String repository) {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator g = JsonFiles.generator(out, JsonFiles.goIndent())) {
-      write(g, repository);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out + "\n";
+    return JsonFiles.document(g -> write(g, repository));
   }
 
   /** The {@code checkpoint-guard.convert/1} object. */
