@@ -20,7 +20,7 @@ public final class CheckCommand implements Command {
 
   @Override
   public String summary() {
-    return "audit a repository's v2 checkpoint refs (read-only)";
+    return "audit the v2 checkpoint refs of a repository, or of every one below a folder (read-only)";
   }
 
   @Override

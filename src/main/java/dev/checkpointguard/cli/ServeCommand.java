@@ -72,7 +72,7 @@ public final class ServeCommand implements Command {
 
   @Override
   public String summary() {
-    return "serve bare repositories over HTTP with the checkpoint guard on every push";
+    return "serve bare repositories over HTTP (and SSH) with the checkpoint guard on every push";
   }
 
   @Override
