@@ -1,5 +1,7 @@
 package dev.checkpointguard.admin;
 
+import dev.checkpointguard.core.GuardSettings;
+import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.command.UsageException;
 import dev.checkpointguard.core.RefChange;
@@ -90,22 +92,22 @@ public final class AdminTools {
   }
 
   private static boolean used(Repository repo, String ts) throws IOException {
-    return !repo.getRefDatabase().getRefsByPrefix(dev.checkpointguard.core.RefNames.BACKUP_PREFIX + ts + "/")
+    return !repo.getRefDatabase().getRefsByPrefix(RefNames.BACKUP_PREFIX + ts + "/")
         .isEmpty()
-        || !repo.getRefDatabase().getRefsByPrefix(dev.checkpointguard.core.RefNames.RESULT_PREFIX + ts + "/")
+        || !repo.getRefDatabase().getRefsByPrefix(RefNames.RESULT_PREFIX + ts + "/")
         .isEmpty();
   }
 
   /** Sets {@code checkpointGuard.v2} in the repository's config file (see {@link ConvertUndo#setV2}). */
-  public static void setV2(Repository repo, dev.checkpointguard.core.GuardSettings.V2State state)
+  public static void setV2(Repository repo, GuardSettings.V2State state)
       throws IOException {
     ConvertUndo.setV2(repo, state);
   }
 
   /** {@code checkpointGuard.v2} as the repository's config file says now; null when unset. */
   public static String v2Setting(Repository repo) throws IOException {
-    return ConvertUndo.config(repo).getString(dev.checkpointguard.core.GuardSettings.SECTION, null,
-        dev.checkpointguard.core.GuardSettings.V2_KEY);
+    return ConvertUndo.config(repo).getString(GuardSettings.SECTION, null,
+        GuardSettings.V2_KEY);
   }
 
   /** Progress on {@code io}'s standard error with an estimate of the time left. */

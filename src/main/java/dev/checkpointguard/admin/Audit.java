@@ -1,5 +1,6 @@
 package dev.checkpointguard.admin;
 
+import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.CheckpointTimes;
 import dev.checkpointguard.core.CheckpointTrees;
@@ -127,7 +128,7 @@ public final class Audit {
 
     /** The ref name below {@code refs/entire/checkpoints/v2/}, e.g. {@code full/0000000000001}. */
     public String shortName() {
-      return dev.checkpointguard.core.RefNames.shortName(ref);
+      return RefNames.shortName(ref);
     }
 
     /** Whether the file matches {@link #expected}; null when either is unknown. */

@@ -1,5 +1,7 @@
 package dev.checkpointguard.admin;
 
+import dev.checkpointguard.core.GuardSettings;
+import dev.checkpointguard.mirror.MirrorAudit;
 import dev.checkpointguard.command.Command;
 import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.command.Io;
@@ -18,7 +20,7 @@ public final class CheckCommand implements Command {
 
   @Override
   public String summary() {
-    return "audit a repository's v2 checkpoint refs (read-only)";
+    return "audit the v2 checkpoint refs of a repository, or of every one below a folder (read-only)";
   }
 
   @Override
@@ -74,10 +76,10 @@ public final class CheckCommand implements Command {
     }
     Integer threshold = null;
     if (cl.hasOption("threshold")) {
-      java.util.OptionalInt t = dev.checkpointguard.core.GuardSettings.thresholdValue(cl.getOptionValue("threshold"));
+      java.util.OptionalInt t = GuardSettings.thresholdValue(cl.getOptionValue("threshold"));
       if (t.isEmpty()) {
         throw new UsageException("--threshold " + cl.getOptionValue("threshold") + ": expected "
-            + dev.checkpointguard.core.GuardSettings.THRESHOLD_EXPECTED);
+            + GuardSettings.THRESHOLD_EXPECTED);
       }
       threshold = t.getAsInt();
     }
@@ -94,7 +96,7 @@ public final class CheckCommand implements Command {
       }
     }
     FleetCheck f = FleetCheck.run(root, threshold, jobs, io.err());
-    io.out().print(cl.hasOption("json") ? f.json() : f.text());
+    io.out().print(cl.hasOption("json") ? f.json() : f.text(Invocation.of(io.env())));
     return f.healthy() ? OK : PROBLEMS;
   }
 
@@ -104,7 +106,7 @@ public final class CheckCommand implements Command {
    */
   static Audit withMirrorNotes(Repository repo, Audit a) throws java.io.IOException {
     java.util.List<Audit.Finding> notes = new java.util.ArrayList<>();
-    for (dev.checkpointguard.mirror.MirrorAudit.Note n : dev.checkpointguard.mirror.MirrorAudit.notes(repo)) {
+    for (MirrorAudit.Note n : MirrorAudit.notes(repo)) {
       notes.add(new Audit.Finding(n.code(), n.warning() ? Audit.Severity.WARNING : Audit.Severity.INFO,
           n.refs(), n.checkpoints(), n.message()));
     }

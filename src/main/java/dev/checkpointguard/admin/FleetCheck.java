@@ -1,5 +1,6 @@
 package dev.checkpointguard.admin;
 
+import dev.checkpointguard.command.Invocation;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.JsonFiles;
@@ -94,7 +95,7 @@ final class FleetCheck {
   }
 
   /** The report for people: one line per repository, then a summary. */
-  String text() {
+  String text(Invocation invocation) {
     StringBuilder b = new StringBuilder();
     b.append("checkpoint-guard check: ").append(root).append(" (")
         .append(threshold == null ? "each repository's threshold" : "threshold " + threshold).append(")\n");
@@ -131,7 +132,19 @@ final class FleetCheck {
       b.append(", ").append(unlisted.size()).append(unlisted.size() == 1 ? " folder" : " folders").append(" not listed");
     }
     b.append('\n');
-    b.append(healthy() ? "result: healthy\n" : "result: problems found (details: check --repo DIR/<repository>)\n");
+    if (healthy()) {
+      b.append("result: healthy\n");
+    } else {
+      // A hint that runs as printed: the first repository that needs a look, by its real path.
+      Entry first = entries.stream().filter(e -> e.health() == Health.PROBLEMS || e.health() == Health.UNREADABLE)
+          .findFirst().orElse(null);
+      b.append("result: problems found");
+      if (first != null) {
+        b.append("; details of one repository: ")
+            .append(invocation.command("check", "--repo", first.repo().gitDir().toString()));
+      }
+      b.append('\n');
+    }
     return b.toString();
   }
 

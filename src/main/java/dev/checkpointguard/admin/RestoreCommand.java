@@ -56,14 +56,16 @@ public final class RestoreCommand implements Command {
 
   @Override
   public String summary() {
-    return "undo one repair from its backup refs";
+    return "undo one repair, convert or retire from its backup refs";
   }
 
   @Override
   public String details() {
-    return "Backups are listed by 'check'. Refs that moved since the repair are left alone, and archives\n"
-        + "the repair created are kept when they hold checkpoints no other ref would hold (exit 1).\n"
-        + "Only refs under " + RefNames.V2_PREFIX + " are restored. --dry-run takes no lock.\n";
+    return "Backups are listed by 'check'. Refs that moved since the backup are left alone, and archives\n"
+        + "a repair created are kept when they hold checkpoints no other ref would hold (exit 1).\n"
+        + "Only refs under " + RefNames.V2_PREFIX + " are restored, and " + RefNames.V1 + "\n"
+        + "for a convert backup (only while v2 still holds every checkpoint it converted). Undoing a\n"
+        + "retire sets checkpointGuard.v2 back to frozen. --dry-run takes no lock.\n";
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.checkpointguard.cli;
 
+import dev.checkpointguard.mirror.MirrorCommand;
+import dev.checkpointguard.mirror.ReferenceTransactionCommand;
 import dev.checkpointguard.admin.CheckCommand;
 import dev.checkpointguard.admin.RepairCommand;
 import dev.checkpointguard.admin.RestoreCommand;
@@ -23,7 +25,7 @@ final class Commands {
         new RepairCommand(),
         new RestoreCommand(),
         new ConvertCommand(),
-        new dev.checkpointguard.mirror.MirrorCommand(),
-        new dev.checkpointguard.mirror.ReferenceTransactionCommand());
+        new MirrorCommand(),
+        new ReferenceTransactionCommand());
   }
 }

@@ -1,5 +1,8 @@
 package dev.checkpointguard.cli;
 
+import dev.checkpointguard.mirror.MirrorService;
+import dev.checkpointguard.mirror.MirrorsFile;
+import dev.checkpointguard.server.ServerMetrics;
 import dev.checkpointguard.command.Command;
 import dev.checkpointguard.command.Errors;
 import dev.checkpointguard.command.Invocation;
@@ -43,7 +46,7 @@ public final class ServeCommand implements Command {
 
   private final Path workDir;
   private final Supplier<StopSignal> stopSignal;
-  private final dev.checkpointguard.mirror.MirrorService.Starter mirrorStarter;
+  private final MirrorService.Starter mirrorStarter;
 
   public ServeCommand() {
     this(Path.of("").toAbsolutePath(), StopSignal::onTermination);
@@ -51,12 +54,12 @@ public final class ServeCommand implements Command {
 
   /** For tests: the folder the local default is made in, and how the command learns to stop. */
   ServeCommand(Path workDir, Supplier<StopSignal> stopSignal) {
-    this(workDir, stopSignal, dev.checkpointguard.mirror.MirrorService::start);
+    this(workDir, stopSignal, MirrorService::start);
   }
 
   /** For tests: also how the periodic syncs of {@code --mirrors} start (on virtual time). */
   ServeCommand(Path workDir, Supplier<StopSignal> stopSignal,
-      dev.checkpointguard.mirror.MirrorService.Starter mirrorStarter) {
+      MirrorService.Starter mirrorStarter) {
     this.workDir = workDir;
     this.stopSignal = stopSignal;
     this.mirrorStarter = mirrorStarter;
@@ -69,7 +72,7 @@ public final class ServeCommand implements Command {
 
   @Override
   public String summary() {
-    return "serve bare repositories over HTTP with the checkpoint guard on every push";
+    return "serve bare repositories over HTTP (and SSH) with the checkpoint guard on every push";
   }
 
   @Override
@@ -185,8 +188,8 @@ public final class ServeCommand implements Command {
     LogFormat logFormat = logFormat(cl);
     builder.logFormat(logFormat, io.out());
     GuardedServer.Config config = builder.build();
-    java.util.List<dev.checkpointguard.mirror.MirrorsFile.Entry> mirrors = cl.hasOption("mirrors")
-        ? dev.checkpointguard.mirror.MirrorsFile.read(Path.of(cl.getOptionValue("mirrors")))
+    java.util.List<MirrorsFile.Entry> mirrors = cl.hasOption("mirrors")
+        ? MirrorsFile.read(Path.of(cl.getOptionValue("mirrors")))
         : java.util.List.of();
 
     StopSignal stop = stopSignal.get();
@@ -202,8 +205,8 @@ public final class ServeCommand implements Command {
     }
     try (server) {
       // each sync's outcome is counted in GET /metrics (checkpoint_guard_mirror_syncs_total{outcome})
-      dev.checkpointguard.server.ServerMetrics.SyncListener counted = server.metrics().syncListener();
-      dev.checkpointguard.mirror.MirrorService mirrorService = mirrors.isEmpty() ? null
+      ServerMetrics.SyncListener counted = server.metrics().syncListener();
+      MirrorService mirrorService = mirrors.isEmpty() ? null
           : mirrorStarter.start(server.reposDir(), mirrors, io.env(),
               outcome -> counted.onSync(outcome.result().label()));
       SshHostKey hostKey = server.sshHostKey();

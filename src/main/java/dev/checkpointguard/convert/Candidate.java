@@ -1,5 +1,6 @@
 package dev.checkpointguard.convert;
 
+import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.core.GenerationJson;
 import dev.checkpointguard.core.JsonFiles;
 import java.io.BufferedReader;
@@ -286,7 +287,7 @@ final class Candidate {
 
   /** {@code <ref> (<hash>)} for reports. */
   String describe() {
-    return dev.checkpointguard.core.RefNames.shortName(ref) + (legacy ? " [full.jsonl names]" : "")
+    return RefNames.shortName(ref) + (legacy ? " [full.jsonl names]" : "")
         + (claimed != null ? " (" + claimed.substring(0, 7 + 12) + "…)" : "");
   }
 }

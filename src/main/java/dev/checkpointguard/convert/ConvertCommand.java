@@ -3,6 +3,7 @@ package dev.checkpointguard.convert;
 import dev.checkpointguard.admin.AdminTools;
 import dev.checkpointguard.admin.Fleet;
 import dev.checkpointguard.command.Command;
+import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.command.UsageException;
 import java.time.Clock;
@@ -95,7 +96,7 @@ public final class ConvertCommand implements Command {
         return retire(repo, path, dryRun, cl.hasOption("json"), io);
       }
       ConvertReport r = convert(repo, io, dryRun);
-      io.out().print(cl.hasOption("json") ? r.json(path) : r.text(path));
+      io.out().print(cl.hasOption("json") ? r.json(path) : r.text(path, Invocation.of(io.env())));
       return r.exitCode();
     } catch (Sources.BadV1Exception e) {
       throw new UsageException(e.getMessage());
@@ -139,7 +140,7 @@ public final class ConvertCommand implements Command {
         r = new Retirer(repo, io, clock, false).run();
       }
     }
-    io.out().print(json ? RetireReport.json(path, dryRun, r) : RetireReport.text(path, dryRun, r));
+    io.out().print(json ? RetireReport.json(path, dryRun, r) : RetireReport.text(path, dryRun, r, Invocation.of(io.env())));
     return r.stopped() == null ? OK : PROBLEMS;
   }
 }

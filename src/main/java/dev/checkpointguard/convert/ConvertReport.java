@@ -1,11 +1,10 @@
 package dev.checkpointguard.convert;
 
+import dev.checkpointguard.command.Invocation;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.JsonFiles;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.jgit.lib.ObjectId;
@@ -58,7 +57,7 @@ final class ConvertReport {
     return dryRun && hasWork() ? 1 : 0;
   }
 
-  String text(String repository) {
+  String text(String repository, Invocation invocation) {
     StringBuilder b = new StringBuilder();
     b.append("convert ").append(repository).append(dryRun ? " (dry run: nothing written)" : "").append('\n');
     b.append("v2 scope: ").append(scope).append(" checkpoint(s) in /main and /full/*\n");
@@ -108,8 +107,9 @@ final class ConvertReport {
       b.append("v1: ").append(v1Before == null ? "(none)" : v1Before.abbreviate(10).name()).append(" -> ")
           .append(v1After.abbreviate(10).name()).append(" (").append(commits).append(" commit(s)")
           .append(attempts > 1 ? ", attempt " + attempts : "").append(")\n");
-      b.append("backup: ").append(backup).append(" (undo with: checkpoint-guard restore --repo ")
-          .append(repository).append(" --backup ").append(backup).append(")\n");
+      b.append("backup: ").append(backup).append(" (undo with: ")
+          .append(invocation.command("restore", "--repo", Invocation.absolute(repository), "--backup", backup))
+          .append(")\n");
     } else if (!dryRun) {
       b.append("v1: unchanged, nothing written\n");
     }
@@ -117,13 +117,7 @@ final class ConvertReport {
   }
 
   String json(String repository) {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator g = JsonFiles.generator(out, JsonFiles.goIndent())) {
-      write(g, repository);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out + "\n";
+    return JsonFiles.document(g -> write(g, repository));
   }
 
   /** The {@code checkpoint-guard.convert/1} object. */

@@ -1,5 +1,7 @@
 package dev.checkpointguard.convert;
 
+import dev.checkpointguard.core.CheckpointTrees;
+import dev.checkpointguard.core.MainReader;
 import dev.checkpointguard.admin.AdminTools;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.core.CheckpointIds;
@@ -310,7 +312,7 @@ final class Converter {
           RevCommit c = walk.parseCommit(now);
           tip = c.copy();
           tree = c.getTree().copy();
-          v1Dirs = new dev.checkpointguard.core.CheckpointTrees(reader, null).directories(tree);
+          v1Dirs = new CheckpointTrees(reader, null).directories(tree);
         }
       }
     }
@@ -373,7 +375,7 @@ final class Converter {
 
   /** Reads a small blob as text; null when it is missing or larger than {@link #MAX_METADATA_BYTES}. */
   static String text(ObjectReader reader, ObjectId blob) throws IOException {
-    return dev.checkpointguard.core.MainReader.text(reader, blob, MAX_METADATA_BYTES);
+    return MainReader.text(reader, blob, MAX_METADATA_BYTES);
   }
 
   /** The empty tree, inserted (it need not exist in a repository yet). */

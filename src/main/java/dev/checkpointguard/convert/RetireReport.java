@@ -1,5 +1,6 @@
 package dev.checkpointguard.convert;
 
+import dev.checkpointguard.command.Invocation;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.JsonFiles;
@@ -16,7 +17,7 @@ final class RetireReport {
 
   private RetireReport() {}
 
-  static String text(String repository, boolean dryRun, Retirer.Result r) {
+  static String text(String repository, boolean dryRun, Retirer.Result r, Invocation invocation) {
     StringBuilder b = new StringBuilder();
     if (r.verify() != null) {
       b.append(r.verify().text(repository));
@@ -38,8 +39,9 @@ final class RetireReport {
           .append('\n');
     }
     if (r.backup() != null) {
-      b.append("backup: ").append(r.backup()).append(" (undo with: checkpoint-guard restore --repo ")
-          .append(repository).append(" --backup ").append(r.backup()).append(")\n");
+      b.append("backup: ").append(r.backup()).append(" (undo with: ")
+          .append(invocation.command("restore", "--repo", Invocation.absolute(repository), "--backup", r.backup()))
+          .append(")\n");
     }
     return b.toString();
   }

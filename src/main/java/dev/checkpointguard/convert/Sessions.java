@@ -1,5 +1,6 @@
 package dev.checkpointguard.convert;
 
+import dev.checkpointguard.core.RefNames;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -71,8 +72,8 @@ final class Sessions {
 
   private static String refs(CheckpointSource.Session s) {
     List<String> out = new ArrayList<>();
-    s.candidates.forEach(c -> out.add(dev.checkpointguard.core.RefNames.shortName(c.ref)));
-    s.tasks.forEach(t -> out.add(dev.checkpointguard.core.RefNames.shortName((String) t[0])));
+    s.candidates.forEach(c -> out.add(RefNames.shortName(c.ref)));
+    s.tasks.forEach(t -> out.add(RefNames.shortName((String) t[0])));
     return String.join(", ", out.stream().distinct().toList());
   }
 

@@ -1,5 +1,6 @@
 package dev.checkpointguard.convert;
 
+import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.core.MainReader;
 import dev.checkpointguard.core.PackOrder;
 import java.io.IOException;
@@ -247,7 +248,7 @@ final class SourceReader {
   }
 
   private static String where(Job j) {
-    return j.ref() == null ? "on /main" : "in " + dev.checkpointguard.core.RefNames.shortName(j.ref());
+    return j.ref() == null ? "on /main" : "in " + RefNames.shortName(j.ref());
   }
 
   /** The index of a session directory name ({@link MainReader#sessionIndex}); -1 for other names. */

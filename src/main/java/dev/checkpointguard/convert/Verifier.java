@@ -7,8 +7,6 @@ import dev.checkpointguard.core.JsonFiles;
 import dev.checkpointguard.core.PackOrder;
 import dev.checkpointguard.core.RefNames;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -261,13 +259,7 @@ final class Verifier {
   }
 
   String json(String repository) {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator g = JsonFiles.generator(out, JsonFiles.goIndent())) {
-      write(g, repository);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out + "\n";
+    return JsonFiles.document(g -> write(g, repository));
   }
 
   /** The {@code checkpoint-guard.convert-verify/1} object. */

@@ -1,7 +1,10 @@
 package dev.checkpointguard.core;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,7 +117,7 @@ public final class ArchiveIndex {
       copy.add(Map.entry(e.getKey(), e.getValue().copy()));
     }
     listingMark = mark;
-    listing = java.util.Collections.unmodifiableList(copy);
+    listing = Collections.unmodifiableList(copy);
   }
 
   /**
@@ -141,7 +144,7 @@ public final class ArchiveIndex {
       }
     }
     if (known < slotOf.size()) {
-      Set<String> present = new java.util.HashSet<>();
+      Set<String> present = new HashSet<>();
       listing.forEach(e -> present.add(e.getKey()));
       retainOnly(present);
     }
@@ -177,7 +180,7 @@ public final class ArchiveIndex {
     for (int k = 0; k < used; k++) {
       order[k] = k;
     }
-    java.util.Arrays.sort(order, (a, b) -> Long.compare(keys[at[a]], keys[at[b]]));
+    Arrays.sort(order, (a, b) -> Long.compare(keys[at[a]], keys[at[b]]));
     for (int k = 0; k < used; k++) {
       int i = at[order[k]];
       ids[k] = keys[i];

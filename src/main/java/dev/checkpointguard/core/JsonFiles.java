@@ -15,6 +15,7 @@ import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 
@@ -154,6 +155,26 @@ public final class JsonFiles {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Writes one JSON value to a generator. */
+  @FunctionalInterface
+  public interface Body {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  /**
+   * One JSON document in {@link #goIndent()} layout, ending with a newline (as Go's encoder ends it): the form
+   * of every {@code --json} report.
+   */
+  public static String document(Body body) {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = generator(out, goIndent())) {
+      body.write(g);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // not reachable: a StringWriter does no I/O
+    }
+    return out + "\n";
   }
 
   /**

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.jgit.internal.storage.file.FileSnapshot;
+import org.eclipse.jgit.internal.storage.file.RefDirectory;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
@@ -75,7 +76,7 @@ public final class RepositoryRefs {
   }
 
   private static Mark mark(Repository repo, String prefix) {
-    if (!(repo.getRefDatabase() instanceof org.eclipse.jgit.internal.storage.file.RefDirectory)) {
+    if (!(repo.getRefDatabase() instanceof RefDirectory)) {
       return null; // reftable, DFS: no cheap way to tell
     }
     File packed = new File(repo.getDirectory(), "packed-refs");

@@ -1,5 +1,6 @@
 package dev.checkpointguard.mirror;
 
+import dev.checkpointguard.command.Errors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -171,7 +172,7 @@ public final class MirrorService implements AutoCloseable {
       problem = e.getMessage();
     } catch (IOException | RuntimeException e) {
       result = SyncOutcome.Result.FAILED;
-      problem = "error: " + dev.checkpointguard.command.Errors.describe(e) + "; nothing was changed by this sync";
+      problem = "error: " + Errors.describe(e) + "; nothing was changed by this sync";
     }
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
     m.failures = result == SyncOutcome.Result.FAILED ? m.failures + 1 : 0;

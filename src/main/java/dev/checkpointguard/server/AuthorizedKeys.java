@@ -1,10 +1,8 @@
 package dev.checkpointguard.server;
 
+import dev.checkpointguard.core.Messages;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
@@ -47,7 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 final class AuthorizedKeys {
   private static final Logger LOG = LoggerFactory.getLogger(AuthorizedKeys.class);
-  private static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
 
   /** Options that only take away what serve never grants. */
   static final Set<String> ACCEPTED_OPTIONS =
@@ -134,7 +131,7 @@ final class AuthorizedKeys {
         next = read(file);
       } catch (IOException | IllegalArgumentException e) {
         // Fail closed: a revoked key must not keep pushing because another line of the edit is bad.
-        next = new Snapshot(Map.of(), now, describe(file, e));
+        next = new Snapshot(Map.of(), now, LoginFiles.describe(file, e));
       }
       snapshot = next;
       if (next.problem() == null) {
@@ -155,25 +152,11 @@ final class AuthorizedKeys {
     }
   }
 
-  private static String describe(Path file, Exception e) {
-    if (e instanceof NoSuchFileException) {
-      return file + " does not exist";
-    }
-    if (e instanceof CharacterCodingException) {
-      return file + " is not valid UTF-8";
-    }
-    return e.getMessage() == null ? file + ": " + e : e.getMessage();
-  }
 
   private static Snapshot read(Path file) throws IOException {
-    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-    if (!a.isRegularFile()) {
-      throw new IOException(file + " is not a regular file");
-    }
-    if (a.size() > MAX_FILE_BYTES) {
-      throw new IOException(file + " is larger than " + MAX_FILE_BYTES + " bytes");
-    }
-    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    LoginFiles.Content content = LoginFiles.read(file);
+    BasicFileAttributes a = content.attributes();
+    List<String> lines = content.lines();
     Map<String, Key> keys = new LinkedHashMap<>();
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i).strip();
@@ -213,11 +196,11 @@ final class AuthorizedKeys {
       key = entry.resolvePublicKey(null, PublicKeyEntryResolver.FAILING);
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       throw new IllegalArgumentException(
-          where + "cannot read the " + dev.checkpointguard.core.Messages.printable(entry.getKeyType(), 60) + " key");
+          where + "cannot read the " + Messages.printable(entry.getKeyType(), 60) + " key");
     }
     if (key == null) {
       throw new IllegalArgumentException(
-          where + "unsupported key type " + dev.checkpointguard.core.Messages.printable(entry.getKeyType(), 60));
+          where + "unsupported key type " + Messages.printable(entry.getKeyType(), 60));
     }
     if (key instanceof OpenSshCertificate) {
       throw new IllegalArgumentException(where + "certificates are not supported; list the plain public key");

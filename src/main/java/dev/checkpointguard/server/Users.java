@@ -46,7 +46,6 @@ public final class Users {
   public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}");
 
   private static final long REMEMBER_NANOS = 5L * 60 * 1_000_000_000;
-  private static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
   /** How long an attempt waits for a free PBKDF2 slot before it is answered {@link Outcome#BUSY}. */
   static final long DERIVATION_WAIT_MILLIS = 5_000;
 
@@ -203,7 +202,7 @@ public final class Users {
         next = read(file);
       } catch (IOException | IllegalArgumentException e) {
         // Fail closed: a revoked user must not keep pushing because another line of the edit is bad.
-        next = new Snapshot(Map.of(), size, modified, describe(e));
+        next = new Snapshot(Map.of(), size, modified, LoginFiles.describe(file, e));
       }
       snapshot = next;
       if (next.problem() == null) {
@@ -216,25 +215,11 @@ public final class Users {
     }
   }
 
-  private String describe(Exception e) {
-    if (e instanceof java.nio.file.NoSuchFileException) {
-      return file + " does not exist";
-    }
-    if (e instanceof java.nio.charset.CharacterCodingException) {
-      return file + " is not valid UTF-8";
-    }
-    return e.getMessage() == null ? file + ": " + e : e.getMessage();
-  }
 
   private static Snapshot read(Path file) throws IOException {
-    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-    if (!a.isRegularFile()) {
-      throw new IOException(file + " is not a regular file");
-    }
-    if (a.size() > MAX_FILE_BYTES) {
-      throw new IOException(file + " is larger than " + MAX_FILE_BYTES + " bytes");
-    }
-    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    LoginFiles.Content content = LoginFiles.read(file);
+    BasicFileAttributes a = content.attributes();
+    List<String> lines = content.lines();
     Map<String, PasswordHash> hashes = new LinkedHashMap<>();
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i).strip();

@@ -4,6 +4,7 @@ import dev.checkpointguard.core.ArchiveIndex;
 import dev.checkpointguard.core.CheckpointSet;
 import dev.checkpointguard.core.RefNames;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -15,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -74,8 +77,8 @@ final class ArchiveIndexFile implements ArchiveIndex.Hints {
 
   private static byte[] sha1(String s) {
     try {
-      return java.security.MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8));
-    } catch (java.security.NoSuchAlgorithmException e) {
+      return MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
@@ -246,7 +249,7 @@ final class ArchiveIndexFile implements ArchiveIndex.Hints {
     try {
       try (OutputStream os = Files.newOutputStream(tmp);
           DataOutputStream out = new DataOutputStream(new BufferedOutputStream(os, 1 << 16))) {
-        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
         DataOutputStream h = new DataOutputStream(head);
         h.write(MAGIC);
         h.writeInt(refs.size());

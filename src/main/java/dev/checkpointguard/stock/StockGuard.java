@@ -1,5 +1,7 @@
 package dev.checkpointguard.stock;
 
+import dev.checkpointguard.command.Command;
+import dev.checkpointguard.command.Errors;
 import dev.checkpointguard.core.ArchiveIndex;
 import dev.checkpointguard.core.CheckpointPolicy;
 import dev.checkpointguard.core.GuardSettings;
@@ -20,8 +22,10 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
@@ -147,7 +151,7 @@ final class StockGuard {
       Path file) {
     try {
       ArchiveIndex.Snapshot memory = index.snapshot();
-      java.util.Set<String> pushed = new java.util.HashSet<>();
+      Set<String> pushed = new HashSet<>();
       changes.forEach(c -> pushed.add(c.ref()));
       boolean readServer = false;
       for (String ref : memory.refs()) {
@@ -263,7 +267,7 @@ final class StockGuard {
             + " "
             + what
             + ": "
-            + dev.checkpointguard.command.Errors.describe(cause)
+            + Errors.describe(cause)
             + System.lineSeparator()
             + trace;
     try {
@@ -290,7 +294,7 @@ final class StockGuard {
       log(gitDir, command + " failed", cause);
     }
     tell(err, env, Messages.hookInternalError(), true);
-    return dev.checkpointguard.command.Command.PROBLEMS;
+    return Command.PROBLEMS;
   }
 
   /** True when the hook runs under GitLab's Gitaly, which sets these for every custom hook. */

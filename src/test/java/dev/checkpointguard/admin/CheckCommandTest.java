@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.command.Invocation;
+import dev.checkpointguard.core.RefNames;
+import dev.checkpointguard.fixtures.FastTempDir;
 import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.ClientVersion;
 import dev.checkpointguard.fixtures.DamageScenarios;
@@ -16,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CheckCommandTest {
-  @TempDir(factory = dev.checkpointguard.fixtures.FastTempDir.class)
+  @TempDir(factory = FastTempDir.class)
   Path tmp;
 
   @Test
@@ -86,12 +89,12 @@ class CheckCommandTest {
     Path dir = tmp.resolve("r.git");
     DamageScenarios.build(dir, ClientVersion.V0_6_1, 100, 5, c -> {
       c.migrate(200);
-      var t = c.flatTree(dev.checkpointguard.core.RefNames.archive(1));
+      var t = c.flatTree(RefNames.archive(1));
       t.put("generation.json", org.eclipse.jgit.lib.FileMode.REGULAR_FILE, c.insertBlob("{\"oldest_checkpoint_at\": 5}\n"));
-      c.commitTree(dev.checkpointguard.core.RefNames.archive(1), t, "Finalize checkpoint: x\n");
-      var t2 = c.flatTree(dev.checkpointguard.core.RefNames.archive(2));
+      c.commitTree(RefNames.archive(1), t, "Finalize checkpoint: x\n");
+      var t2 = c.flatTree(RefNames.archive(2));
       t2.remove("generation.json");
-      c.commitTree(dev.checkpointguard.core.RefNames.archive(2), t2, "Finalize checkpoint: y\n");
+      c.commitTree(RefNames.archive(2), t2, "Finalize checkpoint: y\n");
     });
     AdminHarness.Run r = run("check", "--repo", dir.toString());
     assertEquals(1, r.exit(), r.toString());
@@ -143,7 +146,7 @@ class CheckCommandTest {
     AdminHarness.Run repair = run("repair", "--repo", odd.toString());
     assertEquals(1, repair.exit(), repair.toString());
     assertTrue(repair.out().startsWith("nothing to repair (mode minimal, threshold 100)\ncheck: problems remain"
-        + " (1 error, 0 warnings; details: " + dev.checkpointguard.command.Invocation.of(Map.of()).command(
+        + " (1 error, 0 warnings; details: " + Invocation.of(Map.of()).command(
             "check", "--repo", odd.toAbsolutePath().toString()) + ")\n"), repair.out());
   }
 

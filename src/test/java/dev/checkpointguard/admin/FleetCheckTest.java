@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.fixtures.FastTempDir;
+import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientVersion;
 import dev.checkpointguard.fixtures.DamageScenarios;
@@ -30,7 +32,7 @@ class FleetCheckTest {
   static final String BROKEN = "gitea/bob/broken.git";
   static final String WORK_TREE = "plain/work";
 
-  @TempDir(factory = dev.checkpointguard.fixtures.FastTempDir.class)
+  @TempDir(factory = FastTempDir.class)
   static Path tmp;
   static Path root;
 
@@ -75,8 +77,12 @@ class FleetCheckTest {
   void oneLinePerRepositoryASummaryAndExitOneWhenAnyHasErrors() throws Exception {
     Path root = tmp.resolve("copy");
     DamageScenarios.copyRepository(FleetCheckTest.root, root);
-    AdminHarness.Run r = run("check", "--repos", root.toString(), "--jobs", "2");
+    AdminHarness.Run r = run(Map.of(Invocation.LAUNCHER_ENV, "checkpoint-guard"), Repair.Listener.NONE,
+        "check", "--repos", root.toString(), "--jobs", "2");
     assertEquals(1, r.exit(), r.toString());
+    // the hint runs as printed: the first repository that needs a look, by its real path, quoted
+    Path broken = Fleet.discover(root).repositories().get(1).gitDir();
+    assertTrue(broken.endsWith(BROKEN), broken.toString());
     int w = WIKI.length();
     List<String> expected = List.of(
         "checkpoint-guard check: " + root + " (each repository's threshold)",
@@ -88,7 +94,7 @@ class FleetCheckTest {
         String.format("  %-" + w + "s  %-10s %11d %12d", WIKI, "no-v2", 0, 0),
         String.format("  %-" + w + "s  %-10s %11d %12d", WORK_TREE, "no-v2", 0, 0),
         "summary: 5 repositories: 1 healthy, 1 with problems, 2 without v2 checkpoints, 1 unreadable",
-        "result: problems found (details: check --repo DIR/<repository>)");
+        "result: problems found; details of one repository: checkpoint-guard check --repo " + Invocation.quote(broken.toString()));
     assertEquals(expected, r.out().lines().toList(), r.toString());
     // progress on standard error, one line per repository as it finishes
     List<String> progress = r.err().lines().toList();

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.cli.Main;
+import dev.checkpointguard.command.Io;
 import dev.checkpointguard.fixtures.DamageScenarios;
 import dev.checkpointguard.fixtures.GitCli;
 import java.io.ByteArrayInputStream;
@@ -66,10 +68,10 @@ class HintsTest {
   private static AdminHarness.Run runInProcess(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    var io = new dev.checkpointguard.command.Io(new PrintStream(out, true, StandardCharsets.UTF_8),
+    var io = new Io(new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8), new ByteArrayInputStream(new byte[0]),
         Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")));
-    int code = new dev.checkpointguard.cli.Main(io, List.of(new CheckCommand(),
+    int code = new Main(io, List.of(new CheckCommand(),
         new RepairCommand(Repair.Listener.NONE, AdminHarness.CLOCK, Repair.BATCH), new RestoreCommand()))
         .run(args);
     return new AdminHarness.Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.command.Invocation;
+import dev.checkpointguard.core.CheckpointTrees;
+import dev.checkpointguard.fixtures.ClientVersion;
+import dev.checkpointguard.fixtures.FastTempDir;
 import dev.checkpointguard.core.CheckpointPolicy;
 import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.RefNames;
@@ -26,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RepairCommandTest {
-  @TempDir(factory = dev.checkpointguard.fixtures.FastTempDir.class)
+  @TempDir(factory = FastTempDir.class)
   Path tmp;
 
   /** Judges every v2 ref update repair makes with the policy core, against the live repository. */
@@ -113,9 +117,9 @@ class RepairCommandTest {
   @Test
   void currentReachingTheThresholdIsRotatedAsTheClientRotates() throws Exception {
     Path dir = tmp.resolve("r.git");
-    DamageScenarios.build(dir, dev.checkpointguard.fixtures.ClientVersion.V0_6_0, 100, 31, c -> {
+    DamageScenarios.build(dir, ClientVersion.V0_6_0, 100, 31, c -> {
       c.migrate(150); // 1 (100) and the under-threshold 2 (50)
-      c.upgrade(dev.checkpointguard.fixtures.ClientVersion.V0_6_1);
+      c.upgrade(ClientVersion.V0_6_1);
       c.checkpoints(60); // /full/current: 60
     });
     ObjectId oldCurrent = AdminHarness.v2Refs(dir).get(RefNames.CURRENT);
@@ -134,14 +138,14 @@ class RepairCommandTest {
       RevCommit start = w.parseCommit(after.get(RefNames.CURRENT));
       assertEquals("Start generation", start.getFullMessage());
       assertEquals(0, start.getParentCount());
-      assertEquals(dev.checkpointguard.core.CheckpointTrees.EMPTY_TREE, start.getTree());
+      assertEquals(CheckpointTrees.EMPTY_TREE, start.getTree());
     }
   }
 
   @Test
   void missingOrInvalidGenerationJsonIsRewrittenAsTheClientsMetadataRepair() throws Exception {
     Path dir = tmp.resolve("r.git");
-    DamageScenarios.build(dir, dev.checkpointguard.fixtures.ClientVersion.V0_6_1, 100, 32, c -> {
+    DamageScenarios.build(dir, ClientVersion.V0_6_1, 100, 32, c -> {
       c.migrate(200);
       var t = c.flatTree(RefNames.archive(1));
       t.put("generation.json", org.eclipse.jgit.lib.FileMode.REGULAR_FILE, c.insertBlob("not json\n"));
@@ -257,7 +261,7 @@ class RepairCommandTest {
   void duplicatesAreMergedOnceAndTheLaterGenerationsDifferingFileWins() throws Exception {
     Path dir = tmp.resolve("r.git");
     String[] finalized = new String[1];
-    DamageScenarios.build(dir, dev.checkpointguard.fixtures.ClientVersion.V0_6_1, 10, 21, c -> {
+    DamageScenarios.build(dir, ClientVersion.V0_6_1, 10, 21, c -> {
       DamageScenarios.rehydrate(c, 10);
       finalized[0] = c.checkpointsIn(RefNames.archive(1)).toIds().get(0);
       // the rehydrated copy in /full/current is finalized there (same paths, different blobs), and the
@@ -351,7 +355,7 @@ class RepairCommandTest {
     AdminHarness.Run r = run("repair", "--repo", dir.toString(), "--mode", "full");
     assertEquals(0, r.exit(), r.toString());
     String ts = "20260601T120000Z";
-    String undo = dev.checkpointguard.command.Invocation.of(Map.of()).command("restore", "--repo",
+    String undo = Invocation.of(Map.of()).command("restore", "--repo",
         dir.toAbsolutePath().toString(), "--backup", ts);
     assertTrue(r.out().contains("backup: " + ts + " (undo with: " + undo + ")"), r.out());
     AdminHarness.Run check = run("check", "--repo", dir.toString());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.fixtures.FastTempDir;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientVersion;
 import dev.checkpointguard.fixtures.DamageScenarios;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RestoreCommandTest {
   private static final String TS = "20260601T120000Z";
 
-  @TempDir(factory = dev.checkpointguard.fixtures.FastTempDir.class)
+  @TempDir(factory = FastTempDir.class)
   Path tmp;
 
   /** Every checkpoint of {@code before} is still held, file by file (later additions allowed). */

@@ -1,5 +1,6 @@
 package dev.checkpointguard.bench;
 
+import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.TestJson;
 import java.io.IOException;
@@ -174,7 +175,7 @@ final class BenchRepos {
       throws IOException {
     ObjectId tip = root;
     for (int i = 0; i < ids.length; i++) {
-      tip = w.commit(tree, "Checkpoint: " + dev.checkpointguard.core.CheckpointIds.format(ids[i]) + "\n",
+      tip = w.commit(tree, "Checkpoint: " + CheckpointIds.format(ids[i]) + "\n",
           when + i, tip);
     }
     return tip;

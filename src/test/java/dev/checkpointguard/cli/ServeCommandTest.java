@@ -3,6 +3,9 @@ package dev.checkpointguard.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.command.Invocation;
+import dev.checkpointguard.fixtures.TestJson;
+import dev.checkpointguard.server.ServerTestAccess;
 import dev.checkpointguard.command.Io;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -78,7 +81,7 @@ class ServeCommandTest {
   @Test
   void printsTheReadyLineServesAndStopsWithExitZero() throws Exception {
     Path repos = Files.createDirectories(tmp.resolve("srv"));
-    dev.checkpointguard.server.ServerTestAccess.bareRepo(repos.resolve("x.git"));
+    ServerTestAccess.bareRepo(repos.resolve("x.git"));
     Running r = serve("serve", "--repos", repos.toString(), "--port", "0", "--anonymous-push");
     assertEquals("checkpoint-guard serving " + repos.toRealPath() + " at " + r.url(), r.readyLine());
     assertEquals(200, get(r.url().resolve("x.git/info/refs?service=git-receive-pack")));
@@ -125,7 +128,7 @@ class ServeCommandTest {
     Path repos = Files.createDirectories(tmp.resolve("srv"));
     Outcome o = runOnce("serve", "--repos", repos.toString(), "--anonymous-push", "--port", "0", "--log-format", "json");
     assertEquals(0, o.exit(), o.err());
-    Map<?, ?> ready = (Map<?, ?>) dev.checkpointguard.fixtures.TestJson.parse(o.out().strip());
+    Map<?, ?> ready = (Map<?, ?>) TestJson.parse(o.out().strip());
     assertEquals("serving", ready.get("event"));
     assertEquals(repos.toRealPath().toString(), ready.get("repositories"));
     assertTrue(((String) ready.get("url")).matches("http://127\\.0\\.0\\.1:[0-9]+/"), ready.toString());
@@ -140,7 +143,7 @@ class ServeCommandTest {
     Object[][] cases = {
       {new String[] {"serve", "--repos", r},
           "checkpoint-guard serve: who may push? give --users FILE (its lines: "
-              + dev.checkpointguard.command.Invocation.of(Map.of()).command("hash-password", "--help")
+              + Invocation.of(Map.of()).command("hash-password", "--help")
               + ") or --anonymous-push\n"},
       {new String[] {"serve", "--repos", tmp.resolve("nope").toString(), "--anonymous-push"},
           "checkpoint-guard serve: --repos " + tmp.resolve("nope") + " is not a directory\n"},

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.server.GuardedServer;
+import dev.checkpointguard.server.ServerTestAccess;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.fixtures.OpenSsh;
 import java.io.ByteArrayInputStream;
@@ -94,9 +96,9 @@ class ServeSshOptionsTest {
   void theJsonReadyLineNamesTheSshUrl() throws Exception {
     Path repos = Files.createDirectories(tmp.resolve("srv"));
     Path keys = Files.writeString(tmp.resolve("authorized_keys"), OpenSsh.keygen(tmp, "k", "k").publicLine() + "\n");
-    try (dev.checkpointguard.server.GuardedServer s = dev.checkpointguard.server.GuardedServer.start(
-        dev.checkpointguard.server.GuardedServer.Config.builder(repos).port(0)
-            .ssh(new dev.checkpointguard.server.GuardedServer.Config.Ssh(null, 0, keys, null)).build())) {
+    try (GuardedServer s = GuardedServer.start(
+        GuardedServer.Config.builder(repos).port(0)
+            .ssh(new GuardedServer.Config.Ssh(null, 0, keys, null)).build())) {
       assertEquals("{\"time\":\"2026-01-02T03:04:05Z\",\"event\":\"serving\",\"repositories\":\"" + s.reposDir()
           + "\",\"url\":\"" + s.url() + "\",\"ssh_url\":\"" + s.sshUrl() + "\"}",
           ServeCommand.readyJson(s, java.time.Instant.parse("2026-01-02T03:04:05Z")));
@@ -135,7 +137,7 @@ class ServeSshOptionsTest {
         + "into " + Pattern.quote(hostKey.toString()) + "\\)$").matcher(log).find(), log);
 
     Files.createDirectories(repos.resolve("x.git"));
-    dev.checkpointguard.server.ServerTestAccess.bareRepo(repos.resolve("y.git"));
+    ServerTestAccess.bareRepo(repos.resolve("y.git"));
     HttpClient client = HttpClient.newHttpClient();
     URI base = URI.create(m.group(2));
     assertEquals(403, client.send(HttpRequest.newBuilder(base.resolve("y.git/info/refs?service=git-receive-pack"))

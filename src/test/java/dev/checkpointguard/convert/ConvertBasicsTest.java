@@ -3,6 +3,7 @@ package dev.checkpointguard.convert;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.ClientVersion;
@@ -77,5 +78,35 @@ class ConvertBasicsTest {
     try (var repo = ConvertHarness.open(dir)) {
       assertEquals("frozen", repo.getConfig().getString("checkpointGuard", null, "v2"));
     }
+  }
+
+  @Test
+  void theUndoHintsRunAsPrinted() throws Exception {
+    Path dir = tmp.resolve("server repo.git");
+    try (ClientRepo c = ClientRepo.builder(ClientVersion.V0_6_2).threshold(3).buildOnDisk(dir)) {
+      c.checkpoints(4);
+    }
+    Map<String, String> launcher = Map.of(Invocation.LAUNCHER_ENV, "checkpoint-guard");
+    Map<String, ObjectId> before = ConvertHarness.allRefs(dir);
+    ConvertHarness.Run convert = ConvertHarness.run(launcher, Converter.Hooks.NONE, Converter.Listener.NONE,
+        "convert", "--repo", dir.toString());
+    assertEquals(0, convert.exit(), convert.toString());
+    String ts = convert.out().replaceAll("(?s).*\nbackup: (\\S+) .*", "$1");
+    String undo = "checkpoint-guard restore --repo " + Invocation.quote(dir.toAbsolutePath().normalize().toString())
+        + " --backup " + ts;
+    assertTrue(convert.out().contains("(undo with: " + undo + ")"), convert.out());
+    ConvertHarness.Run restore = ConvertHarness.run("restore", "--repo", dir.toString(), "--backup", ts);
+    assertEquals(0, restore.exit(), restore.toString());
+    assertTrue(ConvertHarness.allRefs(dir).get(RefNames.V1) == null, "the undo removes the v1 branch it made");
+    Map<String, ObjectId> after = ConvertHarness.allRefs(dir);
+    before.forEach((ref, id) -> assertEquals(id, after.get(ref), ref));
+
+    assertEquals(0, ConvertHarness.run("convert", "--repo", dir.toString()).exit());
+    ConvertHarness.Run retire = ConvertHarness.run(launcher, Converter.Hooks.NONE, Converter.Listener.NONE,
+        "convert", "--repo", dir.toString(), "--retire");
+    assertEquals(0, retire.exit(), retire.toString());
+    String rts = retire.out().replaceAll("(?s).*\nbackup: (\\S+) .*", "$1");
+    assertTrue(retire.out().contains("(undo with: checkpoint-guard restore --repo "
+        + Invocation.quote(dir.toAbsolutePath().normalize().toString()) + " --backup " + rts + ")"), retire.out());
   }
 }

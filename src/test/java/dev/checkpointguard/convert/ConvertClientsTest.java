@@ -101,7 +101,7 @@ class ConvertClientsTest {
       String late = av1.dualWrite(a, a.newCheckpointId(), session("ann-late"));
       V1Client.Run push = av1.prePush(git);
       assertTrue(push.ok(), push.toString());
-      List<dev.checkpointguard.fixtures.GitCli.RefResult> results = push.pushResults();
+      List<GitCli.RefResult> results = push.pushResults();
       assertEquals(2, results.size(), push.toString());
       assertEquals('!', results.get(0).flag(), push.toString());
       assertTrue(results.get(0).summary().contains("fetch first") || results.get(0).summary().contains("non-fast-forward"),

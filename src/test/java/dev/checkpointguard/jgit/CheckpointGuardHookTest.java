@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.core.RefChange;
+import dev.checkpointguard.core.Rule;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.core.Verdict;
 import dev.checkpointguard.fixtures.ClientProtocol;
@@ -168,7 +170,7 @@ class CheckpointGuardHookTest {
     assertEquals(c.ref(C), server.ref(C));
     assertEquals(c.ref(A1), server.ref(A1));
     Verdict reset = heard.stream().filter(v -> v.ref().equals(C)).findFirst().orElseThrow();
-    assertEquals(List.of(A1), reset.requires().stream().map(dev.checkpointguard.core.RefChange::ref).toList());
+    assertEquals(List.of(A1), reset.requires().stream().map(RefChange::ref).toList());
   }
 
   /**
@@ -220,7 +222,7 @@ class CheckpointGuardHookTest {
     assertEquals(c.ref(C), server.ref(C));
     // the verdict carries the command as pushed (for the push log), its message the target
     Verdict v = heard.stream().filter(h -> h.ref().equals("refs/heads/x")).findFirst().orElseThrow();
-    assertEquals(dev.checkpointguard.core.Rule.CURRENT_LOSS, v.rule());
+    assertEquals(Rule.CURRENT_LOSS, v.rule());
     assertTrue(v.message().contains(C), v.message());
   }
 

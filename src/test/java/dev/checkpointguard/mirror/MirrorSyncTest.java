@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.fixtures.TestJson;
 import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientProtocol;
@@ -471,7 +472,7 @@ class MirrorSyncTest {
     MirrorWorld.Cli json = w.mirrorCli("--json");
     assertEquals(0, json.exit(), json.toString());
     @SuppressWarnings("unchecked")
-    Map<String, Object> doc = (Map<String, Object>) dev.checkpointguard.fixtures.TestJson.parse(json.out());
+    Map<String, Object> doc = (Map<String, Object>) TestJson.parse(json.out());
     assertEquals(MirrorReport.SCHEMA, doc.get("schema"));
     assertEquals("updated", doc.get("result"));
     assertEquals(json.out(), Files.readString(w.mirror.resolve(MirrorStatus.FILE)).replace(

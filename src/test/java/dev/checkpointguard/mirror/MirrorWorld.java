@@ -3,6 +3,8 @@ package dev.checkpointguard.mirror;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.core.CheckpointIds;
+import dev.checkpointguard.fixtures.TestJson;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.cli.Main;
 import dev.checkpointguard.core.RefNames;
@@ -232,7 +234,7 @@ final class MirrorWorld {
     List<String> missing = new ArrayList<>();
     for (Seen s : seen) {
       if (!paths.contains(s.id() + "/" + s.path()) || !reachable.contains(s.blob())) {
-        missing.add(dev.checkpointguard.core.CheckpointIds.format(s.id()) + "/" + s.path() + " " + s.blob().name());
+        missing.add(CheckpointIds.format(s.id()) + "/" + s.path() + " " + s.blob().name());
       }
     }
     assertEquals(List.of(), missing, "checkpoint files the mirror saw and lost (of " + seen.size() + ")");
@@ -279,7 +281,7 @@ final class MirrorWorld {
   @SuppressWarnings("unchecked")
   List<Map<String, Object>> assertCheck(Set<String> heldBack, Map<String, String> errors) {
     Cli r = cli("check", "--repo", mirror.toString(), "--json");
-    Map<String, Object> doc = (Map<String, Object>) dev.checkpointguard.fixtures.TestJson.parse(r.out());
+    Map<String, Object> doc = (Map<String, Object>) TestJson.parse(r.out());
     List<Map<String, Object>> findings = (List<Map<String, Object>>) doc.get("findings");
     Set<String> held = new java.util.TreeSet<>();
     Map<String, String> errs = new TreeMap<>();

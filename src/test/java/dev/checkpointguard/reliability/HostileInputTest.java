@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.command.Errors;
+import dev.checkpointguard.fixtures.DamageScenarios;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.cli.Main;
 import dev.checkpointguard.core.RefNames;
@@ -123,7 +125,7 @@ class HostileInputTest {
       serverDir = tmp.resolve("repos").resolve("case-" + n + ".git");
       // the client is deterministic: the same seed writes the same objects, so every case's server starts
       // as a copy of one repository that received them once
-      dev.checkpointguard.fixtures.DamageScenarios.copyRepository(template(), serverDir);
+      DamageScenarios.copyRepository(template(), serverDir);
       url = server.url().resolve("case-" + n + ".git");
       clientDir = tmp.resolve("client-" + n + ".git");
       client = newClient(clientDir);
@@ -470,7 +472,7 @@ class HostileInputTest {
    */
   static String packOfPush(Ctx c, String ref) throws Exception {
     Path probe = tmp.resolve("repos").resolve("probe-" + c.serverDir.getFileName());
-    dev.checkpointguard.fixtures.DamageScenarios.copyRepository(c.serverDir, probe);
+    DamageScenarios.copyRepository(c.serverDir, probe);
     java.util.Set<String> before = packNames(probe);
     GitCli.Result r = git.run(c.clientDir, "push", "--porcelain",
         c.url.resolve(probe.getFileName().toString()).toString(), ref + ":" + ref);
@@ -601,7 +603,7 @@ class HostileInputTest {
     GitCli.Result ls = git.run(tmp, "ls-remote", c.url.toString(), MAIN);
     assertTrue(ls.ok() && ls.stdout().contains(MAIN), "server no longer answers after " + name + ": " + ls);
     System.out.println("[hostile] " + k.expect().kind() + " | " + name + " | "
-        + dev.checkpointguard.command.Errors.describe(new RuntimeException(s.reason())).replace('\n', ' '));
+        + Errors.describe(new RuntimeException(s.reason())).replace('\n', ' '));
   }
 
   /** A hook input line fed to the stock {@code pre-receive} command, and how it must end. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.jgit.CheckpointGuardHook;
 import dev.checkpointguard.core.CheckpointSetCache;
 import jakarta.servlet.http.HttpServletRequest;
 import java.lang.reflect.Proxy;
@@ -39,7 +40,7 @@ class GuardedReceivePackFactoryTest {
     try (Repository repo = ServerTestSupport.open(ServerTestSupport.bareRepo(tmp.resolve("r.git")))) {
       ReceivePack rp = f.create(request("alice"), repo);
       assertTrue(rp.isCheckReferencedObjectsAreReachable());
-      assertTrue(rp.getPreReceiveHook() instanceof dev.checkpointguard.jgit.CheckpointGuardHook,
+      assertTrue(rp.getPreReceiveHook() instanceof CheckpointGuardHook,
           "the default hook is NULL, so the chain collapses to the guard itself");
       assertTrue(rp.getPreReceiveHook() != PreReceiveHook.NULL);
       assertEquals("alice", rp.getRefLogIdent().getName());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.fixtures.GitCli;
 import java.io.File;
 import java.nio.file.Files;
@@ -182,7 +183,7 @@ class InstallRobustnessTest extends StockHookFixture {
     assertEquals(2, bare.exitCode(), bare.toString());
     assertTrue(bare.stderr().endsWith("\nTry: checkpoint-guard restore --help\n"), bare.stderr());
     GitCli.Result check = onPath.exec(elsewhere, null, List.of("sh", "-c",
-        "checkpoint-guard check --repo " + dev.checkpointguard.command.Invocation.quote(server.toString())));
+        "checkpoint-guard check --repo " + Invocation.quote(server.toString())));
     assertEquals(0, check.exitCode(), check.toString());
   }
 

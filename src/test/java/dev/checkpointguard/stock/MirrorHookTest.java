@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.core.CheckpointTrees;
 import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientProtocol;
@@ -248,7 +249,7 @@ class MirrorHookTest extends StockHookFixture {
         ObjectReader reader = r.newObjectReader();
         RevWalk w = new RevWalk(reader)) {
       var tree = w.parseCommit(tip).getTree();
-      new dev.checkpointguard.core.CheckpointTrees(reader, null).directories(tree).keySet()
+      new CheckpointTrees(reader, null).directories(tree).keySet()
           .forEach(id -> out.add(CheckpointIds.format(id)));
     } catch (Exception e) {
       throw new AssertionError(e);
@@ -425,7 +426,7 @@ class MirrorHookTest extends StockHookFixture {
         RevWalk w = new RevWalk(reader)) {
       for (Ref ref : r.getRefDatabase().getRefsByPrefix(prefix == null ? RefNames.V2_PREFIX : prefix)) {
         var tree = w.parseCommit(ref.getObjectId()).getTree();
-        for (var d : new dev.checkpointguard.core.CheckpointTrees(reader, null).directories(tree).entrySet()) {
+        for (var d : new CheckpointTrees(reader, null).directories(tree).entrySet()) {
           try (TreeWalk tw = new TreeWalk(reader)) {
             tw.addTree(d.getValue());
             tw.setRecursive(true);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.fixtures.ClientProtocol;
 import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.ClientVersion;
@@ -39,7 +40,7 @@ class ShippedJarIT extends StockHookFixture {
     assertEquals(2, usage.exitCode(), usage.toString());
     String hint = usage.stderr().lines().filter(l -> l.startsWith("Try: ")).findFirst().orElseThrow()
         .substring("Try: ".length());
-    assertTrue(hint.endsWith(" -jar " + dev.checkpointguard.command.Invocation.quote(jar.toAbsolutePath()
+    assertTrue(hint.endsWith(" -jar " + Invocation.quote(jar.toAbsolutePath()
         .normalize().toString()) + " restore --help"), hint);
     GitCli.Result help = cli.exec(tmp, null, List.of("sh", "-c", hint)).expectOk();
     assertTrue(help.stdout().startsWith("usage: "), help.stdout());

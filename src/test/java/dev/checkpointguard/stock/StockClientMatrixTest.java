@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.CheckpointSet;
 import dev.checkpointguard.core.CheckpointSetCache;
 import dev.checkpointguard.core.CheckpointTrees;
@@ -83,8 +84,8 @@ class StockClientMatrixTest extends StockHookFixture {
       }
       CheckpointSet index = trees.checkpoints(walk.parseCommit(s.resolve(ClientRepo.MAIN)).getTree());
       for (String id : written) {
-        assertTrue(index.contains(dev.checkpointguard.core.CheckpointIds.parse(id)), id + " missing from main");
-        assertTrue(raw.contains(dev.checkpointguard.core.CheckpointIds.parse(id)), id + " missing from every /full ref");
+        assertTrue(index.contains(CheckpointIds.parse(id)), id + " missing from main");
+        assertTrue(raw.contains(CheckpointIds.parse(id)), id + " missing from every /full ref");
       }
     }
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.fixtures.FlatTree;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientProtocol;
 import dev.checkpointguard.fixtures.ClientRepo;
@@ -184,7 +185,7 @@ class StockDataLossTest extends StockHookFixture {
     root.run(c.directory(), "push", "--porcelain", server.toString(), archive.name() + ":refs/heads/x")
         .expectOk();
     cli.run(server, "update-ref", A1, archive.name()).expectOk();
-    ObjectId reset = c.insertCommit(new dev.checkpointguard.fixtures.FlatTree(), "Start generation");
+    ObjectId reset = c.insertCommit(new FlatTree(), "Start generation");
     GitCli.Result push = inA.run(c.directory(), "push", "--porcelain", server.toString(), "+" + reset.name() + ":" + C);
     assertFalse(push.ok(), push.toString());
     assertTrue(String.join("\n", push.remoteLines()).contains("(rule current-loss)"), push.toString());
