@@ -303,7 +303,9 @@ public final class CheckpointPolicy {
               Rule.ARCHIVE_THRESHOLD,
               Messages.archiveThreshold(c.ref(), held.size(), settings.threshold()));
         }
-        index.put(c.ref(), c.newId(), held); // confirmed before any later use, like every entry
+        if (!index.has(c.ref(), c.newId())) { // a tip fixes its tree: a retried push changes nothing
+          index.put(c.ref(), c.newId(), held); // confirmed before any later use, like every entry
+        }
         return Verdict.accept(c);
       }
       if (!isFastForward(c.oldId(), next)) {
