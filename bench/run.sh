@@ -8,7 +8,8 @@
 #           C git's floor (bench/scale.sh)
 #   serve   pushes per second through serve, with and without the guard (ServeThroughput)
 #   ssh     pushes per second through serve over SSH against HTTP, same repository (SshThroughput)
-#   stock   the stock-git hook's wall-time ratios (bench/hook-bench.sh, when present)
+#   stock   the stock-git hook's wall-time ratios (bench/hook-bench.sh, when present), then the first
+#           content-rule reset at 10,000 archives through it (bench/stock-index-bench.sh)
 #   mirror  a guarded sync against git fetch --prune of the same mirror, on the scale repository (bench/mirror.sh)
 #   login   cost of a failed push login: wrong password vs unknown user (LoginBench, JMH; LoginRatio)
 #
@@ -75,6 +76,8 @@ if want stock; then
   if [ -x bench/hook-bench.sh ]; then
     # shellcheck disable=SC2086
     bench/hook-bench.sh ${STOCK_ARGS:-}
+    # the first content-rule reset at 10,000 archives through the installed hook, with the archive index file
+    bench/stock-index-bench.sh
   else
     echo "bench/hook-bench.sh is not in this tree: skipped"
   fi
