@@ -15,18 +15,29 @@ import org.eclipse.jgit.lib.RepositoryCache;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.util.FS;
 
-/** What the admin commands share: opening {@code --repo}, the threshold, the push-quarantine check. */
+/**
+ * What the admin commands share: opening {@code --repo}, the threshold, the push-quarantine check.
+ */
 final class AdminRepos {
   private AdminRepos() {}
 
   static Option repoOption() {
-    return Option.builder().longOpt("repo").hasArg().argName("DIR").required()
-        .desc("the repository (bare, or a work tree's top directory)").get();
+    return Option.builder()
+        .longOpt("repo")
+        .hasArg()
+        .argName("DIR")
+        .required()
+        .desc("the repository (bare, or a work tree's top directory)")
+        .get();
   }
 
   static Option thresholdOption() {
-    return Option.builder().longOpt("threshold").hasArg().argName("N")
-        .desc("checkpoints an archive needs (default: git config checkpointGuard.threshold, else 100)")
+    return Option.builder()
+        .longOpt("threshold")
+        .hasArg()
+        .argName("N")
+        .desc(
+            "checkpoints an archive needs (default: git config checkpointGuard.threshold, else 100)")
         .get();
   }
 
@@ -50,7 +61,8 @@ final class AdminRepos {
     if (t != null) {
       OptionalInt n = GuardSettings.thresholdValue(t);
       if (n.isEmpty()) {
-        throw new UsageException("--threshold " + t + ": expected " + GuardSettings.THRESHOLD_EXPECTED);
+        throw new UsageException(
+            "--threshold " + t + ": expected " + GuardSettings.THRESHOLD_EXPECTED);
       }
       return n.getAsInt();
     }
@@ -62,8 +74,8 @@ final class AdminRepos {
   }
 
   /**
-   * Refuses to run inside a push quarantine: objects written there vanish when the push is refused, and
-   * refs must not point at them (git-receive-pack(1), "QUARANTINE ENVIRONMENT").
+   * Refuses to run inside a push quarantine: objects written there vanish when the push is refused,
+   * and refs must not point at them (git-receive-pack(1), "QUARANTINE ENVIRONMENT").
    */
   static void refuseQuarantine(Io io, Repository repo) throws UsageException, IOException {
     String q = io.env().get("GIT_QUARANTINE_PATH");
@@ -73,11 +85,16 @@ final class AdminRepos {
     }
     String od = io.env().get("GIT_OBJECT_DIRECTORY");
     if (od != null && !od.isEmpty()) {
-      File own = repo.getObjectDatabase() instanceof org.eclipse.jgit.internal.storage.file.ObjectDirectory d
-          ? d.getDirectory() : new File(repo.getDirectory(), "objects");
+      File own =
+          repo.getObjectDatabase()
+                  instanceof org.eclipse.jgit.internal.storage.file.ObjectDirectory d
+              ? d.getDirectory()
+              : new File(repo.getDirectory(), "objects");
       if (!new File(od).getCanonicalFile().equals(own.getCanonicalFile())) {
-        throw new UsageException("refusing to run: GIT_OBJECT_DIRECTORY (" + od
-            + ") is not the repository's own object directory (a push quarantine?)");
+        throw new UsageException(
+            "refusing to run: GIT_OBJECT_DIRECTORY ("
+                + od
+                + ") is not the repository's own object directory (a push quarantine?)");
       }
     }
   }

@@ -1,10 +1,10 @@
 package dev.checkpointguard.admin;
 
-import dev.checkpointguard.core.GuardSettings;
-import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.command.UsageException;
+import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.RefChange;
+import dev.checkpointguard.core.RefNames;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,9 +16,9 @@ import org.eclipse.jgit.lib.Repository;
 
 /**
  * What the admin commands share, for commands outside this package ({@code convert}): opening
- * {@code --repo}, the push-quarantine refusal, the repository lock, compare-and-set ref writes, durable
- * writes, leftover ref locks and progress with an ETA. A thin door onto the package-private helpers, so
- * that there is one implementation of each.
+ * {@code --repo}, the push-quarantine refusal, the repository lock, compare-and-set ref writes,
+ * durable writes, leftover ref locks and progress with an ETA. A thin door onto the package-private
+ * helpers, so that there is one implementation of each.
  */
 public final class AdminTools {
   private AdminTools() {}
@@ -38,17 +38,26 @@ public final class AdminTools {
     AdminRepos.refuseQuarantine(io, repo);
   }
 
-  /** The exclusive admin lock of {@code repo}, taken at once or a usage error naming its holder's file. */
+  /**
+   * The exclusive admin lock of {@code repo}, taken at once or a usage error naming its holder's
+   * file.
+   */
   public static AutoCloseable lock(Repository repo) throws IOException, UsageException {
     return RepoLock.acquire(repo);
   }
 
-  /** Makes JGit fsync the objects and refs this process writes to {@code repo} (in-memory config only). */
+  /**
+   * Makes JGit fsync the objects and refs this process writes to {@code repo} (in-memory config
+   * only).
+   */
   public static void durable(Repository repo) {
     Repair.durable(repo);
   }
 
-  /** Ref lock files left in {@code repo} by a git process that is writing or was killed while it did. */
+  /**
+   * Ref lock files left in {@code repo} by a git process that is writing or was killed while it
+   * did.
+   */
   public static List<String> leftLocks(Repository repo) throws IOException {
     return Repair.leftLocks(repo);
   }
@@ -75,12 +84,13 @@ public final class AdminTools {
   }
 
   private static final java.time.format.DateTimeFormatter TS =
-      java.time.format.DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC);
+      java.time.format.DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'")
+          .withZone(java.time.ZoneOffset.UTC);
 
   /**
    * A backup name for {@code now} in the form {@code repair} uses ({@code 20260601T120000Z}, then
-   * {@code -2}, {@code -3} …), not used by any backup or result ref yet: what {@code restore --backup}
-   * takes.
+   * {@code -2}, {@code -3} …), not used by any backup or result ref yet: what {@code restore
+   * --backup} takes.
    */
   public static String backupName(Repository repo, java.time.Instant now) throws IOException {
     String base = TS.format(now);
@@ -92,22 +102,21 @@ public final class AdminTools {
   }
 
   private static boolean used(Repository repo, String ts) throws IOException {
-    return !repo.getRefDatabase().getRefsByPrefix(RefNames.BACKUP_PREFIX + ts + "/")
-        .isEmpty()
-        || !repo.getRefDatabase().getRefsByPrefix(RefNames.RESULT_PREFIX + ts + "/")
-        .isEmpty();
+    return !repo.getRefDatabase().getRefsByPrefix(RefNames.BACKUP_PREFIX + ts + "/").isEmpty()
+        || !repo.getRefDatabase().getRefsByPrefix(RefNames.RESULT_PREFIX + ts + "/").isEmpty();
   }
 
-  /** Sets {@code checkpointGuard.v2} in the repository's config file (see {@link ConvertUndo#setV2}). */
-  public static void setV2(Repository repo, GuardSettings.V2State state)
-      throws IOException {
+  /**
+   * Sets {@code checkpointGuard.v2} in the repository's config file (see {@link
+   * ConvertUndo#setV2}).
+   */
+  public static void setV2(Repository repo, GuardSettings.V2State state) throws IOException {
     ConvertUndo.setV2(repo, state);
   }
 
   /** {@code checkpointGuard.v2} as the repository's config file says now; null when unset. */
   public static String v2Setting(Repository repo) throws IOException {
-    return ConvertUndo.config(repo).getString(GuardSettings.SECTION, null,
-        GuardSettings.V2_KEY);
+    return ConvertUndo.config(repo).getString(GuardSettings.SECTION, null, GuardSettings.V2_KEY);
   }
 
   /** Progress on {@code io}'s standard error with an estimate of the time left. */

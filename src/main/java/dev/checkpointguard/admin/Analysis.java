@@ -15,9 +15,9 @@ import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.ProgressMonitor;
 
 /**
- * What {@code check} and {@code repair} derive from an {@link Inventory}: each checkpoint's times from
- * {@code /main} (the §8.1 ordering key and the §5.2 range), where each checkpoint lives, and how copies
- * of one checkpoint in several generations relate (split, duplicate, diverged).
+ * What {@code check} and {@code repair} derive from an {@link Inventory}: each checkpoint's times
+ * from {@code /main} (the §8.1 ordering key and the §5.2 range), where each checkpoint lives, and
+ * how copies of one checkpoint in several generations relate (split, duplicate, diverged).
  */
 final class Analysis {
   /** How the copies of one checkpoint in two generations relate, path by path. */
@@ -32,6 +32,7 @@ final class Analysis {
 
   final Inventory inv;
   final Map<Long, CheckpointTimes.Times> times;
+
   /** Checkpoint → generations holding it, in {@link Inventory#generations()} order. */
   final Map<Long, List<Inventory.Generation>> where = new HashMap<>();
 
@@ -45,8 +46,12 @@ final class Analysis {
   }
 
   /** {@code timesMemo}: see {@link CheckpointTimes#CheckpointTimes(ObjectReader, Map)}. */
-  Analysis(Inventory inv, ObjectReader reader, ProgressMonitor pm,
-      Map<ObjectId, CheckpointTimes.Times> timesMemo) throws IOException {
+  Analysis(
+      Inventory inv,
+      ObjectReader reader,
+      ProgressMonitor pm,
+      Map<ObjectId, CheckpointTimes.Times> timesMemo)
+      throws IOException {
     this.inv = inv;
     this.reader = reader;
     this.timesReader = new CheckpointTimes(reader, timesMemo);
@@ -70,11 +75,12 @@ final class Analysis {
   /** Checkpoints held by more than one generation. */
   List<Long> shared() {
     List<Long> out = new ArrayList<>();
-    where.forEach((id, gens) -> {
-      if (gens.size() > 1) {
-        out.add(id);
-      }
-    });
+    where.forEach(
+        (id, gens) -> {
+          if (gens.size() > 1) {
+            out.add(id);
+          }
+        });
     out.sort(Long::compare);
     return out;
   }
@@ -89,7 +95,9 @@ final class Analysis {
     return f;
   }
 
-  /** How two copies of a checkpoint relate; an identical directory is a {@link Overlap#DUPLICATE}. */
+  /**
+   * How two copies of a checkpoint relate; an identical directory is a {@link Overlap#DUPLICATE}.
+   */
   Overlap overlap(ObjectId dirA, ObjectId dirB) throws IOException {
     if (dirA.equals(dirB)) {
       return Overlap.DUPLICATE;
@@ -111,9 +119,10 @@ final class Analysis {
   }
 
   /**
-   * The envelope the client's rotation would write for these checkpoint directories (§5.2): per checkpoint
-   * the {@code created_at} range from {@code /main}, else the transcript range of its directory; null when
-   * some checkpoint yields neither (the client then falls back to commit times).
+   * The envelope the client's rotation would write for these checkpoint directories (§5.2): per
+   * checkpoint the {@code created_at} range from {@code /main}, else the transcript range of its
+   * directory; null when some checkpoint yields neither (the client then falls back to commit
+   * times).
    */
   GenerationJson envelope(Map<Long, ObjectId> dirs) throws IOException {
     GenerationJson env = null;

@@ -1,10 +1,10 @@
 package dev.checkpointguard.admin;
 
-import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.CheckpointTimes;
 import dev.checkpointguard.core.CheckpointTrees;
 import dev.checkpointguard.core.GenerationJson;
+import dev.checkpointguard.core.RefNames;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -22,9 +22,9 @@ import org.eclipse.jgit.lib.ProgressMonitor;
 import org.eclipse.jgit.lib.Repository;
 
 /**
- * The audit of one repository's v2 checkpoint refs, as {@code check} reports it (spec §9): {@code /main},
- * every generation with its facts, the findings, and the backups of earlier repairs. A value: nothing
- * here reads the repository after {@link #run} returns.
+ * The audit of one repository's v2 checkpoint refs, as {@code check} reports it (spec §9): {@code
+ * /main}, every generation with its facts, the findings, and the backups of earlier repairs. A
+ * value: nothing here reads the repository after {@link #run} returns.
  *
  * <p>{@link TextReport} renders it for people and {@link JsonReport} as the stable JSON schema of
  * docs/admin.md; a fleet audit runs one per repository and renders or sums them.
@@ -99,16 +99,17 @@ public final class Audit {
    * @param ref full ref name
    * @param number archive number, or -1 for {@code /full/current}
    * @param tip the ref's value
-   * @param kind what wrote the tip: the stable id of docs/admin.md ({@code rotation}, {@code migration},
-   *     {@code repair}, …)
+   * @param kind what wrote the tip: the stable id of docs/admin.md ({@code rotation}, {@code
+   *     migration}, {@code repair}, …)
    * @param checkpoints the number of checkpoints it holds
    * @param file its {@code generation.json} state
    * @param fileValue the decoded file when {@link FileState#VALID}, else null
    * @param fileProblem why it is invalid when {@link FileState#INVALID}, else null
-   * @param expected what the client's rotation would write for these checkpoints (spec §5.2); null for
-   *     {@code /full/current} or when some checkpoint has no time
-   * @param span the generation's time span: its {@code generation.json} when valid, else the envelope
-   *     recomputed from {@code /main} (for {@code /full/current} too); null when neither is known
+   * @param expected what the client's rotation would write for these checkpoints (spec §5.2); null
+   *     for {@code /full/current} or when some checkpoint has no time
+   * @param span the generation's time span: its {@code generation.json} when valid, else the
+   *     envelope recomputed from {@code /main} (for {@code /full/current} too); null when neither
+   *     is known
    */
   public record Generation(
       String ref,
@@ -166,24 +167,33 @@ public final class Audit {
     this.generations = List.copyOf(generations);
     this.findings = List.copyOf(findings);
     SortedMap<String, SortedMap<String, ObjectId>> b = new TreeMap<>();
-    backups.forEach((ts, refs) -> b.put(ts, Collections.unmodifiableSortedMap(new TreeMap<>(refs))));
+    backups.forEach(
+        (ts, refs) -> b.put(ts, Collections.unmodifiableSortedMap(new TreeMap<>(refs))));
     this.backups = Collections.unmodifiableSortedMap(b);
   }
 
   /**
-   * Audits a repository (read-only): reads its v2 refs, their trees and {@code /main}'s metadata, never a
-   * transcript.
+   * Audits a repository (read-only): reads its v2 refs, their trees and {@code /main}'s metadata,
+   * never a transcript.
    *
    * @param threshold checkpoints an archive needs (1–100)
    * @param progress where progress of the {@code /main} scan goes
    */
-  public static Audit run(Repository repo, int threshold, ProgressMonitor progress) throws IOException {
+  public static Audit run(Repository repo, int threshold, ProgressMonitor progress)
+      throws IOException {
     return run(repo, threshold, progress, new HashMap<>());
   }
 
-  /** {@code timesMemo}: what an earlier pass read from {@code /main} (the repair this audit follows). */
-  static Audit run(Repository repo, int threshold, ProgressMonitor progress,
-      Map<ObjectId, CheckpointTimes.Times> timesMemo) throws IOException {
+  /**
+   * {@code timesMemo}: what an earlier pass read from {@code /main} (the repair this audit
+   * follows).
+   */
+  static Audit run(
+      Repository repo,
+      int threshold,
+      ProgressMonitor progress,
+      Map<ObjectId, CheckpointTimes.Times> timesMemo)
+      throws IOException {
     try (ObjectReader reader = repo.newObjectReader()) {
       Inventory inv = Inventory.read(repo, reader);
       return of(new Analysis(inv, reader, progress, timesMemo), threshold);
@@ -234,7 +244,8 @@ public final class Audit {
   public Audit plus(List<Finding> more) {
     List<Finding> all = new ArrayList<>(findings);
     all.addAll(more);
-    return new Audit(threshold, mainTip, mainCheckpoints, checkpoints, archives, generations, all, backups);
+    return new Audit(
+        threshold, mainTip, mainCheckpoints, checkpoints, archives, generations, all, backups);
   }
 
   /** True when no finding is an {@link Severity#ERROR}. */
@@ -254,23 +265,43 @@ public final class Audit {
     return e + (e == 1 ? " error, " : " errors, ") + w + (w == 1 ? " warning" : " warnings");
   }
 
-  // --- the audit -------------------------------------------------------------------------------------
+  // --- the audit
+  // -------------------------------------------------------------------------------------
 
   /** Audits an analysed inventory. */
   static Audit of(Analysis a, int threshold) throws IOException {
     Inventory inv = a.inv;
-    int onMain = inv.mainTree == null ? 0 : new CheckpointTrees(a.reader(), null).count(inv.mainTree);
+    int onMain =
+        inv.mainTree == null ? 0 : new CheckpointTrees(a.reader(), null).count(inv.mainTree);
     List<Generation> gens = new ArrayList<>();
     for (Inventory.Generation g : inv.generations()) {
       GenerationJson expected = g.isCurrent() ? null : a.envelope(g.dirs());
-      GenerationJson span = g.fileValue() != null ? g.fileValue()
-          : expected != null || !g.isCurrent() || g.dirs().isEmpty() ? expected : a.envelope(g.dirs());
-      gens.add(new Generation(g.ref(), g.number(), g.tip(), g.kind().id(), g.count(), g.file(),
-          g.fileValue(), g.fileProblem(), expected, span));
+      GenerationJson span =
+          g.fileValue() != null
+              ? g.fileValue()
+              : expected != null || !g.isCurrent() || g.dirs().isEmpty()
+                  ? expected
+                  : a.envelope(g.dirs());
+      gens.add(
+          new Generation(
+              g.ref(),
+              g.number(),
+              g.tip(),
+              g.kind().id(),
+              g.count(),
+              g.file(),
+              g.fileValue(),
+              g.fileProblem(),
+              expected,
+              span));
     }
     Findings f = new Findings();
     for (Inventory.Odd o : inv.odd) {
-      f.add("unknown-ref", Severity.ERROR, List.of(o.ref()), List.of(),
+      f.add(
+          "unknown-ref",
+          Severity.ERROR,
+          List.of(o.ref()),
+          List.of(),
           o.ref() + ": " + o.why() + "; repair leaves it alone, remove it by hand once understood");
     }
     List<Inventory.Generation> all = inv.generations();
@@ -279,38 +310,84 @@ public final class Audit {
       Generation facts = gens.get(i);
       if (g.isCurrent()) {
         if (g.count() >= threshold) {
-          f.add("current-at-threshold", Severity.ERROR, List.of(g.ref()), List.of(),
-              g.shortName() + " holds " + g.count() + " checkpoints, at or above the threshold of "
-                  + threshold + "; it should have been rotated");
+          f.add(
+              "current-at-threshold",
+              Severity.ERROR,
+              List.of(g.ref()),
+              List.of(),
+              g.shortName()
+                  + " holds "
+                  + g.count()
+                  + " checkpoints, at or above the threshold of "
+                  + threshold
+                  + "; it should have been rotated");
         }
         if (g.file() != FileState.MISSING) {
-          f.add("current-generation-json", Severity.WARNING, List.of(g.ref()), List.of(),
+          f.add(
+              "current-generation-json",
+              Severity.WARNING,
+              List.of(g.ref()),
+              List.of(),
               g.shortName() + " has a root generation.json (legacy v0.5.2/v0.5.3 layout)");
         }
         continue;
       }
       if (g.count() < threshold) {
-        f.add("under-threshold-archive", Severity.ERROR, List.of(g.ref()), ids(g.dirs().keySet()),
-            g.shortName() + " holds " + g.count() + " checkpoints, fewer than the threshold of "
-                + threshold + " (tip: " + g.kind().id() + ")");
+        f.add(
+            "under-threshold-archive",
+            Severity.ERROR,
+            List.of(g.ref()),
+            ids(g.dirs().keySet()),
+            g.shortName()
+                + " holds "
+                + g.count()
+                + " checkpoints, fewer than the threshold of "
+                + threshold
+                + " (tip: "
+                + g.kind().id()
+                + ")");
       }
       switch (g.file()) {
-        case MISSING -> f.add("missing-generation-json", Severity.ERROR, List.of(g.ref()), List.of(),
-            g.shortName() + " has no generation.json");
-        case INVALID -> f.add("invalid-generation-json", Severity.ERROR, List.of(g.ref()), List.of(),
-            g.shortName() + " has an invalid generation.json: " + g.fileProblem());
+        case MISSING ->
+            f.add(
+                "missing-generation-json",
+                Severity.ERROR,
+                List.of(g.ref()),
+                List.of(),
+                g.shortName() + " has no generation.json");
+        case INVALID ->
+            f.add(
+                "invalid-generation-json",
+                Severity.ERROR,
+                List.of(g.ref()),
+                List.of(),
+                g.shortName() + " has an invalid generation.json: " + g.fileProblem());
         case VALID -> {
           if (Boolean.FALSE.equals(facts.matches())) {
-            f.add("generation-json-mismatch", Severity.WARNING, List.of(g.ref()), List.of(),
-                g.shortName() + " generation.json says " + range(g.fileValue())
-                    + ", recomputed from /main " + range(facts.expected()));
+            f.add(
+                "generation-json-mismatch",
+                Severity.WARNING,
+                List.of(g.ref()),
+                List.of(),
+                g.shortName()
+                    + " generation.json says "
+                    + range(g.fileValue())
+                    + ", recomputed from /main "
+                    + range(facts.expected()));
           }
         }
       }
     }
     f.overlaps(a);
     f.order(a, inv);
-    return new Audit(threshold, inv.mainTip, onMain, a.where.size(), inv.archives.size(), gens, f.list,
+    return new Audit(
+        threshold,
+        inv.mainTip,
+        onMain,
+        a.where.size(),
+        inv.archives.size(),
+        gens,
+        f.list,
         inv.backups);
   }
 
@@ -347,17 +424,42 @@ public final class Audit {
         List<String> refs = List.of(x.ref(), y.ref());
         List<String> sample = ids(e.getValue());
         switch (m.overlap()) {
-          case SPLIT -> add("split-checkpoints", Severity.INFO, refs, sample,
-              plural(n) + " with sessions split between " + both + " (legitimate, spec §10.4.6)");
-          case DIVERGED -> add("diverged-checkpoints", Severity.WARNING, refs, sample,
-              plural(n) + " in " + both + " with the same file holding different content");
+          case SPLIT ->
+              add(
+                  "split-checkpoints",
+                  Severity.INFO,
+                  refs,
+                  sample,
+                  plural(n)
+                      + " with sessions split between "
+                      + both
+                      + " (legitimate, spec §10.4.6)");
+          case DIVERGED ->
+              add(
+                  "diverged-checkpoints",
+                  Severity.WARNING,
+                  refs,
+                  sample,
+                  plural(n) + " in " + both + " with the same file holding different content");
           case DUPLICATE -> {
             if (y.isCurrent()) {
-              add("current-archived-duplicates", Severity.ERROR, refs, sample,
-                  y.shortName() + " holds copies of " + plural(n) + " archived in " + x.shortName()
+              add(
+                  "current-archived-duplicates",
+                  Severity.ERROR,
+                  refs,
+                  sample,
+                  y.shortName()
+                      + " holds copies of "
+                      + plural(n)
+                      + " archived in "
+                      + x.shortName()
                       + " (rehydration)");
             } else {
-              add("duplicate-checkpoints", Severity.WARNING, refs, sample,
+              add(
+                  "duplicate-checkpoints",
+                  Severity.WARNING,
+                  refs,
+                  sample,
                   plural(n) + " copied in both " + both);
             }
           }
@@ -390,10 +492,18 @@ public final class Audit {
           continue;
         }
         if (prevMax != null && cmp(a, prevMax[1], minMax[0]) > 0) {
-          add("archive-order", Severity.WARNING, List.of(prev.ref(), g.ref()),
+          add(
+              "archive-order",
+              Severity.WARNING,
+              List.of(prev.ref(), g.ref()),
               List.of(CheckpointIds.format(prevMax[1]), CheckpointIds.format(minMax[0])),
-              prev.shortName() + " holds checkpoint " + CheckpointIds.format(prevMax[1])
-                  + " newer than " + CheckpointIds.format(minMax[0]) + " in " + g.shortName()
+              prev.shortName()
+                  + " holds checkpoint "
+                  + CheckpointIds.format(prevMax[1])
+                  + " newer than "
+                  + CheckpointIds.format(minMax[0])
+                  + " in "
+                  + g.shortName()
                   + ": archive numbers are not in chronological order");
         }
         prevMax = minMax;

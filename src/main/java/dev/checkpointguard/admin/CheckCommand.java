@@ -1,11 +1,11 @@
 package dev.checkpointguard.admin;
 
-import dev.checkpointguard.core.GuardSettings;
-import dev.checkpointguard.mirror.MirrorAudit;
 import dev.checkpointguard.command.Command;
 import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.command.UsageException;
+import dev.checkpointguard.core.GuardSettings;
+import dev.checkpointguard.mirror.MirrorAudit;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -38,11 +38,22 @@ public final class CheckCommand implements Command {
     Option repo = AdminRepos.repoOption();
     repo.setRequired(false); // --repo or --repos, checked in run()
     o.addOption(repo);
-    o.addOption(Option.builder().longOpt("repos").hasArg().argName("DIR")
-        .desc("audit every repository below DIR (fleet audit)").get());
+    o.addOption(
+        Option.builder()
+            .longOpt("repos")
+            .hasArg()
+            .argName("DIR")
+            .desc("audit every repository below DIR (fleet audit)")
+            .get());
     o.addOption(AdminRepos.thresholdOption());
-    o.addOption(Option.builder().longOpt("jobs").hasArg().argName("N")
-        .desc("with --repos: repositories audited at once (default: the number of CPUs, at most 4)").get());
+    o.addOption(
+        Option.builder()
+            .longOpt("jobs")
+            .hasArg()
+            .argName("N")
+            .desc(
+                "with --repos: repositories audited at once (default: the number of CPUs, at most 4)")
+            .get());
     o.addOption(Option.builder().longOpt("json").desc("print the report as JSON").get());
     return o;
   }
@@ -50,7 +61,8 @@ public final class CheckCommand implements Command {
   @Override
   public int run(CommandLine cl, Io io) throws Exception {
     if (cl.hasOption("repos") == cl.hasOption("repo")) {
-      throw new UsageException("give either --repo DIR (one repository) or --repos DIR (every repository below DIR)");
+      throw new UsageException(
+          "give either --repo DIR (one repository) or --repos DIR (every repository below DIR)");
     }
     if (cl.hasOption("repos")) {
       return fleet(cl, io);
@@ -62,8 +74,11 @@ public final class CheckCommand implements Command {
       int threshold = AdminRepos.threshold(cl, repo);
       Audit a = withMirrorNotes(repo, Audit.run(repo, threshold, new EtaProgressMonitor(io.err())));
       String path = cl.getOptionValue("repo");
-      io.out().print(cl.hasOption("json") ? JsonReport.render(a, path)
-          : TextReport.render(a, path, Invocation.of(io.env())));
+      io.out()
+          .print(
+              cl.hasOption("json")
+                  ? JsonReport.render(a, path)
+                  : TextReport.render(a, path, Invocation.of(io.env())));
       return a.healthy() ? OK : PROBLEMS;
     }
   }
@@ -78,8 +93,11 @@ public final class CheckCommand implements Command {
     if (cl.hasOption("threshold")) {
       java.util.OptionalInt t = GuardSettings.thresholdValue(cl.getOptionValue("threshold"));
       if (t.isEmpty()) {
-        throw new UsageException("--threshold " + cl.getOptionValue("threshold") + ": expected "
-            + GuardSettings.THRESHOLD_EXPECTED);
+        throw new UsageException(
+            "--threshold "
+                + cl.getOptionValue("threshold")
+                + ": expected "
+                + GuardSettings.THRESHOLD_EXPECTED);
       }
       threshold = t.getAsInt();
     }
@@ -101,14 +119,19 @@ public final class CheckCommand implements Command {
   }
 
   /**
-   * {@code a} plus, on a mirror, what its last sync held back and the tips it keeps (warnings and infos,
-   * docs/mirror.md): {@code check} and repair's closing check show them.
+   * {@code a} plus, on a mirror, what its last sync held back and the tips it keeps (warnings and
+   * infos, docs/mirror.md): {@code check} and repair's closing check show them.
    */
   static Audit withMirrorNotes(Repository repo, Audit a) throws java.io.IOException {
     java.util.List<Audit.Finding> notes = new java.util.ArrayList<>();
     for (MirrorAudit.Note n : MirrorAudit.notes(repo)) {
-      notes.add(new Audit.Finding(n.code(), n.warning() ? Audit.Severity.WARNING : Audit.Severity.INFO,
-          n.refs(), n.checkpoints(), n.message()));
+      notes.add(
+          new Audit.Finding(
+              n.code(),
+              n.warning() ? Audit.Severity.WARNING : Audit.Severity.INFO,
+              n.refs(),
+              n.checkpoints(),
+              n.message()));
     }
     return a.plus(notes);
   }

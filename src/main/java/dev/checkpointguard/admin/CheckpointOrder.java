@@ -7,9 +7,9 @@ import java.util.Arrays;
 import java.util.function.LongFunction;
 
 /**
- * The chronological order of checkpoints as the fixed migration defines it (spec §8.1): ascending by the
- * creation time of the checkpoint's last session; checkpoints without one (missing or Go's zero time)
- * after all others; equal instants, or both missing, by checkpoint ID ascending.
+ * The chronological order of checkpoints as the fixed migration defines it (spec §8.1): ascending
+ * by the creation time of the checkpoint's last session; checkpoints without one (missing or Go's
+ * zero time) after all others; equal instants, or both missing, by checkpoint ID ascending.
  *
  * <p>Packed IDs compare like their fixed-width lowercase hex strings, so the tie-break is a plain
  * {@code long} comparison.
@@ -35,7 +35,8 @@ final class CheckpointOrder {
 
   /** The IDs of {@code set} in chronological order. */
   public static long[] sort(CheckpointSet set, LongFunction<Instant> createdAt) {
-    // Look each time up once, not once per comparison: a sort of n IDs compares about n log n times.
+    // Look each time up once, not once per comparison: a sort of n IDs compares about n log n
+    // times.
     Keyed[] keyed = new Keyed[set.size()];
     for (int i = 0; i < keyed.length; i++) {
       long id = set.get(i);

@@ -5,8 +5,9 @@ import java.time.Duration;
 import org.eclipse.jgit.lib.BatchingProgressMonitor;
 
 /**
- * Progress on standard error with an estimate of the time left, in JGit's batching style: nothing is
- * printed for tasks that finish within their first second, and at most two lines per second after that.
+ * Progress on standard error with an estimate of the time left, in JGit's batching style: nothing
+ * is printed for tasks that finish within their first second, and at most two lines per second
+ * after that.
  */
 final class EtaProgressMonitor extends BatchingProgressMonitor {
   private final PrintStream err;
@@ -27,7 +28,9 @@ final class EtaProgressMonitor extends BatchingProgressMonitor {
     super.beginTask(title, totalWork);
   }
 
-  /** Nothing in a task's first second (short tasks print nothing), then one line every half second. */
+  /**
+   * Nothing in a task's first second (short tasks print nothing), then one line every half second.
+   */
   private boolean due() {
     long now = System.nanoTime();
     if (now - started < 1_000_000_000L || now - lastPrint < 500_000_000L) {

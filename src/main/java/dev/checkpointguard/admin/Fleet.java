@@ -56,7 +56,8 @@ public final class Fleet {
    * A repository found under the root.
    *
    * @param gitDir its git directory
-   * @param name its path relative to the root, with {@code /} separators (the work tree's for a {@code .git})
+   * @param name its path relative to the root, with {@code /} separators (the work tree's for a
+   *     {@code .git})
    */
   public record Repo(Path gitDir, String name) {}
 
@@ -67,7 +68,8 @@ public final class Fleet {
   public record Discovery(List<Repo> repositories, List<Unlisted> unlisted) {}
 
   /**
-   * The result of a task on one repository: {@code result} when it ran, else {@code problem} (one line).
+   * The result of a task on one repository: {@code result} when it ran, else {@code problem} (one
+   * line).
    */
   public record Outcome<R>(Repo repo, R result, String problem) {
     public boolean ok() {
@@ -142,13 +144,13 @@ public final class Fleet {
   }
 
   /**
-   * Runs {@code task} on every repository with at most {@code jobs} at a time, and returns the outcomes in
-   * the order of {@code repos}. A task that throws (or a repository that cannot be opened) gives an outcome
-   * with a problem; the others go on. Prints {@code [i/n] name: done|problem} to {@code progress} as each
-   * finishes (null for silence).
+   * Runs {@code task} on every repository with at most {@code jobs} at a time, and returns the
+   * outcomes in the order of {@code repos}. A task that throws (or a repository that cannot be
+   * opened) gives an outcome with a problem; the others go on. Prints {@code [i/n] name:
+   * done|problem} to {@code progress} as each finishes (null for silence).
    */
-  public static <R> List<Outcome<R>> run(List<Repo> repos, int jobs, Task<R> task, PrintStream progress)
-      throws InterruptedException {
+  public static <R> List<Outcome<R>> run(
+      List<Repo> repos, int jobs, Task<R> task, PrintStream progress) throws InterruptedException {
     if (jobs < 1) {
       throw new IllegalArgumentException("jobs must be at least 1");
     }
@@ -166,17 +168,26 @@ public final class Fleet {
     try {
       List<Future<Outcome<R>>> futures = new ArrayList<>(n);
       for (Repo repo : repos) {
-        futures.add(pool.submit(() -> {
-          Outcome<R> o = runOne(repo, task);
-          if (progress != null) {
-            int i = finished.incrementAndGet();
-            synchronized (progress) {
-              progress.println("[" + i + "/" + n + "] " + repo.name() + (o.ok() ? "" : ": " + o.problem()));
-              progress.flush();
-            }
-          }
-          return o;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  Outcome<R> o = runOne(repo, task);
+                  if (progress != null) {
+                    int i = finished.incrementAndGet();
+                    synchronized (progress) {
+                      progress.println(
+                          "["
+                              + i
+                              + "/"
+                              + n
+                              + "] "
+                              + repo.name()
+                              + (o.ok() ? "" : ": " + o.problem()));
+                      progress.flush();
+                    }
+                  }
+                  return o;
+                }));
       }
       List<Outcome<R>> out = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
@@ -194,7 +205,8 @@ public final class Fleet {
   }
 
   private static <R> Outcome<R> runOne(Repo repo, Task<R> task) {
-    try (Repository r = new FileRepositoryBuilder().setGitDir(repo.gitDir().toFile()).setMustExist(true).build()) {
+    try (Repository r =
+        new FileRepositoryBuilder().setGitDir(repo.gitDir().toFile()).setMustExist(true).build()) {
       return new Outcome<>(repo, task.run(repo, r), null);
     } catch (Exception | StackOverflowError | OutOfMemoryError e) {
       return new Outcome<>(repo, null, describe(e));
@@ -204,12 +216,18 @@ public final class Fleet {
   /** One line for people: the message of the failure (and of its cause), never a stack trace. */
   static String describe(Throwable e) {
     if (e instanceof org.eclipse.jgit.errors.MissingObjectException missing) {
-      return "object " + missing.getObjectId().name() + " is missing (the repository is damaged or incomplete)";
+      return "object "
+          + missing.getObjectId().name()
+          + " is missing (the repository is damaged or incomplete)";
     }
     String m = e.getMessage();
     if (m == null || m.isBlank()) {
-      m = e instanceof OutOfMemoryError ? "out of memory"
-          : e instanceof StackOverflowError ? "too deeply nested" : e.getClass().getSimpleName();
+      m =
+          e instanceof OutOfMemoryError
+              ? "out of memory"
+              : e instanceof StackOverflowError
+                  ? "too deeply nested"
+                  : e.getClass().getSimpleName();
     }
     Throwable c = e.getCause();
     if (c != null && c != e && c.getMessage() != null && !m.contains(c.getMessage())) {

@@ -1,7 +1,7 @@
 package dev.checkpointguard.admin;
 
-import dev.checkpointguard.command.Invocation;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.JsonFiles;
 import java.io.IOException;
@@ -13,8 +13,9 @@ import java.util.Map;
 import org.eclipse.jgit.lib.NullProgressMonitor;
 
 /**
- * {@code check --repos DIR}: {@code check} on every repository {@link Fleet} finds under DIR, in parallel,
- * as one line per repository and a summary, or as one JSON document (schema {@link #SCHEMA}, docs/operations.md).
+ * {@code check --repos DIR}: {@code check} on every repository {@link Fleet} finds under DIR, in
+ * parallel, as one line per repository and a summary, or as one JSON document (schema {@link
+ * #SCHEMA}, docs/operations.md).
  */
 final class FleetCheck {
   /** JSON schema id; bumped only on incompatible change. */
@@ -52,7 +53,8 @@ final class FleetCheck {
   final List<Entry> entries;
   final List<Fleet.Unlisted> unlisted;
 
-  private FleetCheck(Path root, Integer threshold, List<Entry> entries, List<Fleet.Unlisted> unlisted) {
+  private FleetCheck(
+      Path root, Integer threshold, List<Entry> entries, List<Fleet.Unlisted> unlisted) {
     this.root = root;
     this.threshold = threshold;
     this.entries = entries;
@@ -64,24 +66,35 @@ final class FleetCheck {
       throws IOException, InterruptedException {
     Fleet.Discovery found = Fleet.discover(root);
     if (progress != null) {
-      progress.println("checkpoint-guard check: " + found.repositories().size() + " repositories under " + root
-          + ", " + jobs + (jobs == 1 ? " job" : " jobs"));
+      progress.println(
+          "checkpoint-guard check: "
+              + found.repositories().size()
+              + " repositories under "
+              + root
+              + ", "
+              + jobs
+              + (jobs == 1 ? " job" : " jobs"));
     }
     List<Fleet.Outcome<RepositoryAudit>> outcomes =
-        Fleet.run(found.repositories(), jobs, (repo, git) -> {
-          int t;
-          if (threshold != null) {
-            t = threshold;
-          } else {
-            try {
-              t = RepositoryAudit.threshold(git);
-            } catch (GuardSettings.InvalidSettingsException e) {
-              throw new IllegalArgumentException(e.getMessage(), e);
-            }
-          }
-          return RepositoryAudit.of(git, t, NullProgressMonitor.INSTANCE);
-        }, progress);
-    List<Entry> entries = outcomes.stream().map(o -> new Entry(o.repo(), o.result(), o.problem())).toList();
+        Fleet.run(
+            found.repositories(),
+            jobs,
+            (repo, git) -> {
+              int t;
+              if (threshold != null) {
+                t = threshold;
+              } else {
+                try {
+                  t = RepositoryAudit.threshold(git);
+                } catch (GuardSettings.InvalidSettingsException e) {
+                  throw new IllegalArgumentException(e.getMessage(), e);
+                }
+              }
+              return RepositoryAudit.of(git, t, NullProgressMonitor.INSTANCE);
+            },
+            progress);
+    List<Entry> entries =
+        outcomes.stream().map(o -> new Entry(o.repo(), o.result(), o.problem())).toList();
     return new FleetCheck(root, threshold, entries, found.unlisted());
   }
 
@@ -89,7 +102,10 @@ final class FleetCheck {
     return entries.stream().filter(e -> e.health() == h).count();
   }
 
-  /** Exit 0 only when every repository was audited and none has errors, and every folder could be listed. */
+  /**
+   * Exit 0 only when every repository was audited and none has errors, and every folder could be
+   * listed.
+   */
   boolean healthy() {
     return count(Health.PROBLEMS) == 0 && count(Health.UNREADABLE) == 0 && unlisted.isEmpty();
   }
@@ -97,17 +113,28 @@ final class FleetCheck {
   /** The report for people: one line per repository, then a summary. */
   String text(Invocation invocation) {
     StringBuilder b = new StringBuilder();
-    b.append("checkpoint-guard check: ").append(root).append(" (")
-        .append(threshold == null ? "each repository's threshold" : "threshold " + threshold).append(")\n");
+    b.append("checkpoint-guard check: ")
+        .append(root)
+        .append(" (")
+        .append(threshold == null ? "each repository's threshold" : "threshold " + threshold)
+        .append(")\n");
     int width = 10;
     for (Entry e : entries) {
       width = Math.max(width, e.repo().name().length());
     }
-    b.append(String.format("  %-" + width + "s  %-10s %11s %12s  %s%n", "repository", "health", "generations",
-        "checkpoints", "damage"));
+    b.append(
+        String.format(
+            "  %-" + width + "s  %-10s %11s %12s  %s%n",
+            "repository",
+            "health",
+            "generations",
+            "checkpoints",
+            "damage"));
     for (Entry e : entries) {
       if (e.audit() == null) {
-        b.append(String.format("  %-" + width + "s  %-10s %s%n", e.repo().name(), e.health().id, e.problem()));
+        b.append(
+            String.format(
+                "  %-" + width + "s  %-10s %s%n", e.repo().name(), e.health().id, e.problem()));
         continue;
       }
       RepositoryAudit a = e.audit();
@@ -118,26 +145,51 @@ final class FleetCheck {
           kinds.append(" x").append(k.getValue());
         }
       }
-      b.append(String.format("  %-" + width + "s  %-10s %11d %12d  %s", e.repo().name(), e.health().id,
-          a.generations().size(), a.checkpoints(), kinds).stripTrailing()).append('\n');
+      b.append(
+              String.format(
+                      "  %-" + width + "s  %-10s %11d %12d  %s",
+                      e.repo().name(),
+                      e.health().id,
+                      a.generations().size(),
+                      a.checkpoints(),
+                      kinds)
+                  .stripTrailing())
+          .append('\n');
     }
     for (Fleet.Unlisted u : unlisted) {
-      b.append("  ").append(u.name()).append(": ").append(u.problem()).append(" (repositories below it were not checked)\n");
+      b.append("  ")
+          .append(u.name())
+          .append(": ")
+          .append(u.problem())
+          .append(" (repositories below it were not checked)\n");
     }
-    b.append("summary: ").append(entries.size()).append(entries.size() == 1 ? " repository: " : " repositories: ")
-        .append(count(Health.HEALTHY)).append(" healthy, ").append(count(Health.PROBLEMS)).append(" with problems, ")
-        .append(count(Health.NO_V2)).append(" without v2 checkpoints, ").append(count(Health.UNREADABLE))
+    b.append("summary: ")
+        .append(entries.size())
+        .append(entries.size() == 1 ? " repository: " : " repositories: ")
+        .append(count(Health.HEALTHY))
+        .append(" healthy, ")
+        .append(count(Health.PROBLEMS))
+        .append(" with problems, ")
+        .append(count(Health.NO_V2))
+        .append(" without v2 checkpoints, ")
+        .append(count(Health.UNREADABLE))
         .append(" unreadable");
     if (!unlisted.isEmpty()) {
-      b.append(", ").append(unlisted.size()).append(unlisted.size() == 1 ? " folder" : " folders").append(" not listed");
+      b.append(", ")
+          .append(unlisted.size())
+          .append(unlisted.size() == 1 ? " folder" : " folders")
+          .append(" not listed");
     }
     b.append('\n');
     if (healthy()) {
       b.append("result: healthy\n");
     } else {
       // A hint that runs as printed: the first repository that needs a look, by its real path.
-      Entry first = entries.stream().filter(e -> e.health() == Health.PROBLEMS || e.health() == Health.UNREADABLE)
-          .findFirst().orElse(null);
+      Entry first =
+          entries.stream()
+              .filter(e -> e.health() == Health.PROBLEMS || e.health() == Health.UNREADABLE)
+              .findFirst()
+              .orElse(null);
       b.append("result: problems found");
       if (first != null) {
         b.append("; details of one repository: ")

@@ -24,9 +24,10 @@ import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
 
 /**
- * A snapshot of a repository's v2 refs as {@code check} and {@code repair} see them: {@code /main}, every
- * generation ({@code /full/current} and the archives, ascending by number) with its checkpoint directories
- * and {@code generation.json}, unknown names under v2, and the backups of earlier repairs.
+ * A snapshot of a repository's v2 refs as {@code check} and {@code repair} see them: {@code /main},
+ * every generation ({@code /full/current} and the archives, ascending by number) with its
+ * checkpoint directories and {@code generation.json}, unknown names under v2, and the backups of
+ * earlier repairs.
  *
  * <p>Reads trees only (and the small {@code generation.json} blobs); never transcripts.
  */
@@ -81,8 +82,10 @@ final class Inventory {
   final Generation current;
   final List<Generation> archives;
   final List<Odd> odd;
+
   /** backup timestamp → (original ref → value), from {@code refs/checkpoint-guard/backup/}. */
   final SortedMap<String, SortedMap<String, ObjectId>> backups;
+
   /** Every v2 ref's value at read time, for compare-and-set. */
   final Map<String, ObjectId> values;
 
@@ -173,13 +176,7 @@ final class Inventory {
       }
     }
     return new Inventory(
-        mainTip,
-        mainTree,
-        current,
-        Collections.unmodifiableList(archives),
-        odd,
-        backups,
-        values);
+        mainTip, mainTree, current, Collections.unmodifiableList(archives), odd, backups, values);
   }
 
   private static Generation generation(
@@ -197,10 +194,11 @@ final class Inventory {
           problem = "not a regular file";
         } else {
           // getCachedBytes(limit) enforces its limit only on objects above core.streamFileThreshold
-          // (50 MiB), so the size is checked first: a hostile 40 MiB file must not be read and parsed
+          // (50 MiB), so the size is checked first: a hostile 40 MiB file must not be read and
+          // parsed
           if (reader.getObjectSize(tw.getObjectId(0), Constants.OBJ_BLOB) > 1 << 20) {
-            throw new org.eclipse.jgit.errors.LargeObjectException.ExceedsLimit(1 << 20,
-                reader.getObjectSize(tw.getObjectId(0), Constants.OBJ_BLOB));
+            throw new org.eclipse.jgit.errors.LargeObjectException.ExceedsLimit(
+                1 << 20, reader.getObjectSize(tw.getObjectId(0), Constants.OBJ_BLOB));
           }
           byte[] bytes = reader.open(tw.getObjectId(0), Constants.OBJ_BLOB).getCachedBytes(1 << 20);
           try {

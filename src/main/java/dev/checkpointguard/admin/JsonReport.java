@@ -13,18 +13,22 @@ import java.util.SortedMap;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
- * {@code check --json}: the stable JSON schema of docs/admin.md ({@value #SCHEMA}), one document per
- * audit. {@link #write} puts the same object into a larger document (a fleet report).
+ * {@code check --json}: the stable JSON schema of docs/admin.md ({@value #SCHEMA}), one document
+ * per audit. {@link #write} puts the same object into a larger document (a fleet report).
  */
 public final class JsonReport {
   /** JSON schema id; bumped only on incompatible change. */
   public static final String SCHEMA = "checkpoint-guard.check/1";
+
   /** Sample checkpoint IDs listed per finding (its {@code count} says how many there are). */
   public static final int SAMPLE = 10;
 
   private JsonReport() {}
 
-  /** The document, laid out as docs/admin.md shows (one generation or finding per line), with a newline. */
+  /**
+   * The document, laid out as docs/admin.md shows (one generation or finding per line), with a
+   * newline.
+   */
   public static String render(Audit a, String repoPath) {
     StringWriter out = new StringWriter();
     try (JsonGenerator g = JsonFiles.generator(out, new ReportLayout())) {
@@ -35,7 +39,10 @@ public final class JsonReport {
     return out.append('\n').toString();
   }
 
-  /** Writes the report object of one audit (with its {@code schema} member) at the generator's position. */
+  /**
+   * Writes the report object of one audit (with its {@code schema} member) at the generator's
+   * position.
+   */
   public static void write(JsonGenerator g, Audit a, String repoPath) throws IOException {
     g.writeStartObject();
     g.writeStringField("schema", SCHEMA);
@@ -131,10 +138,11 @@ public final class JsonReport {
   }
 
   /**
-   * The report's layout (docs/admin.md): the root object one member per line, each element of a top-level
-   * array on its own line, everything deeper on that line ({@code {"a": 1, "b": [2, 3]}}); empty arrays
-   * and objects as {@code []} and {@code {}}. Keeps a report readable and one generation or finding per
-   * line for grep. Holds the nesting level, so one instance serves one generator.
+   * The report's layout (docs/admin.md): the root object one member per line, each element of a
+   * top-level array on its own line, everything deeper on that line ({@code {"a": 1, "b": [2,
+   * 3]}}); empty arrays and objects as {@code []} and {@code {}}. Keeps a report readable and one
+   * generation or finding per line for grep. Holds the nesting level, so one instance serves one
+   * generator.
    */
   private static final class ReportLayout implements PrettyPrinter {
     private int depth; // open containers, the root object being 1

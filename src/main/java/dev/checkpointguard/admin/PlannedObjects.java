@@ -22,8 +22,9 @@ import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 
 /**
  * Objects a repair plan needs, computed in memory (ids included) and written only when the plan is
- * applied, so that planning and {@code --dry-run} write nothing. Also the few tree operations repair
- * needs: flatten a checkpoint directory, build a tree from paths, edit checkpoint entries of a tree.
+ * applied, so that planning and {@code --dry-run} write nothing. Also the few tree operations
+ * repair needs: flatten a checkpoint directory, build a tree from paths, edit checkpoint entries of
+ * a tree.
  */
 final class PlannedObjects {
   /** A tree entry below a checkpoint directory. */
@@ -43,8 +44,8 @@ final class PlannedObjects {
   }
 
   /**
-   * Writes every object this plan computed that the repository does not hold yet through {@code ins},
-   * then flushes it; idempotent (a rerun writes only what is still missing).
+   * Writes every object this plan computed that the repository does not hold yet through {@code
+   * ins}, then flushes it; idempotent (a rerun writes only what is still missing).
    */
   void writeAll(ObjectInserter ins) throws IOException {
     for (Map.Entry<ObjectId, Object[]> e : pending.entrySet()) {
@@ -104,7 +105,9 @@ final class PlannedObjects {
     }
   }
 
-  /** A tree holding exactly {@code files} (paths as from {@link #flatten}); the empty tree if none. */
+  /**
+   * A tree holding exactly {@code files} (paths as from {@link #flatten}); the empty tree if none.
+   */
   ObjectId tree(SortedMap<String, Entry> files) {
     Map<String, Object> root = new TreeMap<>();
     for (Map.Entry<String, Entry> f : files.entrySet()) {
@@ -112,7 +115,8 @@ final class PlannedObjects {
       Map<String, Object> dir = root;
       for (int i = 0; i < parts.length - 1; i++) {
         @SuppressWarnings("unchecked")
-        Map<String, Object> sub = (Map<String, Object>) dir.computeIfAbsent(parts[i], k -> new TreeMap<>());
+        Map<String, Object> sub =
+            (Map<String, Object>) dir.computeIfAbsent(parts[i], k -> new TreeMap<>());
         dir = sub;
       }
       dir.put(parts[parts.length - 1], f.getValue());
@@ -128,7 +132,9 @@ final class PlannedObjects {
         entries.add(new Object[] {e.getKey(), file.mode(), file.id()});
       } else {
         entries.add(
-            new Object[] {e.getKey(), FileMode.TREE, writeNested((Map<String, Object>) e.getValue())});
+            new Object[] {
+              e.getKey(), FileMode.TREE, writeNested((Map<String, Object>) e.getValue())
+            });
       }
     }
     return writeTree(entries);
@@ -152,9 +158,9 @@ final class PlannedObjects {
   }
 
   /**
-   * {@code base} (null = empty) with checkpoint directories replaced ({@code dirs} value non-null) or removed
-   * (null value), and root files set or removed ({@code rootFiles}, null value = remove). Every other entry
-   * of {@code base} is kept as it is.
+   * {@code base} (null = empty) with checkpoint directories replaced ({@code dirs} value non-null)
+   * or removed (null value), and root files set or removed ({@code rootFiles}, null value =
+   * remove). Every other entry of {@code base} is kept as it is.
    */
   ObjectId editTree(AnyObjectId base, Map<String, ObjectId> dirs, Map<String, ObjectId> rootFiles)
       throws IOException {

@@ -16,10 +16,10 @@ import org.eclipse.jgit.transport.ReceiveCommand;
 /**
  * Compare-and-set ref writes: the only way {@code repair} and {@code restore} change refs.
  *
- * <p>A write either happens ({@link Result#DONE}), or does not because a ref did not hold its expected
- * value or another process holds its lock ({@link Result#MOVED}: a concurrent push, worth planning
- * again). Anything else (an I/O error, a missing object, a name the ref database refuses) is an error
- * and throws {@link WriteFailedException}: it is never reported as someone else's move.
+ * <p>A write either happens ({@link Result#DONE}), or does not because a ref did not hold its
+ * expected value or another process holds its lock ({@link Result#MOVED}: a concurrent push, worth
+ * planning again). Anything else (an I/O error, a missing object, a name the ref database refuses)
+ * is an error and throws {@link WriteFailedException}: it is never reported as someone else's move.
  */
 final class RefWriter {
   private RefWriter() {}
@@ -49,17 +49,20 @@ final class RefWriter {
   }
 
   /**
-   * Sets {@code ref} from {@code expected} (zero id: must not exist) to {@code next} (zero id: delete).
+   * Sets {@code ref} from {@code expected} (zero id: must not exist) to {@code next} (zero id:
+   * delete).
    *
    * @return {@link Result#DONE}, or {@link Result#MOVED} when the ref did not hold {@code expected}
    * @throws WriteFailedException when the ref database refused the write for another reason
    * @throws IOException when the ref database could not be read or written
    */
-  static Result compareAndSet(Repository repo, String ref, ObjectId expected, ObjectId next, String log)
+  static Result compareAndSet(
+      Repository repo, String ref, ObjectId expected, ObjectId next, String log)
       throws IOException {
     RefUpdate u = repo.updateRef(ref);
     u.setExpectedOldObjectId(expected);
-    u.setForceUpdate(true); // non-fast-forward is intended (resets, deletes); the expected id guards it
+    u.setForceUpdate(
+        true); // non-fast-forward is intended (resets, deletes); the expected id guards it
     u.setRefLogMessage(log, false);
     RefUpdate.Result r;
     if (next.equals(ObjectId.zeroId())) {
@@ -79,25 +82,29 @@ final class RefWriter {
         return Result.MOVED;
       default:
         // IO_FAILURE, REJECTED_MISSING_OBJECT, REJECTED_OTHER_REASON, NOT_ATTEMPTED ...
-        throw new WriteFailedException("cannot " + (next.equals(ObjectId.zeroId()) ? "delete " : "set ")
-            + ref + ": " + describe(r));
+        throw new WriteFailedException(
+            "cannot "
+                + (next.equals(ObjectId.zeroId()) ? "delete " : "set ")
+                + ref
+                + ": "
+                + describe(r));
     }
   }
 
   /**
    * {@link #compareAndSet} of several refs as one atomic transaction: all change or none does. On a
-   * file repository that is one rewrite of {@code packed-refs} instead of one per deleted ref (about
-   * 15 ms each: the bulk of a large repair). JGit 7.5 fsyncs the new {@code packed-refs} before renaming
-   * it into place; a single loose ref ({@link #compareAndSet}) is fsynced only with
-   * {@code core.fsyncRefFiles}, which {@link Repair#durable} turns on for the run. An update whose old
-   * and new value are equal is a verify-only command: it changes nothing but fails the whole transaction
-   * when the ref does not hold that value. A ref database without transactions gets the updates one by
-   * one (verify-only ones included, as a re-read).
+   * file repository that is one rewrite of {@code packed-refs} instead of one per deleted ref
+   * (about 15 ms each: the bulk of a large repair). JGit 7.5 fsyncs the new {@code packed-refs}
+   * before renaming it into place; a single loose ref ({@link #compareAndSet}) is fsynced only with
+   * {@code core.fsyncRefFiles}, which {@link Repair#durable} turns on for the run. An update whose
+   * old and new value are equal is a verify-only command: it changes nothing but fails the whole
+   * transaction when the ref does not hold that value. A ref database without transactions gets the
+   * updates one by one (verify-only ones included, as a re-read).
    *
-   * @return {@link Result#DONE} when every ref changed; {@link Result#MOVED} when some ref did not hold
-   *     its expected value (then, in a transaction, none changed)
-   * @throws WriteFailedException when the ref database refused a command for another reason (then, in a
-   *     transaction, none changed)
+   * @return {@link Result#DONE} when every ref changed; {@link Result#MOVED} when some ref did not
+   *     hold its expected value (then, in a transaction, none changed)
+   * @throws WriteFailedException when the ref database refused a command for another reason (then,
+   *     in a transaction, none changed)
    */
   static Result compareAndSetAll(Repository repo, List<RepairPlan.Update> updates, String log)
       throws IOException {
@@ -111,7 +118,8 @@ final class RefWriter {
     }
     BatchRefUpdate batch = repo.getRefDatabase().newBatchUpdate();
     batch.setAtomic(true);
-    batch.setAllowNonFastForwards(true); // resets and deletes are intended; the expected ids guard them
+    batch.setAllowNonFastForwards(
+        true); // resets and deletes are intended; the expected ids guard them
     batch.setRefLogMessage(log, false);
     for (RepairPlan.Update u : updates) {
       batch.addCommand(new ReceiveCommand(u.expected(), u.next(), u.ref()));
@@ -129,8 +137,12 @@ final class RefWriter {
       }
     }
     if (failed != null) {
-      throw new WriteFailedException("cannot " + (failed.getType() == ReceiveCommand.Type.DELETE ? "delete "
-          : "set ") + failed.getRefName() + ": " + describe(failed));
+      throw new WriteFailedException(
+          "cannot "
+              + (failed.getType() == ReceiveCommand.Type.DELETE ? "delete " : "set ")
+              + failed.getRefName()
+              + ": "
+              + describe(failed));
     }
     for (ReceiveCommand c : batch.getCommands()) {
       if (c.getResult() != ReceiveCommand.Result.OK) {
@@ -148,11 +160,13 @@ final class RefWriter {
   }
 
   private static String describe(ReceiveCommand c) {
-    String what = c.getResult() == ReceiveCommand.Result.REJECTED_MISSING_OBJECT
-        ? "the new object is missing"
-        : c.getResult().name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    String what =
+        c.getResult() == ReceiveCommand.Result.REJECTED_MISSING_OBJECT
+            ? "the new object is missing"
+            : c.getResult().name().toLowerCase(Locale.ROOT).replace('_', ' ');
     return c.getMessage() == null || c.getResult() == ReceiveCommand.Result.REJECTED_MISSING_OBJECT
-        ? what : what + " (" + c.getMessage() + ")";
+        ? what
+        : what + " (" + c.getMessage() + ")";
   }
 
   private static String describe(RefUpdate.Result r) {

@@ -29,44 +29,49 @@ import org.eclipse.jgit.lib.Repository;
  *
  * <ol>
  *   <li>write every new object (objects alone change nothing visible);
- *   <li>one backup ref per existing ref the plan changes: {@code refs/checkpoint-guard/backup/<ts>/<ref>};
- *   <li>one result ref per ref the plan sets: {@code refs/checkpoint-guard/result/<ts>/<ref>}, so that
- *       {@code restore} can tell a ref repair set from one a client moved since;
- *   <li>the ref updates, in plan order (archives created, then {@code /full/current}, then under-threshold
- *       archives deleted), each compare-and-set against the planned old value.
+ *   <li>one backup ref per existing ref the plan changes: {@code
+ *       refs/checkpoint-guard/backup/<ts>/<ref>};
+ *   <li>one result ref per ref the plan sets: {@code refs/checkpoint-guard/result/<ts>/<ref>}, so
+ *       that {@code restore} can tell a ref repair set from one a client moved since;
+ *   <li>the ref updates, in plan order (archives created, then {@code /full/current}, then
+ *       under-threshold archives deleted), each compare-and-set against the planned old value.
  * </ol>
  *
  * <p>Refs are written in atomic batches ({@link #batches}): consecutive updates of one kind, up to
  * {@link #BATCH} refs, change together or not at all, and each batch is one step.
  *
- * <p>Every state between two steps holds every checkpoint, so a repair killed at any point loses nothing,
- * and a rerun plans from what it finds and finishes the job. The plan relies on every generation ref
- * ({@code /full/current} and the archives), also on those it does not change (e.g. an archive that holds
- * the copies dropped from {@code /full/current}): each batch that can drop content (updates, deletes)
- * carries every generation ref the plan keeps and the batch does not change as a verify-only command
- * (old value = new value) in the same atomic transaction, so a retention delete or a push between the check and the write makes the whole batch fail
- * instead of turning the update into a loss. {@code /main} and unknown v2 names are not part of the plan
- * (times from {@code /main} only order checkpoints), so pushes to them never force a new plan. When a
- * generation ref moved (a live push) the attempt stops there and the repair plans again, at most
+ * <p>Every state between two steps holds every checkpoint, so a repair killed at any point loses
+ * nothing, and a rerun plans from what it finds and finishes the job. The plan relies on every
+ * generation ref ({@code /full/current} and the archives), also on those it does not change (e.g.
+ * an archive that holds the copies dropped from {@code /full/current}): each batch that can drop
+ * content (updates, deletes) carries every generation ref the plan keeps and the batch does not
+ * change as a verify-only command (old value = new value) in the same atomic transaction, so a
+ * retention delete or a push between the check and the write makes the whole batch fail instead of
+ * turning the update into a loss. {@code /main} and unknown v2 names are not part of the plan
+ * (times from {@code /main} only order checkpoints), so pushes to them never force a new plan. When
+ * a generation ref moved (a live push) the attempt stops there and the repair plans again, at most
  * {@link #MAX_ATTEMPTS} times.
  *
  * <p>Durability: the run sets {@code core.fsyncObjectFiles} and {@code core.fsyncRefFiles} in the
- * repository's in-memory configuration (not on disk), so JGit fsyncs every loose object it writes and
- * every loose ref and {@code packed-refs} file it commits before a later step relies on them.
+ * repository's in-memory configuration (not on disk), so JGit fsyncs every loose object it writes
+ * and every loose ref and {@code packed-refs} file it commits before a later step relies on them.
  */
 final class Repair {
   static final int MAX_ATTEMPTS = 5;
+
   /**
-   * Most refs changed in one atomic transaction. Each batch is one {@code packed-refs} rewrite on a file
-   * repository, so a repair of thousands of archives costs a few rewrites, not thousands.
+   * Most refs changed in one atomic transaction. Each batch is one {@code packed-refs} rewrite on a
+   * file repository, so a repair of thousands of archives costs a few rewrites, not thousands.
    */
   static final int BATCH = 512;
+
   static final String RESULT_PREFIX = RefNames.RESULT_PREFIX;
 
   /**
-   * Observes a repair. The production run uses {@link #NONE}; tests use it to stop the run at a step (a
-   * simulated crash, a halt, a pause for SIGKILL), to move refs meanwhile, and to judge each update
-   * with the policy. Nothing in an administrator's environment or configuration installs one.
+   * Observes a repair. The production run uses {@link #NONE}; tests use it to stop the run at a
+   * step (a simulated crash, a halt, a pause for SIGKILL), to move refs meanwhile, and to judge
+   * each update with the policy. Nothing in an administrator's environment or configuration
+   * installs one.
    */
   interface Listener {
     /** After step {@code n} (from 1) completed. */
@@ -108,21 +113,38 @@ final class Repair {
   private final Listener listener;
   private final Clock clock;
   private final int batchSize;
-  /** /main times read by the planning passes; {@link #timesMemo()} hands them to the closing check. */
+
+  /**
+   * /main times read by the planning passes; {@link #timesMemo()} hands them to the closing check.
+   */
   private final Map<ObjectId, CheckpointTimes.Times> timesMemo = new HashMap<>();
+
   private int step;
 
-  Repair(Repository repo, int threshold, RepairPlan.Mode mode, boolean dryRun, Io io, Listener listener,
+  Repair(
+      Repository repo,
+      int threshold,
+      RepairPlan.Mode mode,
+      boolean dryRun,
+      Io io,
+      Listener listener,
       Clock clock) {
     this(repo, threshold, mode, dryRun, io, listener, clock, BATCH);
   }
 
   /**
-   * @param batchSize refs per atomic batch, at most {@link #BATCH}; 1 writes every ref on its own (tests
-   *     use it to have a step between any two ref writes)
+   * @param batchSize refs per atomic batch, at most {@link #BATCH}; 1 writes every ref on its own
+   *     (tests use it to have a step between any two ref writes)
    */
-  Repair(Repository repo, int threshold, RepairPlan.Mode mode, boolean dryRun, Io io, Listener listener,
-      Clock clock, int batchSize) {
+  Repair(
+      Repository repo,
+      int threshold,
+      RepairPlan.Mode mode,
+      boolean dryRun,
+      Io io,
+      Listener listener,
+      Clock clock,
+      int batchSize) {
     if (batchSize < 1 || batchSize > BATCH) {
       throw new IllegalArgumentException("batchSize " + batchSize);
     }
@@ -137,8 +159,8 @@ final class Repair {
   }
 
   /**
-   * Makes JGit fsync what this run writes: loose objects ({@code core.fsyncObjectFiles}) and loose refs
-   * and {@code packed-refs} ({@code core.fsyncRefFiles}). Only the in-memory configuration of
+   * Makes JGit fsync what this run writes: loose objects ({@code core.fsyncObjectFiles}) and loose
+   * refs and {@code packed-refs} ({@code core.fsyncRefFiles}). Only the in-memory configuration of
    * {@code repo} changes; the file on disk is left as it is.
    */
   static void durable(Repository repo) {
@@ -154,26 +176,42 @@ final class Repair {
       RepairPlan plan;
       List<String> locks = leftLocks(repo);
       if (!locks.isEmpty()) {
-        // git writes refs under <name>.lock files that a killed process leaves behind; those refs cannot
-        // be written until the files are removed, so retrying cannot help and would blame live pushes
-        io.err().println("checkpoint-guard repair: " + locks.get(0) + (locks.size() == 1 ? " exists" : " and "
-            + (locks.size() - 1) + " more ref lock files exist") + ": a git process is writing refs, or one was"
-            + " killed while it did; nothing was changed by this run. If no git process is running on this"
-            + " repository, remove " + (locks.size() == 1 ? "that file" : "them") + " and run repair again");
+        // git writes refs under <name>.lock files that a killed process leaves behind; those refs
+        // cannot
+        // be written until the files are removed, so retrying cannot help and would blame live
+        // pushes
+        io.err()
+            .println(
+                "checkpoint-guard repair: "
+                    + locks.get(0)
+                    + (locks.size() == 1
+                        ? " exists"
+                        : " and " + (locks.size() - 1) + " more ref lock files exist")
+                    + ": a git process is writing refs, or one was"
+                    + " killed while it did; nothing was changed by this run. If no git process is running on this"
+                    + " repository, remove "
+                    + (locks.size() == 1 ? "that file" : "them")
+                    + " and run repair again");
         return new Result(Outcome.GAVE_UP, last, null, attempt, step);
       }
       try (ObjectReader reader = repo.newObjectReader()) {
         Inventory inv = Inventory.read(repo, reader);
         Analysis a = new Analysis(inv, reader, new EtaProgressMonitor(io.err()), timesMemo);
-        PersonIdent who = new PersonIdent(RepairPlanner.DEFAULT_IDENT, clock.instant(), ZoneOffset.UTC);
+        PersonIdent who =
+            new PersonIdent(RepairPlanner.DEFAULT_IDENT, clock.instant(), ZoneOffset.UTC);
         plan = new RepairPlanner(a, threshold, mode, who).plan();
         last = plan;
         if (plan.isEmpty()) {
-          return new Result(attempt == 1 ? Outcome.NOTHING_TO_DO : Outcome.REPAIRED, plan, null, attempt,
-              step);
+          return new Result(
+              attempt == 1 ? Outcome.NOTHING_TO_DO : Outcome.REPAIRED, plan, null, attempt, step);
         }
-        out.println((dryRun ? "plan" : "attempt " + attempt) + " (mode " + mode.name().toLowerCase()
-            + ", threshold " + threshold + "):");
+        out.println(
+            (dryRun ? "plan" : "attempt " + attempt)
+                + " (mode "
+                + mode.name().toLowerCase()
+                + ", threshold "
+                + threshold
+                + "):");
         for (String l : plan.lines) {
           out.println("  " + l);
         }
@@ -186,36 +224,62 @@ final class Repair {
         try {
           moved = apply(plan, inv.values, ts);
         } catch (RefWriter.WriteFailedException | InterruptedIOException e) {
-          // not a concurrent push: planning again would not help, and must not be reported as a race
-          io.err().println("checkpoint-guard repair: " + e.getMessage() + "; nothing more was changed, every"
-              + " step so far kept all checkpoints; run repair again"
-              + (e instanceof InterruptedIOException ? "" : " once the cause is fixed"));
+          // not a concurrent push: planning again would not help, and must not be reported as a
+          // race
+          io.err()
+              .println(
+                  "checkpoint-guard repair: "
+                      + e.getMessage()
+                      + "; nothing more was changed, every"
+                      + " step so far kept all checkpoints; run repair again"
+                      + (e instanceof InterruptedIOException ? "" : " once the cause is fixed"));
           return new Result(Outcome.FAILED, plan, null, attempt, step);
         }
         if (moved == null) {
           out.println("applied: " + plan.summary());
-          out.println("backup: " + ts + " (undo with: " + Invocation.of(io.env()).command("restore", "--repo",
-              repo.getDirectory().getAbsoluteFile().toPath().normalize().toString(), "--backup", ts) + ")");
+          out.println(
+              "backup: "
+                  + ts
+                  + " (undo with: "
+                  + Invocation.of(io.env())
+                      .command(
+                          "restore",
+                          "--repo",
+                          repo.getDirectory().getAbsoluteFile().toPath().normalize().toString(),
+                          "--backup",
+                          ts)
+                  + ")");
           return new Result(Outcome.REPAIRED, plan, ts, attempt, step);
         }
-        io.err().println("checkpoint-guard repair: " + moved + "; planning again (attempt " + attempt
-            + " of " + MAX_ATTEMPTS + ")");
+        io.err()
+            .println(
+                "checkpoint-guard repair: "
+                    + moved
+                    + "; planning again (attempt "
+                    + attempt
+                    + " of "
+                    + MAX_ATTEMPTS
+                    + ")");
       }
     }
-    io.err().println("checkpoint-guard repair: stopped after " + MAX_ATTEMPTS
-        + " attempts: refs kept changing under live pushes; nothing more was changed, every step so far"
-        + " kept all checkpoints; run it again later");
+    io.err()
+        .println(
+            "checkpoint-guard repair: stopped after "
+                + MAX_ATTEMPTS
+                + " attempts: refs kept changing under live pushes; nothing more was changed, every step so far"
+                + " kept all checkpoints; run it again later");
     return new Result(Outcome.GAVE_UP, last, null, MAX_ATTEMPTS, step);
   }
 
   /**
    * Applies one plan; returns null when done, else why it stopped (a generation ref moved).
    *
-   * @param planned every v2 ref's value when the plan was made; its generation refs ({@link #relied})
-   *     must all still hold before each batch, and are verified again inside each batch that can drop
-   *     content
+   * @param planned every v2 ref's value when the plan was made; its generation refs ({@link
+   *     #relied}) must all still hold before each batch, and are verified again inside each batch
+   *     that can drop content
    */
-  private String apply(RepairPlan plan, Map<String, ObjectId> planned, String ts) throws IOException {
+  private String apply(RepairPlan plan, Map<String, ObjectId> planned, String ts)
+      throws IOException {
     durable(repo);
     try (ObjectInserter ins = repo.newObjectInserter()) {
       plan.objects.writeAll(ins);
@@ -225,22 +289,32 @@ final class Repair {
     List<RepairPlan.Update> results = new ArrayList<>();
     for (RepairPlan.Update u : plan.updates) {
       if (!u.isCreate()) {
-        backups.add(new RepairPlan.Update(RefNames.BACKUP_PREFIX + ts + "/" + u.ref(), ObjectId.zeroId(),
-            u.expected(), "back up " + u.ref()));
+        backups.add(
+            new RepairPlan.Update(
+                RefNames.BACKUP_PREFIX + ts + "/" + u.ref(),
+                ObjectId.zeroId(),
+                u.expected(),
+                "back up " + u.ref()));
       }
       if (!u.isDelete()) {
-        results.add(new RepairPlan.Update(RESULT_PREFIX + ts + "/" + u.ref(), ObjectId.zeroId(), u.next(),
-            "record result of " + u.ref()));
+        results.add(
+            new RepairPlan.Update(
+                RESULT_PREFIX + ts + "/" + u.ref(),
+                ObjectId.zeroId(),
+                u.next(),
+                "record result of " + u.ref()));
       }
     }
     for (List<RepairPlan.Update> batch : batches(backups, batchSize)) {
-      if (RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard backup") == RefWriter.Result.MOVED) {
+      if (RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard backup")
+          == RefWriter.Result.MOVED) {
         return "a backup ref under " + RefNames.BACKUP_PREFIX + ts + "/ exists already";
       }
       step(describe(batch));
     }
     for (List<RepairPlan.Update> batch : batches(results, batchSize)) {
-      if (RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard result") == RefWriter.Result.MOVED) {
+      if (RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard result")
+          == RefWriter.Result.MOVED) {
         return "a result ref under " + RESULT_PREFIX + ts + "/ exists already";
       }
       step(describe(batch));
@@ -286,28 +360,32 @@ final class Repair {
   }
 
   /**
-   * The refs a plan relies on: {@code /full/current} and the archives. {@code /main} is left out (its
-   * times only order checkpoints; a push to it does not change what the plan keeps), and so are names
-   * no client produces (repair leaves them alone).
+   * The refs a plan relies on: {@code /full/current} and the archives. {@code /main} is left out
+   * (its times only order checkpoints; a push to it does not change what the plan keeps), and so
+   * are names no client produces (repair leaves them alone).
    */
   static Map<String, ObjectId> relied(Map<String, ObjectId> refs) {
     Map<String, ObjectId> out = new TreeMap<>();
-    refs.forEach((ref, id) -> {
-      RefNames.Kind k = RefNames.kind(ref);
-      if (k == RefNames.Kind.CURRENT || k == RefNames.Kind.ARCHIVE) {
-        out.put(ref, id);
-      }
-    });
+    refs.forEach(
+        (ref, id) -> {
+          RefNames.Kind k = RefNames.kind(ref);
+          if (k == RefNames.Kind.CURRENT || k == RefNames.Kind.ARCHIVE) {
+            out.put(ref, id);
+          }
+        });
     return out;
   }
 
   /**
-   * Verify-only commands (old = new) for every relied-on ref that {@code batch} does not change and the
-   * plan does not delete: the content a batch drops is planned to live on in the refs the plan keeps
-   * (fixed archives, new archives, {@code /full/current}), never in an archive it deletes later. A
-   * deleted archive that moves meanwhile fails its own delete, which names its expected value.
+   * Verify-only commands (old = new) for every relied-on ref that {@code batch} does not change and
+   * the plan does not delete: the content a batch drops is planned to live on in the refs the plan
+   * keeps (fixed archives, new archives, {@code /full/current}), never in an archive it deletes
+   * later. A deleted archive that moves meanwhile fails its own delete, which names its expected
+   * value.
    */
-  static List<RepairPlan.Update> verifyOnly(Map<String, ObjectId> expected, List<RepairPlan.Update> batch,
+  static List<RepairPlan.Update> verifyOnly(
+      Map<String, ObjectId> expected,
+      List<RepairPlan.Update> batch,
       java.util.Set<String> deleted) {
     Map<String, ObjectId> rest = new TreeMap<>(expected);
     rest.keySet().removeAll(deleted);
@@ -321,9 +399,9 @@ final class Repair {
 
   /**
    * The updates in plan order, cut into atomic batches: consecutive updates of one kind (creates,
-   * updates, deletes), at most {@link #BATCH} each. The plan's order, and with it the guarantee that no
-   * state in between loses a checkpoint, is kept: archives are all created before {@code /full/current}
-   * moves, and deleted only after.
+   * updates, deletes), at most {@link #BATCH} each. The plan's order, and with it the guarantee
+   * that no state in between loses a checkpoint, is kept: archives are all created before {@code
+   * /full/current} moves, and deleted only after.
    */
   static List<List<RepairPlan.Update>> batches(List<RepairPlan.Update> updates) {
     return batches(updates, BATCH);
@@ -357,8 +435,8 @@ final class Repair {
   }
 
   /**
-   * The first generation ref whose value differs from {@code expected} (added, removed or moved), or
-   * null; {@code /main} and unknown names are not compared (see {@link #relied}).
+   * The first generation ref whose value differs from {@code expected} (added, removed or moved),
+   * or null; {@code /main} and unknown names are not compared (see {@link #relied}).
    */
   private String firstDifference(Map<String, ObjectId> expected) throws IOException {
     Map<String, ObjectId> all = new TreeMap<>();
@@ -380,8 +458,9 @@ final class Repair {
   }
 
   /**
-   * Ends a step: tells the listener, then honours an interrupt (the caller cancels the run). Between two
-   * steps every checkpoint is held, so stopping here loses nothing. The interrupt flag stays set.
+   * Ends a step: tells the listener, then honours an interrupt (the caller cancels the run).
+   * Between two steps every checkpoint is held, so stopping here loses nothing. The interrupt flag
+   * stays set.
    */
   private void step(String what) throws IOException {
     step++;
@@ -396,7 +475,10 @@ final class Repair {
     return timesMemo;
   }
 
-  /** The ref lock files of a repository on disk: {@code packed-refs.lock}, then {@code refs/**.lock}. */
+  /**
+   * The ref lock files of a repository on disk: {@code packed-refs.lock}, then {@code
+   * refs/**.lock}.
+   */
   static List<String> leftLocks(Repository repo) throws IOException {
     List<String> out = new ArrayList<>();
     java.io.File dir = repo.getDirectory();
@@ -410,7 +492,9 @@ final class Repair {
     java.nio.file.Path refs = git.resolve("refs");
     if (java.nio.file.Files.isDirectory(refs)) {
       try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(refs)) {
-        s.filter(f -> f.getFileName().toString().endsWith(".lock")).map(Object::toString).sorted()
+        s.filter(f -> f.getFileName().toString().endsWith(".lock"))
+            .map(Object::toString)
+            .sorted()
             .forEach(out::add);
       }
     }

@@ -21,7 +21,10 @@ public final class RepairCommand implements Command {
     this(Repair.Listener.NONE, Clock.systemUTC(), Repair.BATCH);
   }
 
-  /** For tests: a listener (crash points, live pushes, policy checks), a fixed clock, refs per batch. */
+  /**
+   * For tests: a listener (crash points, live pushes, policy checks), a fixed clock, refs per
+   * batch.
+   */
   RepairCommand(Repair.Listener listener, Clock clock, int batchSize) {
     this.listener = listener;
     this.clock = clock;
@@ -53,8 +56,13 @@ public final class RepairCommand implements Command {
     Options o = new Options();
     o.addOption(AdminRepos.repoOption());
     o.addOption(AdminRepos.thresholdOption());
-    o.addOption(Option.builder().longOpt("mode").hasArg().argName("minimal|full")
-        .desc("minimal (default) or full").get());
+    o.addOption(
+        Option.builder()
+            .longOpt("mode")
+            .hasArg()
+            .argName("minimal|full")
+            .desc("minimal (default) or full")
+            .get());
     o.addOption(Option.builder().longOpt("dry-run").desc("print the plan and write nothing").get());
     return o;
   }
@@ -83,15 +91,29 @@ public final class RepairCommand implements Command {
         return USAGE; // an error (reported), like any other the command line reports
       }
       if (r.outcome() == Repair.Outcome.NOTHING_TO_DO) {
-        io.out().println("nothing to repair (mode " + mode.name().toLowerCase(Locale.ROOT) + ", threshold "
-            + threshold + ")");
+        io.out()
+            .println(
+                "nothing to repair (mode "
+                    + mode.name().toLowerCase(Locale.ROOT)
+                    + ", threshold "
+                    + threshold
+                    + ")");
       }
       // /main is not changed by a repair: the check reuses what planning read from it
-      Audit after = CheckCommand.withMirrorNotes(repo,
-          Audit.run(repo, threshold, new EtaProgressMonitor(io.err()), repair.timesMemo()));
-      io.out().println("check: " + (after.healthy() ? "healthy" : "problems remain") + " ("
-          + after.tally() + "; details: " + Invocation.of(io.env()).command("check", "--repo",
-              Invocation.absolute(cl.getOptionValue("repo"))) + ")");
+      Audit after =
+          CheckCommand.withMirrorNotes(
+              repo,
+              Audit.run(repo, threshold, new EtaProgressMonitor(io.err()), repair.timesMemo()));
+      io.out()
+          .println(
+              "check: "
+                  + (after.healthy() ? "healthy" : "problems remain")
+                  + " ("
+                  + after.tally()
+                  + "; details: "
+                  + Invocation.of(io.env())
+                      .command("check", "--repo", Invocation.absolute(cl.getOptionValue("repo")))
+                  + ")");
       if (r.outcome() == Repair.Outcome.GAVE_UP) {
         return PROBLEMS;
       }

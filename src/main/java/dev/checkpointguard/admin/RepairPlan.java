@@ -7,8 +7,8 @@ import org.eclipse.jgit.lib.ObjectId;
 
 /**
  * What one repair will do: the new objects (not yet written), the ref updates in the order they are
- * applied, and a description for people. Applying the updates in order never passes through a state that
- * loses a checkpoint: archives are created first, {@code /full/current} is updated next, and
+ * applied, and a description for people. Applying the updates in order never passes through a state
+ * that loses a checkpoint: archives are created first, {@code /full/current} is updated next, and
  * under-threshold archives are deleted last, when their content is stored elsewhere.
  */
 final class RepairPlan {
@@ -44,8 +44,10 @@ final class RepairPlan {
   final int threshold;
   final PlannedObjects objects;
   final List<Update> updates = new ArrayList<>();
+
   /** Plan lines for people (no trailing newline). */
   final List<String> lines = new ArrayList<>();
+
   int archivesCreated;
   int archivesDeleted;
   int checkpointsMoved;
@@ -65,9 +67,17 @@ final class RepairPlan {
 
   /** One summary line. */
   String summary() {
-    return archivesCreated + " archive(s) created, " + archivesDeleted + " deleted, "
-        + checkpointsMoved + " checkpoint(s) moved, " + duplicatesMerged
-        + " duplicate(s) merged (" + conflictingFiles + " conflicting file(s), later generation kept), "
-        + metadataRepaired + " generation.json repaired";
+    return archivesCreated
+        + " archive(s) created, "
+        + archivesDeleted
+        + " deleted, "
+        + checkpointsMoved
+        + " checkpoint(s) moved, "
+        + duplicatesMerged
+        + " duplicate(s) merged ("
+        + conflictingFiles
+        + " conflicting file(s), later generation kept), "
+        + metadataRepaired
+        + " generation.json repaired";
   }
 }

@@ -25,19 +25,20 @@ import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 
 /**
- * Plans a repair from an {@link Analysis}. Pure with respect to the repository: it reads objects and writes
- * nothing (new objects are only computed, see {@link PlannedObjects}).
+ * Plans a repair from an {@link Analysis}. Pure with respect to the repository: it reads objects
+ * and writes nothing (new objects are only computed, see {@link PlannedObjects}).
  *
- * <p>Vocabulary: a <em>fixed</em> archive stays byte-identical (minimal mode: every archive at or above
- * the threshold; full mode: the leading archives that already hold exactly the next checkpoints of the
- * chronological order); every other archive is <em>dissolved</em>. The <em>pool</em> is the set of
- * checkpoints to place: minimal mode, those of dissolved archives; full mode, those of every generation
- * that is not fixed, {@code /full/current} included. A pooled checkpoint found in several generations is
- * merged once: the union of its files, where one path differs the copy of the later generation wins
- * (archives by number, {@code /full/current} last); files a fixed archive already holds identically are not
- * stored again. The pool is ordered as §8.1, cut into full batches of {@code threshold} that become new
- * archives numbered after the highest existing number, and the remainder is written into
- * {@code /full/current}, which is rotated as the client does (§6.2) if it reaches the threshold.
+ * <p>Vocabulary: a <em>fixed</em> archive stays byte-identical (minimal mode: every archive at or
+ * above the threshold; full mode: the leading archives that already hold exactly the next
+ * checkpoints of the chronological order); every other archive is <em>dissolved</em>. The
+ * <em>pool</em> is the set of checkpoints to place: minimal mode, those of dissolved archives; full
+ * mode, those of every generation that is not fixed, {@code /full/current} included. A pooled
+ * checkpoint found in several generations is merged once: the union of its files, where one path
+ * differs the copy of the later generation wins (archives by number, {@code /full/current} last);
+ * files a fixed archive already holds identically are not stored again. The pool is ordered as
+ * §8.1, cut into full batches of {@code threshold} that become new archives numbered after the
+ * highest existing number, and the remainder is written into {@code /full/current}, which is
+ * rotated as the client does (§6.2) if it reaches the threshold.
  */
 final class RepairPlanner {
   static final PersonIdent DEFAULT_IDENT =
@@ -52,8 +53,12 @@ final class RepairPlanner {
   private final Inventory inv;
   private final RevWalk walk;
 
-  /** A checkpoint's content as it will be stored: a directory id (existing or planned) and its sources. */
-  private record Placed(long id, ObjectId dir, List<ObjectId> sources, List<Inventory.Generation> from) {}
+  /**
+   * A checkpoint's content as it will be stored: a directory id (existing or planned) and its
+   * sources.
+   */
+  private record Placed(
+      long id, ObjectId dir, List<ObjectId> sources, List<Inventory.Generation> from) {}
 
   RepairPlanner(Analysis a, int threshold, RepairPlan.Mode mode, PersonIdent who) {
     this.a = a;
@@ -126,19 +131,34 @@ final class RepairPlanner {
     }
     plan.updates.sort((x, y) -> Integer.compare(rank(x), rank(y)));
     for (Inventory.Generation g : dissolved) {
-      plan.updates.add(new RepairPlan.Update(g.ref(), g.tip(), ObjectId.zeroId(),
-          "delete " + g.shortName() + " (" + g.count() + " checkpoints, " + g.kind().id()
-              + "; its content is stored elsewhere now)"));
+      plan.updates.add(
+          new RepairPlan.Update(
+              g.ref(),
+              g.tip(),
+              ObjectId.zeroId(),
+              "delete "
+                  + g.shortName()
+                  + " ("
+                  + g.count()
+                  + " checkpoints, "
+                  + g.kind().id()
+                  + "; its content is stored elsewhere now)"));
       plan.archivesDeleted++;
     }
     for (RepairPlan.Update u : plan.updates) {
       plan.lines.add(u.what());
     }
     if (plan.duplicatesMerged > 0) {
-      plan.lines.add("merged " + plural(plan.duplicatesMerged)
-          + " found in several generations (union of files"
-          + (plan.conflictingFiles > 0 ? "; " + plan.conflictingFiles
-              + " file(s) differed, the later generation's copy kept" : "") + ")");
+      plan.lines.add(
+          "merged "
+              + plural(plan.duplicatesMerged)
+              + " found in several generations (union of files"
+              + (plan.conflictingFiles > 0
+                  ? "; "
+                      + plan.conflictingFiles
+                      + " file(s) differed, the later generation's copy kept"
+                  : "")
+              + ")");
     }
     return plan;
   }
@@ -184,12 +204,13 @@ final class RepairPlanner {
   }
 
   /**
-   * The content of pooled checkpoint {@code id} that still needs a place: the union of all its copies
-   * (later generation wins per path) minus files a fixed archive already holds identically; null when
-   * nothing is left.
+   * The content of pooled checkpoint {@code id} that still needs a place: the union of all its
+   * copies (later generation wins per path) minus files a fixed archive already holds identically;
+   * null when nothing is left.
    */
   private Placed merge(long id, Set<Inventory.Generation> fixed) throws IOException {
-    List<Inventory.Generation> gens = a.where.get(id); // ascending rank: archives by number, current last
+    List<Inventory.Generation> gens =
+        a.where.get(id); // ascending rank: archives by number, current last
     List<ObjectId> sources = new ArrayList<>();
     List<ObjectId> fixedCopies = new ArrayList<>();
     for (Inventory.Generation g : gens) {
@@ -239,18 +260,29 @@ final class RepairPlanner {
       }
     }
     GenerationJson env = envelope(batch.values());
-    ObjectId tree = objs.editTree(null, dirs, Map.of(GenerationJson.FILE_NAME, objs.blob(env.bytes())));
+    ObjectId tree =
+        objs.editTree(null, dirs, Map.of(GenerationJson.FILE_NAME, objs.blob(env.bytes())));
     ObjectId commit = objs.commit(tree, List.of(), who, CommitMessages.REPAIR_ARCHIVE + ref + "\n");
-    plan.updates.add(new RepairPlan.Update(ref, ObjectId.zeroId(), commit,
-        "create " + RefNames.shortName(ref) + " with " + plural(batch.size()) + " from " + from
-            + ", " + range(env)));
+    plan.updates.add(
+        new RepairPlan.Update(
+            ref,
+            ObjectId.zeroId(),
+            commit,
+            "create "
+                + RefNames.shortName(ref)
+                + " with "
+                + plural(batch.size())
+                + " from "
+                + from
+                + ", "
+                + range(env)));
     plan.archivesCreated++;
     plan.checkpointsMoved += batch.size();
   }
 
   /**
-   * Plans the update of /full/current: drop pooled checkpoints and archived copies, add the remainder, and
-   * rotate if it reaches the threshold. Returns the next free archive number.
+   * Plans the update of /full/current: drop pooled checkpoints and archived copies, add the
+   * remainder, and rotate if it reaches the threshold. Returns the next free archive number.
    */
   private long current(
       Inventory.Generation current,
@@ -293,11 +325,17 @@ final class RepairPlanner {
     ObjectId newTree = base;
     if (!edits.isEmpty()) {
       Map<String, ObjectId> root = new HashMap<>();
-      root.put(GenerationJson.FILE_NAME, null); // as the migration's final write (§5.2), never on current
+      root.put(
+          GenerationJson.FILE_NAME,
+          null); // as the migration's final write (§5.2), never on current
       newTree = objs.editTree(base, edits, root);
       if (!newTree.equals(base)) {
-        newTip = objs.commit(newTree, tip == null ? List.of() : List.of(tip), who,
-            CommitMessages.REPAIR_PARTIAL + "\n");
+        newTip =
+            objs.commit(
+                newTree,
+                tip == null ? List.of() : List.of(tip),
+                who,
+                CommitMessages.REPAIR_PARTIAL + "\n");
       }
     }
     String name = RefNames.shortName(RefNames.CURRENT);
@@ -308,23 +346,52 @@ final class RepairPlanner {
         env = historyEnvelope(List.of(newTip));
       }
       ObjectId archiveTree =
-          objs.editTree(newTree, Map.of(), Map.of(GenerationJson.FILE_NAME, objs.blob(env.bytes())));
-      ObjectId archive = objs.commit(archiveTree, List.of(newTip), who, CommitMessages.ARCHIVE_GENERATION);
-      ObjectId start = objs.commit(CheckpointTrees.EMPTY_TREE, List.of(), who, CommitMessages.START_GENERATION);
+          objs.editTree(
+              newTree, Map.of(), Map.of(GenerationJson.FILE_NAME, objs.blob(env.bytes())));
+      ObjectId archive =
+          objs.commit(archiveTree, List.of(newTip), who, CommitMessages.ARCHIVE_GENERATION);
+      ObjectId start =
+          objs.commit(CheckpointTrees.EMPTY_TREE, List.of(), who, CommitMessages.START_GENERATION);
       objs.writeTree(new ArrayList<>()); // the empty tree object itself
-      plan.updates.add(new RepairPlan.Update(ref, ObjectId.zeroId(), archive,
-          "rotate " + name + " into " + RefNames.shortName(ref) + " with " + plural(after.size())
-              + " (Archive generation), " + range(env)));
-      plan.updates.add(new RepairPlan.Update(RefNames.CURRENT, tip, start,
-          "reset " + name + " to an empty Start generation (" + describe(remainder.size(), droppedCopies)
-              + ", then rotated)"));
+      plan.updates.add(
+          new RepairPlan.Update(
+              ref,
+              ObjectId.zeroId(),
+              archive,
+              "rotate "
+                  + name
+                  + " into "
+                  + RefNames.shortName(ref)
+                  + " with "
+                  + plural(after.size())
+                  + " (Archive generation), "
+                  + range(env)));
+      plan.updates.add(
+          new RepairPlan.Update(
+              RefNames.CURRENT,
+              tip,
+              start,
+              "reset "
+                  + name
+                  + " to an empty Start generation ("
+                  + describe(remainder.size(), droppedCopies)
+                  + ", then rotated)"));
       plan.archivesCreated++;
       return next + 1;
     }
     if (newTip != null && !newTip.equals(tip)) {
-      plan.updates.add(new RepairPlan.Update(RefNames.CURRENT, tip == null ? ObjectId.zeroId() : tip,
-          newTip, (tip == null ? "create " : "fast-forward ") + name + ": "
-              + describe(remainder.size(), droppedCopies) + ", " + plural(after.size()) + " after"));
+      plan.updates.add(
+          new RepairPlan.Update(
+              RefNames.CURRENT,
+              tip == null ? ObjectId.zeroId() : tip,
+              newTip,
+              (tip == null ? "create " : "fast-forward ")
+                  + name
+                  + ": "
+                  + describe(remainder.size(), droppedCopies)
+                  + ", "
+                  + plural(after.size())
+                  + " after"));
     }
     return next;
   }
@@ -365,19 +432,34 @@ final class RepairPlanner {
     if (env == null) {
       env = historyEnvelope(List.of(g.tip()));
     }
-    ObjectId tree = objs.editTree(g.tree(), Map.of(), Map.of(GenerationJson.FILE_NAME, objs.blob(env.bytes())));
-    ObjectId commit = objs.commit(tree, List.of(g.tip()), who,
-        CommitMessages.REPAIR_METADATA + String.format(Locale.ROOT, "%013d", g.number()) + "\n");
-    plan.updates.add(new RepairPlan.Update(g.ref(), g.tip(), commit,
-        "fast-forward " + g.shortName() + ": write generation.json (was " + g.file().id() + "), "
-            + range(env)));
+    ObjectId tree =
+        objs.editTree(g.tree(), Map.of(), Map.of(GenerationJson.FILE_NAME, objs.blob(env.bytes())));
+    ObjectId commit =
+        objs.commit(
+            tree,
+            List.of(g.tip()),
+            who,
+            CommitMessages.REPAIR_METADATA
+                + String.format(Locale.ROOT, "%013d", g.number())
+                + "\n");
+    plan.updates.add(
+        new RepairPlan.Update(
+            g.ref(),
+            g.tip(),
+            commit,
+            "fast-forward "
+                + g.shortName()
+                + ": write generation.json (was "
+                + g.file().id()
+                + "), "
+                + range(env)));
     plan.metadataRepaired++;
   }
 
   /**
-   * The §5.2 envelope of placed checkpoints: /main {@code created_at} ranges, else transcript ranges of
-   * their source copies; if some checkpoint yields nothing, the commit times of the source generations
-   * (the client's history fallback).
+   * The §5.2 envelope of placed checkpoints: /main {@code created_at} ranges, else transcript
+   * ranges of their source copies; if some checkpoint yields nothing, the commit times of the
+   * source generations (the client's history fallback).
    */
   private GenerationJson envelope(Iterable<Placed> placed) throws IOException {
     GenerationJson env = null;
@@ -401,14 +483,15 @@ final class RepairPlanner {
       }
     }
     if (!complete || env == null) {
-      return historyEnvelope(tips); // as the client: one checkpoint without times means history for all
+      return historyEnvelope(
+          tips); // as the client: one checkpoint without times means history for all
     }
     return env;
   }
 
   /**
-   * Commit-history fallback (§5.2 step 2): oldest = committer time of the first-parent root, newest =
-   * committer time of the tip, over the given tips; "now" if there are none.
+   * Commit-history fallback (§5.2 step 2): oldest = committer time of the first-parent root, newest
+   * = committer time of the tip, over the given tips; "now" if there are none.
    */
   private GenerationJson historyEnvelope(List<ObjectId> tips) throws IOException {
     GenerationJson env = null;
@@ -431,7 +514,9 @@ final class RepairPlanner {
   }
 
   private static String range(GenerationJson g) {
-    return "generation.json " + GenerationJson.formatTime(g.oldest()) + " .. "
+    return "generation.json "
+        + GenerationJson.formatTime(g.oldest())
+        + " .. "
         + GenerationJson.formatTime(g.newest());
   }
 

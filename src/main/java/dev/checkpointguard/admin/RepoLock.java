@@ -11,8 +11,8 @@ import org.eclipse.jgit.lib.Repository;
 
 /**
  * An exclusive lock on a repository for {@code repair} and {@code restore}: an OS file lock on
- * {@code <git dir>/checkpoint-guard.lock}. The operating system drops it when the process dies, so a killed
- * repair never leaves a stale lock behind and a rerun can always proceed.
+ * {@code <git dir>/checkpoint-guard.lock}. The operating system drops it when the process dies, so
+ * a killed repair never leaves a stale lock behind and a rerun can always proceed.
  */
 final class RepoLock implements AutoCloseable {
   static final String FILE = "checkpoint-guard.lock";
@@ -37,8 +37,11 @@ final class RepoLock implements AutoCloseable {
     }
     if (l == null) {
       ch.close();
-      throw new UsageException("another checkpoint-guard repair or restore is running on this repository"
-          + " (lock held on " + file + ")");
+      throw new UsageException(
+          "another checkpoint-guard repair or restore is running on this repository"
+              + " (lock held on "
+              + file
+              + ")");
     }
     return new RepoLock(ch, l);
   }

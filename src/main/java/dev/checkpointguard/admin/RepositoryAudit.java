@@ -11,9 +11,9 @@ import org.eclipse.jgit.lib.ProgressMonitor;
 import org.eclipse.jgit.lib.Repository;
 
 /**
- * The result of {@code check} on one repository as plain public data, for the readers outside {@code check}
- * itself: the fleet audit ({@link Fleet}) and {@code serve}'s status pages. It is read-only and holds no
- * JGit objects, so it can be cached and shared between threads.
+ * The result of {@code check} on one repository as plain public data, for the readers outside
+ * {@code check} itself: the fleet audit ({@link Fleet}) and {@code serve}'s status pages. It is
+ * read-only and holds no JGit objects, so it can be cached and shared between threads.
  *
  * @param threshold the threshold the archives were audited against
  * @param mainTip {@code /main}'s commit id, or null when there is no {@code /main}
@@ -38,13 +38,15 @@ public record RepositoryAudit(
    * @param ref full ref name (attacker-controlled text: escape it)
    * @param number the archive number, or -1 for {@code /full/current}
    * @param tip the ref's commit id
-   * @param kind what wrote the tip ({@code rotation}, {@code migration}, …: the ids of docs/admin.md)
+   * @param kind what wrote the tip ({@code rotation}, {@code migration}, …: the ids of
+   *     docs/admin.md)
    * @param checkpoints checkpoints it holds
    * @param generationJson {@code missing}, {@code invalid} or {@code valid}
-   * @param oldest start of its time span: {@code generation.json}'s, else recomputed from {@code /main}; null
-   *     when neither is known
+   * @param oldest start of its time span: {@code generation.json}'s, else recomputed from {@code
+   *     /main}; null when neither is known
    * @param newest end of its time span, likewise
-   * @param problem why {@code generation.json} is invalid (may quote attacker-controlled text), or null
+   * @param problem why {@code generation.json} is invalid (may quote attacker-controlled text), or
+   *     null
    */
   public record Generation(
       String ref,
@@ -71,13 +73,22 @@ public record RepositoryAudit(
    * @param sample up to {@link JsonReport#SAMPLE} of their ids
    * @param message one line for people (contains ref names: escape it)
    */
-  public record Finding(String code, String severity, List<String> refs, int count, List<String> sample, String message) {
+  public record Finding(
+      String code,
+      String severity,
+      List<String> refs,
+      int count,
+      List<String> sample,
+      String message) {
     public boolean isError() {
       return severity.equals("error");
     }
   }
 
-  /** One backup of {@code repair}: its timestamp (the {@code restore --backup} argument) and refs saved. */
+  /**
+   * One backup of {@code repair}: its timestamp (the {@code restore --backup} argument) and refs
+   * saved.
+   */
   public record Backup(String timestamp, int refs) {}
 
   public RepositoryAudit {
@@ -117,9 +128,11 @@ public record RepositoryAudit(
   /**
    * Audits a repository as {@code check} does (read-only).
    *
-   * @param progress told about the slow part (reading {@code /main}); {@link ProgressMonitor}s of JGit
+   * @param progress told about the slow part (reading {@code /main}); {@link ProgressMonitor}s of
+   *     JGit
    */
-  public static RepositoryAudit of(Repository repo, int threshold, ProgressMonitor progress) throws IOException {
+  public static RepositoryAudit of(Repository repo, int threshold, ProgressMonitor progress)
+      throws IOException {
     return of(Audit.run(repo, threshold, progress));
   }
 
@@ -128,21 +141,28 @@ public record RepositoryAudit(
     List<Generation> gens = new ArrayList<>();
     for (Audit.Generation g : a.generations()) {
       GenerationJson span = g.span();
-      gens.add(new Generation(
-          g.ref(),
-          g.isCurrent() ? -1 : g.number(),
-          g.tip().name(),
-          g.kind(),
-          g.checkpoints(),
-          g.file().id(),
-          span == null || GenerationJson.GO_ZERO.equals(span.oldest()) ? null : span.oldest(),
-          span == null || GenerationJson.GO_ZERO.equals(span.newest()) ? null : span.newest(),
-          g.fileProblem()));
+      gens.add(
+          new Generation(
+              g.ref(),
+              g.isCurrent() ? -1 : g.number(),
+              g.tip().name(),
+              g.kind(),
+              g.checkpoints(),
+              g.file().id(),
+              span == null || GenerationJson.GO_ZERO.equals(span.oldest()) ? null : span.oldest(),
+              span == null || GenerationJson.GO_ZERO.equals(span.newest()) ? null : span.newest(),
+              g.fileProblem()));
     }
     List<Finding> findings = new ArrayList<>();
     for (Audit.Finding f : a.findings()) {
-      findings.add(new Finding(f.code(), f.severity().id(), f.refs(), f.checkpoints().size(),
-          f.checkpoints().subList(0, Math.min(JsonReport.SAMPLE, f.checkpoints().size())), f.message()));
+      findings.add(
+          new Finding(
+              f.code(),
+              f.severity().id(),
+              f.refs(),
+              f.checkpoints().size(),
+              f.checkpoints().subList(0, Math.min(JsonReport.SAMPLE, f.checkpoints().size())),
+              f.message()));
     }
     List<Backup> backups = new ArrayList<>();
     a.backups().forEach((ts, refs) -> backups.add(new Backup(ts, refs.size())));

@@ -32,19 +32,20 @@ import org.eclipse.jgit.revwalk.RevWalk;
  *
  * <ul>
  *   <li>only backup and result entries whose original ref is under {@link RefNames#V2_PREFIX} are
- *       accepted; a backup naming any other ref (backup refs are not guarded, so they can be forged) is
- *       refused as a whole;
+ *       accepted; a backup naming any other ref (backup refs are not guarded, so they can be
+ *       forged) is refused as a whole;
  *   <li>a ref that moved since the repair (a client pushed to it) is left alone and reported;
- *   <li>the state after the restore must hold every checkpoint that a v2 ref holds now (checkpoint IDs,
- *       as the guard counts them; generations and {@code /main} each on their own). When a ref left
- *       alone would make restoring lose some (e.g. repair rotated {@code /full/current} into a new
- *       archive and a client has appended to {@code /full/current} since), the archives the repair
- *       created that hold those checkpoints are kept; if that is not enough, nothing is restored.
+ *   <li>the state after the restore must hold every checkpoint that a v2 ref holds now (checkpoint
+ *       IDs, as the guard counts them; generations and {@code /main} each on their own). When a ref
+ *       left alone would make restoring lose some (e.g. repair rotated {@code /full/current} into a
+ *       new archive and a client has appended to {@code /full/current} since), the archives the
+ *       repair created that hold those checkpoints are kept; if that is not enough, nothing is
+ *       restored.
  * </ul>
  *
- * <p>The changes are then written as one atomic compare-and-set batch in a safe order (creates, updates,
- * deletes), together with a verify-only command for every other v2 ref the check relied on: a push in
- * between makes the whole restore fail and change nothing.
+ * <p>The changes are then written as one atomic compare-and-set batch in a safe order (creates,
+ * updates, deletes), together with a verify-only command for every other v2 ref the check relied
+ * on: a push in between makes the whole restore fail and change nothing.
  */
 public final class RestoreCommand implements Command {
   private static final ObjectId ZERO = ObjectId.zeroId();
@@ -63,7 +64,11 @@ public final class RestoreCommand implements Command {
   public String details() {
     return "Backups are listed by 'check'. Refs that moved since the backup are left alone, and archives\n"
         + "a repair created are kept when they hold checkpoints no other ref would hold (exit 1).\n"
-        + "Only refs under " + RefNames.V2_PREFIX + " are restored, and " + RefNames.V1 + "\n"
+        + "Only refs under "
+        + RefNames.V2_PREFIX
+        + " are restored, and "
+        + RefNames.V1
+        + "\n"
         + "for a convert backup (only while v2 still holds every checkpoint it converted). Undoing a\n"
         + "retire sets checkpointGuard.v2 back to frozen. --dry-run takes no lock.\n";
   }
@@ -72,9 +77,19 @@ public final class RestoreCommand implements Command {
   public Options options() {
     Options o = new Options();
     o.addOption(AdminRepos.repoOption());
-    o.addOption(Option.builder().longOpt("backup").hasArg().argName("TIMESTAMP").required()
-        .desc("the backup to restore (as listed by check)").get());
-    o.addOption(Option.builder().longOpt("dry-run").desc("print what would change and write nothing").get());
+    o.addOption(
+        Option.builder()
+            .longOpt("backup")
+            .hasArg()
+            .argName("TIMESTAMP")
+            .required()
+            .desc("the backup to restore (as listed by check)")
+            .get());
+    o.addOption(
+        Option.builder()
+            .longOpt("dry-run")
+            .desc("print what would change and write nothing")
+            .get());
     return o;
   }
 
@@ -109,9 +124,16 @@ public final class RestoreCommand implements Command {
     refs.addAll(after.keySet());
     for (String ref : refs) {
       if (!RefNames.isGuarded(ref) && !ref.equals(RefNames.V1)) { // V1: a convert's backup
-        io.err().println("checkpoint-guard restore: backup " + ts + " names " + ref + ", which is not under "
-            + RefNames.V2_PREFIX + " (repair never backs up such a ref: a forged backup?); nothing was"
-            + " restored");
+        io.err()
+            .println(
+                "checkpoint-guard restore: backup "
+                    + ts
+                    + " names "
+                    + ref
+                    + ", which is not under "
+                    + RefNames.V2_PREFIX
+                    + " (repair never backs up such a ref: a forged backup?); nothing was"
+                    + " restored");
         return PROBLEMS;
       }
     }
@@ -132,8 +154,13 @@ public final class RestoreCommand implements Command {
       if (now.equals(was)) {
         unchanged++;
       } else if (!now.equals(set)) {
-        io.err().println("checkpoint-guard restore: " + RefNames.shortName(ref) + " moved since the repair ("
-            + (now.equals(ZERO) ? "deleted" : now.abbreviate(10).name()) + "); left alone");
+        io.err()
+            .println(
+                "checkpoint-guard restore: "
+                    + RefNames.shortName(ref)
+                    + " moved since the repair ("
+                    + (now.equals(ZERO) ? "deleted" : now.abbreviate(10).name())
+                    + "); left alone");
         skipped++;
       } else {
         changes.add(new Change(ref, now, was, was.equals(ZERO)));
@@ -142,7 +169,8 @@ public final class RestoreCommand implements Command {
 
     // keep every checkpoint a v2 ref holds now
     List<Change> kept = new ArrayList<>();
-    try (ObjectReader reader = repo.newObjectReader(); RevWalk walk = new RevWalk(reader)) {
+    try (ObjectReader reader = repo.newObjectReader();
+        RevWalk walk = new RevWalk(reader)) {
       Contents contents = new Contents(walk, new CheckpointTrees(reader, null));
       for (int pass = 0; ; pass++) {
         Map<String, ObjectId> post = new TreeMap<>(current);
@@ -161,7 +189,8 @@ public final class RestoreCommand implements Command {
         if (pass == 0) {
           for (Change c : changes) {
             CheckpointSet lostHere = lost.get(isMain(c.ref()));
-            if (c.createdByRepair() && lostHere != null
+            if (c.createdByRepair()
+                && lostHere != null
                 && lostHere.minus(contents.of(c.now())).size() < lostHere.size()) {
               keep.add(c);
             }
@@ -172,16 +201,27 @@ public final class RestoreCommand implements Command {
           for (CheckpointSet s : lost.values()) {
             all = all.union(s);
           }
-          io.err().println("checkpoint-guard restore: restoring backup " + ts + " would lose " + all.size()
-              + " checkpoint(s) that v2 refs hold now " + all.first(5) + (all.size() > 5 ? " ..." : "")
-              + " (refs left alone above moved since the repair); nothing was restored");
+          io.err()
+              .println(
+                  "checkpoint-guard restore: restoring backup "
+                      + ts
+                      + " would lose "
+                      + all.size()
+                      + " checkpoint(s) that v2 refs hold now "
+                      + all.first(5)
+                      + (all.size() > 5 ? " ..." : "")
+                      + " (refs left alone above moved since the repair); nothing was restored");
           return PROBLEMS;
         }
         for (Change c : keep) {
           changes.remove(c);
           kept.add(c);
-          io.err().println("checkpoint-guard restore: " + RefNames.shortName(c.ref()) + " kept (the repair"
-              + " created it): it holds checkpoints no other ref would hold after the restore");
+          io.err()
+              .println(
+                  "checkpoint-guard restore: "
+                      + RefNames.shortName(c.ref())
+                      + " kept (the repair"
+                      + " created it): it holds checkpoints no other ref would hold after the restore");
         }
       }
     }
@@ -190,21 +230,30 @@ public final class RestoreCommand implements Command {
     changes.forEach(c -> restored.put(c.ref(), c.was()));
     String v1Loss = ConvertUndo.v1Loss(repo, current, restored);
     if (v1Loss != null) {
-      io.err().println("checkpoint-guard restore: restoring backup " + ts + " would " + v1Loss
-          + "; nothing was restored");
+      io.err()
+          .println(
+              "checkpoint-guard restore: restoring backup "
+                  + ts
+                  + " would "
+                  + v1Loss
+                  + "; nothing was restored");
       return PROBLEMS;
     }
 
     List<RepairPlan.Update> batch = new ArrayList<>();
-    // the refs the content check relied on, unchanged by this restore, are verified in the same batch
+    // the refs the content check relied on, unchanged by this restore, are verified in the same
+    // batch
     Map<String, ObjectId> verify = new TreeMap<>();
-    current.forEach((ref, id) -> {
-      RefNames.Kind k = RefNames.kind(ref);
-      if (!id.equals(ZERO) && (k == RefNames.Kind.MAIN || k == RefNames.Kind.CURRENT
-          || k == RefNames.Kind.ARCHIVE)) {
-        verify.put(ref, id);
-      }
-    });
+    current.forEach(
+        (ref, id) -> {
+          RefNames.Kind k = RefNames.kind(ref);
+          if (!id.equals(ZERO)
+              && (k == RefNames.Kind.MAIN
+                  || k == RefNames.Kind.CURRENT
+                  || k == RefNames.Kind.ARCHIVE)) {
+            verify.put(ref, id);
+          }
+        });
     for (Change c : changes) {
       verify.remove(c.ref());
     }
@@ -212,30 +261,57 @@ public final class RestoreCommand implements Command {
     List<RepairPlan.Update> writes = new ArrayList<>();
     for (Change c : changes) {
       String name = RefNames.shortName(c.ref());
-      writes.add(new RepairPlan.Update(c.ref(), c.now(), c.was(), c.was().equals(ZERO) ? "delete " + name
-          : (c.now().equals(ZERO) ? "create " : "set ") + name + " back to " + c.was().abbreviate(10).name()));
+      writes.add(
+          new RepairPlan.Update(
+              c.ref(),
+              c.now(),
+              c.was(),
+              c.was().equals(ZERO)
+                  ? "delete " + name
+                  : (c.now().equals(ZERO) ? "create " : "set ")
+                      + name
+                      + " back to "
+                      + c.was().abbreviate(10).name()));
     }
     writes.sort((x, y) -> Integer.compare(order(x), order(y))); // creates, updates, deletes
     batch.addAll(writes);
     if (!dryRun && !writes.isEmpty()) {
       Repair.durable(repo);
-      if (RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard restore " + ts) == RefWriter.Result.MOVED) {
-        io.err().println("checkpoint-guard restore: a v2 ref moved while restoring; nothing was restored;"
-            + " run restore again");
+      if (RefWriter.compareAndSetAll(repo, batch, "checkpoint-guard restore " + ts)
+          == RefWriter.Result.MOVED) {
+        io.err()
+            .println(
+                "checkpoint-guard restore: a v2 ref moved while restoring; nothing was restored;"
+                    + " run restore again");
         return PROBLEMS;
       }
     }
     for (RepairPlan.Update w : writes) {
       io.out().println((dryRun ? "would " : "") + w.what());
     }
-    String unretired = ConvertUndo.afterRestore(repo, writes.stream().filter(RepairPlan.Update::isCreate)
-        .map(RepairPlan.Update::ref).toList(), dryRun);
+    String unretired =
+        ConvertUndo.afterRestore(
+            repo,
+            writes.stream()
+                .filter(RepairPlan.Update::isCreate)
+                .map(RepairPlan.Update::ref)
+                .toList(),
+            dryRun);
     if (unretired != null) {
       io.out().println(unretired);
     }
     skipped += kept.size();
-    io.out().println((dryRun ? "dry run: " : "restored ") + writes.size() + " ref(s) from backup " + ts
-        + ", " + unchanged + " already as before, " + skipped + " left alone");
+    io.out()
+        .println(
+            (dryRun ? "dry run: " : "restored ")
+                + writes.size()
+                + " ref(s) from backup "
+                + ts
+                + ", "
+                + unchanged
+                + " already as before, "
+                + skipped
+                + " left alone");
     return skipped == 0 ? OK : PROBLEMS;
   }
 
@@ -263,16 +339,19 @@ public final class RestoreCommand implements Command {
       CheckpointSet s = memo.get(id);
       if (s == null) {
         RevObject o = id.equals(ZERO) ? null : walk.parseAny(id);
-        s = o instanceof RevCommit c ? trees.checkpoints(walk.parseCommit(c).getTree()) : CheckpointSet.empty();
+        s =
+            o instanceof RevCommit c
+                ? trees.checkpoints(walk.parseCommit(c).getTree())
+                : CheckpointSet.empty();
         memo.put(id.copy(), s);
       }
       return s;
     }
 
     /**
-     * What {@code post} would lack of what {@code now} holds, by group (true: {@code /main}; false: the
-     * generations, {@code /full/current} and archives, as one pool); empty when nothing is lost. Names
-     * no client produces are not compared.
+     * What {@code post} would lack of what {@code now} holds, by group (true: {@code /main}; false:
+     * the generations, {@code /full/current} and archives, as one pool); empty when nothing is
+     * lost. Names no client produces are not compared.
      */
     Map<Boolean, CheckpointSet> lost(Map<String, ObjectId> now, Map<String, ObjectId> post)
         throws IOException {

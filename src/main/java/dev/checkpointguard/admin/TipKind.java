@@ -4,8 +4,8 @@ import dev.checkpointguard.core.CommitMessages;
 import org.eclipse.jgit.revwalk.RevCommit;
 
 /**
- * What wrote the tip commit of a {@code /full/*} ref, from its message and parents (spec §13). The ids are
- * part of the {@code check --json} schema.
+ * What wrote the tip commit of a {@code /full/*} ref, from its message and parents (spec §13). The
+ * ids are part of the {@code check --json} schema.
  */
 enum TipKind {
   /** {@code Archive generation}: a client rotation (§6.2). */
@@ -14,11 +14,15 @@ enum TipKind {
   MIGRATION("migration"),
   /** {@code Archive repacked generation: <ref>}: written by {@code checkpoint-guard repair}. */
   REPAIR("repair"),
-  /** {@code Write repacked partial generation}: repair's write of the remainder into /full/current. */
+  /**
+   * {@code Write repacked partial generation}: repair's write of the remainder into /full/current.
+   */
   REPAIR_PARTIAL("repair-partial"),
   /** {@code Repair generation metadata: <N>} (§8.6). */
   METADATA_REPAIR("metadata-repair"),
-  /** {@code Merge local checkpoints into archived generation} (rotation-conflict recovery, §7.3 A). */
+  /**
+   * {@code Merge local checkpoints into archived generation} (rotation-conflict recovery, §7.3 A).
+   */
   MERGE_LOCAL("merge-local"),
   /** Two-parent {@code Merge remote v2/...} of old clients (§7.3 B); may have rehydrated. */
   MERGE("merge"),
@@ -49,7 +53,10 @@ enum TipKind {
     return id;
   }
 
-  /** Classifies the tip commit of {@code ref}; {@code archive} tells an archive ref from /full/current. */
+  /**
+   * Classifies the tip commit of {@code ref}; {@code archive} tells an archive ref from
+   * /full/current.
+   */
   static TipKind of(RevCommit c, boolean archive) {
     String m = CommitMessages.subject(c.getFullMessage());
     TipKind k;

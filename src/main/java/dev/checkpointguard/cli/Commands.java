@@ -1,12 +1,12 @@
 package dev.checkpointguard.cli;
 
-import dev.checkpointguard.mirror.MirrorCommand;
-import dev.checkpointguard.mirror.ReferenceTransactionCommand;
 import dev.checkpointguard.admin.CheckCommand;
 import dev.checkpointguard.admin.RepairCommand;
 import dev.checkpointguard.admin.RestoreCommand;
 import dev.checkpointguard.command.Command;
 import dev.checkpointguard.convert.ConvertCommand;
+import dev.checkpointguard.mirror.MirrorCommand;
+import dev.checkpointguard.mirror.ReferenceTransactionCommand;
 import dev.checkpointguard.stock.PreReceiveCommand;
 import dev.checkpointguard.stock.UpdateCommand;
 import java.util.List;

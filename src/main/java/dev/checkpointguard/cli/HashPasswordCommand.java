@@ -24,11 +24,12 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 
 /**
- * {@code hash-password USER}: makes the users-file line {@code USER:pbkdf2-sha256$…} for {@code serve
- * --users}. The password is read from the terminal without echo (asked twice), or as the first line of
- * standard input when that is not a terminal; never from the command line, where other users of the
- * machine could see it. With {@code --users FILE} the line is written into FILE (replacing the user's
- * old line; the file is created readable by its owner only), otherwise printed.
+ * {@code hash-password USER}: makes the users-file line {@code USER:pbkdf2-sha256$…} for {@code
+ * serve --users}. The password is read from the terminal without echo (asked twice), or as the
+ * first line of standard input when that is not a terminal; never from the command line, where
+ * other users of the machine could see it. With {@code --users FILE} the line is written into FILE
+ * (replacing the user's old line; the file is created readable by its owner only), otherwise
+ * printed.
  */
 public final class HashPasswordCommand implements Command {
   private static final int MAX_PASSWORD_CHARS = 1024;
@@ -59,13 +60,24 @@ public final class HashPasswordCommand implements Command {
   public Options options() {
     Options o = new Options();
     o.addOption(
-        Option.builder().longOpt("users").hasArg().argName("FILE")
-            .desc("write the line into FILE (replace USER's line, or add it; create FILE mode 600) instead of printing it")
+        Option.builder()
+            .longOpt("users")
+            .hasArg()
+            .argName("FILE")
+            .desc(
+                "write the line into FILE (replace USER's line, or add it; create FILE mode 600) instead of printing it")
             .get());
     o.addOption(
-        Option.builder().longOpt("iterations").hasArg().argName("N")
-            .desc("PBKDF2 iterations (default " + PasswordHash.DEFAULT_ITERATIONS + ", at least "
-                + PasswordHash.MIN_ITERATIONS + ")")
+        Option.builder()
+            .longOpt("iterations")
+            .hasArg()
+            .argName("N")
+            .desc(
+                "PBKDF2 iterations (default "
+                    + PasswordHash.DEFAULT_ITERATIONS
+                    + ", at least "
+                    + PasswordHash.MIN_ITERATIONS
+                    + ")")
             .get());
     return o;
   }
@@ -74,7 +86,8 @@ public final class HashPasswordCommand implements Command {
   public int run(CommandLine cl, Io io) throws Exception {
     String[] args = cl.getArgs();
     if (args.length != 1) {
-      throw new UsageException("give exactly one USER (the password is read from the terminal or stdin)");
+      throw new UsageException(
+          "give exactly one USER (the password is read from the terminal or stdin)");
     }
     String user = args[0];
     if (!Users.NAME.matcher(user).matches()) {
@@ -89,8 +102,11 @@ public final class HashPasswordCommand implements Command {
         iterations = -1;
       }
       if (iterations < PasswordHash.MIN_ITERATIONS || iterations > PasswordHash.MAX_ITERATIONS) {
-        throw new UsageException("--iterations must be from " + PasswordHash.MIN_ITERATIONS + " to "
-            + PasswordHash.MAX_ITERATIONS);
+        throw new UsageException(
+            "--iterations must be from "
+                + PasswordHash.MIN_ITERATIONS
+                + " to "
+                + PasswordHash.MAX_ITERATIONS);
       }
     }
     char[] password = readPassword(io, user);
@@ -107,8 +123,14 @@ public final class HashPasswordCommand implements Command {
     }
     Path file = Path.of(cl.getOptionValue("users"));
     boolean replaced = writeLine(file, user, line);
-    io.err().println("checkpoint-guard: " + (replaced ? "replaced" : "added") + " the password of " + user
-        + " in " + file);
+    io.err()
+        .println(
+            "checkpoint-guard: "
+                + (replaced ? "replaced" : "added")
+                + " the password of "
+                + user
+                + " in "
+                + file);
     return OK;
   }
 
@@ -144,7 +166,8 @@ public final class HashPasswordCommand implements Command {
     while ((c = r.read()) != -1 && c != '\n') {
       if (n == buf.length) {
         Arrays.fill(buf, '\0');
-        throw new UsageException("the password is longer than " + MAX_PASSWORD_CHARS + " characters");
+        throw new UsageException(
+            "the password is longer than " + MAX_PASSWORD_CHARS + " characters");
       }
       buf[n++] = (char) c;
     }
@@ -154,7 +177,8 @@ public final class HashPasswordCommand implements Command {
     char[] password = Arrays.copyOf(buf, n);
     Arrays.fill(buf, '\0');
     if (n == 0) {
-      throw new UsageException("no password: type it on a terminal, or give it as the first line of standard input");
+      throw new UsageException(
+          "no password: type it on a terminal, or give it as the first line of standard input");
     }
     if (n > MAX_PASSWORD_CHARS) {
       Arrays.fill(password, '\0');
@@ -186,7 +210,8 @@ public final class HashPasswordCommand implements Command {
     Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
     Files.deleteIfExists(tmp);
     try {
-      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(
+          tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException e) {
       Files.createFile(tmp);
     } catch (FileAlreadyExistsException e) {

@@ -27,6 +27,7 @@ import org.apache.commons.cli.ParseException;
  */
 public final class Main {
   public static final String TOOL = "checkpoint-guard";
+
   /** Help text is wrapped to this many columns. */
   static final int WIDTH = 100;
 
@@ -101,7 +102,11 @@ public final class Main {
     Options options = withStandard(cmd.options());
     CommandLine cl;
     try {
-      cl = DefaultParser.builder().setStripLeadingAndTrailingQuotes(false).build().parse(options, rest);
+      cl =
+          DefaultParser.builder()
+              .setStripLeadingAndTrailingQuotes(false)
+              .build()
+              .parse(options, rest);
     } catch (ParseException e) {
       io.err().println(TOOL + " " + cmd.name() + ": " + printable(e.getMessage()));
       io.err().println("Try: " + inv.command(cmd.name(), "--help"));
@@ -143,7 +148,8 @@ public final class Main {
     StringBuilder b = new StringBuilder();
     b.append("usage: ").append(self).append(" <command> [options]\n");
     b.append("       ").append(self).append(" --version | --help [command]\n\n");
-    b.append("Server-side guard for the Entire CLI's v2 checkpoint refs (refs/entire/checkpoints/v2/).\n\n");
+    b.append(
+        "Server-side guard for the Entire CLI's v2 checkpoint refs (refs/entire/checkpoints/v2/).\n\n");
     b.append("Commands:\n");
     int w = commands.keySet().stream().mapToInt(String::length).max().orElse(8);
     for (Command c : commands.values()) {
@@ -154,7 +160,9 @@ public final class Main {
     return b.toString();
   }
 
-  /** {@code line} wrapped at {@link #WIDTH} columns, continuation lines indented by {@code indent}. */
+  /**
+   * {@code line} wrapped at {@link #WIDTH} columns, continuation lines indented by {@code indent}.
+   */
   static String wrap(String line, int indent) {
     StringBuilder b = new StringBuilder();
     String rest = line;
@@ -169,7 +177,8 @@ public final class Main {
     return b.append(rest).append('\n').toString();
   }
 
-  @SuppressWarnings("deprecation") // the classic formatter prints exactly what a terminal user expects
+  @SuppressWarnings(
+      "deprecation") // the classic formatter prints exactly what a terminal user expects
   String help(Command cmd, Invocation inv) {
     StringWriter s = new StringWriter();
     PrintWriter w = new PrintWriter(s);

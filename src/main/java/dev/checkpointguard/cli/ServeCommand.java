@@ -1,15 +1,15 @@
 package dev.checkpointguard.cli;
 
-import dev.checkpointguard.mirror.MirrorService;
-import dev.checkpointguard.mirror.MirrorsFile;
-import dev.checkpointguard.server.ServerMetrics;
 import dev.checkpointguard.command.Command;
 import dev.checkpointguard.command.Errors;
 import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.command.Io;
 import dev.checkpointguard.command.UsageException;
+import dev.checkpointguard.mirror.MirrorService;
+import dev.checkpointguard.mirror.MirrorsFile;
 import dev.checkpointguard.server.GuardedServer;
 import dev.checkpointguard.server.LogFormat;
+import dev.checkpointguard.server.ServerMetrics;
 import dev.checkpointguard.server.SshHostKey;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -30,18 +30,23 @@ import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.util.FS;
 
 /**
- * {@code serve}: the guarded git server. Prints one line with the URL when ready, serves until SIGTERM
- * or SIGINT, then stops cleanly with exit code 0.
+ * {@code serve}: the guarded git server. Prints one line with the URL when ready, serves until
+ * SIGTERM or SIGINT, then stops cleanly with exit code 0.
  *
- * <p>Who may push: with {@code --users FILE}, the users in it; with {@code --anonymous-push}, anyone who
- * can reach the port. With an explicit {@code --repos} and neither option it refuses to start (exit 2)
- * rather than guess. Without {@code --repos} it serves the local default {@code ./repos} (created, with an
- * empty bare {@code checkpoints.git}), with anonymous push when bound to a loopback address.
+ * <p>Who may push: with {@code --users FILE}, the users in it; with {@code --anonymous-push},
+ * anyone who can reach the port. With an explicit {@code --repos} and neither option it refuses to
+ * start (exit 2) rather than guess. Without {@code --repos} it serves the local default {@code
+ * ./repos} (created, with an empty bare {@code checkpoints.git}), with anonymous push when bound to
+ * a loopback address.
  */
 public final class ServeCommand implements Command {
   /** The repository the local default creates, ready to push to. */
   static final String DEFAULT_REPO = "checkpoints.git";
-  /** The environment variable that holds the TLS keystore password (never an argument: ps shows those). */
+
+  /**
+   * The environment variable that holds the TLS keystore password (never an argument: ps shows
+   * those).
+   */
   static final String TLS_PASSWORD_ENV = "CHECKPOINT_GUARD_TLS_PASSWORD";
 
   private final Path workDir;
@@ -58,8 +63,7 @@ public final class ServeCommand implements Command {
   }
 
   /** For tests: also how the periodic syncs of {@code --mirrors} start (on virtual time). */
-  ServeCommand(Path workDir, Supplier<StopSignal> stopSignal,
-      MirrorService.Starter mirrorStarter) {
+  ServeCommand(Path workDir, Supplier<StopSignal> stopSignal, MirrorService.Starter mirrorStarter) {
     this.workDir = workDir;
     this.stopSignal = stopSignal;
     this.mirrorStarter = mirrorStarter;
@@ -91,32 +95,68 @@ public final class ServeCommand implements Command {
   @Override
   public Options options() {
     Options o = new Options();
-    o.addOption(opt("repos", "DIR", "folder of bare repositories <name>.git (default: ./repos, created)"));
+    o.addOption(
+        opt("repos", "DIR", "folder of bare repositories <name>.git (default: ./repos, created)"));
     o.addOption(opt("port", "N", "port to listen on; 0 takes a free one (default 8080)"));
     o.addOption(opt("bind", "ADDR", "address to listen on (default 127.0.0.1)"));
     o.addOption(opt("users", "FILE", "users allowed to push: user:hash lines from hash-password"));
-    o.addOption(Option.builder().longOpt("anonymous-push").desc("let anyone who can reach the port push").get());
+    o.addOption(
+        Option.builder()
+            .longOpt("anonymous-push")
+            .desc("let anyone who can reach the port push")
+            .get());
     o.addOption(opt("max-pack-size", "SIZE", "largest pack one push may send (default 1g)"));
     o.addOption(opt("max-object-size", "SIZE", "largest single object in a push (default 256m)"));
     o.addOption(opt("idle-timeout", "SECONDS", "close connections silent this long (default 30)"));
-    o.addOption(opt("min-data-rate", "BYTES", "cut off transfers slower than this per second; 0 for none (default 0)"));
+    o.addOption(
+        opt(
+            "min-data-rate",
+            "BYTES",
+            "cut off transfers slower than this per second; 0 for none (default 0)"));
     o.addOption(opt("max-threads", "N", "request threads (default 64)"));
-    o.addOption(opt("tls-keystore", "FILE",
-        "serve HTTPS with this PKCS12/JKS keystore; its password comes from $" + TLS_PASSWORD_ENV
-            + " or --tls-password-file"));
+    o.addOption(
+        opt(
+            "tls-keystore",
+            "FILE",
+            "serve HTTPS with this PKCS12/JKS keystore; its password comes from $"
+                + TLS_PASSWORD_ENV
+                + " or --tls-password-file"));
     o.addOption(opt("tls-password-file", "FILE", "file whose first line is the keystore password"));
-    o.addOption(Option.builder().longOpt("trust-proxy-headers")
-        .desc("take client addresses from Forwarded/X-Forwarded-For (only behind a reverse proxy)").get());
-    o.addOption(opt("log-format", "FORMAT",
-        "push log: text (lines on standard error, the default) or json (JSON Lines on standard output)"));
-    o.addOption(opt("mirrors", "FILE",
-        "keep repositories synced from their upstreams, guarded: lines '<name>.git <upstream> <interval>'"
-            + " (docs/mirror.md)"));
-    o.addOption(opt("ssh-port", "N", "serve SSH on this port too; 0 takes a free one (needs --authorized-keys)"));
+    o.addOption(
+        Option.builder()
+            .longOpt("trust-proxy-headers")
+            .desc(
+                "take client addresses from Forwarded/X-Forwarded-For (only behind a reverse proxy)")
+            .get());
+    o.addOption(
+        opt(
+            "log-format",
+            "FORMAT",
+            "push log: text (lines on standard error, the default) or json (JSON Lines on standard output)"));
+    o.addOption(
+        opt(
+            "mirrors",
+            "FILE",
+            "keep repositories synced from their upstreams, guarded: lines '<name>.git <upstream> <interval>'"
+                + " (docs/mirror.md)"));
+    o.addOption(
+        opt(
+            "ssh-port",
+            "N",
+            "serve SSH on this port too; 0 takes a free one (needs --authorized-keys)"));
     o.addOption(opt("ssh-bind", "ADDR", "address for SSH (default: the --bind address)"));
-    o.addOption(opt("authorized-keys", "FILE", "OpenSSH authorized_keys: the keys that may fetch and push over SSH"));
-    o.addOption(opt("ssh-host-key", "FILE",
-        "SSH host key, generated there if missing (default: DIR/" + SshHostKey.DEFAULT_FILE + ")"));
+    o.addOption(
+        opt(
+            "authorized-keys",
+            "FILE",
+            "OpenSSH authorized_keys: the keys that may fetch and push over SSH"));
+    o.addOption(
+        opt(
+            "ssh-host-key",
+            "FILE",
+            "SSH host key, generated there if missing (default: DIR/"
+                + SshHostKey.DEFAULT_FILE
+                + ")"));
     return o;
   }
 
@@ -147,8 +187,9 @@ public final class ServeCommand implements Command {
       }
       if (users == null && !anonymous && ssh == null) {
         throw new UsageException(
-            "who may push? give --users FILE (its lines: " + Invocation.of(io.env()).command(
-                "hash-password", "--help") + ") or --anonymous-push");
+            "who may push? give --users FILE (its lines: "
+                + Invocation.of(io.env()).command("hash-password", "--help")
+                + ") or --anonymous-push");
       }
     } else {
       boolean localAnonymous = users == null && !anonymous && ssh == null;
@@ -159,8 +200,11 @@ public final class ServeCommand implements Command {
       repos = localDefault(io);
       if (localAnonymous) {
         anonymous = true;
-        io.err().println(
-            "checkpoint-guard: serving the local default " + repos + " with anonymous push (loopback only)");
+        io.err()
+            .println(
+                "checkpoint-guard: serving the local default "
+                    + repos
+                    + " with anonymous push (loopback only)");
       }
     }
     GuardedServer.Config.Builder builder =
@@ -169,14 +213,25 @@ public final class ServeCommand implements Command {
             .port(intOption(cl, "port", GuardedServer.Config.DEFAULT_PORT, 0, 65535))
             .usersFile(users)
             .anonymousPush(anonymous)
-            .maxPackSize(sizeOption(cl, "max-pack-size", GuardedServer.Config.DEFAULT_MAX_PACK_SIZE))
-            .maxObjectSize(sizeOption(cl, "max-object-size", GuardedServer.Config.DEFAULT_MAX_OBJECT_SIZE))
+            .maxPackSize(
+                sizeOption(cl, "max-pack-size", GuardedServer.Config.DEFAULT_MAX_PACK_SIZE))
+            .maxObjectSize(
+                sizeOption(cl, "max-object-size", GuardedServer.Config.DEFAULT_MAX_OBJECT_SIZE))
             .idleTimeout(
                 Duration.ofSeconds(
-                    intOption(cl, "idle-timeout",
-                        (int) GuardedServer.Config.DEFAULT_IDLE_TIMEOUT.toSeconds(), 1, 86_400)))
-            .minDataRate(intOption(cl, "min-data-rate",
-                (int) GuardedServer.Config.DEFAULT_MIN_DATA_RATE, 0, Integer.MAX_VALUE))
+                    intOption(
+                        cl,
+                        "idle-timeout",
+                        (int) GuardedServer.Config.DEFAULT_IDLE_TIMEOUT.toSeconds(),
+                        1,
+                        86_400)))
+            .minDataRate(
+                intOption(
+                    cl,
+                    "min-data-rate",
+                    (int) GuardedServer.Config.DEFAULT_MIN_DATA_RATE,
+                    0,
+                    Integer.MAX_VALUE))
             .maxThreads(intOption(cl, "max-threads", 64, 8, 10_000))
             .trustForwarded(cl.hasOption("trust-proxy-headers"))
             .ssh(ssh);
@@ -188,9 +243,10 @@ public final class ServeCommand implements Command {
     LogFormat logFormat = logFormat(cl);
     builder.logFormat(logFormat, io.out());
     GuardedServer.Config config = builder.build();
-    java.util.List<MirrorsFile.Entry> mirrors = cl.hasOption("mirrors")
-        ? MirrorsFile.read(Path.of(cl.getOptionValue("mirrors")))
-        : java.util.List.of();
+    java.util.List<MirrorsFile.Entry> mirrors =
+        cl.hasOption("mirrors")
+            ? MirrorsFile.read(Path.of(cl.getOptionValue("mirrors")))
+            : java.util.List.of();
 
     StopSignal stop = stopSignal.get();
     GuardedServer server;
@@ -201,18 +257,33 @@ public final class ServeCommand implements Command {
     } catch (GuardedServer.SshListenException e) {
       throw new UsageException(e.getMessage());
     } catch (IOException e) {
-      throw new UsageException("cannot serve on " + bind + ":" + config.port() + ": " + Errors.describe(e));
+      throw new UsageException(
+          "cannot serve on " + bind + ":" + config.port() + ": " + Errors.describe(e));
     }
     try (server) {
-      // each sync's outcome is counted in GET /metrics (checkpoint_guard_mirror_syncs_total{outcome})
+      // each sync's outcome is counted in GET /metrics
+      // (checkpoint_guard_mirror_syncs_total{outcome})
       ServerMetrics.SyncListener counted = server.metrics().syncListener();
-      MirrorService mirrorService = mirrors.isEmpty() ? null
-          : mirrorStarter.start(server.reposDir(), mirrors, io.env(),
-              outcome -> counted.onSync(outcome.result().label()));
+      MirrorService mirrorService =
+          mirrors.isEmpty()
+              ? null
+              : mirrorStarter.start(
+                  server.reposDir(),
+                  mirrors,
+                  io.env(),
+                  outcome -> counted.onSync(outcome.result().label()));
       SshHostKey hostKey = server.sshHostKey();
       if (hostKey != null) {
-        io.err().println("checkpoint-guard: SSH host key " + hostKey.type() + " " + hostKey.fingerprint() + " ("
-            + (hostKey.generated() ? "generated into " : "") + hostKey.file() + ")");
+        io.err()
+            .println(
+                "checkpoint-guard: SSH host key "
+                    + hostKey.type()
+                    + " "
+                    + hostKey.fingerprint()
+                    + " ("
+                    + (hostKey.generated() ? "generated into " : "")
+                    + hostKey.file()
+                    + ")");
       }
       if (logFormat == LogFormat.JSON) {
         io.out().println(readyJson(server, config.clock().instant()));
@@ -243,7 +314,8 @@ public final class ServeCommand implements Command {
   /** The ready line in JSON mode: the first JSON Lines record of standard output. */
   static String readyJson(GuardedServer server, java.time.Instant now) {
     java.io.StringWriter w = new java.io.StringWriter();
-    try (com.fasterxml.jackson.core.JsonGenerator g = new com.fasterxml.jackson.core.JsonFactory().createGenerator(w)) {
+    try (com.fasterxml.jackson.core.JsonGenerator g =
+        new com.fasterxml.jackson.core.JsonFactory().createGenerator(w)) {
       g.writeStartObject();
       g.writeStringField("time", now.toString());
       g.writeStringField("event", "serving");
@@ -270,8 +342,9 @@ public final class ServeCommand implements Command {
       return null;
     }
     if (!cl.hasOption("authorized-keys")) {
-      throw new UsageException("--ssh-port needs --authorized-keys FILE (the keys that may fetch and push, in "
-          + "OpenSSH's authorized_keys format)");
+      throw new UsageException(
+          "--ssh-port needs --authorized-keys FILE (the keys that may fetch and push, in "
+              + "OpenSSH's authorized_keys format)");
     }
     Path keys = Path.of(cl.getOptionValue("authorized-keys"));
     if (!Files.isRegularFile(keys)) {
@@ -279,7 +352,8 @@ public final class ServeCommand implements Command {
     }
     String bind = cl.getOptionValue("ssh-bind");
     Path hostKey = cl.hasOption("ssh-host-key") ? Path.of(cl.getOptionValue("ssh-host-key")) : null;
-    return new GuardedServer.Config.Ssh(bind, intOption(cl, "ssh-port", 2222, 0, 65535), keys, hostKey);
+    return new GuardedServer.Config.Ssh(
+        bind, intOption(cl, "ssh-port", 2222, 0, 65535), keys, hostKey);
   }
 
   private static String tlsPassword(CommandLine cl, Io io) throws UsageException, IOException {
@@ -296,7 +370,8 @@ public final class ServeCommand implements Command {
     }
     String env = io.env().get(TLS_PASSWORD_ENV);
     if (env == null || env.isEmpty()) {
-      throw new UsageException("--tls-keystore needs its password in $" + TLS_PASSWORD_ENV + " or --tls-password-file");
+      throw new UsageException(
+          "--tls-keystore needs its password in $" + TLS_PASSWORD_ENV + " or --tls-password-file");
     }
     return env;
   }
@@ -341,7 +416,8 @@ public final class ServeCommand implements Command {
     } catch (NumberFormatException e) {
       // reported below with the allowed range
     }
-    throw new UsageException("--" + name + " must be a whole number from " + min + " to " + max + ", not '" + v + "'");
+    throw new UsageException(
+        "--" + name + " must be a whole number from " + min + " to " + max + ", not '" + v + "'");
   }
 
   private static final Pattern SIZE = Pattern.compile("([0-9]{1,15})([kmg]?)");
@@ -374,7 +450,8 @@ public final class ServeCommand implements Command {
     try {
       return parseSize(v);
     } catch (IllegalArgumentException e) {
-      throw new UsageException("--" + name + " must be a size like 500m, 2g or 0 (no limit), not '" + v + "'");
+      throw new UsageException(
+          "--" + name + " must be a size like 500m, 2g or 0 (no limit), not '" + v + "'");
     }
   }
 }

@@ -6,8 +6,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Lets a long-running command end cleanly on SIGTERM or SIGINT: the signal releases {@link #await},
- * the command shuts down in order and returns its exit code (0), instead of the JVM dying with status
- * 143 while shutdown hooks race the server.
+ * the command shuts down in order and returns its exit code (0), instead of the JVM dying with
+ * status 143 while shutdown hooks race the server.
  *
  * <p>Uses {@code sun.misc.Signal} (module jdk.unsupported, present in every OpenJDK build) through
  * reflection, so the build needs no internal API. Where it is missing, a shutdown hook releases the
@@ -58,7 +58,8 @@ final class StopSignal {
             }
             return "checkpoint-guard stop handler";
           };
-      Object h = Proxy.newProxyInstance(handler.getClassLoader(), new Class<?>[] {handler}, onSignal);
+      Object h =
+          Proxy.newProxyInstance(handler.getClassLoader(), new Class<?>[] {handler}, onSignal);
       Object sig = signal.getConstructor(String.class).newInstance(name);
       signal.getMethod("handle", signal, handler).invoke(null, sig, h);
       return true;

@@ -7,8 +7,10 @@ import org.apache.commons.cli.Options;
 public interface Command {
   /** Exit code: success, nothing rejected, no problem found. */
   int OK = 0;
+
   /** Exit code: something was rejected, or problems were found. */
   int PROBLEMS = 1;
+
   /** Exit code: bad usage or setup (arguments, paths, configuration). */
   int USAGE = 2;
 
@@ -35,7 +37,8 @@ public interface Command {
    * Runs the command.
    *
    * @return the exit code: {@link #OK}, {@link #PROBLEMS} or {@link #USAGE}
-   * @throws UsageException for bad input that the caller should correct; printed in one line, exit 2
+   * @throws UsageException for bad input that the caller should correct; printed in one line, exit
+   *     2
    */
   int run(CommandLine cl, Io io) throws UsageException, Exception;
 }

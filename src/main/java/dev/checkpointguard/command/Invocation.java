@@ -12,18 +12,18 @@ import java.util.regex.Pattern;
 
 /**
  * How to run {@code checkpoint-guard} again, exactly as this process was started, for the hints the
- * commands print ({@code Try: … --help}, {@code undo with: … restore …}): every hint runs as printed,
- * from any working directory.
+ * commands print ({@code Try: … --help}, {@code undo with: … restore …}): every hint runs as
+ * printed, from any working directory.
  *
  * <ul>
- *   <li>Started by the launcher install.sh writes ({@code <prefix>/bin/checkpoint-guard}), which exports
- *       {@value #LAUNCHER_ENV}: that name ({@code checkpoint-guard} when it is the one on the PATH, else
- *       the launcher's path).
- *   <li>Started as {@code java -jar checkpoint-guard.jar}: {@code java -jar <absolute jar path>}, with
- *       the absolute path of this JVM's {@code java} instead of {@code java} when the {@code java} on
- *       the PATH is another one.
- *   <li>Started from classes (a development build, tests): {@code java -cp <class path>} and the main
- *       class.
+ *   <li>Started by the launcher install.sh writes ({@code <prefix>/bin/checkpoint-guard}), which
+ *       exports {@value #LAUNCHER_ENV}: that name ({@code checkpoint-guard} when it is the one on
+ *       the PATH, else the launcher's path).
+ *   <li>Started as {@code java -jar checkpoint-guard.jar}: {@code java -jar <absolute jar path>},
+ *       with the absolute path of this JVM's {@code java} instead of {@code java} when the {@code
+ *       java} on the PATH is another one.
+ *   <li>Started from classes (a development build, tests): {@code java -cp <class path>} and the
+ *       main class.
  * </ul>
  *
  * Arguments are quoted for a POSIX shell when they need it ({@link #quote}).
@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
 public final class Invocation {
   /** Set by the installed launcher to the name it was run under. */
   public static final String LAUNCHER_ENV = "CHECKPOINT_GUARD_COMMAND";
+
   /** The class {@code java -cp} starts; the jar's manifest and the hook scripts name it too. */
   public static final String MAIN_CLASS = "dev.checkpointguard.cli.Main";
 
@@ -60,10 +61,14 @@ public final class Invocation {
         classes.add(Path.of(entry).toAbsolutePath().normalize().toString());
       }
     }
-    return new Invocation(List.of(java, "-cp", String.join(File.pathSeparator, classes), MAIN_CLASS));
+    return new Invocation(
+        List.of(java, "-cp", String.join(File.pathSeparator, classes), MAIN_CLASS));
   }
 
-  /** An invocation with a fixed prefix, e.g. {@code forPrefix("checkpoint-guard")} (tests, embedders). */
+  /**
+   * An invocation with a fixed prefix, e.g. {@code forPrefix("checkpoint-guard")} (tests,
+   * embedders).
+   */
   public static Invocation forPrefix(String... words) {
     return new Invocation(List.of(words));
   }
@@ -80,7 +85,9 @@ public final class Invocation {
     return b.toString();
   }
 
-  /** {@code s} quoted for a POSIX shell: as it is when it needs no quoting, else in single quotes. */
+  /**
+   * {@code s} quoted for a POSIX shell: as it is when it needs no quoting, else in single quotes.
+   */
   public static String quote(String s) {
     if (PLAIN.matcher(s).matches()) {
       return s;
@@ -123,7 +130,9 @@ public final class Invocation {
   private static Path codeSource() {
     try {
       var source = Invocation.class.getProtectionDomain().getCodeSource();
-      return source == null ? null : Path.of(source.getLocation().toURI()).toAbsolutePath().normalize();
+      return source == null
+          ? null
+          : Path.of(source.getLocation().toURI()).toAbsolutePath().normalize();
     } catch (URISyntaxException | IllegalArgumentException | SecurityException e) {
       return null;
     }

@@ -16,19 +16,21 @@ import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.util.RawParseUtils;
 
 /**
- * Who wrote each checkpoint, as the client records it: the author of the newest {@code Checkpoint: <id>}
- * commit on {@code /main} (spec §13). The client's {@code GetCheckpointAuthor} looks for that subject on the
- * v1 branch, newest first, so a converted checkpoint gets a commit with the same subject and author.
+ * Who wrote each checkpoint, as the client records it: the author of the newest {@code Checkpoint:
+ * <id>} commit on {@code /main} (spec §13). The client's {@code GetCheckpointAuthor} looks for that
+ * subject on the v1 branch, newest first, so a converted checkpoint gets a commit with the same
+ * subject and author.
  *
- * <p>Walks {@code /main}'s history from its tip, newest commit first, and stops as soon as every wanted
- * checkpoint is found. Checkpoints written by a migration ({@code Migrate batch: …}, one commit for many)
- * have no such commit; they get none.
+ * <p>Walks {@code /main}'s history from its tip, newest commit first, and stops as soon as every
+ * wanted checkpoint is found. Checkpoints written by a migration ({@code Migrate batch: …}, one
+ * commit for many) have no such commit; they get none.
  */
 final class Authors {
   private Authors() {}
 
-  static Map<Long, PersonIdent> find(ObjectReader reader, ObjectId mainTip, Set<Long> wanted,
-      ProgressMonitor pm) throws IOException {
+  static Map<Long, PersonIdent> find(
+      ObjectReader reader, ObjectId mainTip, Set<Long> wanted, ProgressMonitor pm)
+      throws IOException {
     Map<Long, PersonIdent> out = new HashMap<>();
     if (mainTip == null || wanted.isEmpty()) {
       return out;
@@ -52,7 +54,9 @@ final class Authors {
     return out;
   }
 
-  /** The checkpoint of a {@code Checkpoint: <id>} subject (one trailing newline allowed), else -1. */
+  /**
+   * The checkpoint of a {@code Checkpoint: <id>} subject (one trailing newline allowed), else -1.
+   */
   static long checkpointOf(RevCommit c) {
     byte[] raw = c.getRawBuffer();
     int start = RawParseUtils.commitMessage(raw, 0);

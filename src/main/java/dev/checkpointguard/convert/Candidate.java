@@ -1,8 +1,8 @@
 package dev.checkpointguard.convert;
 
-import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.core.GenerationJson;
 import dev.checkpointguard.core.JsonFiles;
+import dev.checkpointguard.core.RefNames;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,18 +24,19 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 
 /**
- * One copy of a session's raw transcript in one {@code /full/*} ref: its chunk files and its hash file,
- * under the current names ({@code raw_transcript}, {@code raw_transcript.NNN},
- * {@code raw_transcript_hash.txt}) or the legacy ones of clients {@code v0.5.2}–{@code v0.5.5}
- * ({@code full.jsonl}, {@code full.jsonl.NNN}, {@code content_hash.txt}; spec §12).
+ * One copy of a session's raw transcript in one {@code /full/*} ref: its chunk files and its hash
+ * file, under the current names ({@code raw_transcript}, {@code raw_transcript.NNN}, {@code
+ * raw_transcript_hash.txt}) or the legacy ones of clients {@code v0.5.2}–{@code v0.5.5} ({@code
+ * full.jsonl}, {@code full.jsonl.NNN}, {@code content_hash.txt}; spec §12).
  *
- * <p>Reassembly is the client's default ({@code agent.ReassembleJSONL}): the chunks in index order, joined by
- * one {@code \n}. A single chunk is the whole transcript. The hash file holds
- * {@code sha256:<64 hex>} of the reassembled transcript (spec §3.1).
+ * <p>Reassembly is the client's default ({@code agent.ReassembleJSONL}): the chunks in index order,
+ * joined by one {@code \n}. A single chunk is the whole transcript. The hash file holds {@code
+ * sha256:<64 hex>} of the reassembled transcript (spec §3.1).
  */
 final class Candidate {
   /** Raw and legacy file names. */
   static final String RAW = "raw_transcript";
+
   static final String RAW_HASH = "raw_transcript_hash.txt";
   static final String LEGACY = "full.jsonl";
   static final String LEGACY_HASH = "content_hash.txt";
@@ -59,15 +60,19 @@ final class Candidate {
 
   final String ref;
   final boolean legacy;
+
   /** Chunk index to (suffix as named: "" for chunk 0, else the 3 digits) and blob. */
   private final TreeMap<Integer, String> suffixes = new TreeMap<>();
+
   private final TreeMap<Integer, ObjectId> chunks = new TreeMap<>();
   ObjectId hashBlob;
   String oddName;
 
   Status status = Status.UNCHECKED;
+
   /** {@code sha256:<hex>} as the hash file says (lowercase), when it parses. */
   String claimed;
+
   long size = -1;
 
   Candidate(String ref, boolean legacy) {
@@ -76,9 +81,10 @@ final class Candidate {
   }
 
   /**
-   * Takes one file of a session directory if it belongs to this naming; true when taken. A name with the
-   * base and a suffix that is not exactly 3 digits above 000 is remembered as odd: the client's reader
-   * parses such suffixes in its own way ({@code fmt.Sscanf("%03d")}), so the copy is not used.
+   * Takes one file of a session directory if it belongs to this naming; true when taken. A name
+   * with the base and a suffix that is not exactly 3 digits above 000 is remembered as odd: the
+   * client's reader parses such suffixes in its own way ({@code fmt.Sscanf("%03d")}), so the copy
+   * is not used.
    */
   boolean offer(String name, ObjectId blob) {
     String base = legacy ? LEGACY : RAW;
@@ -93,8 +99,11 @@ final class Candidate {
     }
     if (name.startsWith(base + ".")) {
       String s = name.substring(base.length() + 1);
-      if (s.length() == 3 && Character.isDigit(s.charAt(0)) && Character.isDigit(s.charAt(1))
-          && Character.isDigit(s.charAt(2)) && !s.equals("000")) {
+      if (s.length() == 3
+          && Character.isDigit(s.charAt(0))
+          && Character.isDigit(s.charAt(1))
+          && Character.isDigit(s.charAt(2))
+          && !s.equals("000")) {
         int i = Integer.parseInt(s);
         chunks.put(i, blob);
         suffixes.put(i, s);
@@ -118,13 +127,19 @@ final class Candidate {
     return chunks.firstEntry().getValue();
   }
 
-  /** The v1 files: {@code full.jsonl} for chunk 0, {@code full.jsonl.NNN} for the others, same blobs. */
+  /**
+   * The v1 files: {@code full.jsonl} for chunk 0, {@code full.jsonl.NNN} for the others, same
+   * blobs.
+   */
   List<Trees.Entry> v1Files() {
     List<Trees.Entry> out = new ArrayList<>(chunks.size());
     for (var e : chunks.entrySet()) {
       String s = suffixes.get(e.getKey());
-      out.add(Trees.Entry.of(s.isEmpty() ? LEGACY : LEGACY + "." + s, org.eclipse.jgit.lib.FileMode.REGULAR_FILE,
-          e.getValue()));
+      out.add(
+          Trees.Entry.of(
+              s.isEmpty() ? LEGACY : LEGACY + "." + s,
+              org.eclipse.jgit.lib.FileMode.REGULAR_FILE,
+              e.getValue()));
     }
     return out;
   }
@@ -183,7 +198,10 @@ final class Candidate {
     return true;
   }
 
-  /** Streams the chunks through SHA-256 and compares with the hash file; needs {@link #readHash} first. */
+  /**
+   * Streams the chunks through SHA-256 and compares with the hash file; needs {@link #readHash}
+   * first.
+   */
   void verify(ObjectReader reader) throws IOException {
     if (status != Status.UNCHECKED) {
       return;
@@ -226,7 +244,8 @@ final class Candidate {
     if (size >= longer.size) {
       return false;
     }
-    try (InputStream a = open(reader); InputStream b = longer.open(reader)) {
+    try (InputStream a = open(reader);
+        InputStream b = longer.open(reader)) {
       byte[] x = new byte[64 * 1024];
       byte[] y = new byte[64 * 1024];
       long left = size;
@@ -244,11 +263,13 @@ final class Candidate {
   }
 
   /**
-   * The latest {@code timestamp} of the transcript's JSON lines (spec §5.3), or null when no line has one.
+   * The latest {@code timestamp} of the transcript's JSON lines (spec §5.3), or null when no line
+   * has one.
    */
   Instant latestEvent(ObjectReader reader) throws IOException {
     Instant latest = null;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(open(reader), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(open(reader), StandardCharsets.UTF_8))) {
       for (String line = r.readLine(); line != null; line = r.readLine()) {
         Instant t = lineTime(line);
         if (t != null && (latest == null || t.isAfter(latest))) {
@@ -265,11 +286,13 @@ final class Candidate {
     }
     String[] found = {null};
     try {
-      JsonFiles.readObject(line, (name, v) -> {
-        if (name.equals("timestamp")) {
-          found[0] = JsonFiles.stringOrNull(v);
-        }
-      });
+      JsonFiles.readObject(
+          line,
+          (name, v) -> {
+            if (name.equals("timestamp")) {
+              found[0] = JsonFiles.stringOrNull(v);
+            }
+          });
     } catch (IllegalArgumentException e) {
       return null; // §5.3: lines that do not parse are skipped
     }
@@ -287,7 +310,8 @@ final class Candidate {
 
   /** {@code <ref> (<hash>)} for reports. */
   String describe() {
-    return RefNames.shortName(ref) + (legacy ? " [full.jsonl names]" : "")
+    return RefNames.shortName(ref)
+        + (legacy ? " [full.jsonl names]" : "")
         + (claimed != null ? " (" + claimed.substring(0, 7 + 12) + "…)" : "");
   }
 }

@@ -29,10 +29,10 @@ import org.eclipse.jgit.lib.ObjectReader;
  * &lt;cp&gt;/&lt;i&gt;/tasks/             the /full tasks tree (merged when several refs hold one)
  * </pre>
  *
- * Sessions are renumbered {@code 0..k-1} in ascending {@code created_at} (then v2 index), so the last one
- * is the latest, as the client's listing assumes. A session without any raw transcript (empty, or its
- * archive deleted) keeps its metadata, prompt and compact transcript and gets no {@code full.jsonl}, as the
- * client writes a session with an empty transcript.
+ * Sessions are renumbered {@code 0..k-1} in ascending {@code created_at} (then v2 index), so the
+ * last one is the latest, as the client's listing assumes. A session without any raw transcript
+ * (empty, or its archive deleted) keeps its metadata, prompt and compact transcript and gets no
+ * {@code full.jsonl}, as the client writes a session with an empty transcript.
  */
 final class CheckpointWriter {
   private final ObjectReader reader;
@@ -45,11 +45,16 @@ final class CheckpointWriter {
     this.report = report;
   }
 
-  private record Prepared(CheckpointSource.Session s, SessionMetadata meta, String text, Instant created,
+  private record Prepared(
+      CheckpointSource.Session s,
+      SessionMetadata meta,
+      String text,
+      Instant created,
       String createdFrom) {}
 
   /**
-   * Writes the directory; null (and {@code cp.problem} set) when a {@code metadata.json} cannot be used.
+   * Writes the directory; null (and {@code cp.problem} set) when a {@code metadata.json} cannot be
+   * used.
    *
    * @param fallback the time for a session without {@code created_at} and without transcript events
    * @param fallbackWhat where {@code fallback} comes from, for the report
@@ -102,22 +107,35 @@ final class CheckpointWriter {
     for (int i = 0; i < sessions.size(); i++) {
       Prepared p = sessions.get(i);
       CheckpointSource.Session s = p.s();
-      String label = "session " + i + (p.meta().sessionId != null ? " (" + p.meta().sessionId + ")" : "")
-          + (i != s.index ? ", v2 session " + s.index : "");
+      String label =
+          "session "
+              + i
+              + (p.meta().sessionId != null ? " (" + p.meta().sessionId + ")" : "")
+              + (i != s.index ? ", v2 session " + s.index : "");
       ObjectId metadata = s.metadata;
       boolean drop = p.meta().dropsOffsets();
       boolean setCreated = p.meta().needsCreatedAt();
       if (drop || setCreated) {
-        metadata = ins.insert(Constants.OBJ_BLOB,
-            SessionMetadata.rewrite(p.text(), p.created(), drop).getBytes(StandardCharsets.UTF_8));
+        metadata =
+            ins.insert(
+                Constants.OBJ_BLOB,
+                SessionMetadata.rewrite(p.text(), p.created(), drop)
+                    .getBytes(StandardCharsets.UTF_8));
         rewritten++;
         dropped += drop ? 1 : 0;
         createdSet += setCreated ? 1 : 0;
       }
       if (p.createdFrom() != null) {
-        notes.add(label + ": created_at " + (p.meta().createdAtText == null ? "missing" : "'"
-            + p.meta().createdAtText + "' unusable") + "; set to " + GenerationJson.formatTime(p.created())
-            + ", " + p.createdFrom());
+        notes.add(
+            label
+                + ": created_at "
+                + (p.meta().createdAtText == null
+                    ? "missing"
+                    : "'" + p.meta().createdAtText + "' unusable")
+                + "; set to "
+                + GenerationJson.formatTime(p.created())
+                + ", "
+                + p.createdFrom());
       }
       List<Trees.Entry> files = new ArrayList<>();
       files.add(Trees.Entry.of("metadata.json", FileMode.REGULAR_FILE, metadata));
@@ -126,11 +144,16 @@ final class CheckpointWriter {
         files.addAll(w.v1Files());
         files.add(Trees.Entry.of("content_hash.txt", FileMode.REGULAR_FILE, w.hashBlob));
         if (w.legacy) {
-          notes.add(label + ": transcript taken from " + RefNames.shortName(w.ref)
-              + " under its legacy full.jsonl names");
+          notes.add(
+              label
+                  + ": transcript taken from "
+                  + RefNames.shortName(w.ref)
+                  + " under its legacy full.jsonl names");
         }
       } else {
-        notes.add(label + ": no raw transcript in any /full ref: metadata, prompt and compact transcript only");
+        notes.add(
+            label
+                + ": no raw transcript in any /full ref: metadata, prompt and compact transcript only");
       }
       for (String l : s.losers) {
         notes.add(label + ": " + l);
@@ -156,8 +179,11 @@ final class CheckpointWriter {
       cp.fail("metadata.json (summary) on /main: " + e.getMessage());
       return null;
     }
-    dir.add(Trees.Entry.of("metadata.json", FileMode.REGULAR_FILE,
-        ins.insert(Constants.OBJ_BLOB, summary.getBytes(StandardCharsets.UTF_8))));
+    dir.add(
+        Trees.Entry.of(
+            "metadata.json",
+            FileMode.REGULAR_FILE,
+            ins.insert(Constants.OBJ_BLOB, summary.getBytes(StandardCharsets.UTF_8))));
     cp.notes.addAll(notes);
     cp.v1Sessions = sessions.size();
     synchronized (report) {
@@ -169,18 +195,20 @@ final class CheckpointWriter {
   }
 
   /**
-   * The session's {@code tasks/} tree: the one copy, or the union of several (a task file held twice with
-   * different content keeps the copy of the ref that holds the winning transcript, else of the first ref
-   * by name; noted).
+   * The session's {@code tasks/} tree: the one copy, or the union of several (a task file held
+   * twice with different content keeps the copy of the ref that holds the winning transcript, else
+   * of the first ref by name; noted).
    */
-  private ObjectId tasks(CheckpointSource.Session s, Candidate winner, List<String> notes, String label)
+  private ObjectId tasks(
+      CheckpointSource.Session s, Candidate winner, List<String> notes, String label)
       throws IOException {
     if (s.tasks.isEmpty()) {
       return null;
     }
     List<Object[]> copies = new ArrayList<>(s.tasks);
-    copies.sort(Comparator.comparing((Object[] t) -> winner != null && t[0].equals(winner.ref) ? 0 : 1)
-        .thenComparing(t -> (String) t[0]));
+    copies.sort(
+        Comparator.comparing((Object[] t) -> winner != null && t[0].equals(winner.ref) ? 0 : 1)
+            .thenComparing(t -> (String) t[0]));
     Map<ObjectId, String> distinct = new LinkedHashMap<>();
     for (Object[] t : copies) {
       distinct.putIfAbsent((ObjectId) t[1], (String) t[0]);
@@ -193,20 +221,27 @@ final class CheckpointWriter {
     return merge(trees, refs, "tasks", notes, label);
   }
 
-  private ObjectId merge(List<ObjectId> trees, List<String> refs, String path, List<String> notes,
-      String label) throws IOException {
+  private ObjectId merge(
+      List<ObjectId> trees, List<String> refs, String path, List<String> notes, String label)
+      throws IOException {
     Map<String, List<Object[]>> byName = new LinkedHashMap<>();
     for (int i = 0; i < trees.size(); i++) {
       for (Trees.Entry e : Trees.read(reader, trees.get(i))) {
-        byName.computeIfAbsent(e.nameString(), k -> new ArrayList<>()).add(new Object[] {e, refs.get(i)});
+        byName
+            .computeIfAbsent(e.nameString(), k -> new ArrayList<>())
+            .add(new Object[] {e, refs.get(i)});
       }
     }
     List<Trees.Entry> out = new ArrayList<>();
     for (Map.Entry<String, List<Object[]>> n : byName.entrySet()) {
       List<Object[]> copies = n.getValue();
       Trees.Entry first = (Trees.Entry) copies.get(0)[0];
-      boolean same = copies.stream().allMatch(c -> ((Trees.Entry) c[0]).id().equals(first.id())
-          && ((Trees.Entry) c[0]).mode().equals(first.mode()));
+      boolean same =
+          copies.stream()
+              .allMatch(
+                  c ->
+                      ((Trees.Entry) c[0]).id().equals(first.id())
+                          && ((Trees.Entry) c[0]).mode().equals(first.mode()));
       boolean allTrees = copies.stream().allMatch(c -> ((Trees.Entry) c[0]).isTree());
       if (same || copies.size() == 1) {
         out.add(first);
@@ -217,13 +252,26 @@ final class CheckpointWriter {
           sub.add(((Trees.Entry) c[0]).id());
           subRefs.add((String) c[1]);
         }
-        out.add(new Trees.Entry(first.name(), FileMode.TREE,
-            merge(sub, subRefs, path + "/" + n.getKey(), notes, label)));
+        out.add(
+            new Trees.Entry(
+                first.name(),
+                FileMode.TREE,
+                merge(sub, subRefs, path + "/" + n.getKey(), notes, label)));
       } else {
         out.add(first);
-        notes.add(label + ": " + path + "/" + n.getKey() + " differs between "
-            + String.join(" and ", copies.stream().map(c -> RefNames.shortName((String) c[1])).distinct()
-                .toList()) + "; kept " + RefNames.shortName((String) copies.get(0)[1]) + "'s");
+        notes.add(
+            label
+                + ": "
+                + path
+                + "/"
+                + n.getKey()
+                + " differs between "
+                + String.join(
+                    " and ",
+                    copies.stream().map(c -> RefNames.shortName((String) c[1])).distinct().toList())
+                + "; kept "
+                + RefNames.shortName((String) copies.get(0)[1])
+                + "'s");
       }
     }
     return Trees.write(ins, out);

@@ -14,9 +14,9 @@ import org.apache.commons.cli.Options;
 import org.eclipse.jgit.lib.Repository;
 
 /**
- * {@code convert}: makes every v2 checkpoint readable by today's Entire CLI by writing it to the v1 branch
- * on the server (spec v2-to-v1 §6), checks that v1 holds everything v2 does ({@code --verify}), and retires
- * v2 ({@code --retire}). See docs/convert.md.
+ * {@code convert}: makes every v2 checkpoint readable by today's Entire CLI by writing it to the v1
+ * branch on the server (spec v2-to-v1 §6), checks that v1 holds everything v2 does ({@code
+ * --verify}), and retires v2 ({@code --retire}). See docs/convert.md.
  */
 public final class ConvertCommand implements Command {
   private final Clock clock;
@@ -56,16 +56,42 @@ public final class ConvertCommand implements Command {
   @Override
   public Options options() {
     Options o = new Options();
-    o.addOption(Option.builder().longOpt("repo").hasArg().argName("DIR")
-        .desc("the repository (bare, or a work tree's top directory)").get());
-    o.addOption(Option.builder().longOpt("repos").hasArg().argName("DIR").desc("every repository below DIR"
-        + " (bare ones, GitLab @hashed, Gitea owner/name.git, work trees), one after the other").get());
-    o.addOption(Option.builder().longOpt("dry-run").desc("report what would be converted; write nothing").get());
+    o.addOption(
+        Option.builder()
+            .longOpt("repo")
+            .hasArg()
+            .argName("DIR")
+            .desc("the repository (bare, or a work tree's top directory)")
+            .get());
+    o.addOption(
+        Option.builder()
+            .longOpt("repos")
+            .hasArg()
+            .argName("DIR")
+            .desc(
+                "every repository below DIR"
+                    + " (bare ones, GitLab @hashed, Gitea owner/name.git, work trees), one after the other")
+            .get());
+    o.addOption(
+        Option.builder()
+            .longOpt("dry-run")
+            .desc("report what would be converted; write nothing")
+            .get());
     o.addOption(Option.builder().longOpt("json").desc("print the report as JSON").get());
-    o.addOption(Option.builder().longOpt("verify").desc("check that v1 holds every v2 checkpoint, session and"
-        + " transcript; write nothing (exit 0 only then)").get());
-    o.addOption(Option.builder().longOpt("retire").desc("verify, then set checkpointGuard.v2=retired and delete"
-        + " the v2 refs (backed up; undo with restore)").get());
+    o.addOption(
+        Option.builder()
+            .longOpt("verify")
+            .desc(
+                "check that v1 holds every v2 checkpoint, session and"
+                    + " transcript; write nothing (exit 0 only then)")
+            .get());
+    o.addOption(
+        Option.builder()
+            .longOpt("retire")
+            .desc(
+                "verify, then set checkpointGuard.v2=retired and delete"
+                    + " the v2 refs (backed up; undo with restore)")
+            .get());
     return o;
   }
 
@@ -74,14 +100,16 @@ public final class ConvertCommand implements Command {
     boolean dryRun = cl.hasOption("dry-run");
     String path = cl.getOptionValue("repo");
     if (cl.hasOption("verify") && cl.hasOption("retire")) {
-      throw new UsageException("--verify and --retire cannot be combined (--retire verifies first)");
+      throw new UsageException(
+          "--verify and --retire cannot be combined (--retire verifies first)");
     }
     if (cl.hasOption("repo") == cl.hasOption("repos")) {
       throw new UsageException("give exactly one of --repo DIR and --repos DIR");
     }
     if (cl.hasOption("repos")) {
       if (cl.hasOption("retire")) {
-        throw new UsageException("--retire works on one repository at a time: convert --repo DIR --retire");
+        throw new UsageException(
+            "--retire works on one repository at a time: convert --repo DIR --retire");
       }
       return fleet(cl, io, dryRun);
     }
@@ -113,7 +141,9 @@ public final class ConvertCommand implements Command {
     }
   }
 
-  /** {@code --repos DIR}: each repository in turn; one's failure is reported and the next one runs. */
+  /**
+   * {@code --repos DIR}: each repository in turn; one's failure is reported and the next one runs.
+   */
   private int fleet(CommandLine cl, Io io, boolean dryRun) throws Exception {
     java.nio.file.Path root = java.nio.file.Path.of(cl.getOptionValue("repos"));
     if (!java.nio.file.Files.isDirectory(root)) {
@@ -122,16 +152,24 @@ public final class ConvertCommand implements Command {
     boolean verify = cl.hasOption("verify");
     Fleet.Discovery found = Fleet.discover(root);
     // one repository at a time: each conversion already uses every processor and its heap
-    List<Fleet.Outcome<Object>> outcomes = Fleet.run(found.repositories(), 1, (r, repo) -> {
-      AdminTools.refuseQuarantine(io, repo);
-      return verify ? Verifier.run(repo, AdminTools.progress(io)) : convert(repo, io, dryRun);
-    }, io.err());
+    List<Fleet.Outcome<Object>> outcomes =
+        Fleet.run(
+            found.repositories(),
+            1,
+            (r, repo) -> {
+              AdminTools.refuseQuarantine(io, repo);
+              return verify
+                  ? Verifier.run(repo, AdminTools.progress(io))
+                  : convert(repo, io, dryRun);
+            },
+            io.err());
     FleetReport report = new FleetReport(root.toString(), verify, dryRun, found, outcomes);
     io.out().print(cl.hasOption("json") ? report.json() : report.text());
     return report.exitCode();
   }
 
-  private int retire(Repository repo, String path, boolean dryRun, boolean json, Io io) throws Exception {
+  private int retire(Repository repo, String path, boolean dryRun, boolean json, Io io)
+      throws Exception {
     Retirer.Result r;
     if (dryRun) {
       r = new Retirer(repo, io, clock, true).run();
@@ -140,7 +178,11 @@ public final class ConvertCommand implements Command {
         r = new Retirer(repo, io, clock, false).run();
       }
     }
-    io.out().print(json ? RetireReport.json(path, dryRun, r) : RetireReport.text(path, dryRun, r, Invocation.of(io.env())));
+    io.out()
+        .print(
+            json
+                ? RetireReport.json(path, dryRun, r)
+                : RetireReport.text(path, dryRun, r, Invocation.of(io.env())));
     return r.stopped() == null ? OK : PROBLEMS;
   }
 }

@@ -1,7 +1,7 @@
 package dev.checkpointguard.convert;
 
-import dev.checkpointguard.command.Invocation;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.JsonFiles;
 import java.io.IOException;
@@ -10,12 +10,13 @@ import java.util.List;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
- * What one {@code convert} run found and did: per checkpoint of the v2 scope, converted (with notes),
- * already in v1, or not convertible (with the reason). Printed as text or as JSON
- * ({@code checkpoint-guard.convert/1}, documented in docs/convert.md).
+ * What one {@code convert} run found and did: per checkpoint of the v2 scope, converted (with
+ * notes), already in v1, or not convertible (with the reason). Printed as text or as JSON ({@code
+ * checkpoint-guard.convert/1}, documented in docs/convert.md).
  */
 final class ConvertReport {
   static final String SCHEMA = "checkpoint-guard.convert/1";
+
   /** Converted checkpoints without notes listed by ID in the text report; --json lists all. */
   static final int TEXT_IDS = 10;
 
@@ -34,8 +35,12 @@ final class ConvertReport {
   int commits;
   String backup;
   int attempts;
-  /** Why the run stopped without writing (refs kept moving, a leftover lock); null when it did not. */
+
+  /**
+   * Why the run stopped without writing (refs kept moving, a leftover lock); null when it did not.
+   */
   String gaveUp;
+
   int offsetsDropped;
   int createdAtSet;
   int metadataRewritten;
@@ -59,7 +64,10 @@ final class ConvertReport {
 
   String text(String repository, Invocation invocation) {
     StringBuilder b = new StringBuilder();
-    b.append("convert ").append(repository).append(dryRun ? " (dry run: nothing written)" : "").append('\n');
+    b.append("convert ")
+        .append(repository)
+        .append(dryRun ? " (dry run: nothing written)" : "")
+        .append('\n');
     b.append("v2 scope: ").append(scope).append(" checkpoint(s) in /main and /full/*\n");
     for (String i : ignoredRefs) {
       b.append("  not read: ").append(i).append('\n');
@@ -69,13 +77,21 @@ final class ConvertReport {
     for (Converted c : converted) {
       if (c.notes().isEmpty()) {
         if (plain++ < TEXT_IDS) {
-          b.append("  ").append(CheckpointIds.format(c.id())).append(" (").append(c.sessions())
-              .append(c.sessions() == 1 ? " session)" : " sessions)").append('\n');
+          b.append("  ")
+              .append(CheckpointIds.format(c.id()))
+              .append(" (")
+              .append(c.sessions())
+              .append(c.sessions() == 1 ? " session)" : " sessions)")
+              .append('\n');
         }
         continue;
       }
-      b.append("  ").append(CheckpointIds.format(c.id())).append(" (").append(c.sessions())
-          .append(c.sessions() == 1 ? " session)" : " sessions)").append('\n');
+      b.append("  ")
+          .append(CheckpointIds.format(c.id()))
+          .append(" (")
+          .append(c.sessions())
+          .append(c.sessions() == 1 ? " session)" : " sessions)")
+          .append('\n');
       for (String n : c.notes()) {
         b.append("    ").append(n).append('\n');
       }
@@ -94,21 +110,39 @@ final class ConvertReport {
     b.append('\n');
     b.append("not convertible: ").append(refused.size()).append('\n');
     for (Refused r : refused) {
-      b.append("  ").append(CheckpointIds.format(r.id())).append(": ").append(r.reason()).append('\n');
+      b.append("  ")
+          .append(CheckpointIds.format(r.id()))
+          .append(": ")
+          .append(r.reason())
+          .append('\n');
     }
     if (metadataRewritten > 0) {
-      b.append("session metadata.json rewritten: ").append(metadataRewritten).append(" (created_at set: ")
-          .append(createdAtSet).append(", compact checkpoint_transcript_start dropped: ")
-          .append(offsetsDropped).append(")\n");
+      b.append("session metadata.json rewritten: ")
+          .append(metadataRewritten)
+          .append(" (created_at set: ")
+          .append(createdAtSet)
+          .append(", compact checkpoint_transcript_start dropped: ")
+          .append(offsetsDropped)
+          .append(")\n");
     }
     if (gaveUp != null) {
       b.append("stopped: ").append(gaveUp).append('\n');
     } else if (!dryRun && commits > 0) {
-      b.append("v1: ").append(v1Before == null ? "(none)" : v1Before.abbreviate(10).name()).append(" -> ")
-          .append(v1After.abbreviate(10).name()).append(" (").append(commits).append(" commit(s)")
-          .append(attempts > 1 ? ", attempt " + attempts : "").append(")\n");
-      b.append("backup: ").append(backup).append(" (undo with: ")
-          .append(invocation.command("restore", "--repo", Invocation.absolute(repository), "--backup", backup))
+      b.append("v1: ")
+          .append(v1Before == null ? "(none)" : v1Before.abbreviate(10).name())
+          .append(" -> ")
+          .append(v1After.abbreviate(10).name())
+          .append(" (")
+          .append(commits)
+          .append(" commit(s)")
+          .append(attempts > 1 ? ", attempt " + attempts : "")
+          .append(")\n");
+      b.append("backup: ")
+          .append(backup)
+          .append(" (undo with: ")
+          .append(
+              invocation.command(
+                  "restore", "--repo", Invocation.absolute(repository), "--backup", backup))
           .append(")\n");
     } else if (!dryRun) {
       b.append("v1: unchanged, nothing written\n");
@@ -189,8 +223,13 @@ final class ConvertReport {
 
   /** One line for a fleet run. */
   String oneLine() {
-    return (dryRun ? "to convert " : "converted ") + converted.size() + ", already in v1 " + already.size()
-        + ", not convertible " + refused.size() + (gaveUp != null ? "; stopped: " + gaveUp : "")
+    return (dryRun ? "to convert " : "converted ")
+        + converted.size()
+        + ", already in v1 "
+        + already.size()
+        + ", not convertible "
+        + refused.size()
+        + (gaveUp != null ? "; stopped: " + gaveUp : "")
         + (backup != null && !dryRun ? "; backup " + backup : "");
   }
 

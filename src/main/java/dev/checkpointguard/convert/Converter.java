@@ -1,17 +1,13 @@
 package dev.checkpointguard.convert;
 
-import dev.checkpointguard.core.CheckpointTrees;
-import dev.checkpointguard.core.MainReader;
 import dev.checkpointguard.admin.AdminTools;
 import dev.checkpointguard.command.Io;
-import dev.checkpointguard.core.CheckpointIds;
-import dev.checkpointguard.core.CommitMessages;
-import dev.checkpointguard.core.GenerationJson;
+import dev.checkpointguard.core.CheckpointTrees;
+import dev.checkpointguard.core.MainReader;
 import dev.checkpointguard.core.PackOrder;
 import dev.checkpointguard.core.RefChange;
 import dev.checkpointguard.core.RefNames;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -21,21 +17,16 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
 import org.eclipse.jgit.internal.storage.file.PackInserter;
 import org.eclipse.jgit.lib.CommitBuilder;
-import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
-import org.eclipse.jgit.lib.ObjectLoader;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.PersonIdent;
-import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ProgressMonitor;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.TreeFormatter;
@@ -43,34 +34,45 @@ import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 
 /**
- * Converts every v2 checkpoint that v1 lacks into the v1 layout today's client reads (spec v2-to-v1 §2,
- * §6), on top of the server's current {@code refs/heads/entire/checkpoints/v1}.
+ * Converts every v2 checkpoint that v1 lacks into the v1 layout today's client reads (spec v2-to-v1
+ * §2, §6), on top of the server's current {@code refs/heads/entire/checkpoints/v1}.
  *
- * <p>One run: read the v2 refs and v1 (trees only), sort the scope into already in v1, not convertible and
- * to convert; read and verify what the checkpoints to convert hold ({@link SourceReader},
- * {@link Sessions}); write each one's v1 directory (blobs reused, only summaries, some session
- * {@code metadata.json} files and trees are new); then one content commit on the v1 tip, one
- * {@code Checkpoint: <id>} commit per converted checkpoint that has an author on {@code /main}
- * ({@link Authors}), and finally one atomic ref transaction: the backup of the old v1 tip, the record of the
- * new one, and the compare-and-set of v1 itself. When a client pushed v1 in between, the transaction fails
- * and the v1 part is planned again on the new tip (the checkpoint directories are kept), at most
- * {@link #MAX_ATTEMPTS} times.
+ * <p>One run: read the v2 refs and v1 (trees only), sort the scope into already in v1, not
+ * convertible and to convert; read and verify what the checkpoints to convert hold ({@link
+ * SourceReader}, {@link Sessions}); write each one's v1 directory (blobs reused, only summaries,
+ * some session {@code metadata.json} files and trees are new); then one content commit on the v1
+ * tip, one {@code Checkpoint: <id>} commit per converted checkpoint that has an author on {@code
+ * /main} ({@link Authors}), and finally one atomic ref transaction: the backup of the old v1 tip,
+ * the record of the new one, and the compare-and-set of v1 itself. When a client pushed v1 in
+ * between, the transaction fails and the v1 part is planned again on the new tip (the checkpoint
+ * directories are kept), at most {@link #MAX_ATTEMPTS} times.
  *
- * <p>Steps, for the crash tests: 1 = every new object written (objects alone change nothing a reader
- * sees); 2 = the ref transaction. A run killed anywhere leaves v1 as it was or as converted, never in
- * between; a rerun converts what is still missing and a rerun with nothing missing writes nothing.
+ * <p>Steps, for the crash tests: 1 = every new object written (objects alone change nothing a
+ * reader sees); 2 = the ref transaction. A run killed anywhere leaves v1 as it was or as converted,
+ * never in between; a rerun converts what is still missing and a rerun with nothing missing writes
+ * nothing.
  */
 final class Converter {
   static final int MAX_ATTEMPTS = 5;
+
   /**
-   * Checkpoints read, verified and written together: what a chunk holds in memory is all a run holds
-   * besides the ref snapshot, so the heap needed does not grow with the repository.
+   * Checkpoints read, verified and written together: what a chunk holds in memory is all a run
+   * holds besides the ref snapshot, so the heap needed does not grow with the repository.
    */
   static volatile int chunk = 8192;
-  /** Author and committer of the commits this tool writes (not of the per-checkpoint author commits). */
+
+  /**
+   * Author and committer of the commits this tool writes (not of the per-checkpoint author
+   * commits).
+   */
   static final String NAME = "checkpoint-guard convert";
+
   static final String EMAIL = "checkpoint-guard@localhost";
-  /** Session {@code metadata.json} and summaries above this are not converted (real ones are a few KiB). */
+
+  /**
+   * Session {@code metadata.json} and summaries above this are not converted (real ones are a few
+   * KiB).
+   */
   static final int MAX_METADATA_BYTES = 16 << 20;
 
   /** What a test crash does. */
@@ -86,8 +88,8 @@ final class Converter {
   /**
    * Test switches; only tests construct anything but {@link #NONE}.
    *
-   * @param announceWrites print {@code checkpoint-guard convert: writing objects} on standard error when the
-   *     first object is about to be written (tests that kill the process while it writes)
+   * @param announceWrites print {@code checkpoint-guard convert: writing objects} on standard error
+   *     when the first object is about to be written (tests that kill the process while it writes)
    */
   record Hooks(int crashAfterStep, CrashMode crashMode, boolean announceWrites) {
     static final Hooks NONE = new Hooks(-1, CrashMode.THROW, false);
@@ -134,10 +136,16 @@ final class Converter {
     if (!dryRun) {
       List<String> locks = AdminTools.leftLocks(repo);
       if (!locks.isEmpty()) {
-        report.gaveUp = locks.get(0) + (locks.size() == 1 ? " exists" : " and " + (locks.size() - 1)
-            + " more ref lock files exist") + ": a git process is writing refs, or one was killed while it"
-            + " did; nothing was changed by this run. If no git process is running on this repository,"
-            + " remove " + (locks.size() == 1 ? "that file" : "them") + " and run convert again";
+        report.gaveUp =
+            locks.get(0)
+                + (locks.size() == 1
+                    ? " exists"
+                    : " and " + (locks.size() - 1) + " more ref lock files exist")
+                + ": a git process is writing refs, or one was killed while it"
+                + " did; nothing was changed by this run. If no git process is running on this repository,"
+                + " remove "
+                + (locks.size() == 1 ? "that file" : "them")
+                + " and run convert again";
         return report;
       }
       AdminTools.durable(repo);
@@ -178,13 +186,18 @@ final class Converter {
           io.err().flush();
         }
         pm.beginTask("Converting checkpoints", toRead.size());
-        List<Long> ordered = order.sort(toRead, id -> s.mainDirs.getOrDefault(id, ObjectId.zeroId()));
+        List<Long> ordered =
+            order.sort(toRead, id -> s.mainDirs.getOrDefault(id, ObjectId.zeroId()));
         Map<Long, ObjectId> written = new java.util.concurrent.ConcurrentHashMap<>();
         try {
           for (int from = 0; from < ordered.size(); from += chunk) {
             List<Long> part = ordered.subList(from, Math.min(ordered.size(), from + chunk));
-            List<CheckpointSource> sources = new SourceReader(reader, order)
-                .read(s, part.stream().mapToLong(Long::longValue).toArray(), NullProgressMonitor.INSTANCE);
+            List<CheckpointSource> sources =
+                new SourceReader(reader, order)
+                    .read(
+                        s,
+                        part.stream().mapToLong(Long::longValue).toArray(),
+                        NullProgressMonitor.INSTANCE);
             List<CheckpointSource> convertible = new ArrayList<>();
             for (CheckpointSource cp : sources) {
               if (cp.problem == null) {
@@ -193,23 +206,30 @@ final class Converter {
                 pm.update(1);
               }
             }
-            Parallel.run(order.sort(convertible, c -> c.summary), (slice, items) -> {
-              ObjectInserter mine = inserters.computeIfAbsent(slice, k -> inserter());
-              ObjectReader r = readers.computeIfAbsent(slice, k -> repo.newObjectReader());
-              CheckpointWriter w = new CheckpointWriter(r, mine, report);
-              for (CheckpointSource cp : items) {
-                PersonIdent a = authors.get(cp.id);
-                ObjectId dir = w.write(cp, a != null ? a.getWhenAsInstant() : mainTime, a != null
-                    ? "the author time of its Checkpoint commit on /main" : "the /main tip's commit time");
-                if (dir != null) {
-                  written.put(cp.id, dir);
-                }
-                cp.sessions.clear(); // the report needs only the notes from here on
-                synchronized (pm) {
-                  pm.update(1);
-                }
-              }
-            });
+            Parallel.run(
+                order.sort(convertible, c -> c.summary),
+                (slice, items) -> {
+                  ObjectInserter mine = inserters.computeIfAbsent(slice, k -> inserter());
+                  ObjectReader r = readers.computeIfAbsent(slice, k -> repo.newObjectReader());
+                  CheckpointWriter w = new CheckpointWriter(r, mine, report);
+                  for (CheckpointSource cp : items) {
+                    PersonIdent a = authors.get(cp.id);
+                    ObjectId dir =
+                        w.write(
+                            cp,
+                            a != null ? a.getWhenAsInstant() : mainTime,
+                            a != null
+                                ? "the author time of its Checkpoint commit on /main"
+                                : "the /main tip's commit time");
+                    if (dir != null) {
+                      written.put(cp.id, dir);
+                    }
+                    cp.sessions.clear(); // the report needs only the notes from here on
+                    synchronized (pm) {
+                      pm.update(1);
+                    }
+                  }
+                });
             done.addAll(sources);
           }
           for (Map.Entry<Integer, ObjectInserter> x : inserters.entrySet()) {
@@ -242,9 +262,16 @@ final class Converter {
     return report;
   }
 
-  private void write(ObjectReader reader, ObjectInserter ins, Sources s, SortedMap<Long, ObjectId> dirs,
-      List<CheckpointSource> sources, Map<Long, PersonIdent> authors, ConvertReport report,
-      ProgressMonitor pm) throws IOException {
+  private void write(
+      ObjectReader reader,
+      ObjectInserter ins,
+      Sources s,
+      SortedMap<Long, ObjectId> dirs,
+      List<CheckpointSource> sources,
+      Map<Long, PersonIdent> authors,
+      ConvertReport report,
+      ProgressMonitor pm)
+      throws IOException {
     Map<Long, CheckpointSource> byId = new HashMap<>();
     sources.forEach(cp -> byId.put(cp.id, cp));
     ObjectId tip = s.v1Tip;
@@ -272,8 +299,9 @@ final class Converter {
       report.refused.sort(Comparator.comparingLong(ConvertReport.Refused::id));
       for (long id : r.written()) {
         CheckpointSource cp = byId.get(id);
-        report.converted.add(new ConvertReport.Converted(id, cp.v1Sessions, authors.containsKey(id),
-            List.copyOf(cp.notes)));
+        report.converted.add(
+            new ConvertReport.Converted(
+                id, cp.v1Sessions, authors.containsKey(id), List.copyOf(cp.notes)));
       }
       if (r.commit() == null) {
         return;
@@ -284,7 +312,12 @@ final class Converter {
         return;
       }
       ins.flush();
-      step("write " + r.commits() + " commit(s) and the objects of " + r.written().size() + " checkpoint(s)");
+      step(
+          "write "
+              + r.commits()
+              + " commit(s) and the objects of "
+              + r.written().size()
+              + " checkpoint(s)");
       listener.beforeRefs(attempt);
       String ts = AdminTools.backupName(repo, clock.instant());
       List<RefChange> tx = new ArrayList<>();
@@ -300,8 +333,16 @@ final class Converter {
         return;
       }
       // v1 moved (a client pushed): plan the v1 part again on its new tip
-      io.err().println("checkpoint-guard convert: " + RefNames.V1 + " moved since it was read; writing again on"
-          + " its new tip (attempt " + (attempt + 1) + " of " + MAX_ATTEMPTS + ")");
+      io.err()
+          .println(
+              "checkpoint-guard convert: "
+                  + RefNames.V1
+                  + " moved since it was read; writing again on"
+                  + " its new tip (attempt "
+                  + (attempt + 1)
+                  + " of "
+                  + MAX_ATTEMPTS
+                  + ")");
       try (RevWalk walk = new RevWalk(reader)) {
         ObjectId now = AdminTools.read(repo, RefNames.V1);
         if (now.equals(ObjectId.zeroId())) {
@@ -317,8 +358,12 @@ final class Converter {
       }
     }
     report.converted.clear();
-    report.gaveUp = RefNames.V1 + " kept moving under live pushes (" + MAX_ATTEMPTS + " attempts); nothing was"
-        + " changed; run convert again later";
+    report.gaveUp =
+        RefNames.V1
+            + " kept moving under live pushes ("
+            + MAX_ATTEMPTS
+            + " attempts); nothing was"
+            + " changed; run convert again later";
   }
 
   private PersonIdent ident() {
@@ -331,7 +376,8 @@ final class Converter {
     }
     if (repo.getObjectDatabase() instanceof ObjectDirectory d) {
       PackInserter p = d.newPackInserter();
-      p.checkExisting(false); // a copy of an object that exists elsewhere is harmless; the lookup is not free
+      p.checkExisting(
+          false); // a copy of an object that exists elsewhere is harmless; the lookup is not free
       p.setCompressionLevel(1); // small objects, one pass; the next git gc repacks them anyway
       return p;
     }
@@ -357,7 +403,8 @@ final class Converter {
       }
       case PAUSE -> {
         io.out().flush();
-        io.err().println("checkpoint-guard convert: crash point " + step + " reached (" + what + ")");
+        io.err()
+            .println("checkpoint-guard convert: crash point " + step + " reached (" + what + ")");
         io.err().flush();
         while (true) {
           try {
@@ -367,13 +414,14 @@ final class Converter {
           }
         }
       }
-      default -> {
-      }
+      default -> {}
     }
     throw new SimulatedCrash(step);
   }
 
-  /** Reads a small blob as text; null when it is missing or larger than {@link #MAX_METADATA_BYTES}. */
+  /**
+   * Reads a small blob as text; null when it is missing or larger than {@link #MAX_METADATA_BYTES}.
+   */
   static String text(ObjectReader reader, ObjectId blob) throws IOException {
     return MainReader.text(reader, blob, MAX_METADATA_BYTES);
   }
@@ -383,8 +431,14 @@ final class Converter {
     return ins.insert(new TreeFormatter());
   }
 
-  static ObjectId commit(ObjectInserter ins, ObjectId tree, ObjectId parent, PersonIdent author,
-      PersonIdent committer, String message) throws IOException {
+  static ObjectId commit(
+      ObjectInserter ins,
+      ObjectId tree,
+      ObjectId parent,
+      PersonIdent author,
+      PersonIdent committer,
+      String message)
+      throws IOException {
     CommitBuilder cb = new CommitBuilder();
     cb.setTreeId(tree);
     if (parent != null) {

@@ -8,7 +8,10 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
 
-/** What {@code convert --repos DIR} prints: one line per repository, then totals; or the JSON of each. */
+/**
+ * What {@code convert --repos DIR} prints: one line per repository, then totals; or the JSON of
+ * each.
+ */
 final class FleetReport {
   static final String SCHEMA = "checkpoint-guard.convert-fleet/1";
 
@@ -18,7 +21,11 @@ final class FleetReport {
   private final Fleet.Discovery found;
   private final List<Fleet.Outcome<Object>> outcomes;
 
-  FleetReport(String root, boolean verify, boolean dryRun, Fleet.Discovery found,
+  FleetReport(
+      String root,
+      boolean verify,
+      boolean dryRun,
+      Fleet.Discovery found,
       List<Fleet.Outcome<Object>> outcomes) {
     this.root = root;
     this.verify = verify;
@@ -49,8 +56,13 @@ final class FleetReport {
 
   String text() {
     StringBuilder b = new StringBuilder();
-    b.append(verify ? "verify" : "convert").append(" --repos ").append(root).append(dryRun ? " (dry run)" : "")
-        .append(": ").append(outcomes.size()).append(" repositories\n");
+    b.append(verify ? "verify" : "convert")
+        .append(" --repos ")
+        .append(root)
+        .append(dryRun ? " (dry run)" : "")
+        .append(": ")
+        .append(outcomes.size())
+        .append(" repositories\n");
     int ok = 0;
     for (Fleet.Outcome<Object> o : outcomes) {
       b.append("  ").append(o.repo().name()).append(": ");
@@ -59,7 +71,9 @@ final class FleetReport {
         continue;
       }
       if (o.result() instanceof Verifier v) {
-        b.append(v.ok() ? "ok" : "not ok: " + v.failures.size() + " problem(s)").append(" (").append(v.checkpoints)
+        b.append(v.ok() ? "ok" : "not ok: " + v.failures.size() + " problem(s)")
+            .append(" (")
+            .append(v.checkpoints)
             .append(" checkpoint(s))\n");
       } else {
         b.append(((ConvertReport) o.result()).oneLine()).append('\n');
@@ -69,8 +83,11 @@ final class FleetReport {
     for (Fleet.Unlisted u : found.unlisted()) {
       b.append("  ").append(u.name()).append(": ").append(u.problem()).append('\n');
     }
-    b.append(ok).append(" of ").append(outcomes.size()).append(verify ? " verified" : dryRun ? " with nothing to do"
-        : " fully converted").append("; run it with --repo on a repository for its details\n");
+    b.append(ok)
+        .append(" of ")
+        .append(outcomes.size())
+        .append(verify ? " verified" : dryRun ? " with nothing to do" : " fully converted")
+        .append("; run it with --repo on a repository for its details\n");
     return b.toString();
   }
 

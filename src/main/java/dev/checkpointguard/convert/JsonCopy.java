@@ -15,7 +15,8 @@ final class JsonCopy {
     do {
       JsonToken t = p.currentToken();
       if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
-        g.writeNumber(p.getText()); // the number's own text (strict RFC 8259 input, so valid output)
+        g.writeNumber(
+            p.getText()); // the number's own text (strict RFC 8259 input, so valid output)
       } else {
         g.copyCurrentEvent(p);
       }

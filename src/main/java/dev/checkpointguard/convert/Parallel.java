@@ -10,12 +10,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Splits a list that is already in pack order into contiguous slices and works on them in parallel, one
- * thread per slice (each with its own object reader and, when it writes, its own pack): reading and writing
- * tens of thousands of small objects is CPU-bound, and a conversion has the machine to itself.
+ * Splits a list that is already in pack order into contiguous slices and works on them in parallel,
+ * one thread per slice (each with its own object reader and, when it writes, its own pack): reading
+ * and writing tens of thousands of small objects is CPU-bound, and a conversion has the machine to
+ * itself.
  */
 final class Parallel {
-  /** Below this many items per thread, one thread does it all (tests lower it to cover the slicing). */
+  /**
+   * Below this many items per thread, one thread does it all (tests lower it to cover the slicing).
+   */
   static volatile int minPerThread = 256;
 
   /** Work on one slice; {@code index} is the slice's number, 0 for the first. */
@@ -36,27 +39,35 @@ final class Parallel {
     return Math.max(1, Math.min(threads(), items / minPerThread));
   }
 
-  /** Runs {@code work} on {@link #slices} contiguous slices of {@code items}; the first in this thread. */
+  /**
+   * Runs {@code work} on {@link #slices} contiguous slices of {@code items}; the first in this
+   * thread.
+   */
   static <T> void run(List<T> items, Slice<T> work) throws IOException {
     int n = slices(items.size());
     if (n == 1) {
       work.run(0, items);
       return;
     }
-    ExecutorService pool = Executors.newFixedThreadPool(n - 1, r -> {
-      Thread t = new Thread(r, "checkpoint-guard convert");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            n - 1,
+            r -> {
+              Thread t = new Thread(r, "checkpoint-guard convert");
+              t.setDaemon(true);
+              return t;
+            });
     try {
       List<Future<?>> futures = new ArrayList<>();
       for (int i = 1; i < n; i++) {
         int index = i;
         List<T> slice = items.subList(items.size() * i / n, items.size() * (i + 1) / n);
-        futures.add(pool.submit(() -> {
-          work.run(index, slice);
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  work.run(index, slice);
+                  return null;
+                }));
       }
       work.run(0, items.subList(0, items.size() / n));
       for (Future<?> f : futures) {

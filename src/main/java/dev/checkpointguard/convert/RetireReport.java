@@ -1,7 +1,7 @@
 package dev.checkpointguard.convert;
 
-import dev.checkpointguard.command.Invocation;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.JsonFiles;
 import dev.checkpointguard.core.RefNames;
@@ -11,7 +11,9 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 import org.eclipse.jgit.lib.ObjectId;
 
-/** What {@code convert --retire} prints: the verification, then what was retired and how to undo it. */
+/**
+ * What {@code convert --retire} prints: the verification, then what was retired and how to undo it.
+ */
 final class RetireReport {
   static final String SCHEMA = "checkpoint-guard.convert-retire/1";
 
@@ -28,19 +30,32 @@ final class RetireReport {
     }
     String key = GuardSettings.SECTION + "." + GuardSettings.V2_KEY;
     if (dryRun) {
-      b.append("dry run: would set ").append(key).append(" = retired and delete ").append(r.deleted().size())
+      b.append("dry run: would set ")
+          .append(key)
+          .append(" = retired and delete ")
+          .append(r.deleted().size())
           .append(" ref(s):\n");
     } else {
       b.append(r.setRetired() ? "set " + key + " = retired\n" : key + " was retired already\n");
-      b.append("deleted ").append(r.deleted().size()).append(" ref(s)").append(r.deleted().isEmpty() ? "\n" : ":\n");
+      b.append("deleted ")
+          .append(r.deleted().size())
+          .append(" ref(s)")
+          .append(r.deleted().isEmpty() ? "\n" : ":\n");
     }
     for (Map.Entry<String, ObjectId> e : r.deleted().entrySet()) {
-      b.append("  ").append(RefNames.shortName(e.getKey())).append(' ').append(e.getValue().abbreviate(10).name())
+      b.append("  ")
+          .append(RefNames.shortName(e.getKey()))
+          .append(' ')
+          .append(e.getValue().abbreviate(10).name())
           .append('\n');
     }
     if (r.backup() != null) {
-      b.append("backup: ").append(r.backup()).append(" (undo with: ")
-          .append(invocation.command("restore", "--repo", Invocation.absolute(repository), "--backup", r.backup()))
+      b.append("backup: ")
+          .append(r.backup())
+          .append(" (undo with: ")
+          .append(
+              invocation.command(
+                  "restore", "--repo", Invocation.absolute(repository), "--backup", r.backup()))
           .append(")\n");
     }
     return b.toString();

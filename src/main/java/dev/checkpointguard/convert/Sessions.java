@@ -11,8 +11,8 @@ import java.util.Map;
 import org.eclipse.jgit.lib.ObjectReader;
 
 /**
- * Decides, per checkpoint, whether it can be converted and which copy of each session's raw transcript
- * becomes the v1 transcript (spec v2-to-v1 §6.3: one source generation per session).
+ * Decides, per checkpoint, whether it can be converted and which copy of each session's raw
+ * transcript becomes the v1 transcript (spec v2-to-v1 §6.3: one source generation per session).
  *
  * <p><b>Precedence when generations disagree.</b> Archive numbers say nothing about age (they are
  * client-local and reused, spec §10.4), so the rule looks at content only:
@@ -21,9 +21,9 @@ import org.eclipse.jgit.lib.ObjectReader;
  *   <li>only copies whose SHA-256 matches their hash file count; identical copies are one copy;
  *   <li>a copy whose bytes are a proper prefix of another's is older: transcripts only grow, and a
  *       finalize rewrites the whole, longer transcript (spec §3.1);
- *   <li>among copies that are not prefixes of each other (a real divergence), the one with the latest
- *       transcript event {@code timestamp} (spec §5.3) wins, then the longer one, then the smaller hash
- *       (so that every run picks the same).
+ *   <li>among copies that are not prefixes of each other (a real divergence), the one with the
+ *       latest transcript event {@code timestamp} (spec §5.3) wins, then the longer one, then the
+ *       smaller hash (so that every run picks the same).
  * </ol>
  *
  * Every losing copy is named in the report; a divergent loser is content v1 will not have, which
@@ -49,8 +49,14 @@ final class Sessions {
     for (CheckpointSource.Session s : cp.sessions.values()) {
       if (s.metadata == null) {
         if (s.inFull && (!s.candidates.isEmpty() || !s.tasks.isEmpty())) {
-          cp.fail("session " + s.index + ": " + (s.candidates.isEmpty() ? "tasks" : "a raw transcript")
-              + " in " + refs(s) + " but no metadata.json on /main");
+          cp.fail(
+              "session "
+                  + s.index
+                  + ": "
+                  + (s.candidates.isEmpty() ? "tasks" : "a raw transcript")
+                  + " in "
+                  + refs(s)
+                  + " but no metadata.json on /main");
           return;
         }
         continue;
@@ -131,22 +137,32 @@ final class Sessions {
       for (Candidate c : maximal) {
         latest.put(c, c.latestEvent(reader));
       }
-      maximal.sort(Comparator.comparing((Candidate c) -> latest.get(c),
-              Comparator.nullsFirst(Comparator.<Instant>naturalOrder())).reversed()
-          .thenComparing(Comparator.comparingLong((Candidate c) -> c.size).reversed())
-          .thenComparing(c -> c.claimed));
+      maximal.sort(
+          Comparator.comparing(
+                  (Candidate c) -> latest.get(c),
+                  Comparator.nullsFirst(Comparator.<Instant>naturalOrder()))
+              .reversed()
+              .thenComparing(Comparator.comparingLong((Candidate c) -> c.size).reversed())
+              .thenComparing(c -> c.claimed));
       winner = maximal.get(0);
       for (Candidate c : maximal.subList(1, maximal.size())) {
         s.diverged = true;
-        s.losers.add(c.describe() + " not used: it differs from " + winner.describe()
-            + " (not a prefix of it; the winner's latest event is "
-            + (latest.get(winner) == null ? "unknown" : latest.get(winner)) + ", this one's "
-            + (latest.get(c) == null ? "unknown" : latest.get(c)) + ")");
+        s.losers.add(
+            c.describe()
+                + " not used: it differs from "
+                + winner.describe()
+                + " (not a prefix of it; the winner's latest event is "
+                + (latest.get(winner) == null ? "unknown" : latest.get(winner))
+                + ", this one's "
+                + (latest.get(c) == null ? "unknown" : latest.get(c))
+                + ")");
       }
     }
     for (Map.Entry<Candidate, Candidate> e : prefixOf.entrySet()) {
-      s.losers.add(e.getKey().describe() + " not used: an older version (a prefix) of "
-          + e.getValue().describe());
+      s.losers.add(
+          e.getKey().describe()
+              + " not used: an older version (a prefix) of "
+              + e.getValue().describe());
     }
     s.winner = winner;
   }

@@ -1,8 +1,8 @@
 package dev.checkpointguard.convert;
 
-import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.core.MainReader;
 import dev.checkpointguard.core.PackOrder;
+import dev.checkpointguard.core.RefNames;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,11 +18,11 @@ import org.eclipse.jgit.lib.ProgressMonitor;
 import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 
 /**
- * Reads what v2 holds about a set of checkpoints, level by level, each level in pack order
- * ({@link PackOrder}): the checkpoint directories on {@code /main} and in every {@code /full/*} ref, then
- * their session directories, then the transcripts' hash files and the transcripts themselves, which are
- * verified. Session {@code metadata.json} and summaries are not read here ({@link Converter} reads them
- * checkpoint by checkpoint when it writes).
+ * Reads what v2 holds about a set of checkpoints, level by level, each level in pack order ({@link
+ * PackOrder}): the checkpoint directories on {@code /main} and in every {@code /full/*} ref, then
+ * their session directories, then the transcripts' hash files and the transcripts themselves, which
+ * are verified. Session {@code metadata.json} and summaries are not read here ({@link Converter}
+ * reads them checkpoint by checkpoint when it writes).
  */
 final class SourceReader {
   private final ObjectReader reader;
@@ -55,27 +55,30 @@ final class SourceReader {
       }
     }
     // /main: the shared reader of checkpoint metadata directories, a slice of them per thread
-    Parallel.run(order.sort(main, Map.Entry::getValue), (slice, items) -> {
-      try (ObjectReader own = slice == 0 ? null : reader.newReader()) {
-        Map<Long, ObjectId> mine = new LinkedHashMap<>();
-        items.forEach(e -> mine.put(e.getKey(), e.getValue()));
-        for (MainReader.Checkpoint c : new MainReader(slice == 0 ? reader : own, order).directories(mine)) {
-          CheckpointSource cp = out.get(c.id());
-          synchronized (cp) {
-            if (!c.readable()) {
-              cp.fail("the checkpoint directory on /main cannot be read");
-            }
-            cp.summary = c.summary();
-            for (MainReader.Session x : c.sessions()) {
-              CheckpointSource.Session session = cp.session(x.index());
-              session.metadata = x.metadata();
-              session.prompt = x.files().get("prompt.txt");
-              session.compact = x.files().get("transcript.jsonl");
+    Parallel.run(
+        order.sort(main, Map.Entry::getValue),
+        (slice, items) -> {
+          try (ObjectReader own = slice == 0 ? null : reader.newReader()) {
+            Map<Long, ObjectId> mine = new LinkedHashMap<>();
+            items.forEach(e -> mine.put(e.getKey(), e.getValue()));
+            for (MainReader.Checkpoint c :
+                new MainReader(slice == 0 ? reader : own, order).directories(mine)) {
+              CheckpointSource cp = out.get(c.id());
+              synchronized (cp) {
+                if (!c.readable()) {
+                  cp.fail("the checkpoint directory on /main cannot be read");
+                }
+                cp.summary = c.summary();
+                for (MainReader.Session x : c.sessions()) {
+                  CheckpointSource.Session session = cp.session(x.index());
+                  session.metadata = x.metadata();
+                  session.prompt = x.files().get("prompt.txt");
+                  session.compact = x.files().get("transcript.jsonl");
+                }
+              }
             }
           }
-        }
-      }
-    });
+        });
     for (Sources.Generation g : s.generations) {
       for (Map.Entry<Long, ObjectId> d : g.dirs().entrySet()) {
         CheckpointSource cp = out.get(d.getKey());
@@ -86,30 +89,34 @@ final class SourceReader {
     }
     pm.beginTask("Reading /full checkpoint directories", dirs.size());
     List<Job> sessions = java.util.Collections.synchronizedList(new ArrayList<>());
-    Parallel.run(order.sort(dirs, Job::tree), (slice, items) -> {
-      try (ObjectReader own = slice == 0 ? null : reader.newReader()) {
-        List<Job> found = new ArrayList<>();
-        for (Job j : items) {
-          checkpointDir(slice == 0 ? reader : own, j, found);
-          synchronized (pm) {
-            pm.update(1);
+    Parallel.run(
+        order.sort(dirs, Job::tree),
+        (slice, items) -> {
+          try (ObjectReader own = slice == 0 ? null : reader.newReader()) {
+            List<Job> found = new ArrayList<>();
+            for (Job j : items) {
+              checkpointDir(slice == 0 ? reader : own, j, found);
+              synchronized (pm) {
+                pm.update(1);
+              }
+            }
+            sessions.addAll(found);
           }
-        }
-        sessions.addAll(found);
-      }
-    });
+        });
     pm.endTask();
     pm.beginTask("Reading session directories", sessions.size());
-    Parallel.run(order.sort(sessions, Job::tree), (slice, items) -> {
-      try (ObjectReader own = slice == 0 ? null : reader.newReader()) {
-        for (Job j : items) {
-          sessionDir(slice == 0 ? reader : own, j);
-          synchronized (pm) {
-            pm.update(1);
+    Parallel.run(
+        order.sort(sessions, Job::tree),
+        (slice, items) -> {
+          try (ObjectReader own = slice == 0 ? null : reader.newReader()) {
+            for (Job j : items) {
+              sessionDir(slice == 0 ? reader : own, j);
+              synchronized (pm) {
+                pm.update(1);
+              }
+            }
           }
-        }
-      }
-    });
+        });
     pm.endTask();
     verify(new ArrayList<>(out.values()), pm);
     for (CheckpointSource cp : out.values()) {
@@ -119,11 +126,12 @@ final class SourceReader {
   }
 
   /**
-   * Reads one checkpoint directory and adds its session directories to {@code sessions}. Threads read
-   * different directories of one checkpoint at once, so what goes into the checkpoint is written under its
-   * lock.
+   * Reads one checkpoint directory and adds its session directories to {@code sessions}. Threads
+   * read different directories of one checkpoint at once, so what goes into the checkpoint is
+   * written under its lock.
    */
-  private static void checkpointDir(ObjectReader reader, Job j, List<Job> sessions) throws IOException {
+  private static void checkpointDir(ObjectReader reader, Job j, List<Job> sessions)
+      throws IOException {
     CanonicalTreeParser p = parser(reader, j.tree());
     CheckpointSource cp = j.cp();
     if (p == null) {
@@ -149,7 +157,10 @@ final class SourceReader {
     sessions.addAll(mine);
   }
 
-  /** Reads one {@code /full} session directory into its session (under the checkpoint's lock, as above). */
+  /**
+   * Reads one {@code /full} session directory into its session (under the checkpoint's lock, as
+   * above).
+   */
   private static void sessionDir(ObjectReader reader, Job j) throws IOException {
     CanonicalTreeParser p = parser(reader, j.tree());
     CheckpointSource cp = j.cp();
@@ -215,16 +226,18 @@ final class SourceReader {
       }
     }
     pm.beginTask("Verifying transcripts", checkable.size());
-    Parallel.run(order.sort(checkable, Candidate::firstChunk), (slice, items) -> {
-      try (ObjectReader own = slice == 0 ? null : reader.newReader()) {
-        for (Candidate c : items) {
-          c.verify(slice == 0 ? reader : own);
-          synchronized (pm) {
-            pm.update(1);
+    Parallel.run(
+        order.sort(checkable, Candidate::firstChunk),
+        (slice, items) -> {
+          try (ObjectReader own = slice == 0 ? null : reader.newReader()) {
+            for (Candidate c : items) {
+              c.verify(slice == 0 ? reader : own);
+              synchronized (pm) {
+                pm.update(1);
+              }
+            }
           }
-        }
-      }
-    });
+        });
     pm.endTask();
     for (Candidate c : all) {
       Candidate same = distinct.get(c.key());
@@ -251,7 +264,9 @@ final class SourceReader {
     return j.ref() == null ? "on /main" : "in " + RefNames.shortName(j.ref());
   }
 
-  /** The index of a session directory name ({@link MainReader#sessionIndex}); -1 for other names. */
+  /**
+   * The index of a session directory name ({@link MainReader#sessionIndex}); -1 for other names.
+   */
   static int sessionIndex(String name) {
     return MainReader.sessionIndex(name);
   }

@@ -18,13 +18,15 @@ import org.eclipse.jgit.revwalk.RevObject;
 import org.eclipse.jgit.revwalk.RevWalk;
 
 /**
- * One snapshot of what a conversion reads: {@code /main}, every {@code /full/*} ref, and the v1 branch, each
- * with its checkpoint directories (the client's walk, spec §3.2: ID to directory tree). Reads trees only.
+ * One snapshot of what a conversion reads: {@code /main}, every {@code /full/*} ref, and the v1
+ * branch, each with its checkpoint directories (the client's walk, spec §3.2: ID to directory
+ * tree). Reads trees only.
  */
 final class Sources {
   /**
-   * One {@code /full/*} ref: {@code /full/current}, an archive, or any other name under {@code full/}
-   * (the upstream script reads those too; the client never writes them, but their content is checkpoints).
+   * One {@code /full/*} ref: {@code /full/current}, an archive, or any other name under {@code
+   * full/} (the upstream script reads those too; the client never writes them, but their content is
+   * checkpoints).
    */
   record Generation(String ref, ObjectId tip, ObjectId tree, SortedMap<Long, ObjectId> dirs) {
     String shortName() {
@@ -32,24 +34,38 @@ final class Sources {
     }
   }
 
-  /** A ref under v2 that is not read: not a commit, or a name outside {@code main} and {@code full/}. */
+  /**
+   * A ref under v2 that is not read: not a commit, or a name outside {@code main} and {@code
+   * full/}.
+   */
   record Ignored(String ref, String why) {}
 
   final ObjectId mainTip;
   final ObjectId mainTree;
   final SortedMap<Long, ObjectId> mainDirs;
+
   /** Sorted by ref name. */
   final List<Generation> generations;
+
   final ObjectId v1Tip;
   final ObjectId v1Tree;
   final SortedMap<Long, ObjectId> v1Dirs;
+
   /** Every ref under {@link RefNames#V2_PREFIX} with its value, as read. */
   final Map<String, ObjectId> v2Values;
+
   final List<Ignored> ignored;
 
-  private Sources(ObjectId mainTip, ObjectId mainTree, SortedMap<Long, ObjectId> mainDirs,
-      List<Generation> generations, ObjectId v1Tip, ObjectId v1Tree, SortedMap<Long, ObjectId> v1Dirs,
-      Map<String, ObjectId> v2Values, List<Ignored> ignored) {
+  private Sources(
+      ObjectId mainTip,
+      ObjectId mainTree,
+      SortedMap<Long, ObjectId> mainDirs,
+      List<Generation> generations,
+      ObjectId v1Tip,
+      ObjectId v1Tree,
+      SortedMap<Long, ObjectId> v1Dirs,
+      Map<String, ObjectId> v2Values,
+      List<Ignored> ignored) {
     this.mainTip = mainTip;
     this.mainTree = mainTree;
     this.mainDirs = mainDirs;
@@ -111,8 +127,11 @@ final class Sources {
       if (v1 != null && v1.getObjectId() != null) {
         RevObject o = walk.parseAny(v1.getObjectId());
         if (!(o instanceof RevCommit c)) {
-          throw new BadV1Exception(RefNames.V1 + " points at a " + org.eclipse.jgit.lib.Constants.typeString(
-              o.getType()) + ", not a commit; nothing can be converted onto it");
+          throw new BadV1Exception(
+              RefNames.V1
+                  + " points at a "
+                  + org.eclipse.jgit.lib.Constants.typeString(o.getType())
+                  + ", not a commit; nothing can be converted onto it");
         }
         v1Tip = c.copy();
         v1Tree = c.getTree().copy();
@@ -120,8 +139,16 @@ final class Sources {
       }
     }
     generations.sort((a, b) -> a.ref().compareTo(b.ref()));
-    return new Sources(mainTip, mainTree, mainDirs, List.copyOf(generations), v1Tip, v1Tree, v1Dirs,
-        Collections.unmodifiableMap(values), List.copyOf(ignored));
+    return new Sources(
+        mainTip,
+        mainTree,
+        mainDirs,
+        List.copyOf(generations),
+        v1Tip,
+        v1Tree,
+        v1Dirs,
+        Collections.unmodifiableMap(values),
+        List.copyOf(ignored));
   }
 
   /** Every checkpoint ID in {@code /main} or some {@code /full/*} ref, ascending. */

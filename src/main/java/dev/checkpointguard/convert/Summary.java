@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The checkpoint summary ({@code <cp>/metadata.json}, {@code CheckpointSummary}) rebuilt for v1 (spec
- * v2-to-v1 §6.7): {@code sessions[]} with v1 paths, {@code checkpoints_count}, {@code files_touched} and
- * {@code token_usage} recomputed as the client's {@code reaggregateFromEntries} does, every other member
- * kept in its order with its value.
+ * The checkpoint summary ({@code <cp>/metadata.json}, {@code CheckpointSummary}) rebuilt for v1
+ * (spec v2-to-v1 §6.7): {@code sessions[]} with v1 paths, {@code checkpoints_count}, {@code
+ * files_touched} and {@code token_usage} recomputed as the client's {@code reaggregateFromEntries}
+ * does, every other member kept in its order with its value.
  */
 final class Summary {
   /** What one v1 session directory holds, for its {@code sessions[]} entry. */
@@ -26,23 +26,37 @@ final class Summary {
   static final String BRANCH_V1 = "branch-v1";
 
   /**
-   * The members of today's {@code CheckpointSummary}, in its struct's order: where a member the rebuild
-   * needs goes when the v2 summary lacks it.
+   * The members of today's {@code CheckpointSummary}, in its struct's order: where a member the
+   * rebuild needs goes when the v2 summary lacks it.
    */
-  private static final List<String> ORDER = List.of("cli_version", "checkpoint_version", "checkpoint_id",
-      "strategy", "branch", "checkpoints_count", "files_touched", "sessions", "token_usage",
-      "combined_attribution", "has_review", "has_investigation", "imported");
+  private static final List<String> ORDER =
+      List.of(
+          "cli_version",
+          "checkpoint_version",
+          "checkpoint_id",
+          "strategy",
+          "branch",
+          "checkpoints_count",
+          "files_touched",
+          "sessions",
+          "token_usage",
+          "combined_attribution",
+          "has_review",
+          "has_investigation",
+          "imported");
 
   private Summary() {}
 
   /**
-   * The v1 summary of checkpoint {@code cpPath} ({@code xx/yyyyyyyyyy}) from its v2 summary {@code text}.
+   * The v1 summary of checkpoint {@code cpPath} ({@code xx/yyyyyyyyyy}) from its v2 summary {@code
+   * text}.
    *
    * @param sessions the v1 session directories {@code 0..k-1}
    * @param metadata their parsed {@code metadata.json}, same order
    * @throws IllegalArgumentException when {@code text} is not a JSON object
    */
-  static String rebuild(String text, String cpPath, List<Entry> sessions, List<SessionMetadata> metadata) {
+  static String rebuild(
+      String text, String cpPath, List<Entry> sessions, List<SessionMetadata> metadata) {
     long count = 0;
     Set<String> files = new LinkedHashSet<>();
     long[] tokens = null;
@@ -60,40 +74,44 @@ final class Summary {
     sortedFiles.sort(Summary::compareUtf8); // Go's sort.Strings
     long total = count;
     long[] sum = tokens;
-    List<String> pending = new ArrayList<>(List.of("checkpoints_count", "files_touched", "sessions"));
+    List<String> pending =
+        new ArrayList<>(List.of("checkpoints_count", "files_touched", "sessions"));
     if (sum != null) {
       pending.add("token_usage");
     }
     StringWriter out = new StringWriter();
     try (JsonGenerator g = JsonFiles.generator(out, JsonFiles.goIndent())) {
       g.writeStartObject();
-      boolean object = JsonFiles.readObject(text, (name, v) -> {
-        int at = ORDER.indexOf(name);
-        if (at >= 0) {
-          for (String p : new ArrayList<>(pending)) {
-            if (ORDER.indexOf(p) < at) {
-              write(g, p, total, sortedFiles, sessions, cpPath, sum);
-              pending.remove(p);
-            }
-          }
-        }
-        switch (name) {
-          case "checkpoints_count", "files_touched", "sessions", "token_usage" -> {
-            v.skipChildren();
-            if (pending.remove(name)) {
-              write(g, name, total, sortedFiles, sessions, cpPath, sum);
-            }
-          }
-          case "checkpoint_version" -> {
-            v.skipChildren();
-            g.writeStringField(name, BRANCH_V1);
-          }
-          default -> {
-            g.writeFieldName(name);
-            JsonCopy.value(v, g);
-          }
-        }
-      });
+      boolean object =
+          JsonFiles.readObject(
+              text,
+              (name, v) -> {
+                int at = ORDER.indexOf(name);
+                if (at >= 0) {
+                  for (String p : new ArrayList<>(pending)) {
+                    if (ORDER.indexOf(p) < at) {
+                      write(g, p, total, sortedFiles, sessions, cpPath, sum);
+                      pending.remove(p);
+                    }
+                  }
+                }
+                switch (name) {
+                  case "checkpoints_count", "files_touched", "sessions", "token_usage" -> {
+                    v.skipChildren();
+                    if (pending.remove(name)) {
+                      write(g, name, total, sortedFiles, sessions, cpPath, sum);
+                    }
+                  }
+                  case "checkpoint_version" -> {
+                    v.skipChildren();
+                    g.writeStringField(name, BRANCH_V1);
+                  }
+                  default -> {
+                    g.writeFieldName(name);
+                    JsonCopy.value(v, g);
+                  }
+                }
+              });
       if (!object) {
         throw new IllegalArgumentException("not a JSON object");
       }
@@ -107,8 +125,15 @@ final class Summary {
     return out + "\n";
   }
 
-  private static void write(JsonGenerator g, String name, long count, List<String> files, List<Entry> sessions,
-      String cpPath, long[] tokens) throws IOException {
+  private static void write(
+      JsonGenerator g,
+      String name,
+      long count,
+      List<String> files,
+      List<Entry> sessions,
+      String cpPath,
+      long[] tokens)
+      throws IOException {
     switch (name) {
       case "checkpoints_count" -> g.writeNumberField(name, count);
       case "files_touched" -> {
@@ -156,6 +181,7 @@ final class Summary {
 
   /** Byte order of the UTF-8 forms, as Go compares strings. */
   static int compareUtf8(String a, String b) {
-    return Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    return Arrays.compareUnsigned(
+        a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -15,7 +15,10 @@ import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 
 /** Tree entries as raw bytes, read and written in git's order. */
 final class Trees {
-  /** One entry; the name is kept as its raw bytes, so that names which are not UTF-8 survive a rewrite. */
+  /**
+   * One entry; the name is kept as its raw bytes, so that names which are not UTF-8 survive a
+   * rewrite.
+   */
   record Entry(byte[] name, FileMode mode, ObjectId id) {
     static Entry of(String name, FileMode mode, ObjectId id) {
       return new Entry(name.getBytes(StandardCharsets.UTF_8), mode, id);

@@ -14,9 +14,9 @@ import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 
 /**
- * Which checkpoints v1 already has (spec v2-to-v1 §6.2): a directory with {@code <cp>/metadata.json} is
- * what today's client reads, and it is never modified. A directory without it is left alone too (it is
- * someone's data), and the checkpoint is reported as not convertible.
+ * Which checkpoints v1 already has (spec v2-to-v1 §6.2): a directory with {@code
+ * <cp>/metadata.json} is what today's client reads, and it is never modified. A directory without
+ * it is left alone too (it is someone's data), and the checkpoint is reported as not convertible.
  */
 final class V1Dirs {
   static final String PRESENT = "present";
@@ -25,9 +25,13 @@ final class V1Dirs {
 
   private V1Dirs() {}
 
-  /** For each ID of {@code scope} that v1 has a directory for: {@link #PRESENT} or why it is blocked. */
-  static Map<Long, String> classify(ObjectReader reader, PackOrder order, SortedMap<Long, ObjectId> v1Dirs,
-      long[] scope) throws IOException {
+  /**
+   * For each ID of {@code scope} that v1 has a directory for: {@link #PRESENT} or why it is
+   * blocked.
+   */
+  static Map<Long, String> classify(
+      ObjectReader reader, PackOrder order, SortedMap<Long, ObjectId> v1Dirs, long[] scope)
+      throws IOException {
     Map<Long, String> out = new HashMap<>();
     List<long[]> jobs = new ArrayList<>();
     List<ObjectId> trees = new ArrayList<>();

@@ -11,24 +11,25 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.NullProgressMonitor;
+import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.ProgressMonitor;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 
 /**
- * {@code convert --verify}: whether v1 holds everything v2 holds (spec v2-to-v1 §6.10), so that v2 can be
- * retired without losing a transcript.
+ * {@code convert --verify}: whether v1 holds everything v2 holds (spec v2-to-v1 §6.10), so that v2
+ * can be retired without losing a transcript.
  *
- * <p>For every checkpoint of the v2 scope and every session of it ({@code /main} session directories with
- * {@code metadata.json}, identified by {@code session_id}), v1 must have that checkpoint with a session of
- * the same {@code session_id} (at any index: migration renumbered sessions, spec §11.2), and when v2 holds
- * a raw transcript for it, the v1 transcript must be the same bytes as the copy {@link Sessions} picks (by
- * blob identity, else by SHA-256 of the reassembled v1 chunks; the v2 copy's hash file is verified against
- * its bytes). A v2 copy that diverges from the picked one, a v2 transcript that does not verify, and raw
- * transcripts without {@code /main} metadata are failures too: retiring would lose them.
+ * <p>For every checkpoint of the v2 scope and every session of it ({@code /main} session
+ * directories with {@code metadata.json}, identified by {@code session_id}), v1 must have that
+ * checkpoint with a session of the same {@code session_id} (at any index: migration renumbered
+ * sessions, spec §11.2), and when v2 holds a raw transcript for it, the v1 transcript must be the
+ * same bytes as the copy {@link Sessions} picks (by blob identity, else by SHA-256 of the
+ * reassembled v1 chunks; the v2 copy's hash file is verified against its bytes). A v2 copy that
+ * diverges from the picked one, a v2 transcript that does not verify, and raw transcripts without
+ * {@code /main} metadata are failures too: retiring would lose them.
  */
 final class Verifier {
   /** One failure: checkpoint, session ID (null for the whole checkpoint), why. */
@@ -63,10 +64,19 @@ final class Verifier {
       pm.beginTask("Comparing v2 with v1", ordered.size());
       for (int from = 0; from < ordered.size(); from += Converter.chunk) {
         List<Long> part = ordered.subList(from, Math.min(ordered.size(), from + Converter.chunk));
-        List<CheckpointSource> sources = new SourceReader(reader, order)
-            .read(s, part.stream().mapToLong(Long::longValue).toArray(), NullProgressMonitor.INSTANCE);
-        for (CheckpointSource cp : order.sort(sources, c -> c.summary != null ? c.summary : c.mainDir != null
-            ? c.mainDir : ObjectId.zeroId())) {
+        List<CheckpointSource> sources =
+            new SourceReader(reader, order)
+                .read(
+                    s,
+                    part.stream().mapToLong(Long::longValue).toArray(),
+                    NullProgressMonitor.INSTANCE);
+        for (CheckpointSource cp :
+            order.sort(
+                sources,
+                c ->
+                    c.summary != null
+                        ? c.summary
+                        : c.mainDir != null ? c.mainDir : ObjectId.zeroId())) {
           v.compare(reader, s, cp);
           pm.update(1);
         }
@@ -82,8 +92,13 @@ final class Verifier {
     // sessions with raw data but no /main metadata: their transcripts exist only in v2
     for (CheckpointSource.Session x : cp.sessions.values()) {
       if (x.metadata == null && x.inFull && !x.candidates.isEmpty()) {
-        fail(cp, null, "session directory " + x.index + " holds a raw transcript in v2 but has no metadata.json on"
-            + " /main; it cannot be converted");
+        fail(
+            cp,
+            null,
+            "session directory "
+                + x.index
+                + " holds a raw transcript in v2 but has no metadata.json on"
+                + " /main; it cannot be converted");
       }
     }
     if (cp.mainDir == null) {
@@ -92,8 +107,11 @@ final class Verifier {
     }
     Map<String, Candidate> v1 = v1Dir == null ? null : v1Sessions(reader, v1Dir);
     if (v1 == null) {
-      fail(cp, null, "not in v1" + (cp.problem != null ? " (not convertible: " + cp.problem + ")"
-          : "; run convert"));
+      fail(
+          cp,
+          null,
+          "not in v1"
+              + (cp.problem != null ? " (not convertible: " + cp.problem + ")" : "; run convert"));
       return;
     }
     for (CheckpointSource.Session x : cp.sessions.values()) {
@@ -135,8 +153,12 @@ final class Verifier {
         got.status = Candidate.Status.UNCHECKED;
         got.verify(reader);
         if (!got.isValid()) {
-          fail(cp, sid, "v1 transcript differs from v2's " + x.winner.describe()
-              + (got.status == Candidate.Status.MISMATCH ? "" : " (" + got.status.text + ")"));
+          fail(
+              cp,
+              sid,
+              "v1 transcript differs from v2's "
+                  + x.winner.describe()
+                  + (got.status == Candidate.Status.MISMATCH ? "" : " (" + got.status.text + ")"));
         }
       }
       if (x.diverged) {
@@ -167,10 +189,11 @@ final class Verifier {
   }
 
   /**
-   * The sessions of a v1 checkpoint as the client reads them (by position {@code 0..len(sessions)-1}), by
-   * {@code session_id}; null when the directory has no readable summary.
+   * The sessions of a v1 checkpoint as the client reads them (by position {@code
+   * 0..len(sessions)-1}), by {@code session_id}; null when the directory has no readable summary.
    */
-  private static Map<String, Candidate> v1Sessions(ObjectReader reader, ObjectId dir) throws IOException {
+  private static Map<String, Candidate> v1Sessions(ObjectReader reader, ObjectId dir)
+      throws IOException {
     ObjectId summary = null;
     Map<Integer, ObjectId> sessionTrees = new HashMap<>();
     for (Trees.Entry e : Trees.read(reader, dir)) {
@@ -187,17 +210,19 @@ final class Verifier {
     }
     int[] count = {0};
     try {
-      JsonFiles.readObject(text, (name, v) -> {
-        if (name.equals("sessions")) {
-          count[0] = 0;
-          if (v.currentToken() == JsonToken.START_ARRAY) {
-            while (v.nextToken() != JsonToken.END_ARRAY) {
-              v.skipChildren();
-              count[0]++;
+      JsonFiles.readObject(
+          text,
+          (name, v) -> {
+            if (name.equals("sessions")) {
+              count[0] = 0;
+              if (v.currentToken() == JsonToken.START_ARRAY) {
+                while (v.nextToken() != JsonToken.END_ARRAY) {
+                  v.skipChildren();
+                  count[0]++;
+                }
+              }
             }
-          }
-        }
-      });
+          });
     } catch (IllegalArgumentException e) {
       return null;
     }
@@ -241,12 +266,19 @@ final class Verifier {
   String text(String repository) {
     StringBuilder b = new StringBuilder();
     b.append("verify ").append(repository).append('\n');
-    b.append("v2: ").append(checkpoints).append(" checkpoint(s), ").append(sessions).append(" session(s), ")
-        .append(transcripts).append(" raw transcript(s)\n");
+    b.append("v2: ")
+        .append(checkpoints)
+        .append(" checkpoint(s), ")
+        .append(sessions)
+        .append(" session(s), ")
+        .append(transcripts)
+        .append(" raw transcript(s)\n");
     if (ok()) {
       b.append("ok: v1 holds every v2 checkpoint and session with the same transcript\n");
     } else {
-      b.append("not ok: ").append(failures.size()).append(" problem(s); v2 must not be retired yet\n");
+      b.append("not ok: ")
+          .append(failures.size())
+          .append(" problem(s); v2 must not be retired yet\n");
       for (Failure f : failures) {
         b.append("  ").append(CheckpointIds.format(f.id()));
         if (f.session() != null) {

@@ -14,19 +14,21 @@ import org.eclipse.jgit.lib.AnyObjectId;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
- * Which archived generations of one repository hold which checkpoints: a memo of (archive ref, tip) → the
- * checkpoints of that tip's tree, inverted so that the archives holding a checkpoint are found without
- * reading or even listing every archive. It lets the content rule of spec §10.2 (a) cost what the push
- * drops, not what the server holds.
+ * Which archived generations of one repository hold which checkpoints: a memo of (archive ref, tip)
+ * → the checkpoints of that tip's tree, inverted so that the archives holding a checkpoint are
+ * found without reading or even listing every archive. It lets the content rule of spec §10.2 (a)
+ * cost what the push drops, not what the server holds.
  *
- * <p>Like {@link CheckpointSetCache} it does no I/O and never goes stale in a way that matters: an entry
- * records that a ref <em>had</em> a tip, and a tip fixes its tree. The policy believes an entry only after
- * {@link ServerRefs#archive} confirms the ref still points there, and drops refs a full listing no longer
- * shows. An index may be incomplete (archives never read, or more checkpoints than its budget): the policy
- * then falls back to the full rule, so the index decides nothing on its own.
+ * <p>Like {@link CheckpointSetCache} it does no I/O and never goes stale in a way that matters: an
+ * entry records that a ref <em>had</em> a tip, and a tip fixes its tree. The policy believes an
+ * entry only after {@link ServerRefs#archive} confirms the ref still points there, and drops refs a
+ * full listing no longer shows. An index may be incomplete (archives never read, or more
+ * checkpoints than its budget): the policy then falls back to the full rule, so the index decides
+ * nothing on its own.
  *
  * <p>Memory: 17 to 34 bytes per indexed checkpoint (an open-addressing table of packed ID → archive
- * slot), bounded by a {@link Budget} that may be shared by the indexes of many repositories. Thread-safe.
+ * slot), bounded by a {@link Budget} that may be shared by the indexes of many repositories.
+ * Thread-safe.
  */
 public final class ArchiveIndex {
   /** An index that remembers nothing: every lookup misses, every put is dropped. */
@@ -36,27 +38,32 @@ public final class ArchiveIndex {
   public record Holder(long id, String ref, ObjectId tip) {}
 
   /**
-   * Claims about which archives hold which checkpoints that this process did not read itself, e.g. an
-   * index file kept in the repository between the short-lived processes of a stock-git hook. A hint is
-   * only ever used the way {@link #holders} are: as a place to look first, confirmed by the ref's value
-   * and by reading the archive's own tree. A hint never lets the policy skip an archive ({@link #has} and
-   * {@link #unindexed} know nothing of hints), so a wrong, stale or tampered hint costs reads, never a
-   * verdict.
+   * Claims about which archives hold which checkpoints that this process did not read itself, e.g.
+   * an index file kept in the repository between the short-lived processes of a stock-git hook. A
+   * hint is only ever used the way {@link #holders} are: as a place to look first, confirmed by the
+   * ref's value and by reading the archive's own tree. A hint never lets the policy skip an archive
+   * ({@link #has} and {@link #unindexed} know nothing of hints), so a wrong, stale or tampered hint
+   * costs reads, never a verdict.
    */
   public interface Hints {
     /** Holders claimed for the checkpoints in {@code ids}; may be wrong in any way. */
     List<Holder> holders(CheckpointSet ids);
   }
 
-  /** The whole content of an index, ordered by checkpoint ID: entry {@code i} is in archive {@code slots[i]}. */
+  /**
+   * The whole content of an index, ordered by checkpoint ID: entry {@code i} is in archive {@code
+   * slots[i]}.
+   */
   public record Snapshot(List<String> refs, List<ObjectId> tips, long[] ids, int[] slots) {}
 
   private static final int EMPTY = 0;
   private static final int TOMBSTONE = -1;
 
   private final Budget budget;
+
   /** Archive slot (1-based in {@link #vals}) → ref, tip and number of checkpoints. */
   private final List<String> refs = new ArrayList<>();
+
   private final List<ObjectId> tips = new ArrayList<>();
   private final List<Integer> sizes = new ArrayList<>();
   private final List<Integer> freeSlots = new ArrayList<>();
@@ -69,9 +76,11 @@ public final class ArchiveIndex {
   private long held; // checkpoints charged to the budget
   private boolean closed; // dropped by its registry (or NONE): remembers nothing more
   private Hints hints; // null for none
-  private long changes; // bumped by every put and remove: a memo of unindexed() is valid while it holds
+  private long
+      changes; // bumped by every put and remove: a memo of unindexed() is valid while it holds
   private Object listingMark; // the server's mark taken before listing was read
-  private List<Map.Entry<String, ObjectId>> listing; // the last full listing, in ascending name order
+  private List<Map.Entry<String, ObjectId>>
+      listing; // the last full listing, in ascending name order
   private List<Map.Entry<String, ObjectId>> unindexedMemo;
   private long unindexedAt = -1;
 
@@ -86,17 +95,17 @@ public final class ArchiveIndex {
   }
 
   /**
-   * Adds claims that were not read by this process: {@link #holders} returns them too (after its own
-   * entries); nothing else uses them.
+   * Adds claims that were not read by this process: {@link #holders} returns them too (after its
+   * own entries); nothing else uses them.
    */
   public synchronized void hints(Hints h) {
     this.hints = h;
   }
 
   /**
-   * The last full listing of the server's archives ({@link #listing(Object, List)}), when {@code server}
-   * says its archive refs have not changed since; otherwise null (list again). The caller must confirm with
-   * {@link ServerRefs#exact} every archive of it that it counts as cover.
+   * The last full listing of the server's archives ({@link #listing(Object, List)}), when {@code
+   * server} says its archive refs have not changed since; otherwise null (list again). The caller
+   * must confirm with {@link ServerRefs#exact} every archive of it that it counts as cover.
    */
   public synchronized List<Map.Entry<String, ObjectId>> listing(ServerRefs server) {
     if (listing == null || listingMark == null || !server.archivesUnchanged(listingMark)) {
@@ -105,7 +114,10 @@ public final class ArchiveIndex {
     return listing;
   }
 
-  /** Remembers a full listing read right after {@code mark} was taken; a null mark remembers nothing. */
+  /**
+   * Remembers a full listing read right after {@code mark} was taken; a null mark remembers
+   * nothing.
+   */
   public synchronized void listing(Object mark, List<Map.Entry<String, ObjectId>> l) {
     if (closed || mark == null) {
       listingMark = null;
@@ -121,14 +133,16 @@ public final class ArchiveIndex {
   }
 
   /**
-   * The archives of a full listing of the server ({@code listing}, ref → tip) that the index does not know
-   * at exactly that tip, in listing order; forgets every archive that the listing no longer shows. One
-   * pass, one lock: the rule's last step asks this for every archive on the server.
+   * The archives of a full listing of the server ({@code listing}, ref → tip) that the index does
+   * not know at exactly that tip, in listing order; forgets every archive that the listing no
+   * longer shows. One pass, one lock: the rule's last step asks this for every archive on the
+   * server.
    */
   public synchronized List<Map.Entry<String, ObjectId>> unindexed(
       List<Map.Entry<String, ObjectId>> listing) {
     if (listing == this.listing && unindexedAt == changes) {
-      return new ArrayList<>(unindexedMemo); // nothing indexed or forgotten since this listing was checked
+      return new ArrayList<>(
+          unindexedMemo); // nothing indexed or forgotten since this listing was checked
     }
     List<Map.Entry<String, ObjectId>> out = new ArrayList<>();
     int known = 0;
@@ -195,9 +209,9 @@ public final class ArchiveIndex {
   }
 
   /**
-   * Every (checkpoint, archive) pair of the index for the checkpoints in {@code ids}, grouped by ID in
-   * ascending order, then the {@link Hints} for them. The archives are as last seen: confirm them before
-   * believing them.
+   * Every (checkpoint, archive) pair of the index for the checkpoints in {@code ids}, grouped by ID
+   * in ascending order, then the {@link Hints} for them. The archives are as last seen: confirm
+   * them before believing them.
    */
   public synchronized List<Holder> holders(CheckpointSet ids) {
     List<Holder> out = new ArrayList<>();
@@ -224,9 +238,9 @@ public final class ArchiveIndex {
   }
 
   /**
-   * Records that {@code ref} points at {@code tip}, whose tree holds {@code set}; replaces what the index
-   * knew about {@code ref}. Dropped silently when the budget cannot take it (the index stays correct, only
-   * less complete).
+   * Records that {@code ref} points at {@code tip}, whose tree holds {@code set}; replaces what the
+   * index knew about {@code ref}. Dropped silently when the budget cannot take it (the index stays
+   * correct, only less complete).
    */
   public synchronized void put(String ref, ObjectId tip, CheckpointSet set) {
     remove(ref);
@@ -275,7 +289,8 @@ public final class ArchiveIndex {
     int slot = s;
     int target = slot + 1;
     int n = sizes.get(slot);
-    // Archives are removed when an archive moves or is deleted, which is rare: a scan of the table is
+    // Archives are removed when an archive moves or is deleted, which is rare: a scan of the table
+    // is
     // cheaper in memory than keeping every archive's set a second time.
     for (int i = 0; i < vals.length && n > 0; i++) {
       if (vals[i] == target) {
@@ -372,8 +387,8 @@ public final class ArchiveIndex {
   }
 
   /**
-   * How many checkpoints the indexes sharing this budget may hold together. A put that would exceed it is
-   * dropped.
+   * How many checkpoints the indexes sharing this budget may hold together. A put that would exceed
+   * it is dropped.
    */
   public static final class Budget {
     private final long max;
@@ -402,8 +417,9 @@ public final class ArchiveIndex {
   }
 
   /**
-   * The indexes of a server process, one per repository key (e.g. {@code Repository.getIdentifier()}),
-   * least recently used ones dropped beyond {@code maxRepositories}; all share one {@link Budget}.
+   * The indexes of a server process, one per repository key (e.g. {@code
+   * Repository.getIdentifier()}), least recently used ones dropped beyond {@code maxRepositories};
+   * all share one {@link Budget}.
    */
   public static final class Registry {
     private final int maxRepositories;

@@ -1,14 +1,16 @@
 package dev.checkpointguard.core;
 
 /**
- * Checkpoint IDs (spec §2): 12 lowercase hex characters, stored sharded as {@code <id[0:2]>/<id[2:12]>}.
+ * Checkpoint IDs (spec §2): 12 lowercase hex characters, stored sharded as {@code
+ * <id[0:2]>/<id[2:12]>}.
  *
- * <p>An ID is 48 bits, so it is kept as a {@code long} internally ({@link CheckpointSet}); this class
- * converts between the forms and is the only place that validates them.
+ * <p>An ID is 48 bits, so it is kept as a {@code long} internally ({@link CheckpointSet}); this
+ * class converts between the forms and is the only place that validates them.
  */
 public final class CheckpointIds {
   /** Length of an ID. */
   public static final int LENGTH = 12;
+
   /** Length of the shard directory name. */
   public static final int SHARD_LENGTH = 2;
 
@@ -30,7 +32,8 @@ public final class CheckpointIds {
   /** Parses a valid ID; throws {@link IllegalArgumentException} naming the bad input otherwise. */
   public static long parse(String id) {
     if (!isValid(id)) {
-      throw new IllegalArgumentException("not a checkpoint ID (12 lowercase hex characters): " + id);
+      throw new IllegalArgumentException(
+          "not a checkpoint ID (12 lowercase hex characters): " + id);
     }
     long v = 0;
     for (int i = 0; i < LENGTH; i++) {
@@ -56,17 +59,17 @@ public final class CheckpointIds {
   }
 
   /**
-   * True when a shard name, given as its two raw tree-entry bytes, is two lowercase hex digits: only such a
-   * shard can hold a valid ID.
+   * True when a shard name, given as its two raw tree-entry bytes, is two lowercase hex digits:
+   * only such a shard can hold a valid ID.
    */
   static boolean isShard(int shardHi, int shardLo) {
     return hexValue((char) shardHi) >= 0 && hexValue((char) shardLo) >= 0;
   }
 
   /**
-   * Packs a shard name (2 bytes) and an entry name (10 bytes), given as raw tree-entry bytes, into an ID;
-   * -1 when the combination is not a valid ID (uppercase, wrong length, non-hex). Works on bytes so that
-   * counting a tree allocates nothing per entry.
+   * Packs a shard name (2 bytes) and an entry name (10 bytes), given as raw tree-entry bytes, into
+   * an ID; -1 when the combination is not a valid ID (uppercase, wrong length, non-hex). Works on
+   * bytes so that counting a tree allocates nothing per entry.
    */
   static long fromTreeNames(int shardHi, int shardLo, byte[] buf, int off, int len) {
     if (len != LENGTH - SHARD_LENGTH) {

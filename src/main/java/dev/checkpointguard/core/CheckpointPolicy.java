@@ -24,28 +24,33 @@ import org.eclipse.jgit.revwalk.RevTree;
 import org.eclipse.jgit.revwalk.RevWalk;
 
 /**
- * The policy core: from the proposed commands of one push, the server's v2 refs and an object reader, one
- * {@link Verdict} per command (spec §10). It reads objects and refs through what it is given and nothing
- * else: it opens no file, writes no ref and logs nothing. The one thing it writes is the caller's
- * {@link ArchiveIndex} memo (what each archive holds), which only ever saves reads.
+ * The policy core: from the proposed commands of one push, the server's v2 refs and an object
+ * reader, one {@link Verdict} per command (spec §10). It reads objects and refs through what it is
+ * given and nothing else: it opens no file, writes no ref and logs nothing. The one thing it writes
+ * is the caller's {@link ArchiveIndex} memo (what each archive holds), which only ever saves reads.
  *
- * <p>Commands of one push depend on each other only through coverage: a {@code /full/current} update that
- * drops transcripts is judged against the <em>post-push</em> archives (the server's, minus deletions and
- * plus creates and updates that this push has accepted). Archives are therefore judged first and
- * {@code /full/current} last, whatever order the client sent them in. Coverage is by content only (spec
- * §10.4 item 6): every lost unit must be in the tip tree of a post-push archive; history proves nothing.
+ * <p>Commands of one push depend on each other only through coverage: a {@code /full/current}
+ * update that drops transcripts is judged against the <em>post-push</em> archives (the server's,
+ * minus deletions and plus creates and updates that this push has accepted). Archives are therefore
+ * judged first and {@code /full/current} last, whatever order the client sent them in. Coverage is
+ * by content only (spec §10.4 item 6): every lost unit must be in the tip tree of a post-push
+ * archive; history proves nothing.
  *
- * <p>Instances are immutable and thread-safe; {@link #evaluate} may run concurrently for different pushes.
+ * <p>Instances are immutable and thread-safe; {@link #evaluate} may run concurrently for different
+ * pushes.
  */
 public final class CheckpointPolicy {
   /**
-   * How many of the highest-numbered archives on the server are tried as cover before every archive is
-   * read: the latest rotations are the likeliest cover of a reset, and reading their root trees costs the
-   * same whatever the number of archives.
+   * How many of the highest-numbered archives on the server are tried as cover before every archive
+   * is read: the latest rotations are the likeliest cover of a reset, and reading their root trees
+   * costs the same whatever the number of archives.
    */
   public static final int NEWEST_CANDIDATES = 8;
 
-  /** How far back the history of an under-threshold archive is followed (the client's traversal limit). */
+  /**
+   * How far back the history of an under-threshold archive is followed (the client's traversal
+   * limit).
+   */
   public static final int ANCESTRY_DEPTH = 1000;
 
   private final GuardSettings settings;
@@ -56,16 +61,20 @@ public final class CheckpointPolicy {
   private final CheckpointTrees.Matching matching;
 
   /**
-   * Whether archives of a push may cover a {@code /full/current} update in the same push. They may only
-   * when the adapter makes sure the update never lands without them (the update names them in
+   * Whether archives of a push may cover a {@code /full/current} update in the same push. They may
+   * only when the adapter makes sure the update never lands without them (the update names them in
    * {@link Verdict#requires()}).
    */
   public enum SamePushCover {
-    /** Any archive command of the push: the adapter applies them together with the update, atomically. */
+    /**
+     * Any archive command of the push: the adapter applies them together with the update,
+     * atomically.
+     */
     ANY,
     /**
-     * None: only archives already on the server cover (stock git applies a non-atomic push one ref at a
-     * time, in an order it chooses, so an archive of the push can fail while the update lands).
+     * None: only archives already on the server cover (stock git applies a non-atomic push one ref
+     * at a time, in an order it chooses, so an archive of the push can fail while the update
+     * lands).
      */
     NONE
   }
@@ -74,7 +83,9 @@ public final class CheckpointPolicy {
     this(settings, CheckpointSetCache.NONE);
   }
 
-  /** {@code cache} memoises tree reads across pushes; it may be shared by many policies and threads. */
+  /**
+   * {@code cache} memoises tree reads across pushes; it may be shared by many policies and threads.
+   */
   public CheckpointPolicy(GuardSettings settings, CheckpointSetCache cache) {
     this(settings, cache, Clock.systemUTC());
   }
@@ -90,8 +101,11 @@ public final class CheckpointPolicy {
         CheckpointTrees.Matching.PATH);
   }
 
-  /** Tests: another bound on the checkpoints read from one tree ({@link Rule#TOO_MANY_CHECKPOINTS}). */
-  CheckpointPolicy(GuardSettings settings, CheckpointSetCache cache, Clock clock, int maxCheckpoints) {
+  /**
+   * Tests: another bound on the checkpoints read from one tree ({@link Rule#TOO_MANY_CHECKPOINTS}).
+   */
+  CheckpointPolicy(
+      GuardSettings settings, CheckpointSetCache cache, Clock clock, int maxCheckpoints) {
     this(settings, cache, clock, maxCheckpoints, SamePushCover.ANY, CheckpointTrees.Matching.PATH);
   }
 
@@ -124,7 +138,9 @@ public final class CheckpointPolicy {
     return settings;
   }
 
-  /** As {@link #evaluate(List, ServerRefs, ObjectReader, ArchiveIndex)} without an archive index. */
+  /**
+   * As {@link #evaluate(List, ServerRefs, ObjectReader, ArchiveIndex)} without an archive index.
+   */
   public List<Verdict> evaluate(List<RefChange> changes, ServerRefs server, ObjectReader reader) {
     return evaluate(changes, server, reader, ArchiveIndex.NONE);
   }
@@ -135,10 +151,10 @@ public final class CheckpointPolicy {
    * @param changes the commands still to be decided, in the client's order
    * @param server the server's v2 refs before the push
    * @param reader reads the objects of the repository, including those of the push; not closed here
-   * @param memo what the repository's archives held at earlier pushes; read to find cover without reading
-   *     every archive, and written with what this evaluation reads. Every entry used is confirmed against
-   *     {@code server} and the archive's own tree first, so a stale or wrong memo costs time, never a
-   *     verdict.
+   * @param memo what the repository's archives held at earlier pushes; read to find cover without
+   *     reading every archive, and written with what this evaluation reads. Every entry used is
+   *     confirmed against {@code server} and the archive's own tree first, so a stale or wrong memo
+   *     costs time, never a verdict.
    * @return one verdict per command, in the same order
    */
   public List<Verdict> evaluate(
@@ -151,8 +167,8 @@ public final class CheckpointPolicy {
   }
 
   /**
-   * Verdicts for a push into a repository whose settings cannot be read: every guarded ref is refused
-   * (fail closed), every other ref is left alone.
+   * Verdicts for a push into a repository whose settings cannot be read: every guarded ref is
+   * refused (fail closed), every other ref is left alone.
    */
   public static List<Verdict> refuseGuarded(List<RefChange> changes, String problem) {
     List<Verdict> out = new ArrayList<>(changes.size());
@@ -171,9 +187,10 @@ public final class CheckpointPolicy {
   }
 
   /**
-   * Verdicts for a push the guard could not judge at all (e.g. the repository's config cannot be parsed):
-   * every guarded ref is refused with {@link Rule#INTERNAL_ERROR} and {@code cause}, every other ref is
-   * left alone. Fail closed, whatever the mode: the mode itself may be what could not be read.
+   * Verdicts for a push the guard could not judge at all (e.g. the repository's config cannot be
+   * parsed): every guarded ref is refused with {@link Rule#INTERNAL_ERROR} and {@code cause}, every
+   * other ref is left alone. Fail closed, whatever the mode: the mode itself may be what could not
+   * be read.
    */
   public static List<Verdict> internalErrors(List<RefChange> changes, Throwable cause) {
     List<Verdict> out = new ArrayList<>(changes.size());
@@ -181,7 +198,11 @@ public final class CheckpointPolicy {
       out.add(
           RefNames.isGuarded(c.ref())
               ? new Verdict(
-                  c, Verdict.Outcome.REJECT, Rule.INTERNAL_ERROR, Messages.internalError(c.ref()), cause)
+                  c,
+                  Verdict.Outcome.REJECT,
+                  Rule.INTERNAL_ERROR,
+                  Messages.internalError(c.ref()),
+                  cause)
               : Verdict.notGuarded(c));
     }
     return out;
@@ -196,7 +217,11 @@ public final class CheckpointPolicy {
     private final ArchiveIndex index;
 
     Evaluation(
-        RevWalk walk, ObjectReader reader, CheckpointTrees trees, ServerRefs server, ArchiveIndex index) {
+        RevWalk walk,
+        ObjectReader reader,
+        CheckpointTrees trees,
+        ServerRefs server,
+        ArchiveIndex index) {
       this.walk = walk;
       this.reader = reader;
       this.trees = trees;
@@ -231,12 +256,16 @@ public final class CheckpointPolicy {
       } catch (CheckpointTrees.TooManyCheckpointsException e) {
         v = reject(c, Rule.TOO_MANY_CHECKPOINTS, Messages.tooManyCheckpoints(c.ref(), e.limit()));
       } catch (IOException | RuntimeException e) {
-        v = new Verdict(c, Verdict.Outcome.REJECT, Rule.INTERNAL_ERROR, Messages.internalError(c.ref()), e);
+        v =
+            new Verdict(
+                c, Verdict.Outcome.REJECT, Rule.INTERNAL_ERROR, Messages.internalError(c.ref()), e);
       }
       if (v.outcome() == Verdict.Outcome.REJECT
           && settings.mode() == GuardSettings.Mode.WARN
           && v.rule().warnable()) {
-        v = new Verdict(c, Verdict.Outcome.WARN, v.rule(), Messages.warning(v.message()), v.cause());
+        v =
+            new Verdict(
+                c, Verdict.Outcome.WARN, v.rule(), Messages.warning(v.message()), v.cause());
       }
       return v;
     }
@@ -303,7 +332,8 @@ public final class CheckpointPolicy {
               Rule.ARCHIVE_THRESHOLD,
               Messages.archiveThreshold(c.ref(), held.size(), settings.threshold()));
         }
-        if (!index.has(c.ref(), c.newId())) { // a tip fixes its tree: a retried push changes nothing
+        if (!index.has(
+            c.ref(), c.newId())) { // a tip fixes its tree: a retried push changes nothing
           index.put(c.ref(), c.newId(), held); // confirmed before any later use, like every entry
         }
         return Verdict.accept(c);
@@ -320,9 +350,10 @@ public final class CheckpointPolicy {
     }
 
     /**
-     * Archive deletes (spec §10.4 item 8): {@code entire clean} deletes a generation only when its newest
-     * checkpoint is older than the client's retention, at least one day. A younger generation's delete has
-     * no client producer; a stale {@code git push --mirror} from an old clone is one real producer.
+     * Archive deletes (spec §10.4 item 8): {@code entire clean} deletes a generation only when its
+     * newest checkpoint is older than the client's retention, at least one day. A younger
+     * generation's delete has no client producer; a stale {@code git push --mirror} from an old
+     * clone is one real producer.
      */
     private Verdict archiveDelete(RefChange c) throws IOException {
       if (!settings.allowArchiveDeletion()) {
@@ -345,15 +376,16 @@ public final class CheckpointPolicy {
         return reject(c, Rule.ARCHIVE_AGE, Messages.archiveAgeUnknown(c.ref(), age.without()));
       }
       if (age.newest().plus(min).isAfter(now)) {
-        return reject(c, Rule.ARCHIVE_AGE, Messages.archiveTooYoung(c.ref(), age.newest(), now, min));
+        return reject(
+            c, Rule.ARCHIVE_AGE, Messages.archiveTooYoung(c.ref(), age.newest(), now, min));
       }
       return Verdict.accept(c);
     }
 
     /**
-     * The newest checkpoint of a generation, as the client's cleanup finds it: {@code generation.json}'s
-     * {@code newest_checkpoint_at}, else from the trees (spec §5.2: each checkpoint's {@code created_at}
-     * range from {@code /main}, else its transcript event times).
+     * The newest checkpoint of a generation, as the client's cleanup finds it: {@code
+     * generation.json}'s {@code newest_checkpoint_at}, else from the trees (spec §5.2: each
+     * checkpoint's {@code created_at} range from {@code /main}, else its transcript event times).
      */
     private Age newestCheckpoint(ObjectId tree) throws IOException {
       GenerationJson.Read file = GenerationJson.read(reader, tree);
@@ -389,17 +421,20 @@ public final class CheckpointPolicy {
       return new Age(false, without == 0 ? newest : null, without);
     }
 
-    /** A generation's age: empty, or its newest checkpoint (null when {@code without} have no time). */
+    /**
+     * A generation's age: empty, or its newest checkpoint (null when {@code without} have no time).
+     */
     private record Age(boolean empty, Instant newest, int without) {}
 
     /**
-     * The one legitimate under-threshold create (spec §10.2 b): {@code migrate --force} prunes checkpoints
-     * from every local archive, including a pending one not yet pushed, and re-packs them elsewhere. Its
-     * first-parent history is then force-migration prunes (and finalizes) down to an archive commit that
-     * held at least the threshold: {@code Archive generation} (one parent) or
-     * {@code Archive migrated generation: <ref>} (orphan). A {@code v0.6.0} bug archive never held that
-     * many, so it stays rejected. Refusing the pruned archive would stall a {@code v0.6.2} client for good
-     * (§10.3): it publishes archives before anything else and keeps retrying the same one.
+     * The one legitimate under-threshold create (spec §10.2 b): {@code migrate --force} prunes
+     * checkpoints from every local archive, including a pending one not yet pushed, and re-packs
+     * them elsewhere. Its first-parent history is then force-migration prunes (and finalizes) down
+     * to an archive commit that held at least the threshold: {@code Archive generation} (one
+     * parent) or {@code Archive migrated generation: <ref>} (orphan). A {@code v0.6.0} bug archive
+     * never held that many, so it stays rejected. Refusing the pruned archive would stall a {@code
+     * v0.6.2} client for good (§10.3): it publishes archives before anything else and keeps
+     * retrying the same one.
      */
     private boolean prunedFromFullArchive(RevCommit tip) throws IOException {
       RevCommit commit = tip;
@@ -417,10 +452,9 @@ public final class CheckpointPolicy {
         boolean archiveCommit =
             (commit.getParentCount() == 1
                     && CommitMessages.subject(message).equals(CommitMessages.ARCHIVE_GENERATION))
-                || (commit.getParentCount() == 0 && message.startsWith(CommitMessages.ARCHIVE_MIGRATED));
-        return pruned
-            && archiveCommit
-            && trees.count(commit.getTree()) >= settings.threshold();
+                || (commit.getParentCount() == 0
+                    && message.startsWith(CommitMessages.ARCHIVE_MIGRATED));
+        return pruned && archiveCommit && trees.count(commit.getTree()) >= settings.threshold();
       }
       return false;
     }
@@ -430,15 +464,18 @@ public final class CheckpointPolicy {
         return reject(c, Rule.CURRENT_DELETE, Messages.currentDelete(c.ref()));
       }
       if (c.isCreate()) {
-        trees.checkpoints(next.getTree()); // no generation above the bound gets in (later pushes read it)
+        trees.checkpoints(
+            next.getTree()); // no generation above the bound gets in (later pushes read it)
         return Verdict.accept(c);
       }
       Loss lost = trees.loss(treeOf(c.oldId()), next.getTree());
       if (lost.isEmpty()) {
         return Verdict.accept(c); // appends, merges, finalizes
       }
-      // Every lost unit must be in the tip tree of a post-push archive. The cheap sources come first: the
-      // archives of this push (in hand), then what the index remembers (one ref lookup each), then the
+      // Every lost unit must be in the tip tree of a post-push archive. The cheap sources come
+      // first: the
+      // archives of this push (in hand), then what the index remembers (one ref lookup each), then
+      // the
       // newest archives on the server, and only then every other archive.
       PushArchives mine = pushArchives(decided);
       List<RefChange> requires = new ArrayList<>();
@@ -466,15 +503,15 @@ public final class CheckpointPolicy {
     }
 
     /**
-     * Narrows {@code lost} by the server's archives that this push leaves alone: first those the index
-     * names (confirmed per ref, no listing), then the newest few, then every other one, newest first (each
-     * read once and remembered in the index).
+     * Narrows {@code lost} by the server's archives that this push leaves alone: first those the
+     * index names (confirmed per ref, no listing), then the newest few, then every other one,
+     * newest first (each read once and remembered in the index).
      *
-     * <p>An archive the index knows at its listed tip, and that {@link ArchiveIndex#holders} did not name
-     * for any lost checkpoint, is not read: an archive covers only checkpoints whose directory it holds,
-     * and the index holds exactly the checkpoint directories of that tip's tree, read by this process
-     * ({@link ArchiveIndex.Hints} never skip a read). So a rejection at a warm index costs one listing
-     * and one pass over it, whatever the number of archives.
+     * <p>An archive the index knows at its listed tip, and that {@link ArchiveIndex#holders} did
+     * not name for any lost checkpoint, is not read: an archive covers only checkpoints whose
+     * directory it holds, and the index holds exactly the checkpoint directories of that tip's
+     * tree, read by this process ({@link ArchiveIndex.Hints} never skip a read). So a rejection at
+     * a warm index costs one listing and one pass over it, whatever the number of archives.
      */
     private void coverFromServer(Loss lost, Set<String> touched) throws IOException {
       Set<String> used = new HashSet<>();
@@ -495,14 +532,17 @@ public final class CheckpointPolicy {
           }
         }
       }
-      // The last listing is reused while the server says its archive refs have not changed; then every
-      // archive of it that is read as cover is first confirmed by its ref, like the index's holders.
+      // The last listing is reused while the server says its archive refs have not changed; then
+      // every
+      // archive of it that is read as cover is first confirmed by its ref, like the index's
+      // holders.
       List<Map.Entry<String, ObjectId>> listing = index.listing(server);
       boolean reused = listing != null;
       if (!reused) {
         Object mark = server.archivesMark();
         listing = new ArrayList<>(server.archives().entrySet());
-        // Archive names have a fixed width of digits, so their order by name is their order by number.
+        // Archive names have a fixed width of digits, so their order by name is their order by
+        // number.
         if (!sortedByName(listing)) {
           listing.sort(Map.Entry.comparingByKey());
         }
@@ -526,7 +566,8 @@ public final class CheckpointPolicy {
         ObjectId tree = treeOf(e.getValue());
         trees.cover(lost, tree); // reads only the shards of the lost checkpoints
         if (!lost.isEmpty()) {
-          index.put(e.getKey(), e.getValue(), trees.checkpoints(tree)); // the next rejection skips it
+          index.put(
+              e.getKey(), e.getValue(), trees.checkpoints(tree)); // the next rejection skips it
         }
       }
       for (int k = unread.size() - 1; k >= 0; k--) {
@@ -561,13 +602,15 @@ public final class CheckpointPolicy {
     /** This push's archive commands, as the post-push state sees them. */
     private final class PushArchives {
       /**
-       * Accepted creates and updates whose ref is where the command expects it (absent for a create), in
-       * ascending number: a multi-rotation reset is covered by the oldest. A command whose ref has moved
-       * will fail when it is applied, so its tree covers nothing.
+       * Accepted creates and updates whose ref is where the command expects it (absent for a
+       * create), in ascending number: a multi-rotation reset is covered by the oldest. A command
+       * whose ref has moved will fail when it is applied, so its tree covers nothing.
        */
       final List<RefChange> covers = new ArrayList<>();
+
       /** Archives whose server value this push replaces or deletes (accepted commands only). */
       final Set<String> touched = new HashSet<>();
+
       /** Creates this push rejected, named in a rejection so the pusher sees the cause. */
       final List<String> rejectedCreates = new ArrayList<>();
     }

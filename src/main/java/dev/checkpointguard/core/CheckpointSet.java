@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * An immutable set of checkpoint IDs, stored as a sorted {@code long[]} (8 bytes per checkpoint), so that
- * sets of 100,000 checkpoints stay small and set operations are merges of sorted arrays.
+ * An immutable set of checkpoint IDs, stored as a sorted {@code long[]} (8 bytes per checkpoint),
+ * so that sets of 100,000 checkpoints stay small and set operations are merges of sorted arrays.
  */
 public final class CheckpointSet {
   private static final CheckpointSet EMPTY = new CheckpointSet(new long[0]);

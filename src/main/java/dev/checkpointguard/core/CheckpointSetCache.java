@@ -5,8 +5,9 @@ import java.util.Map;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
- * Memo of tree id → checkpoints. A tree id fixes the tree's content, so entries never go stale and one
- * cache may serve every repository of a server process. It holds no I/O: it only remembers results.
+ * Memo of tree id → checkpoints. A tree id fixes the tree's content, so entries never go stale and
+ * one cache may serve every repository of a server process. It holds no I/O: it only remembers
+ * results.
  */
 public interface CheckpointSetCache {
   /** A cache that remembers nothing. */
@@ -27,8 +28,8 @@ public interface CheckpointSetCache {
   void put(ObjectId tree, CheckpointSet set);
 
   /**
-   * A thread-safe least-recently-used cache bounded by the total number of checkpoints it holds
-   * (8 bytes each, plus a small per-entry overhead).
+   * A thread-safe least-recently-used cache bounded by the total number of checkpoints it holds (8
+   * bytes each, plus a small per-entry overhead).
    */
   static CheckpointSetCache lru(long maxCheckpoints) {
     return new Lru(maxCheckpoints);
@@ -38,7 +39,8 @@ public interface CheckpointSetCache {
   final class Lru implements CheckpointSetCache {
     private final long max;
     private long held;
-    private final LinkedHashMap<ObjectId, CheckpointSet> map = new LinkedHashMap<>(256, 0.75f, true);
+    private final LinkedHashMap<ObjectId, CheckpointSet> map =
+        new LinkedHashMap<>(256, 0.75f, true);
 
     Lru(long maxCheckpoints) {
       this.max = maxCheckpoints;

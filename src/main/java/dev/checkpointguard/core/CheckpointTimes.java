@@ -29,12 +29,13 @@ import org.eclipse.jgit.treewalk.CanonicalTreeParser;
  * Checkpoint timestamps as the client derives them (spec §4, §5.2, §5.3).
  *
  * <ul>
- *   <li>From {@code /main}: the creation time used for ordering is the {@code created_at} of the session at
- *       index {@code len(sessions)-1} of the checkpoint's {@code metadata.json} (the highest numeric session
- *       directory when the summary cannot be read); the generation range is min/max {@code created_at}
- *       over every numeric session directory. Only the small {@code metadata.json} files are read.
- *   <li>From a {@code /full/*} checkpoint directory (the fallback when {@code /main} has nothing): min/max
- *       of the {@code timestamp} field of every JSON line of every session's reassembled
+ *   <li>From {@code /main}: the creation time used for ordering is the {@code created_at} of the
+ *       session at index {@code len(sessions)-1} of the checkpoint's {@code metadata.json} (the
+ *       highest numeric session directory when the summary cannot be read); the generation range is
+ *       min/max {@code created_at} over every numeric session directory. Only the small {@code
+ *       metadata.json} files are read.
+ *   <li>From a {@code /full/*} checkpoint directory (the fallback when {@code /main} has nothing):
+ *       min/max of the {@code timestamp} field of every JSON line of every session's reassembled
  *       {@code raw_transcript*} chunks.
  * </ul>
  *
@@ -60,9 +61,10 @@ public final class CheckpointTimes {
   }
 
   /**
-   * @param memo what earlier reads found, by {@code /main} checkpoint directory tree id (a tree id fixes
-   *     its content, so entries never go stale); filled by this reader. Lets a second pass over the same
-   *     {@code /main}, such as the check that ends a repair, skip every metadata read. Not thread-safe.
+   * @param memo what earlier reads found, by {@code /main} checkpoint directory tree id (a tree id
+   *     fixes its content, so entries never go stale); filled by this reader. Lets a second pass
+   *     over the same {@code /main}, such as the check that ends a repair, skip every metadata
+   *     read. Not thread-safe.
    */
   public CheckpointTimes(ObjectReader reader, Map<ObjectId, Times> memo) {
     this.reader = reader;
@@ -70,8 +72,8 @@ public final class CheckpointTimes {
   }
 
   /**
-   * Reads the times of the {@code wanted} checkpoints from the {@code /main} tree. Checkpoints absent from
-   * {@code /main} are absent from the result.
+   * Reads the times of the {@code wanted} checkpoints from the {@code /main} tree. Checkpoints
+   * absent from {@code /main} are absent from the result.
    */
   public Map<Long, Times> fromMain(AnyObjectId mainTree, CheckpointSet wanted, ProgressMonitor pm)
       throws IOException {
@@ -133,7 +135,10 @@ public final class CheckpointTimes {
     return new Times(last == null ? null : created.get(last), range);
   }
 
-  /** Go's {@code strconv.Atoi} accepts what {@link Integer#parseInt} accepts here (signs, leading zeros). */
+  /**
+   * Go's {@code strconv.Atoi} accepts what {@link Integer#parseInt} accepts here (signs, leading
+   * zeros).
+   */
   private static Integer sessionIndex(String name) {
     try {
       return Integer.parseInt(name);
@@ -154,7 +159,9 @@ public final class CheckpointTimes {
     return null;
   }
 
-  /** {@code len(sessions)} of a checkpoint summary; null when it is not an array or does not parse. */
+  /**
+   * {@code len(sessions)} of a checkpoint summary; null when it is not an array or does not parse.
+   */
   private Integer summarySessionCount(ObjectId blob) throws IOException {
     String text = blobText(blob);
     if (text == null) {
@@ -162,19 +169,21 @@ public final class CheckpointTimes {
     }
     Integer[] count = {null};
     try {
-      JsonFiles.readObject(text, (name, value) -> {
-        if (name.equals("sessions")) { // the last one wins, as Go's decoder
-          count[0] = null;
-          if (value.currentToken() == JsonToken.START_ARRAY) {
-            int n = 0;
-            while (value.nextToken() != JsonToken.END_ARRAY) {
-              value.skipChildren();
-              n++;
+      JsonFiles.readObject(
+          text,
+          (name, value) -> {
+            if (name.equals("sessions")) { // the last one wins, as Go's decoder
+              count[0] = null;
+              if (value.currentToken() == JsonToken.START_ARRAY) {
+                int n = 0;
+                while (value.nextToken() != JsonToken.END_ARRAY) {
+                  value.skipChildren();
+                  n++;
+                }
+                count[0] = n;
+              }
             }
-            count[0] = n;
-          }
-        }
-      });
+          });
     } catch (IllegalArgumentException e) {
       return null; // unreadable metadata counts as missing, as the client's reader
     }
@@ -195,28 +204,32 @@ public final class CheckpointTimes {
   }
 
   /**
-   * The time in the top-level string member {@code field} of the JSON object {@code text} (the last one
-   * when repeated, as Go's decoder); null when the text does not parse, the member is missing or not a
-   * string, or holds no RFC 3339 time or Go's zero time.
+   * The time in the top-level string member {@code field} of the JSON object {@code text} (the last
+   * one when repeated, as Go's decoder); null when the text does not parse, the member is missing
+   * or not a string, or holds no RFC 3339 time or Go's zero time.
    */
   private static Instant stringTime(String text, String field) {
     String[] found = {null};
     try {
-      JsonFiles.readObject(text, (name, value) -> {
-        if (name.equals(field)) {
-          found[0] = JsonFiles.stringOrNull(value);
-        }
-      });
+      JsonFiles.readObject(
+          text,
+          (name, value) -> {
+            if (name.equals(field)) {
+              found[0] = JsonFiles.stringOrNull(value);
+            }
+          });
     } catch (IllegalArgumentException e) {
-      return null; // unreadable metadata counts as missing, as the client's reader; §5.3 skips such lines
+      return null; // unreadable metadata counts as missing, as the client's reader; §5.3 skips such
+      // lines
     }
     Instant t = found[0] == null ? null : GenerationJson.parseTime(found[0]);
     return t == null || t.equals(GenerationJson.GO_ZERO) ? null : t;
   }
 
   /**
-   * The range of transcript event timestamps of one {@code /full/*} checkpoint directory (§5.3); null
-   * when no session yields one. Reads the raw transcript blobs, so callers use it only as a fallback.
+   * The range of transcript event timestamps of one {@code /full/*} checkpoint directory (§5.3);
+   * null when no session yields one. Reads the raw transcript blobs, so callers use it only as a
+   * fallback.
    */
   public GenerationJson fromTranscripts(AnyObjectId checkpointDir) throws IOException {
     GenerationJson range = null;
@@ -224,7 +237,8 @@ public final class CheckpointTimes {
     p.reset(reader, checkpointDir);
     List<ObjectId> sessions = new ArrayList<>();
     for (; !p.eof(); p.next()) {
-      if (FileMode.TREE.equals(p.getEntryRawMode()) && sessionIndex(p.getEntryPathString()) != null) {
+      if (FileMode.TREE.equals(p.getEntryRawMode())
+          && sessionIndex(p.getEntryPathString()) != null) {
         sessions.add(p.getEntryObjectId());
       }
     }
@@ -267,7 +281,8 @@ public final class CheckpointTimes {
     try (BufferedReader r =
         new BufferedReader(
             new InputStreamReader(
-                new SequenceInputStream(Collections.enumeration(streams)), StandardCharsets.UTF_8))) {
+                new SequenceInputStream(Collections.enumeration(streams)),
+                StandardCharsets.UTF_8))) {
       for (String line = r.readLine(); line != null; line = r.readLine()) {
         if (line.isBlank()) {
           continue;

@@ -23,22 +23,25 @@ import org.eclipse.jgit.treewalk.CanonicalTreeParser;
  * {@code CountCheckpointsInTree}/{@code WalkCheckpointShards} do (spec §3.2):
  *
  * <ul>
- *   <li>at the root, only directories whose name is exactly 2 bytes long are followed as shards; files
- *       ({@code generation.json}) and other directories are skipped;
+ *   <li>at the root, only directories whose name is exactly 2 bytes long are followed as shards;
+ *       files ({@code generation.json}) and other directories are skipped;
  *   <li>a shard tree that cannot be read is skipped silently;
- *   <li>inside a shard, a <em>directory</em> whose shard name + entry name matches {@code ^[0-9a-f]{12}$}
- *       counts as one checkpoint; files, gitlinks, symlinks and invalid names are skipped;
+ *   <li>inside a shard, a <em>directory</em> whose shard name + entry name matches {@code
+ *       ^[0-9a-f]{12}$} counts as one checkpoint; files, gitlinks, symlinks and invalid names are
+ *       skipped;
  *   <li>the contents of a checkpoint directory are not inspected.
  * </ul>
  *
  * <p>Names are compared as raw bytes, as Go does: a 2-byte shard name that is not two lowercase hex
- * digits (e.g. {@code é}, bytes {@code c3 a9}) is a shard whose entries are all invalid names, so it adds
- * nothing. The walk therefore does not read such shards at all; the result is the same.
+ * digits (e.g. {@code é}, bytes {@code c3 a9}) is a shard whose entries are all invalid names, so
+ * it adds nothing. The walk therefore does not read such shards at all; the result is the same.
  *
- * <p>Reads are memoised per tree id in a {@link CheckpointSetCache}, because a tree id fixes its content.
+ * <p>Reads are memoised per tree id in a {@link CheckpointSetCache}, because a tree id fixes its
+ * content.
  *
- * <p>Memory is bounded: a pushed tree may name millions of checkpoint directories that all point at one
- * tiny tree, so a set is never built beyond {@link #maxCheckpoints()} ({@link TooManyCheckpointsException}).
+ * <p>Memory is bounded: a pushed tree may name millions of checkpoint directories that all point at
+ * one tiny tree, so a set is never built beyond {@link #maxCheckpoints()} ({@link
+ * TooManyCheckpointsException}).
  */
 public final class CheckpointTrees {
   /** The empty tree, root of every {@code Start generation}; it need not exist as an object. */
@@ -46,22 +49,22 @@ public final class CheckpointTrees {
       ObjectId.fromString("4b825dc642cb6eb9a060e54bf8d69288fbee4904");
 
   /**
-   * The most checkpoints one tree may hold before {@link #checkpoints} refuses to collect them (8 MiB of
-   * ids). A client generation holds about {@value GuardSettings#MAX_THRESHOLD}; even {@code /main} of a
-   * very busy repository stays far below this.
+   * The most checkpoints one tree may hold before {@link #checkpoints} refuses to collect them (8
+   * MiB of ids). A client generation holds about {@value GuardSettings#MAX_THRESHOLD}; even {@code
+   * /main} of a very busy repository stays far below this.
    */
   public static final int MAX_CHECKPOINTS = 1_000_000;
 
   /**
-   * The most transcript files read from the checkpoint directories of one {@link #loss} (a session holds a
-   * transcript in one or a few chunks; a pushed tree may name millions of them).
+   * The most transcript files read from the checkpoint directories of one {@link #loss} (a session
+   * holds a transcript in one or a few chunks; a pushed tree may name millions of them).
    */
   public static final int MAX_FILES = 4_000_000;
 
   /**
-   * What makes two transcript files the same unit. {@link #PATH} is the rule (spec §10.2 a): a finalize
-   * replaces a transcript's blob at the same path. {@link #BLOB} is stricter (the same path with the same
-   * blob); it exists only to measure which legitimate sequences it would refuse.
+   * What makes two transcript files the same unit. {@link #PATH} is the rule (spec §10.2 a): a
+   * finalize replaces a transcript's blob at the same path. {@link #BLOB} is stricter (the same
+   * path with the same blob); it exists only to measure which legitimate sequences it would refuse.
    */
   enum Matching {
     PATH,
@@ -88,7 +91,9 @@ public final class CheckpointTrees {
     this.maxCheckpoints = maxCheckpoints;
   }
 
-  /** Switches the unit of {@link #loss} and {@link #cover} (tests that measure the blob-level rule). */
+  /**
+   * Switches the unit of {@link #loss} and {@link #cover} (tests that measure the blob-level rule).
+   */
   CheckpointTrees matching(Matching m) {
     this.matching = m;
     return this;
@@ -131,11 +136,12 @@ public final class CheckpointTrees {
   }
 
   /**
-   * The checkpoints present in {@code oldTree} and missing from {@code newTree}. Shards whose tree id is
-   * unchanged are not read, so an append costs a few tree reads however large the generation is.
+   * The checkpoints present in {@code oldTree} and missing from {@code newTree}. Shards whose tree
+   * id is unchanged are not read, so an append costs a few tree reads however large the generation
+   * is.
    *
-   * @throws TooManyCheckpointsException when a changed part of either tree holds more than
-   *     {@link #maxCheckpoints()}
+   * @throws TooManyCheckpointsException when a changed part of either tree holds more than {@link
+   *     #maxCheckpoints()}
    */
   public CheckpointSet removed(AnyObjectId oldTree, AnyObjectId newTree) throws IOException {
     if (oldTree.equals(newTree)) {
@@ -160,13 +166,13 @@ public final class CheckpointTrees {
   }
 
   /**
-   * What moving a generation from {@code oldTree} to {@code newTree} drops (see {@link Loss}). Shards and
-   * checkpoint directories whose tree id is unchanged are not read, so an append costs a few tree reads
-   * however large the generation is; a checkpoint directory the new tree lacks is recorded by tree id and
-   * read only when {@link #expand} or {@link #cover} needs its files.
+   * What moving a generation from {@code oldTree} to {@code newTree} drops (see {@link Loss}).
+   * Shards and checkpoint directories whose tree id is unchanged are not read, so an append costs a
+   * few tree reads however large the generation is; a checkpoint directory the new tree lacks is
+   * recorded by tree id and read only when {@link #expand} or {@link #cover} needs its files.
    *
-   * @throws TooManyCheckpointsException when more than {@link #maxCheckpoints()} checkpoints of a changed
-   *     shard are read, or more than {@link #MAX_FILES} transcript files
+   * @throws TooManyCheckpointsException when more than {@link #maxCheckpoints()} checkpoints of a
+   *     changed shard are read, or more than {@link #MAX_FILES} transcript files
    */
   public Loss loss(AnyObjectId oldTree, AnyObjectId newTree) throws IOException {
     Loss out = new Loss();
@@ -229,10 +235,10 @@ public final class CheckpointTrees {
   }
 
   /**
-   * Removes from {@code loss} every unit that the generation tree {@code archiveTree} holds: a shard or a
-   * checkpoint directory with the very same tree id covers everything lost from it without being read;
-   * otherwise the archive's directory is read and holds the transcript files it names (an ID-only unit
-   * needs the directory to exist).
+   * Removes from {@code loss} every unit that the generation tree {@code archiveTree} holds: a
+   * shard or a checkpoint directory with the very same tree id covers everything lost from it
+   * without being read; otherwise the archive's directory is read and holds the transcript files it
+   * names (an ID-only unit needs the directory to exist).
    *
    * @return true when this tree covered at least one unit
    */
@@ -290,10 +296,10 @@ public final class CheckpointTrees {
   }
 
   /**
-   * The transcript files of one checkpoint directory, {@code <session>/<file>} for every non-directory
-   * entry named {@code raw_transcript}, {@code raw_transcript.*}, {@code full.jsonl} or
-   * {@code full.jsonl.*} in any sub-directory (with {@code @<blob>} appended under {@link Matching#BLOB}),
-   * sorted.
+   * The transcript files of one checkpoint directory, {@code <session>/<file>} for every
+   * non-directory entry named {@code raw_transcript}, {@code raw_transcript.*}, {@code full.jsonl}
+   * or {@code full.jsonl.*} in any sub-directory (with {@code @<blob>} appended under {@link
+   * Matching#BLOB}), sorted.
    */
   private List<String> transcriptFiles(ObjectId dirTree, AnyObjectId within, int[] budget)
       throws IOException {
@@ -332,12 +338,14 @@ public final class CheckpointTrees {
     return out;
   }
 
-  private static final byte[] RAW = "raw_transcript".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] LEGACY = "full.jsonl".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] RAW =
+      "raw_transcript".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] LEGACY =
+      "full.jsonl".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   /**
-   * {@code raw_transcript}, {@code raw_transcript.<anything>}, {@code full.jsonl} or
-   * {@code full.jsonl.<anything>} (chunk suffixes as readers accept them; {@code raw_transcript_hash.txt}
+   * {@code raw_transcript}, {@code raw_transcript.<anything>}, {@code full.jsonl} or {@code
+   * full.jsonl.<anything>} (chunk suffixes as readers accept them; {@code raw_transcript_hash.txt}
    * is not a transcript).
    */
   static boolean isTranscriptName(byte[] buf, int off, int len) {
@@ -373,7 +381,10 @@ public final class CheckpointTrees {
     return out;
   }
 
-  /** Points {@code p} at {@code tree}; false when it cannot be read as a tree (skipped, as §3.2 does). */
+  /**
+   * Points {@code p} at {@code tree}; false when it cannot be read as a tree (skipped, as §3.2
+   * does).
+   */
   private boolean reset(CanonicalTreeParser p, ObjectId tree) throws IOException {
     try {
       p.reset(reader, tree);
@@ -384,9 +395,9 @@ public final class CheckpointTrees {
   }
 
   /**
-   * Every checkpoint directory of the tree, by the same walk as {@link #checkpoints}: packed ID to the tree
-   * id of {@code <xx>/<yyyyyyyyyy>/}, in ascending ID order. Not cached (the ids are what callers need
-   * to move checkpoints between generations without reading their contents).
+   * Every checkpoint directory of the tree, by the same walk as {@link #checkpoints}: packed ID to
+   * the tree id of {@code <xx>/<yyyyyyyyyy>/}, in ascending ID order. Not cached (the ids are what
+   * callers need to move checkpoints between generations without reading their contents).
    *
    * @throws TooManyCheckpointsException when the tree holds more than {@link #maxCheckpoints()}
    */
@@ -408,9 +419,9 @@ public final class CheckpointTrees {
   }
 
   /**
-   * Root entries that the walk follows as shards, keyed by the two raw name bytes ({@code hi << 8 | lo}),
-   * with their tree ids. Only names of two lowercase hex digits can yield a checkpoint, so only those are
-   * kept (see the class comment).
+   * Root entries that the walk follows as shards, keyed by the two raw name bytes ({@code hi << 8 |
+   * lo}), with their tree ids. Only names of two lowercase hex digits can yield a checkpoint, so
+   * only those are kept (see the class comment).
    */
   private Map<Integer, ObjectId> shards(AnyObjectId treeId) throws IOException {
     Map<Integer, ObjectId> out = new HashMap<>();
@@ -459,7 +470,8 @@ public final class CheckpointTrees {
         continue;
       }
       long id =
-          CheckpointIds.fromTreeNames(hi, lo, p.getEntryPathBuffer(), p.getNameOffset(), p.getNameLength());
+          CheckpointIds.fromTreeNames(
+              hi, lo, p.getEntryPathBuffer(), p.getNameOffset(), p.getNameLength());
       if (id >= 0 && !visitor.visit(id, p.getEntryObjectId())) {
         return false;
       }

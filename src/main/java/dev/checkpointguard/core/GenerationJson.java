@@ -22,13 +22,13 @@ import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.treewalk.TreeWalk;
 
 /**
- * The timestamp envelope of a generation and its {@code generation.json} file (spec §5.1): the earliest
- * and latest instant found for any checkpoint of the generation.
+ * The timestamp envelope of a generation and its {@code generation.json} file (spec §5.1): the
+ * earliest and latest instant found for any checkpoint of the generation.
  *
- * <p>{@link #encode()} produces exactly the client's bytes (Go's {@code json.Encoder}, two-space indent,
- * no HTML escaping, trailing newline, oldest before newest, times in Go's RFC 3339 form with trailing
- * fractional zeros trimmed, UTC {@code Z}). {@link #decode} accepts what the client's reader accepts and
- * ignores other fields (the legacy {@code checkpoints} array of §12).
+ * <p>{@link #encode()} produces exactly the client's bytes (Go's {@code json.Encoder}, two-space
+ * indent, no HTML escaping, trailing newline, oldest before newest, times in Go's RFC 3339 form
+ * with trailing fractional zeros trimmed, UTC {@code Z}). {@link #decode} accepts what the client's
+ * reader accepts and ignores other fields (the legacy {@code checkpoints} array of §12).
  *
  * @param oldest {@code oldest_checkpoint_at}
  * @param newest {@code newest_checkpoint_at}, never before {@code oldest}
@@ -72,12 +72,11 @@ public record GenerationJson(Instant oldest, Instant newest) {
   public record Read(State state, GenerationJson value, String problem) {}
 
   /**
-   * Reads {@code generation.json} at the root of {@code tree}, never more than {@link #MAX_BYTES}: a
-   * hostile 40 MiB file is neither read nor parsed.
+   * Reads {@code generation.json} at the root of {@code tree}, never more than {@link #MAX_BYTES}:
+   * a hostile 40 MiB file is neither read nor parsed.
    */
   public static Read read(ObjectReader reader, AnyObjectId tree) throws IOException {
-    try (TreeWalk tw =
-        TreeWalk.forPath(reader, FILE_NAME, tree)) {
+    try (TreeWalk tw = TreeWalk.forPath(reader, FILE_NAME, tree)) {
       if (tw == null) {
         return new Read(State.MISSING, null, null);
       }
@@ -85,7 +84,8 @@ public record GenerationJson(Instant oldest, Instant newest) {
           && !FileMode.EXECUTABLE_FILE.equals(tw.getRawMode(0))) {
         return new Read(State.INVALID, null, "not a regular file");
       }
-      // getCachedBytes(limit) enforces its limit only on objects above core.streamFileThreshold, so the
+      // getCachedBytes(limit) enforces its limit only on objects above core.streamFileThreshold, so
+      // the
       // size is checked first
       ObjectId blob = tw.getObjectId(0);
       if (reader.getObjectSize(blob, Constants.OBJ_BLOB) > MAX_BYTES) {
@@ -97,8 +97,7 @@ public record GenerationJson(Instant oldest, Instant newest) {
       } catch (IllegalArgumentException e) {
         return new Read(State.INVALID, null, bytes.length == 0 ? "empty file" : e.getMessage());
       }
-    } catch (MissingObjectException
-        | IncorrectObjectTypeException e) {
+    } catch (MissingObjectException | IncorrectObjectTypeException e) {
       return new Read(State.INVALID, null, "unreadable");
     }
   }
@@ -138,23 +137,30 @@ public record GenerationJson(Instant oldest, Instant newest) {
   }
 
   /**
-   * Reads a {@code generation.json}. Valid means: one JSON object whose {@code oldest_checkpoint_at} and
-   * {@code newest_checkpoint_at} are RFC 3339 strings, neither missing nor Go's zero time, oldest not after
-   * newest. Other fields are ignored.
+   * Reads a {@code generation.json}. Valid means: one JSON object whose {@code
+   * oldest_checkpoint_at} and {@code newest_checkpoint_at} are RFC 3339 strings, neither missing
+   * nor Go's zero time, oldest not after newest. Other fields are ignored.
    *
    * @throws IllegalArgumentException naming what is wrong, in one line
    */
   public static GenerationJson decode(byte[] content) {
-    // Go decodes invalid UTF-8 inside strings to U+FFFD rather than failing; so does this String decoding.
-    Object[] seen = new Object[2]; // per field: null = absent or JSON null, else the string or NOT_STRING
+    // Go decodes invalid UTF-8 inside strings to U+FFFD rather than failing; so does this String
+    // decoding.
+    Object[] seen =
+        new Object[2]; // per field: null = absent or JSON null, else the string or NOT_STRING
     boolean object =
-        JsonFiles.readObject(new String(content, StandardCharsets.UTF_8), (name, value) -> {
-          int i = name.equals(OLDEST) ? 0 : name.equals(NEWEST) ? 1 : -1;
-          if (i >= 0) { // a repeated field overwrites: the last one wins, as Go's decoder
-            JsonToken t = value.currentToken();
-            seen[i] = t == JsonToken.VALUE_NULL ? null : t == JsonToken.VALUE_STRING ? value.getText() : NOT_STRING;
-          }
-        });
+        JsonFiles.readObject(
+            new String(content, StandardCharsets.UTF_8),
+            (name, value) -> {
+              int i = name.equals(OLDEST) ? 0 : name.equals(NEWEST) ? 1 : -1;
+              if (i >= 0) { // a repeated field overwrites: the last one wins, as Go's decoder
+                JsonToken t = value.currentToken();
+                seen[i] =
+                    t == JsonToken.VALUE_NULL
+                        ? null
+                        : t == JsonToken.VALUE_STRING ? value.getText() : NOT_STRING;
+              }
+            });
     if (!object) {
       throw new IllegalArgumentException("not a JSON object");
     }
@@ -179,7 +185,8 @@ public record GenerationJson(Instant oldest, Instant newest) {
     }
     Instant t = parseTime(text);
     if (t == null) {
-      throw new IllegalArgumentException(name + " is not an RFC 3339 time: " + Messages.printable(text, 40));
+      throw new IllegalArgumentException(
+          name + " is not an RFC 3339 time: " + Messages.printable(text, 40));
     }
     if (t.equals(GO_ZERO)) {
       throw new IllegalArgumentException(name + " is the zero time");
@@ -191,8 +198,8 @@ public record GenerationJson(Instant oldest, Instant newest) {
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
 
   /**
-   * Go's {@code time.RFC3339Nano} form of a UTC instant: seconds, then a fraction with trailing zeros
-   * trimmed (none when zero), then {@code Z}.
+   * Go's {@code time.RFC3339Nano} form of a UTC instant: seconds, then a fraction with trailing
+   * zeros trimmed (none when zero), then {@code Z}.
    */
   public static String formatTime(Instant t) {
     StringBuilder b = new StringBuilder(SECONDS.format(t));

@@ -10,17 +10,18 @@ import org.eclipse.jgit.lib.Config;
 /**
  * Per-repository settings, read from git config section {@code checkpointGuard}.
  *
- * @param threshold checkpoints an archived generation needs when it is created ({@code threshold}, default
- *     and maximum 100, the client's {@code DefaultMaxCheckpointsPerGeneration})
- * @param mode {@code enforce} rejects; {@code warn} accepts and tells the pusher what enforce would reject
- * @param allowArchiveDeletion whether clients may delete archived generations at all (retention cleanup,
- *     §7.5; {@code allowArchiveDeletion}, default true)
- * @param minArchiveAgeForDeletion how old the newest checkpoint of an archived generation must be before a
- *     push may delete it ({@code minArchiveAgeForDeletion}, default one day: {@code entire clean} deletes
- *     only generations older than its retention, which is at least one day, spec §10.4 item 8); zero
- *     lets any age through
- * @param v2 what the repository still accepts on {@code refs/entire/checkpoints/v2/} ({@code v2}: active,
- *     frozen or retired; see {@link V2State})
+ * @param threshold checkpoints an archived generation needs when it is created ({@code threshold},
+ *     default and maximum 100, the client's {@code DefaultMaxCheckpointsPerGeneration})
+ * @param mode {@code enforce} rejects; {@code warn} accepts and tells the pusher what enforce would
+ *     reject
+ * @param allowArchiveDeletion whether clients may delete archived generations at all (retention
+ *     cleanup, §7.5; {@code allowArchiveDeletion}, default true)
+ * @param minArchiveAgeForDeletion how old the newest checkpoint of an archived generation must be
+ *     before a push may delete it ({@code minArchiveAgeForDeletion}, default one day: {@code entire
+ *     clean} deletes only generations older than its retention, which is at least one day, spec
+ *     §10.4 item 8); zero lets any age through
+ * @param v2 what the repository still accepts on {@code refs/entire/checkpoints/v2/} ({@code v2}:
+ *     active, frozen or retired; see {@link V2State})
  */
 public record GuardSettings(
     int threshold,
@@ -33,7 +34,10 @@ public record GuardSettings(
 
   public static final int DEFAULT_THRESHOLD = 100;
 
-  /** The default {@link #minArchiveAgeForDeletion}: the client's shortest retention (spec §10.4 item 8). */
+  /**
+   * The default {@link #minArchiveAgeForDeletion}: the client's shortest retention (spec §10.4 item
+   * 8).
+   */
   public static final Duration DEFAULT_MIN_ARCHIVE_AGE = Duration.ofDays(1);
 
   /** Key of {@link #minArchiveAgeForDeletion}. */
@@ -47,9 +51,9 @@ public record GuardSettings(
       "0 or a whole number followed by s, m, h or d (e.g. 1d, 36h)";
 
   /**
-   * The largest threshold: the client rotates at exactly 100 checkpoints (spec §6.1), so any larger value
-   * would refuse every rotation and migration archive and stall clients for good (§10.3). Values below
-   * 100 are for tests and small deployments.
+   * The largest threshold: the client rotates at exactly 100 checkpoints (spec §6.1), so any larger
+   * value would refuse every rotation and migration archive and stall clients for good (§10.3).
+   * Values below 100 are for tests and small deployments.
    */
   public static final int MAX_THRESHOLD = 100;
 
@@ -72,22 +76,23 @@ public record GuardSettings(
   }
 
   /**
-   * Where a repository stands in leaving v2 (the Entire CLI removed v2 on 2026-05-29; spec v2-to-v1 §6.10).
-   * An administrator moves it forward: active, then frozen while {@code convert} copies v2 into v1, then
-   * retired once every v2 transcript has a v1 equivalent.
+   * Where a repository stands in leaving v2 (the Entire CLI removed v2 on 2026-05-29; spec v2-to-v1
+   * §6.10). An administrator moves it forward: active, then frozen while {@code convert} copies v2
+   * into v1, then retired once every v2 transcript has a v1 equivalent.
    */
   public enum V2State {
     /** Every rule of spec §10 as usual. The default. */
     ACTIVE,
     /**
-     * As active, but archived generations may not be deleted: {@code entire clean} of v0.6.0 to v0.6.3
-     * would destroy transcripts before they are converted to v1.
+     * As active, but archived generations may not be deleted: {@code entire clean} of v0.6.0 to
+     * v0.6.3 would destroy transcripts before they are converted to v1.
      */
     FROZEN,
     /**
-     * v2 is read-only for clients: every create and update under {@code refs/entire/checkpoints/v2/} is
-     * refused with a message that tells the user to upgrade the Entire CLI (and never says
-     * {@code non-fast-forward}, so old clients do not fetch, merge and retry).
+     * v2 is read-only for clients: every create and update under {@code
+     * refs/entire/checkpoints/v2/} is refused with a message that tells the user to upgrade the
+     * Entire CLI (and never says {@code non-fast-forward}, so old clients do not fetch, merge and
+     * retry).
      */
     RETIRED;
 
@@ -98,7 +103,8 @@ public record GuardSettings(
 
   public GuardSettings {
     if (threshold < 1 || threshold > MAX_THRESHOLD) {
-      throw new IllegalArgumentException("threshold must be " + THRESHOLD_EXPECTED + ": " + threshold);
+      throw new IllegalArgumentException(
+          "threshold must be " + THRESHOLD_EXPECTED + ": " + threshold);
     }
     if (mode == null || v2 == null) {
       throw new IllegalArgumentException("mode and v2 are required");
@@ -135,12 +141,13 @@ public record GuardSettings(
   }
 
   public GuardSettings withV2(V2State state) {
-    return new GuardSettings(threshold, mode, allowArchiveDeletion, minArchiveAgeForDeletion, state);
+    return new GuardSettings(
+        threshold, mode, allowArchiveDeletion, minArchiveAgeForDeletion, state);
   }
 
   /**
-   * Reads the settings from a repository's config. A value that is present but invalid is an error, never a
-   * silent default: a typo in {@code mode} must not turn the guard off.
+   * Reads the settings from a repository's config. A value that is present but invalid is an error,
+   * never a silent default: a typo in {@code mode} must not turn the guard off.
    *
    * @throws InvalidSettingsException naming the key, the bad value and the accepted values
    */
@@ -182,7 +189,8 @@ public record GuardSettings(
           }
       }
     }
-    throw new InvalidSettingsException(SECTION + "." + MIN_ARCHIVE_AGE_KEY, value, DURATION_EXPECTED);
+    throw new InvalidSettingsException(
+        SECTION + "." + MIN_ARCHIVE_AGE_KEY, value, DURATION_EXPECTED);
   }
 
   /** A duration in the form {@link #parseAge} reads back (the largest unit that divides it). */
@@ -212,7 +220,8 @@ public record GuardSettings(
       case "retired":
         return V2State.RETIRED;
       default:
-        throw new InvalidSettingsException(SECTION + "." + V2_KEY, value, "active, frozen or retired");
+        throw new InvalidSettingsException(
+            SECTION + "." + V2_KEY, value, "active, frozen or retired");
     }
   }
 
@@ -225,8 +234,8 @@ public record GuardSettings(
   }
 
   /**
-   * A threshold as written in git config or on a command line (surrounding blanks ignored), or empty when
-   * it is not {@link #THRESHOLD_EXPECTED}. The one parser of threshold values.
+   * A threshold as written in git config or on a command line (surrounding blanks ignored), or
+   * empty when it is not {@link #THRESHOLD_EXPECTED}. The one parser of threshold values.
    */
   public static OptionalInt thresholdValue(String value) {
     try {
@@ -273,8 +282,9 @@ public record GuardSettings(
   public static final String UNREADABLE_REPOSITORY_KEY = "unreadableRepository";
 
   /**
-   * What the stock-git hook does with guarded refs when it cannot read the repository at all (for example
-   * a SHA-256 repository, which JGit does not support): {@code checkpointGuard.unreadableRepository}.
+   * What the stock-git hook does with guarded refs when it cannot read the repository at all (for
+   * example a SHA-256 repository, which JGit does not support): {@code
+   * checkpointGuard.unreadableRepository}.
    */
   public enum UnreadableRepository {
     /** Refuse every guarded ref (fail closed). The default. */
@@ -288,9 +298,9 @@ public record GuardSettings(
   }
 
   /**
-   * Reads {@code checkpointGuard.unreadableRepository} ({@code reject}, the default, or {@code accept}).
-   * Kept apart from the record because only the stock hook needs it, and it must be readable from a config
-   * file alone when the repository cannot be opened.
+   * Reads {@code checkpointGuard.unreadableRepository} ({@code reject}, the default, or {@code
+   * accept}). Kept apart from the record because only the stock hook needs it, and it must be
+   * readable from a config file alone when the repository cannot be opened.
    *
    * @throws InvalidSettingsException for any other value
    */

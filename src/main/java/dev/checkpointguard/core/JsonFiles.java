@@ -20,18 +20,20 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 
 /**
- * JSON for the few files the guard reads ({@code generation.json}, {@code /main} metadata, transcript lines)
- * and the reports it writes, on jackson-core's streaming API with one shared configuration.
+ * JSON for the few files the guard reads ({@code generation.json}, {@code /main} metadata,
+ * transcript lines) and the reports it writes, on jackson-core's streaming API with one shared
+ * configuration.
  *
- * <p>Reading is strict RFC 8259, as Go's decoder: no comments, no trailing commas, no single quotes, no
- * unquoted names, no leading zeros, no NaN, no unescaped control characters in strings, exactly one value
- * per text. A repeated member name is not an error and the last one wins, as Go's decoder. Input may be
- * hostile (anyone who can push writes these files), so nesting is limited to {@link #MAX_DEPTH}, the
- * strings a reader asks for to {@link #MAX_STRING_CHARS} and numbers to {@link #MAX_NUMBER_CHARS} digits.
- * Texts are parsed from {@link String}s: callers decode UTF-8 first, replacing invalid bytes as Go does.
+ * <p>Reading is strict RFC 8259, as Go's decoder: no comments, no trailing commas, no single
+ * quotes, no unquoted names, no leading zeros, no NaN, no unescaped control characters in strings,
+ * exactly one value per text. A repeated member name is not an error and the last one wins, as Go's
+ * decoder. Input may be hostile (anyone who can push writes these files), so nesting is limited to
+ * {@link #MAX_DEPTH}, the strings a reader asks for to {@link #MAX_STRING_CHARS} and numbers to
+ * {@link #MAX_NUMBER_CHARS} digits. Texts are parsed from {@link String}s: callers decode UTF-8
+ * first, replacing invalid bytes as Go does.
  *
- * <p>Writing never escapes HTML characters or non-ASCII (as Go's encoder with {@code SetEscapeHTML(false)})
- * and writes {@code \\u} escapes in lowercase hex, as Go.
+ * <p>Writing never escapes HTML characters or non-ASCII (as Go's encoder with {@code
+ * SetEscapeHTML(false)}) and writes {@code \\u} escapes in lowercase hex, as Go.
  *
  * <p>Only the JSON readers and writers ({@code check}, {@code repair}, {@link GenerationJson},
  * {@link CheckpointTimes}) load this class and jackson; the pre-receive policy path never does.
@@ -40,7 +42,9 @@ public final class JsonFiles {
   /** Deepest nesting of arrays and objects accepted; deeper input is refused, not recursed into. */
   public static final int MAX_DEPTH = 64;
 
-  /** Longest string value a reader may ask for, in chars; values that are skipped are not limited. */
+  /**
+   * Longest string value a reader may ask for, in chars; values that are skipped are not limited.
+   */
   public static final int MAX_STRING_CHARS = 1 << 20;
 
   /** Longest number accepted, in chars (jackson's default). */
@@ -54,7 +58,8 @@ public final class JsonFiles {
                   .maxStringLength(MAX_STRING_CHARS)
                   .maxNumberLength(MAX_NUMBER_CHARS)
                   .build())
-          // strict RFC 8259; these are jackson's defaults, spelled out so that no upgrade relaxes them
+          // strict RFC 8259; these are jackson's defaults, spelled out so that no upgrade relaxes
+          // them
           .disable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
           .disable(JsonReadFeature.ALLOW_YAML_COMMENTS)
           .disable(JsonReadFeature.ALLOW_TRAILING_COMMA)
@@ -85,17 +90,17 @@ public final class JsonFiles {
   public interface Members {
     /**
      * @param name the member name
-     * @param value positioned on the first token of the member's value. Read it to its last token, or leave
-     *     it untouched and it is skipped.
+     * @param value positioned on the first token of the member's value. Read it to its last token,
+     *     or leave it untouched and it is skipped.
      */
     void member(String name, JsonParser value) throws IOException;
   }
 
   /**
-   * Parses {@code text}: exactly one JSON value, surrounding whitespace allowed. When that value is an
-   * object, hands each top-level member to {@code members} in document order (repeated names included, so
-   * that a reader keeping the last one gets Go's "last wins"). The whole text is checked, so a syntax
-   * error after a member has been handed over still fails the parse.
+   * Parses {@code text}: exactly one JSON value, surrounding whitespace allowed. When that value is
+   * an object, hands each top-level member to {@code members} in document order (repeated names
+   * included, so that a reader keeping the last one gets Go's "last wins"). The whole text is
+   * checked, so a syntax error after a member has been handed over still fails the parse.
    *
    * @return whether the value is an object
    * @throws IllegalArgumentException {@code invalid JSON at offset N: <what>}, in one line
@@ -124,14 +129,19 @@ public final class JsonFiles {
         return object;
       } catch (JsonProcessingException e) {
         // limit violations carry no location of their own: the parser's is where it stopped
-        throw invalid(e.getLocation() != null ? e.getLocation() : p.currentLocation(), e.getOriginalMessage());
+        throw invalid(
+            e.getLocation() != null ? e.getLocation() : p.currentLocation(),
+            e.getOriginalMessage());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e); // not reachable: a String source does no I/O
     }
   }
 
-  /** The current value when it is a string, else null (a JSON null or any other type, which is skipped). */
+  /**
+   * The current value when it is a string, else null (a JSON null or any other type, which is
+   * skipped).
+   */
   public static String stringOrNull(JsonParser p) throws IOException {
     if (p.currentToken() == JsonToken.VALUE_STRING) {
       return p.getText();
@@ -141,8 +151,8 @@ public final class JsonFiles {
   }
 
   /**
-   * A generator writing to {@code out} with the shared settings and {@code layout} (null: compact). The
-   * caller closes it, which flushes but does not close {@code out}.
+   * A generator writing to {@code out} with the shared settings and {@code layout} (null: compact).
+   * The caller closes it, which flushes but does not close {@code out}.
    */
   public static JsonGenerator generator(Writer out, PrettyPrinter layout) {
     try {
@@ -164,8 +174,8 @@ public final class JsonFiles {
   }
 
   /**
-   * One JSON document in {@link #goIndent()} layout, ending with a newline (as Go's encoder ends it): the form
-   * of every {@code --json} report.
+   * One JSON document in {@link #goIndent()} layout, ending with a newline (as Go's encoder ends
+   * it): the form of every {@code --json} report.
    */
   public static String document(Body body) {
     StringWriter out = new StringWriter();
@@ -178,9 +188,10 @@ public final class JsonFiles {
   }
 
   /**
-   * The layout of Go's {@code json.Encoder} with {@code SetIndent("", "  ")} (and of
-   * {@code json.MarshalIndent}): one member or element per line, two spaces per level, {@code "name": value},
-   * empty objects and arrays as {@code {}} and {@code []}. The encoder's trailing newline is the caller's.
+   * The layout of Go's {@code json.Encoder} with {@code SetIndent("", " ")} (and of {@code
+   * json.MarshalIndent}): one member or element per line, two spaces per level, {@code "name":
+   * value}, empty objects and arrays as {@code {}} and {@code []}. The encoder's trailing newline
+   * is the caller's.
    */
   public static PrettyPrinter goIndent() {
     DefaultIndenter twoSpaces = new DefaultIndenter("  ", "\n");
@@ -197,7 +208,8 @@ public final class JsonFiles {
 
   private static IllegalArgumentException invalid(JsonLocation at, String message) {
     String what = message == null ? "malformed" : message;
-    // "[Source: REDACTED (...); line: 1, column: 2]" inside some messages: keep line and column only
+    // "[Source: REDACTED (...); line: 1, column: 2]" inside some messages: keep line and column
+    // only
     what = what.replaceAll("\\[Source: [^;\\]]*; ", "[");
     return invalid(at.getCharOffset(), what);
   }

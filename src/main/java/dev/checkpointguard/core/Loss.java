@@ -8,20 +8,21 @@ import java.util.TreeMap;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
- * What an update of a generation ref drops, in the units of spec §10.2 (a): the raw transcript files
- * ({@code <id>/<n>/raw_transcript}, {@code raw_transcript.NNN}, legacy {@code full.jsonl},
- * {@code full.jsonl.NNN}) that the old tree has and the new tree lacks, and, for a checkpoint directory
- * that holds no transcript file and disappears, the checkpoint ID itself. Blobs may change (a finalize
- * replaces a transcript); paths may not disappear.
+ * What an update of a generation ref drops, in the units of spec §10.2 (a): the raw transcript
+ * files ({@code <id>/<n>/raw_transcript}, {@code raw_transcript.NNN}, legacy {@code full.jsonl},
+ * {@code full.jsonl.NNN}) that the old tree has and the new tree lacks, and, for a checkpoint
+ * directory that holds no transcript file and disappears, the checkpoint ID itself. Blobs may
+ * change (a finalize replaces a transcript); paths may not disappear.
  *
- * <p>Checkpoint IDs alone are not enough (a checkpoint's session 0 can be archived while its session 1 is
- * only in {@code /full/current}), and neither are session directories (a tree of {@code tasks/} files
- * keeps every directory and drops every transcript): spec §10.4 item 6.
+ * <p>Checkpoint IDs alone are not enough (a checkpoint's session 0 can be archived while its
+ * session 1 is only in {@code /full/current}), and neither are session directories (a tree of
+ * {@code tasks/} files keeps every directory and drops every transcript): spec §10.4 item 6.
  *
- * <p>Built by {@link CheckpointTrees#loss} and narrowed by {@link CheckpointTrees#cover}: a coverage check
- * removes what an archive's tip tree holds. A directory that the new tree lacks is kept by tree id and read
- * only when a check or a message needs its files, so a rotation reset, whose archive holds the very same
- * shard trees, is proved covered without reading a single checkpoint directory.
+ * <p>Built by {@link CheckpointTrees#loss} and narrowed by {@link CheckpointTrees#cover}: a
+ * coverage check removes what an archive's tip tree holds. A directory that the new tree lacks is
+ * kept by tree id and read only when a check or a message needs its files, so a rotation reset,
+ * whose archive holds the very same shard trees, is proved covered without reading a single
+ * checkpoint directory.
  *
  * <p>Mutable; lives for one evaluation. Not thread-safe.
  */
@@ -29,16 +30,21 @@ public final class Loss {
   /** The lost units of one checkpoint directory of the old tree. */
   static final class Dir {
     final long id;
+
     /** The shard name's two raw bytes, {@code hi << 8 | lo}. */
     final int shard;
+
     /** The old tree's shard tree and checkpoint directory tree. */
     final ObjectId shardTree;
+
     final ObjectId dirTree;
+
     /**
-     * The lost files, relative to the checkpoint directory ({@code <session>/<file>}), sorted; null while
-     * the whole directory is lost and has not been read.
+     * The lost files, relative to the checkpoint directory ({@code <session>/<file>}), sorted; null
+     * while the whole directory is lost and has not been read.
      */
     List<String> paths;
+
     /** The directory holds no transcript file and disappears: its ID is the lost unit. */
     boolean idOnly;
 
@@ -77,7 +83,8 @@ public final class Loss {
   }
 
   /**
-   * The number of lost transcript files; every directory must be {@link CheckpointTrees#expand expanded}.
+   * The number of lost transcript files; every directory must be {@link CheckpointTrees#expand
+   * expanded}.
    */
   public int files() {
     int n = 0;
@@ -97,8 +104,8 @@ public final class Loss {
   }
 
   /**
-   * The first {@code limit} lost units in ID order, as {@code <id>/<session>/<file>} or, for a directory
-   * without transcripts, {@code <id>}; every directory must be expanded.
+   * The first {@code limit} lost units in ID order, as {@code <id>/<session>/<file>} or, for a
+   * directory without transcripts, {@code <id>}; every directory must be expanded.
    */
   public List<String> examples(int limit) {
     List<String> out = new ArrayList<>(Math.min(limit, 16));

@@ -18,14 +18,14 @@ import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 
 /**
- * Reads many {@code /main} checkpoint directories fast (spec §4): their trees, their session trees and then
- * the small blobs a caller wants ({@code metadata.json}, summaries), each level in pack order
- * ({@link PackOrder}), so that a 100,000-checkpoint {@code /main} is read front to back once per level
- * instead of jumping around a large pack. Only tree entries are parsed here; which JSON fields to take is the
- * caller's ({@link JsonFiles} streams just those).
+ * Reads many {@code /main} checkpoint directories fast (spec §4): their trees, their session trees
+ * and then the small blobs a caller wants ({@code metadata.json}, summaries), each level in pack
+ * order ({@link PackOrder}), so that a 100,000-checkpoint {@code /main} is read front to back once
+ * per level instead of jumping around a large pack. Only tree entries are parsed here; which JSON
+ * fields to take is the caller's ({@link JsonFiles} streams just those).
  *
- * <p>Used by {@code convert}; meant for every reader of {@code /main} metadata ({@code check}'s times too).
- * Not thread-safe: one instance per thread (each with its own {@link ObjectReader}).
+ * <p>Used by {@code convert}; meant for every reader of {@code /main} metadata ({@code check}'s
+ * times too). Not thread-safe: one instance per thread (each with its own {@link ObjectReader}).
  *
  * <pre>{@code
  * MainReader r = new MainReader(reader, PackOrder.of(repo.getObjectDatabase()));
@@ -41,8 +41,8 @@ public final class MainReader {
   /**
    * One numeric session directory {@code <cp>/<index>/}.
    *
-   * @param files its regular files by name ({@code metadata.json}, {@code prompt.txt},
-   *     {@code transcript.jsonl} …), blob ids
+   * @param files its regular files by name ({@code metadata.json}, {@code prompt.txt}, {@code
+   *     transcript.jsonl} …), blob ids
    */
   public record Session(long checkpoint, int index, ObjectId tree, Map<String, ObjectId> files) {
     /** The session's {@code metadata.json}, or null. */
@@ -58,12 +58,16 @@ public final class MainReader {
    * @param sessions its numeric session directories, ascending by index
    * @param readable false when the directory tree itself could not be read
    */
-  public record Checkpoint(long id, ObjectId tree, ObjectId summary, List<Session> sessions, boolean readable) {}
+  public record Checkpoint(
+      long id, ObjectId tree, ObjectId summary, List<Session> sessions, boolean readable) {}
 
   /** Receives one blob's text. */
   @FunctionalInterface
   public interface TextVisitor<T> {
-    /** @param text the blob as UTF-8 (invalid bytes replaced), or null when missing or above the limit */
+    /**
+     * @param text the blob as UTF-8 (invalid bytes replaced), or null when missing or above the
+     *     limit
+     */
     void visit(T item, String text) throws IOException;
   }
 
@@ -76,9 +80,9 @@ public final class MainReader {
   }
 
   /**
-   * The checkpoint directories {@code dirs} (ID to directory tree, e.g. from
-   * {@link CheckpointTrees#directories}) with their session directories, in the order of {@code dirs}. Reads
-   * every checkpoint tree, then every session tree, each list in pack order.
+   * The checkpoint directories {@code dirs} (ID to directory tree, e.g. from {@link
+   * CheckpointTrees#directories}) with their session directories, in the order of {@code dirs}.
+   * Reads every checkpoint tree, then every session tree, each list in pack order.
    */
   public List<Checkpoint> directories(Map<Long, ObjectId> dirs) throws IOException {
     record Dir(long id, ObjectId tree) {}
@@ -111,25 +115,33 @@ public final class MainReader {
           files.put(p.getEntryPathString(), p.getEntryObjectId());
         }
       }
-      sessions.computeIfAbsent(s.checkpoint(), k -> new ArrayList<>())
-          .add(new Session(s.checkpoint(), s.index(), s.tree(), Collections.unmodifiableMap(files)));
+      sessions
+          .computeIfAbsent(s.checkpoint(), k -> new ArrayList<>())
+          .add(
+              new Session(s.checkpoint(), s.index(), s.tree(), Collections.unmodifiableMap(files)));
     }
     List<Checkpoint> out = new ArrayList<>(dirs.size());
     for (Map.Entry<Long, ObjectId> e : dirs.entrySet()) {
       List<Session> ss = sessions.getOrDefault(e.getKey(), List.of());
       List<Session> sorted = new ArrayList<>(ss);
       sorted.sort((a, b) -> Integer.compare(a.index(), b.index()));
-      out.add(new Checkpoint(e.getKey(), e.getValue(), summaries.get(e.getKey()), List.copyOf(sorted),
-          readable.getOrDefault(e.getKey(), false)));
+      out.add(
+          new Checkpoint(
+              e.getKey(),
+              e.getValue(),
+              summaries.get(e.getKey()),
+              List.copyOf(sorted),
+              readable.getOrDefault(e.getKey(), false)));
     }
     return out;
   }
 
   /**
-   * Reads the blob {@code id(item)} of every item (null ids skipped), in pack order, and hands its text to
-   * {@code visitor}; a blob larger than {@code maxBytes} or missing is handed over as null.
+   * Reads the blob {@code id(item)} of every item (null ids skipped), in pack order, and hands its
+   * text to {@code visitor}; a blob larger than {@code maxBytes} or missing is handed over as null.
    */
-  public <T> void texts(List<T> items, Function<? super T, ObjectId> id, int maxBytes, TextVisitor<T> visitor)
+  public <T> void texts(
+      List<T> items, Function<? super T, ObjectId> id, int maxBytes, TextVisitor<T> visitor)
       throws IOException {
     List<T> present = new ArrayList<>(items.size());
     for (T t : items) {
@@ -156,8 +168,8 @@ public final class MainReader {
   }
 
   /**
-   * The index of a session directory name: plain decimal ({@code strconv.Itoa}, no sign, no leading zero);
-   * {@link #NO_SESSION} for any other name.
+   * The index of a session directory name: plain decimal ({@code strconv.Itoa}, no sign, no leading
+   * zero); {@link #NO_SESSION} for any other name.
    */
   public static int sessionIndex(String name) {
     if (name.isEmpty() || name.length() > 9 || (name.length() > 1 && name.charAt(0) == '0')) {

@@ -6,14 +6,16 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
- * Every sentence the guard says to a pusher. One line each, starting with {@link #PREFIX}, naming the ref,
- * the rule (its id comes from {@link Rule} only), the numbers and what to do. Text that must trigger the
- * client's fetch-merge-retry contains {@code non-fast-forward} (spec §7.4); no other text does. Nothing
- * here names a server path or an exception: such details stay in the server's log.
+ * Every sentence the guard says to a pusher. One line each, starting with {@link #PREFIX}, naming
+ * the ref, the rule (its id comes from {@link Rule} only), the numbers and what to do. Text that
+ * must trigger the client's fetch-merge-retry contains {@code non-fast-forward} (spec §7.4); no
+ * other text does. Nothing here names a server path or an exception: such details stay in the
+ * server's log.
  */
 public final class Messages {
   /** Every message starts with this. */
   public static final String PREFIX = "checkpoint-guard: ";
+
   /** The words the Entire client looks for before it fetches, merges and retries (spec §7.4). */
   public static final String NON_FAST_FORWARD = "non-fast-forward";
 
@@ -60,8 +62,8 @@ public final class Messages {
    *
    * @param lost expanded
    * @param rejectedArchives archive creates of the same push that were refused
-   * @param pushCoverRefused the push carried archives that this server does not count as cover, because
-   *     it cannot apply them together with the reset
+   * @param pushCoverRefused the push carried archives that this server does not count as cover,
+   *     because it cannot apply them together with the reset
    */
   static String currentLoss(
       String ref,
@@ -98,8 +100,8 @@ public final class Messages {
   }
 
   /**
-   * A {@code /full/current} update accepted on the cover of archives of the same push, refused because
-   * those archives could not be applied with it (another push took a name meanwhile).
+   * A {@code /full/current} update accepted on the cover of archives of the same push, refused
+   * because those archives could not be applied with it (another push took a name meanwhile).
    */
   public static String requiredNotApplied(String ref, List<String> archives) {
     return PREFIX
@@ -138,7 +140,9 @@ public final class Messages {
         + "; fetch, merge and push again";
   }
 
-  /** @param lost expanded */
+  /**
+   * @param lost expanded
+   */
   static String archiveLoss(String ref, Loss lost) {
     return PREFIX
         + NON_FAST_FORWARD
@@ -288,8 +292,8 @@ public final class Messages {
   }
 
   /**
-   * A stock hook command ({@code pre-receive}, {@code update}) failed unexpectedly; the details are in the
-   * server-side log only, never shown to the pusher (they may name server paths).
+   * A stock hook command ({@code pre-receive}, {@code update}) failed unexpectedly; the details are
+   * in the server-side log only, never shown to the pusher (they may name server paths).
    */
   public static String hookInternalError() {
     return PREFIX
@@ -313,7 +317,10 @@ public final class Messages {
         + " is reject)";
   }
 
-  /** The stock hook lets a guarded ref through unchecked because it cannot read the repository (fail open). */
+  /**
+   * The stock hook lets a guarded ref through unchecked because it cannot read the repository (fail
+   * open).
+   */
   public static String unreadableRepositoryAccepted(String ref, String problem) {
     return PREFIX
         + "warning: "
@@ -330,8 +337,8 @@ public final class Messages {
   }
 
   /**
-   * The stock hook refuses a whole push because a line of its input is not {@code <old> <new> <ref>}: git
-   * never writes such a line, so something other than git called the hook.
+   * The stock hook refuses a whole push because a line of its input is not {@code <old> <new>
+   * <ref>}: git never writes such a line, so something other than git called the hook.
    */
   public static String malformedHookInput(int lineNumber, String problem) {
     return PREFIX
@@ -373,8 +380,8 @@ public final class Messages {
   }
 
   /**
-   * {@code 3 raw transcripts of 2 checkpoints}, {@code 1 checkpoint without transcripts}, or both joined
-   * with {@code and}.
+   * {@code 3 raw transcripts of 2 checkpoints}, {@code 1 checkpoint without transcripts}, or both
+   * joined with {@code and}.
    */
   private static String units(Loss lost) {
     int files = lost.files();

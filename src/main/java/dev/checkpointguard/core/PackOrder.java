@@ -13,17 +13,18 @@ import org.eclipse.jgit.lib.AnyObjectId;
 import org.eclipse.jgit.lib.ObjectDatabase;
 
 /**
- * Orders reads of many objects by where their bytes lie: pack by pack, ascending offset within each pack.
+ * Orders reads of many objects by where their bytes lie: pack by pack, ascending offset within each
+ * pack.
  *
- * <p>Reading tens of thousands of small objects (checkpoint trees, {@code metadata.json} blobs) in an order
- * unrelated to the pack (checkpoint ID order, say) makes JGit's window cache load a different part of a
- * large pack for almost every object; in pack order each window is loaded once and read through. The
- * objects a client writes for one checkpoint are stored next to each other, so pack order also keeps one
- * checkpoint's trees and blobs together.
+ * <p>Reading tens of thousands of small objects (checkpoint trees, {@code metadata.json} blobs) in
+ * an order unrelated to the pack (checkpoint ID order, say) makes JGit's window cache load a
+ * different part of a large pack for almost every object; in pack order each window is loaded once
+ * and read through. The objects a client writes for one checkpoint are stored next to each other,
+ * so pack order also keeps one checkpoint's trees and blobs together.
  *
- * <p>Only the pack indexes are consulted (a binary search per object per pack); no object is read. Objects
- * in no pack (loose objects, or a database that is not a file repository) keep their relative order and
- * come after every packed object.
+ * <p>Only the pack indexes are consulted (a binary search per object per pack); no object is read.
+ * Objects in no pack (loose objects, or a database that is not a file repository) keep their
+ * relative order and come after every packed object.
  */
 public final class PackOrder {
   private final List<PackIndex> indexes;
@@ -41,7 +42,8 @@ public final class PackOrder {
         try {
           out.add(p.getIndex());
         } catch (IOException e) {
-          // an unreadable index only costs this pack its ordering; reads still go through the reader
+          // an unreadable index only costs this pack its ordering; reads still go through the
+          // reader
         }
       }
     }
@@ -49,8 +51,8 @@ public final class PackOrder {
   }
 
   /**
-   * {@code items} sorted by where the object {@code id(item)} is stored (a new list; stable for objects
-   * that are in no pack).
+   * {@code items} sorted by where the object {@code id(item)} is stored (a new list; stable for
+   * objects that are in no pack).
    */
   public <T> List<T> sort(List<T> items, Function<? super T, ? extends AnyObjectId> id) {
     int n = items.size();
@@ -78,8 +80,9 @@ public final class PackOrder {
   }
 
   /**
-   * The pack's position in the list above bit 47, the offset below; {@link Long#MAX_VALUE} when in no pack.
-   * The pack that held the previous object is asked first: objects sorted together mostly share a pack.
+   * The pack's position in the list above bit 47, the offset below; {@link Long#MAX_VALUE} when in
+   * no pack. The pack that held the previous object is asked first: objects sorted together mostly
+   * share a pack.
    */
   private long position(AnyObjectId id) {
     int n = Math.min(indexes.size(), 0x7fff);

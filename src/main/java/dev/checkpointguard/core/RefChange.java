@@ -3,8 +3,8 @@ package dev.checkpointguard.core;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
- * One proposed ref update of a push: {@code ref old → new}. A zero old id is a create, a zero new id a
- * delete (as in git's pre-receive input and JGit's {@code ReceiveCommand}).
+ * One proposed ref update of a push: {@code ref old → new}. A zero old id is a create, a zero new
+ * id a delete (as in git's pre-receive input and JGit's {@code ReceiveCommand}).
  */
 public record RefChange(String ref, ObjectId oldId, ObjectId newId) {
   public RefChange {

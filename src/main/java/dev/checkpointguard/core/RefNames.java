@@ -5,34 +5,43 @@ import java.util.Locale;
 /**
  * The names of the Entire CLI's v2 checkpoint refs (spec §1), and how to tell them apart.
  *
- * <p>This is the only place that knows the layout of {@code refs/entire/checkpoints/v2/} and of the guard's
- * own {@code refs/checkpoint-guard/}. Everything else asks {@link #kind(String)}.
+ * <p>This is the only place that knows the layout of {@code refs/entire/checkpoints/v2/} and of the
+ * guard's own {@code refs/checkpoint-guard/}. Everything else asks {@link #kind(String)}.
  */
 public final class RefNames {
   /** Everything under this prefix is judged by the guard; every other ref is left alone. */
   public static final String V2_PREFIX = "refs/entire/checkpoints/v2/";
+
   /** The permanent checkpoint index: metadata, prompts and compact transcripts. Never rotated. */
   public static final String MAIN = V2_PREFIX + "main";
+
   /** Prefix of the raw-transcript refs: the active generation and the archived ones. */
   public static final String FULL_PREFIX = V2_PREFIX + "full/";
+
   /** The active generation of raw transcripts. */
   public static final String CURRENT = FULL_PREFIX + "current";
+
   /** Archive numbers are zero-padded to this many decimal digits ({@code %013d}). */
   public static final int ARCHIVE_NUMBER_WIDTH = 13;
+
   /** The largest number that fits the archive suffix. */
   public static final long MAX_ARCHIVE_NUMBER = 9_999_999_999_999L;
+
   /**
-   * The guard's own namespace on the server: written only by the administrator's tools, never by a push
-   * (a pushed backup could make {@code restore} write anything).
+   * The guard's own namespace on the server: written only by the administrator's tools, never by a
+   * push (a pushed backup could make {@code restore} write anything).
    */
   public static final String GUARD_PREFIX = "refs/checkpoint-guard/";
+
   /** Backups of refs that {@code repair} changes live below this prefix. */
   public static final String BACKUP_PREFIX = GUARD_PREFIX + "backup/";
+
   /** The values {@code repair} wrote, kept so that {@code restore} can tell later pushes apart. */
   public static final String RESULT_PREFIX = GUARD_PREFIX + "result/";
+
   /**
-   * The v1 branch {@code entire/checkpoints/v1}, the only checkpoint ref today's client reads and writes
-   * (spec v2-to-v1 §2). Not guarded; only {@code convert} writes it on the server.
+   * The v1 branch {@code entire/checkpoints/v1}, the only checkpoint ref today's client reads and
+   * writes (spec v2-to-v1 §2). Not guarded; only {@code convert} writes it on the server.
    */
   public static final String V1 = "refs/heads/entire/checkpoints/v1";
 
@@ -87,11 +96,13 @@ public final class RefNames {
   }
 
   /**
-   * The generation number of an archive ref, or -1 when {@code ref} is not one. Exactly 13 ASCII digits
-   * after {@link #FULL_PREFIX}, as the client's {@code GenerationRefPattern} {@code ^\d{13}$}.
+   * The generation number of an archive ref, or -1 when {@code ref} is not one. Exactly 13 ASCII
+   * digits after {@link #FULL_PREFIX}, as the client's {@code GenerationRefPattern} {@code
+   * ^\d{13}$}.
    */
   public static long archiveNumber(String ref) {
-    if (ref.length() != FULL_PREFIX.length() + ARCHIVE_NUMBER_WIDTH || !ref.startsWith(FULL_PREFIX)) {
+    if (ref.length() != FULL_PREFIX.length() + ARCHIVE_NUMBER_WIDTH
+        || !ref.startsWith(FULL_PREFIX)) {
       return -1;
     }
     long n = 0;

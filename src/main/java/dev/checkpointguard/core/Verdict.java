@@ -8,12 +8,13 @@ import java.util.List;
  * @param change the command judged
  * @param outcome what happens to it
  * @param rule the rule that refused it ({@link Rule#NONE} when accepted)
- * @param message one line for the pusher, starting with {@code checkpoint-guard:}; empty when accepted
+ * @param message one line for the pusher, starting with {@code checkpoint-guard:}; empty when
+ *     accepted
  * @param cause for {@link Rule#INTERNAL_ERROR}, the failure to log on the server; otherwise null
- * @param requires other commands of the same push that this command was accepted on: a
- *     {@code /full/current} update whose dropped transcripts only this push's archives hold. It must never
- *     land without them; the adapter applies them together (JGit) or checks at commit time (stock git).
- *     Empty for every other verdict.
+ * @param requires other commands of the same push that this command was accepted on: a {@code
+ *     /full/current} update whose dropped transcripts only this push's archives hold. It must never
+ *     land without them; the adapter applies them together (JGit) or checks at commit time (stock
+ *     git). Empty for every other verdict.
  */
 public record Verdict(
     RefChange change,

@@ -4,11 +4,11 @@ import dev.checkpointguard.core.ArchiveIndex;
 import dev.checkpointguard.core.CheckpointPolicy;
 import dev.checkpointguard.core.CheckpointSetCache;
 import dev.checkpointguard.core.GuardSettings;
+import dev.checkpointguard.core.Messages;
 import dev.checkpointguard.core.RefChange;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.core.Rule;
 import dev.checkpointguard.core.Verdict;
-import dev.checkpointguard.core.Messages;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -26,22 +26,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The JGit adapter: a {@link PreReceiveHook} that applies the {@link CheckpointPolicy} to the commands of
- * a push and records each rejection on its command ({@code REJECTED_OTHER_REASON} with the guard's
- * message, which reaches the pusher as {@code [remote rejected] (…)}). Warnings of warn mode go to the
- * pusher as {@code remote:} lines.
+ * The JGit adapter: a {@link PreReceiveHook} that applies the {@link CheckpointPolicy} to the
+ * commands of a push and records each rejection on its command ({@code REJECTED_OTHER_REASON} with
+ * the guard's message, which reaches the pusher as {@code [remote rejected] (…)}). Warnings of warn
+ * mode go to the pusher as {@code remote:} lines.
  *
- * <p>Install it on a {@link ReceivePack} directly, or as the <em>last</em> hook of a
- * {@code PreReceiveHookChain}: commands that an earlier hook already rejected are left alone and count as
- * not applied. It must run last because its verdicts depend on each other: a {@code /full/current} reset
- * may be accepted because an archive of the same push holds the transcripts it drops. Such a reset and
- * its archives are applied by this hook itself, as one atomic ref transaction (unless the whole push is
- * atomic already), so the reset can never land without them, even when another push takes the archive's
- * name meanwhile; JGit then applies only the commands still pending. A hook after it would see those
- * commands already applied. Every pending command is looked at, not only guarded names: a push to a
- * symbolic ref updates its target and is judged as that target. Settings are read from the repository's
- * config on every push unless fixed settings are given; what is judged and how failures are reported is
- * {@link RepositoryGuard#judge}.
+ * <p>Install it on a {@link ReceivePack} directly, or as the <em>last</em> hook of a {@code
+ * PreReceiveHookChain}: commands that an earlier hook already rejected are left alone and count as
+ * not applied. It must run last because its verdicts depend on each other: a {@code /full/current}
+ * reset may be accepted because an archive of the same push holds the transcripts it drops. Such a
+ * reset and its archives are applied by this hook itself, as one atomic ref transaction (unless the
+ * whole push is atomic already), so the reset can never land without them, even when another push
+ * takes the archive's name meanwhile; JGit then applies only the commands still pending. A hook
+ * after it would see those commands already applied. Every pending command is looked at, not only
+ * guarded names: a push to a symbolic ref updates its target and is judged as that target. Settings
+ * are read from the repository's config on every push unless fixed settings are given; what is
+ * judged and how failures are reported is {@link RepositoryGuard#judge}.
  *
  * <pre>{@code
  * ReceivePack rp = new ReceivePack(repository);
@@ -58,8 +58,8 @@ public final class CheckpointGuardHook implements PreReceiveHook {
   private final Clock clock;
 
   /**
-   * Receives the verdicts of each push, e.g. for an audit log: after the rejections are set on their
-   * commands, before the guard applies any command itself (see the class comment).
+   * Receives the verdicts of each push, e.g. for an audit log: after the rejections are set on
+   * their commands, before the guard applies any command itself (see the class comment).
    */
   @FunctionalInterface
   public interface VerdictListener {
@@ -72,7 +72,8 @@ public final class CheckpointGuardHook implements PreReceiveHook {
   }
 
   /**
-   * @param fixedSettings settings for every repository, or null to read each repository's git config
+   * @param fixedSettings settings for every repository, or null to read each repository's git
+   *     config
    * @param cache memo of tree reads, may be shared by all hooks of a process; null for none
    * @param listener told about every push's verdicts, or null
    */
@@ -82,8 +83,9 @@ public final class CheckpointGuardHook implements PreReceiveHook {
   }
 
   /**
-   * @param indexes per-repository archive indexes (what each archive holds, remembered between pushes so
-   *     that a reset covered by content costs what it drops, not what the server holds); null for none
+   * @param indexes per-repository archive indexes (what each archive holds, remembered between
+   *     pushes so that a reset covered by content costs what it drops, not what the server holds);
+   *     null for none
    */
   public CheckpointGuardHook(
       GuardSettings fixedSettings,
@@ -93,7 +95,9 @@ public final class CheckpointGuardHook implements PreReceiveHook {
     this(fixedSettings, cache, listener, indexes, Clock.systemUTC());
   }
 
-  /** @param clock tells the age of an archived generation a push deletes (tests inject one) */
+  /**
+   * @param clock tells the age of an archived generation a push deletes (tests inject one)
+   */
   public CheckpointGuardHook(
       GuardSettings fixedSettings,
       CheckpointSetCache cache,
@@ -107,19 +111,23 @@ public final class CheckpointGuardHook implements PreReceiveHook {
     this.clock = clock;
   }
 
-  /** One cache for the hooks made with the no-argument constructor: about 8 MiB of checkpoint ids. */
+  /**
+   * One cache for the hooks made with the no-argument constructor: about 8 MiB of checkpoint ids.
+   */
   private static final CheckpointSetCache SHARED_CACHE = CheckpointSetCache.lru(1_000_000);
 
   /**
-   * One set of archive indexes for the hooks of a process: up to 64 repositories and 2 million archived
-   * checkpoints in all (17 to 34 bytes each: a table of 12-byte slots kept 35% to 70% full; at most
-   * about 68 MiB).
+   * One set of archive indexes for the hooks of a process: up to 64 repositories and 2 million
+   * archived checkpoints in all (17 to 34 bytes each: a table of 12-byte slots kept 35% to 70%
+   * full; at most about 68 MiB).
    */
-  private static final ArchiveIndex.Registry SHARED_INDEXES = new ArchiveIndex.Registry(64, 2_000_000);
+  private static final ArchiveIndex.Registry SHARED_INDEXES =
+      new ArchiveIndex.Registry(64, 2_000_000);
 
   @Override
   public void onPreReceive(ReceivePack rp, Collection<ReceiveCommand> commands) {
-    // Every pending command, guarded or not: a name that is a symbolic ref may update a guarded ref.
+    // Every pending command, guarded or not: a name that is a symbolic ref may update a guarded
+    // ref.
     List<ReceiveCommand> pending = new ArrayList<>();
     List<RefChange> changes = new ArrayList<>();
     boolean guarded = false;
@@ -194,11 +202,11 @@ public final class CheckpointGuardHook implements PreReceiveHook {
   }
 
   /**
-   * Applies a {@code /full/current} update together with the archives of the same push that hold what it
-   * drops, as one atomic ref transaction, so that it can never land without them (another push may take
-   * an archive's name between this hook and the update). JGit then leaves these commands alone: it applies
-   * only those still {@code NOT_ATTEMPTED}. Not needed for an atomic push, whose whole batch is one
-   * transaction already.
+   * Applies a {@code /full/current} update together with the archives of the same push that hold
+   * what it drops, as one atomic ref transaction, so that it can never land without them (another
+   * push may take an archive's name between this hook and the update). JGit then leaves these
+   * commands alone: it applies only those still {@code NOT_ATTEMPTED}. Not needed for an atomic
+   * push, whose whole batch is one transaction already.
    */
   private static void applyTogether(
       ReceivePack rp, ReceiveCommand reset, List<ReceiveCommand> required) {
@@ -233,7 +241,8 @@ public final class CheckpointGuardHook implements PreReceiveHook {
     try {
       batch.execute(rp.getRevWalk(), NullProgressMonitor.INSTANCE);
     } catch (IOException e) {
-      LOG.error("checkpoint-guard could not apply {} with {} in {}", reset.getRefName(), names, repo, e);
+      LOG.error(
+          "checkpoint-guard could not apply {} with {} in {}", reset.getRefName(), names, repo, e);
       for (ReceiveCommand cmd : group) {
         if (cmd.getResult() == ReceiveCommand.Result.NOT_ATTEMPTED) {
           cmd.setResult(ReceiveCommand.Result.LOCK_FAILURE);
@@ -256,7 +265,8 @@ public final class CheckpointGuardHook implements PreReceiveHook {
                 .withSettings(fixedSettings)
                 .withCache(cache)
                 .withClock(clock)
-                .withIndex(indexes == null ? null : indexes.forRepository(RepositoryRefs.key(repo))));
+                .withIndex(
+                    indexes == null ? null : indexes.forRepository(RepositoryRefs.key(repo))));
     for (Verdict v : verdicts) {
       if (v.rule() == Rule.INVALID_SETTINGS) {
         LOG.error("{}: {}", repo, v.message());

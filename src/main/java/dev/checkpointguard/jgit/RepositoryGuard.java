@@ -15,12 +15,12 @@ import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
 
 /**
- * The one entry point every adapter (the JGit hook of {@code serve}, the stock git hooks, mirroring) uses
- * to judge a push into a repository: resolve the pushed names (a push to a symbolic ref updates its
- * target, so it is judged as its target), read the settings, refuse guarded refs when they are invalid,
- * otherwise evaluate the {@link CheckpointPolicy}; any failure around that becomes a per-ref
- * internal-error verdict. It never throws and never logs: adapters log the {@link Verdict#cause() causes}
- * where their server keeps its log.
+ * The one entry point every adapter (the JGit hook of {@code serve}, the stock git hooks,
+ * mirroring) uses to judge a push into a repository: resolve the pushed names (a push to a symbolic
+ * ref updates its target, so it is judged as its target), read the settings, refuse guarded refs
+ * when they are invalid, otherwise evaluate the {@link CheckpointPolicy}; any failure around that
+ * becomes a per-ref internal-error verdict. It never throws and never logs: adapters log the {@link
+ * Verdict#cause() causes} where their server keeps its log.
  */
 public final class RepositoryGuard {
   private RepositoryGuard() {}
@@ -34,8 +34,8 @@ public final class RepositoryGuard {
    * @param clock tells the age of an archive a push deletes
    * @param namespacePrefix storage prefix of the push's git namespace ({@link
    *     RepositoryRefs#namespacePrefix}), "" for none
-   * @param samePushCover which archives of the push may cover a {@code /full/current} reset in it (only
-   *     those the adapter makes sure the reset never lands without)
+   * @param samePushCover which archives of the push may cover a {@code /full/current} reset in it
+   *     (only those the adapter makes sure the reset never lands without)
    */
   public record Options(
       GuardSettings fixedSettings,
@@ -46,7 +46,8 @@ public final class RepositoryGuard {
       CheckpointPolicy.SamePushCover samePushCover) {
     /** Settings from git config, no memo, the system clock, root namespace, any same-push cover. */
     public static Options defaults() {
-      return new Options(null, null, null, Clock.systemUTC(), "", CheckpointPolicy.SamePushCover.ANY);
+      return new Options(
+          null, null, null, Clock.systemUTC(), "", CheckpointPolicy.SamePushCover.ANY);
     }
 
     public Options withSettings(GuardSettings s) {
@@ -82,18 +83,21 @@ public final class RepositoryGuard {
       CheckpointSetCache cache,
       ArchiveIndex index) {
     return judge(
-        repo, changes, Options.defaults().withSettings(fixedSettings).withCache(cache).withIndex(index));
+        repo,
+        changes,
+        Options.defaults().withSettings(fixedSettings).withCache(cache).withIndex(index));
   }
 
   /**
-   * One verdict per change, in order. A change to a symbolic ref is judged as a change of its target: its
-   * verdict's {@link Verdict#change()} is the change as pushed, its message names the target.
+   * One verdict per change, in order. A change to a symbolic ref is judged as a change of its
+   * target: its verdict's {@link Verdict#change()} is the change as pushed, its message names the
+   * target.
    *
    * @param repo the repository pushed into (its objects include the push's)
    * @param changes the commands to judge, by the names the pusher used
    * @return guarded refs refused with {@code invalid-settings} when the settings are invalid, with
-   *     {@code internal-error} (cause set) when the config or the refs cannot be read; otherwise the
-   *     policy's verdicts
+   *     {@code internal-error} (cause set) when the config or the refs cannot be read; otherwise
+   *     the policy's verdicts
    */
   public static List<Verdict> judge(Repository repo, List<RefChange> changes, Options options) {
     List<RefChange> resolved;
@@ -127,7 +131,8 @@ public final class RepositoryGuard {
             options.index() == null ? ArchiveIndex.NONE : options.index());
       }
     } catch (RuntimeException e) {
-      // e.g. an unparsable config file: JGit's FileRepository.getConfig() throws IllegalArgumentException
+      // e.g. an unparsable config file: JGit's FileRepository.getConfig() throws
+      // IllegalArgumentException
       return CheckpointPolicy.internalErrors(resolved, e);
     }
   }
@@ -141,14 +146,16 @@ public final class RepositoryGuard {
       out.add(
           changes.get(i) == resolved.get(i)
               ? v
-              : new Verdict(changes.get(i), v.outcome(), v.rule(), v.message(), v.cause(), v.requires()));
+              : new Verdict(
+                  changes.get(i), v.outcome(), v.rule(), v.message(), v.cause(), v.requires()));
     }
     return out;
   }
 
   /**
-   * The changes as the repository will apply them: a name that is a symbolic ref becomes its target. A
-   * chain that leaves the namespace for a guarded ref becomes an unknown name under v2, so it is refused.
+   * The changes as the repository will apply them: a name that is a symbolic ref becomes its
+   * target. A chain that leaves the namespace for a guarded ref becomes an unknown name under v2,
+   * so it is refused.
    */
   static List<RefChange> resolve(Repository repo, String prefix, List<RefChange> changes)
       throws IOException {

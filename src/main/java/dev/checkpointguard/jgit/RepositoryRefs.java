@@ -13,9 +13,9 @@ import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
 
 /**
- * Reads a repository's v2 refs for the policy core, and resolves the names a push uses; shared by every
- * adapter. All names the policy sees are logical ({@code refs/entire/...}); under a git namespace
- * ({@code GIT_NAMESPACE}) they are stored under {@link #namespacePrefix}.
+ * Reads a repository's v2 refs for the policy core, and resolves the names a push uses; shared by
+ * every adapter. All names the policy sees are logical ({@code refs/entire/...}); under a git
+ * namespace ({@code GIT_NAMESPACE}) they are stored under {@link #namespacePrefix}.
  */
 public final class RepositoryRefs {
   private RepositoryRefs() {}
@@ -63,12 +63,17 @@ public final class RepositoryRefs {
   }
 
   /**
-   * Where a files-backend repository keeps its archive refs: {@code packed-refs} and the folder of loose
-   * archive refs. git writes a loose ref through a lock file renamed into that folder, and deletes one by
-   * removing its file, so any change of an archive ref by git (or JGit) changes one of the two. JGit's
-   * {@link FileSnapshot} treats a file modified too close to its snapshot as modified (racy git).
+   * Where a files-backend repository keeps its archive refs: {@code packed-refs} and the folder of
+   * loose archive refs. git writes a loose ref through a lock file renamed into that folder, and
+   * deletes one by removing its file, so any change of an archive ref by git (or JGit) changes one
+   * of the two. JGit's {@link FileSnapshot} treats a file modified too close to its snapshot as
+   * modified (racy git).
    */
-  private record Mark(File gitDir, File packed, FileSnapshot packedSnapshot, File loose,
+  private record Mark(
+      File gitDir,
+      File packed,
+      FileSnapshot packedSnapshot,
+      File loose,
       FileSnapshot looseSnapshot) {
     boolean unchanged() {
       return !packedSnapshot.isModified(packed) && !looseSnapshot.isModified(loose);
@@ -81,12 +86,13 @@ public final class RepositoryRefs {
     }
     File packed = new File(repo.getDirectory(), "packed-refs");
     File loose = new File(repo.getDirectory(), prefix + RefNames.FULL_PREFIX);
-    return new Mark(repo.getDirectory(), packed, FileSnapshot.save(packed), loose, FileSnapshot.save(loose));
+    return new Mark(
+        repo.getDirectory(), packed, FileSnapshot.save(packed), loose, FileSnapshot.save(loose));
   }
 
   /**
-   * The storage prefix of a git namespace as git computes it ({@code gitnamespaces(7)}): {@code a/b} is
-   * stored under {@code refs/namespaces/a/refs/namespaces/b/}; "" for none.
+   * The storage prefix of a git namespace as git computes it ({@code gitnamespaces(7)}): {@code
+   * a/b} is stored under {@code refs/namespaces/a/refs/namespaces/b/}; "" for none.
    */
   public static String namespacePrefix(String namespace) {
     if (namespace == null || namespace.isEmpty()) {
@@ -102,11 +108,12 @@ public final class RepositoryRefs {
   }
 
   /**
-   * The ref a push to {@code name} really updates: {@code name} itself, or, when it is a symbolic ref, the
-   * end of its chain (git and JGit both update through symbolic refs). Logical names in and out.
+   * The ref a push to {@code name} really updates: {@code name} itself, or, when it is a symbolic
+   * ref, the end of its chain (git and JGit both update through symbolic refs). Logical names in
+   * and out.
    *
-   * @return the target's logical name; null when the chain leaves the namespace for a ref that is guarded
-   *     where it lands (the caller refuses it: its archives are not the namespace's)
+   * @return the target's logical name; null when the chain leaves the namespace for a ref that is
+   *     guarded where it lands (the caller refuses it: its archives are not the namespace's)
    */
   public static String target(Repository repo, String prefix, String name) throws IOException {
     Ref r = repo.getRefDatabase().exactRef(prefix + name);

@@ -23,14 +23,15 @@ import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 import org.eclipse.jgit.treewalk.TreeWalk;
 
 /**
- * The mirror's unit of "nothing lost": every file of every checkpoint directory of a v2 tree, as (checkpoint
- * ID, path inside the directory, mode, blob). Stronger than the policy's units (raw transcript paths): a
- * replaced blob, a dropped {@code raw_transcript_hash.txt} or a dropped {@code tasks/} file all count.
+ * The mirror's unit of "nothing lost": every file of every checkpoint directory of a v2 tree, as
+ * (checkpoint ID, path inside the directory, mode, blob). Stronger than the policy's units (raw
+ * transcript paths): a replaced blob, a dropped {@code raw_transcript_hash.txt} or a dropped {@code
+ * tasks/} file all count.
  *
- * <p>Checkpoint directories are found by the policy core's own walk ({@link CheckpointTrees#directories},
- * spec §3.2), so the mirror and the guard agree on what a checkpoint is; the files of a directory are read
- * here (the core never needs them). Trees are memoised by id for the life of one instance, which serves
- * one sync or one hook run.
+ * <p>Checkpoint directories are found by the policy core's own walk ({@link
+ * CheckpointTrees#directories}, spec §3.2), so the mirror and the guard agree on what a checkpoint
+ * is; the files of a directory are read here (the core never needs them). Trees are memoised by id
+ * for the life of one instance, which serves one sync or one hook run.
  *
  * <p>Not thread-safe.
  */
@@ -45,7 +46,8 @@ final class CheckpointFiles {
   record Entry(String path, FileMode mode, ObjectId blob) {}
 
   /**
-   * Files of one tree that no holder has (same path, same blob), by checkpoint ID in ascending order.
+   * Files of one tree that no holder has (same path, same blob), by checkpoint ID in ascending
+   * order.
    *
    * @param files checkpoint ID to its lost files (ascending paths); empty when nothing is lost
    */
@@ -109,8 +111,8 @@ final class CheckpointFiles {
   }
 
   /**
-   * Every file below one checkpoint directory, by path inside it (gitlinks are not files: their commits are
-   * not this repository's). A directory tree that cannot be read has no files.
+   * Every file below one checkpoint directory, by path inside it (gitlinks are not files: their
+   * commits are not this repository's). A directory tree that cannot be read has no files.
    */
   Map<String, Entry> files(AnyObjectId dirTree) throws IOException {
     ObjectId key = dirTree.toObjectId();
@@ -129,7 +131,8 @@ final class CheckpointFiles {
         }
       }
     } catch (MissingObjectException | IncorrectObjectTypeException e) {
-      // unreadable: nothing to keep from it (the walk that found it skips unreadable shards the same way)
+      // unreadable: nothing to keep from it (the walk that found it skips unreadable shards the
+      // same way)
     }
     f = Collections.unmodifiableMap(out);
     filesMemo.put(key, f);
@@ -137,17 +140,19 @@ final class CheckpointFiles {
   }
 
   /**
-   * The checkpoint files of {@code tree} that none of {@code holders} has at the same path with the same
-   * blob. Holders are tried in order and the search stops as soon as everything is accounted for, so put
-   * the likeliest first (the ref's own new value, then the refs this sync changes). A directory whose tree
-   * id a holder has for the same checkpoint is covered without reading its files.
+   * The checkpoint files of {@code tree} that none of {@code holders} has at the same path with the
+   * same blob. Holders are tried in order and the search stops as soon as everything is accounted
+   * for, so put the likeliest first (the ref's own new value, then the refs this sync changes). A
+   * directory whose tree id a holder has for the same checkpoint is covered without reading its
+   * files.
    */
   Lost lost(AnyObjectId tree, List<? extends AnyObjectId> holders) throws IOException {
     SortedMap<Long, ObjectId> mine = dirs(tree);
     if (mine.isEmpty()) {
       return Lost.NONE;
     }
-    // pending: checkpoint -> null (whole directory still unaccounted for) or the files still unaccounted for
+    // pending: checkpoint -> null (whole directory still unaccounted for) or the files still
+    // unaccounted for
     SortedMap<Long, Map<String, Entry>> pending = new TreeMap<>();
     mine.keySet().forEach(id -> pending.put(id, null));
     for (AnyObjectId holder : holders) {
@@ -196,10 +201,10 @@ final class CheckpointFiles {
   }
 
   /**
-   * {@code base} with {@code add} put back: each file goes to {@code <xx>/<yyyyyyyyyy>/<path>}, directories
-   * made as needed. A path {@code base} already has (a file there, or a directory where a file would go, or
-   * a file where a directory would go) keeps {@code base}'s entry: the newer side wins, as in the client's
-   * own tree merge (spec §7.3 B).
+   * {@code base} with {@code add} put back: each file goes to {@code <xx>/<yyyyyyyyyy>/<path>},
+   * directories made as needed. A path {@code base} already has (a file there, or a directory where
+   * a file would go, or a file where a directory would go) keeps {@code base}'s entry: the newer
+   * side wins, as in the client's own tree merge (spec §7.3 B).
    *
    * @return the new root tree and the files actually added
    */
@@ -212,10 +217,12 @@ final class CheckpointFiles {
       }
     }
     SortedMap<Long, List<Entry>> added = new TreeMap<>();
-    ObjectId tree = write(ins, base.equals(CheckpointTrees.EMPTY_TREE) ? null : base.toObjectId(), root, added);
+    ObjectId tree =
+        write(ins, base.equals(CheckpointTrees.EMPTY_TREE) ? null : base.toObjectId(), root, added);
     SortedMap<Long, List<Entry>> frozen = new TreeMap<>();
     added.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
-    return new Merged(tree == null ? CheckpointTrees.EMPTY_TREE : tree,
+    return new Merged(
+        tree == null ? CheckpointTrees.EMPTY_TREE : tree,
         frozen.isEmpty() ? Lost.NONE : new Lost(Collections.unmodifiableSortedMap(frozen)));
   }
 
@@ -241,8 +248,12 @@ final class CheckpointFiles {
   /** One entry of a tree being written. */
   private record TreeEntry(byte[] name, FileMode mode, ObjectId id) {}
 
-  /** Writes {@code base} (null: empty) plus {@code node}; records what was added; null for an empty tree. */
-  private ObjectId write(ObjectInserter ins, ObjectId base, Node node, SortedMap<Long, List<Entry>> added)
+  /**
+   * Writes {@code base} (null: empty) plus {@code node}; records what was added; null for an empty
+   * tree.
+   */
+  private ObjectId write(
+      ObjectInserter ins, ObjectId base, Node node, SortedMap<Long, List<Entry>> added)
       throws IOException {
     Map<String, TreeEntry> entries = new TreeMap<>();
     if (base != null) {
@@ -250,8 +261,10 @@ final class CheckpointFiles {
       p.reset(reader, base);
       for (; !p.eof(); p.next()) {
         String name = p.getEntryPathString();
-        entries.put(name, new TreeEntry(name.getBytes(StandardCharsets.UTF_8),
-            p.getEntryFileMode(), p.getEntryObjectId()));
+        entries.put(
+            name,
+            new TreeEntry(
+                name.getBytes(StandardCharsets.UTF_8), p.getEntryFileMode(), p.getEntryObjectId()));
       }
     }
     for (Map.Entry<String, Entry> f : node.files.entrySet()) {
@@ -259,7 +272,9 @@ final class CheckpointFiles {
         continue; // base wins
       }
       Entry e = f.getValue();
-      entries.put(f.getKey(), new TreeEntry(f.getKey().getBytes(StandardCharsets.UTF_8), e.mode(), e.blob()));
+      entries.put(
+          f.getKey(),
+          new TreeEntry(f.getKey().getBytes(StandardCharsets.UTF_8), e.mode(), e.blob()));
       added.computeIfAbsent(node.fileIds.get(f.getKey()), k -> new ArrayList<>()).add(e);
     }
     for (Map.Entry<String, Node> d : node.dirs.entrySet()) {
@@ -269,7 +284,9 @@ final class CheckpointFiles {
       }
       ObjectId sub = write(ins, existing == null ? null : existing.id(), d.getValue(), added);
       if (sub != null) {
-        entries.put(d.getKey(), new TreeEntry(d.getKey().getBytes(StandardCharsets.UTF_8), FileMode.TREE, sub));
+        entries.put(
+            d.getKey(),
+            new TreeEntry(d.getKey().getBytes(StandardCharsets.UTF_8), FileMode.TREE, sub));
       }
     }
     if (entries.isEmpty()) {
@@ -284,7 +301,9 @@ final class CheckpointFiles {
     return ins.insert(fmt);
   }
 
-  /** Git's tree order: names as unsigned bytes, a directory's name compared as if it ended in '/'. */
+  /**
+   * Git's tree order: names as unsigned bytes, a directory's name compared as if it ended in '/'.
+   */
   private static int gitOrder(TreeEntry a, TreeEntry b) {
     byte[] x = a.name();
     byte[] y = b.name();

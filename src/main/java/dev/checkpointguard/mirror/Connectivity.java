@@ -21,14 +21,16 @@ import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 
 /**
- * Checks that what a fetch brought is complete before any ref points at it, at a cost that follows what
- * changed rather than the size of the repository (as git's index-pack and sparse reachability do).
+ * Checks that what a fetch brought is complete before any ref points at it, at a cost that follows
+ * what changed rather than the size of the repository (as git's index-pack and sparse reachability
+ * do).
  *
- * <p>The mirror's existing refs are taken as complete. Every new commit (reachable from a fetched tip and
- * not from an existing ref) must be readable, and so must its tree, compared path by path with a parent's
- * tree: an entry whose id the parent has at the same path is known present; a new subtree is compared the
- * same way with the parent's subtree; a new blob must exist. So a rotation checks the new archive's new
- * shards and the new {@code /main} shards, not the 100,000 checkpoints that did not change.
+ * <p>The mirror's existing refs are taken as complete. Every new commit (reachable from a fetched
+ * tip and not from an existing ref) must be readable, and so must its tree, compared path by path
+ * with a parent's tree: an entry whose id the parent has at the same path is known present; a new
+ * subtree is compared the same way with the parent's subtree; a new blob must exist. So a rotation
+ * checks the new archive's new shards and the new {@code /main} shards, not the 100,000 checkpoints
+ * that did not change.
  */
 final class Connectivity {
   private final ObjectReader reader;
@@ -82,7 +84,8 @@ final class Connectivity {
         }
       }
       for (RevCommit c; (c = rw.next()) != null; ) {
-        // a parent is either an existing commit (complete) or a new one (checked when the walk gets to it)
+        // a parent is either an existing commit (complete) or a new one (checked when the walk gets
+        // to it)
         RevTree base = null;
         if (c.getParentCount() > 0) {
           RevCommit p = c.getParent(0);
@@ -116,7 +119,8 @@ final class Connectivity {
       }
       if (mode.getObjectType() == Constants.OBJ_TREE) {
         tree(id, k != null && k.mode().getObjectType() == Constants.OBJ_TREE ? k.id() : null);
-      } else if (mode.getObjectType() == Constants.OBJ_BLOB && !reader.has(id, Constants.OBJ_BLOB)) {
+      } else if (mode.getObjectType() == Constants.OBJ_BLOB
+          && !reader.has(id, Constants.OBJ_BLOB)) {
         throw new MissingObjectException(id, Constants.OBJ_BLOB);
       }
       // gitlinks name commits of other repositories

@@ -18,12 +18,12 @@ import org.eclipse.jgit.transport.NetRC;
 import org.eclipse.jgit.transport.URIish;
 
 /**
- * HTTP credentials from git's own mechanisms, never from the command line: first {@code ~/.netrc} (the
- * {@code HOME} of the environment given), then git's credential helpers through {@code git credential fill}
- * (whatever {@code credential.helper} the user's git config names: store, cache, libsecret, a vault helper…),
- * with terminal prompts off so that a sync never waits for a person. Credentials a helper gave are reported
- * back as git does: {@code git credential approve} after a successful fetch, {@code git credential reject}
- * when the server refused them.
+ * HTTP credentials from git's own mechanisms, never from the command line: first {@code ~/.netrc}
+ * (the {@code HOME} of the environment given), then git's credential helpers through {@code git
+ * credential fill} (whatever {@code credential.helper} the user's git config names: store, cache,
+ * libsecret, a vault helper…), with terminal prompts off so that a sync never waits for a person.
+ * Credentials a helper gave are reported back as git does: {@code git credential approve} after a
+ * successful fetch, {@code git credential reject} when the server refused them.
  *
  * <p>Nothing here logs or prints a credential; the helper's own output is read and discarded.
  */
@@ -32,6 +32,7 @@ final class GitCredentials extends CredentialsProvider {
   static final long HELPER_TIMEOUT_SECONDS = 30;
 
   private final Map<String, String> env;
+
   /** The helper's answer last used, for approve/reject; null when none came from a helper. */
   private Map<String, String> fromHelper;
 
@@ -115,7 +116,9 @@ final class GitCredentials extends CredentialsProvider {
     }
   }
 
-  /** {@code git credential fill} for {@code uri}; null when git is missing or no helper answered. */
+  /**
+   * {@code git credential fill} for {@code uri}; null when git is missing or no helper answered.
+   */
   private Map<String, String> fill(URIish uri, String user) {
     Map<String, String> q = new java.util.LinkedHashMap<>();
     q.put("protocol", uri.getScheme());
@@ -168,7 +171,8 @@ final class GitCredentials extends CredentialsProvider {
       } catch (IOException closedEarly) {
         // the helper exited without reading: its exit code says what happened
       }
-      // read in the background, so that a helper that hangs with its output open cannot hang the sync
+      // read in the background, so that a helper that hangs with its output open cannot hang the
+      // sync
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       InputStream stdout = p.getInputStream();
       java.util.concurrent.CompletableFuture<Void> reading =

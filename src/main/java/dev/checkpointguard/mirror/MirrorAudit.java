@@ -24,10 +24,11 @@ import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /**
- * What {@code check} says about a mirror (docs/mirror.md, "What admins see"): the refs the last sync held
- * back ({@code mirror-held-back}, a warning: upstream dropped checkpoints the mirror kept, see "Resolving a
- * held-back ref"), and every kept tip ({@code mirror-kept}, information), of the mirror's own kept refs and
- * of the stock hook's keep repository. A repository that is no mirror gives nothing. Read-only.
+ * What {@code check} says about a mirror (docs/mirror.md, "What admins see"): the refs the last
+ * sync held back ({@code mirror-held-back}, a warning: upstream dropped checkpoints the mirror
+ * kept, see "Resolving a held-back ref"), and every kept tip ({@code mirror-kept}, information), of
+ * the mirror's own kept refs and of the stock hook's keep repository. A repository that is no
+ * mirror gives nothing. Read-only.
  */
 public final class MirrorAudit {
   /**
@@ -39,7 +40,8 @@ public final class MirrorAudit {
    * @param checkpoints the checkpoint IDs concerned (all of them)
    * @param message one line
    */
-  public record Note(String code, boolean warning, List<String> refs, List<String> checkpoints, String message) {}
+  public record Note(
+      String code, boolean warning, List<String> refs, List<String> checkpoints, String message) {}
 
   private MirrorAudit() {}
 
@@ -47,7 +49,8 @@ public final class MirrorAudit {
   public static List<Note> notes(Repository repo) throws IOException {
     List<Note> out = new ArrayList<>();
     Path gitDir = repo.getDirectory().toPath();
-    try (ObjectReader reader = repo.newObjectReader(); RevWalk walk = new RevWalk(reader)) {
+    try (ObjectReader reader = repo.newObjectReader();
+        RevWalk walk = new RevWalk(reader)) {
       CheckpointTrees trees = new CheckpointTrees(reader, null);
       Map<String, ObjectId> refs = new TreeMap<>();
       for (Ref r : repo.getRefDatabase().getRefsByPrefix(MirrorRefs.PREFIX)) {
@@ -63,19 +66,47 @@ public final class MirrorAudit {
           names.add(record);
         }
         Ref now = repo.exactRef(h.ref);
-        String changed = now != null && now.getObjectId() != null && h.mirror != null
-            && !now.getObjectId().name().equals(h.mirror) ? "; the ref has moved since" : "";
-        out.add(new Note("mirror-held-back", true, names, List.of(),
-            h.ref + " held back by the sync of " + status.time + " from " + status.upstream + ": " + what(h)
-                + changed + "; resolve as docs/mirror.md says (\"Resolving a held-back ref\")"));
+        String changed =
+            now != null
+                    && now.getObjectId() != null
+                    && h.mirror != null
+                    && !now.getObjectId().name().equals(h.mirror)
+                ? "; the ref has moved since"
+                : "";
+        out.add(
+            new Note(
+                "mirror-held-back",
+                true,
+                names,
+                List.of(),
+                h.ref
+                    + " held back by the sync of "
+                    + status.time
+                    + " from "
+                    + status.upstream
+                    + ": "
+                    + what(h)
+                    + changed
+                    + "; resolve as docs/mirror.md says (\"Resolving a held-back ref\")"));
       }
       for (Map.Entry<String, ObjectId> e : refs.entrySet()) {
         if (e.getKey().startsWith(MirrorRefs.KEPT_PREFIX)) {
           List<String> ids = ids(trees, walk, e.getValue());
-          out.add(new Note("mirror-kept", false, List.of(e.getKey()), ids,
-              e.getKey() + " keeps " + MirrorRefs.original(e.getKey()) + " at " + MirrorReport.abbrev(e.getValue())
-                  + " (" + ids.size() + " checkpoints) that the mirror let go of; bring them back as"
-                  + " docs/mirror.md says, or delete the ref once they are not wanted"));
+          out.add(
+              new Note(
+                  "mirror-kept",
+                  false,
+                  List.of(e.getKey()),
+                  ids,
+                  e.getKey()
+                      + " keeps "
+                      + MirrorRefs.original(e.getKey())
+                      + " at "
+                      + MirrorReport.abbrev(e.getValue())
+                      + " ("
+                      + ids.size()
+                      + " checkpoints) that the mirror let go of; bring them back as"
+                      + " docs/mirror.md says, or delete the ref once they are not wanted"));
         }
       }
     }
@@ -92,10 +123,23 @@ public final class MirrorAudit {
           String rest = r.getName().substring(MirrorRefs.HOOK_KEPT_PREFIX.length());
           String of = rest.indexOf('/') < 0 ? rest : rest.substring(rest.indexOf('/') + 1);
           List<String> ids = ids(trees, walk, r.getObjectId());
-          out.add(new Note("mirror-kept", false, List.of(r.getName()), ids,
-              MirrorRefs.KEPT_REPOSITORY + " " + r.getName() + " keeps " + of + " at "
-                  + MirrorReport.abbrev(r.getObjectId()) + " (" + ids.size() + " checkpoints) that a fetch dropped;"
-                  + " bring them back as docs/mirror.md says"));
+          out.add(
+              new Note(
+                  "mirror-kept",
+                  false,
+                  List.of(r.getName()),
+                  ids,
+                  MirrorRefs.KEPT_REPOSITORY
+                      + " "
+                      + r.getName()
+                      + " keeps "
+                      + of
+                      + " at "
+                      + MirrorReport.abbrev(r.getObjectId())
+                      + " ("
+                      + ids.size()
+                      + " checkpoints) that a fetch dropped;"
+                      + " bring them back as docs/mirror.md says"));
         }
       }
     }
@@ -105,14 +149,35 @@ public final class MirrorAudit {
   private static String what(Status.Held h) {
     String n = h.checkpoints + (h.checkpoints == 1 ? " checkpoint" : " checkpoints");
     return switch (h.kind) {
-      case "merged" -> "the mirror's " + shortId(h.mirror) + " is upstream's " + shortId(h.upstream) + " plus " + n
-          + " upstream dropped (rule " + h.rule + ")";
-      case "held" -> h.upstream == null
-          ? "upstream deleted it; the mirror keeps " + shortId(h.mirror) + " (rule " + h.rule + ")"
-          : "upstream's " + shortId(h.upstream) + " was not taken (rule " + h.rule + "); the mirror keeps "
-              + shortId(h.mirror);
-      default -> "the mirror's " + shortId(h.mirror) + " already contains upstream's " + shortId(h.upstream)
-          + (h.checkpoints > 0 ? " and " + n + " more" : "");
+      case "merged" ->
+          "the mirror's "
+              + shortId(h.mirror)
+              + " is upstream's "
+              + shortId(h.upstream)
+              + " plus "
+              + n
+              + " upstream dropped (rule "
+              + h.rule
+              + ")";
+      case "held" ->
+          h.upstream == null
+              ? "upstream deleted it; the mirror keeps "
+                  + shortId(h.mirror)
+                  + " (rule "
+                  + h.rule
+                  + ")"
+              : "upstream's "
+                  + shortId(h.upstream)
+                  + " was not taken (rule "
+                  + h.rule
+                  + "); the mirror keeps "
+                  + shortId(h.mirror);
+      default ->
+          "the mirror's "
+              + shortId(h.mirror)
+              + " already contains upstream's "
+              + shortId(h.upstream)
+              + (h.checkpoints > 0 ? " and " + n + " more" : "");
     };
   }
 
@@ -120,7 +185,8 @@ public final class MirrorAudit {
     return id == null ? "(none)" : id.substring(0, Math.min(10, id.length()));
   }
 
-  private static List<String> ids(CheckpointTrees trees, RevWalk walk, ObjectId tip) throws IOException {
+  private static List<String> ids(CheckpointTrees trees, RevWalk walk, ObjectId tip)
+      throws IOException {
     SortedMap<Long, ObjectId> dirs = trees.directories(MirrorPlanner.treeOf(walk, tip));
     List<String> out = new ArrayList<>(dirs.size());
     dirs.keySet().forEach(id -> out.add(CheckpointIds.format(id)));
@@ -129,7 +195,8 @@ public final class MirrorAudit {
 
   /** The parts of the status file {@code check} shows. */
   private static final class Status {
-    record Held(String ref, String kind, String rule, String mirror, String upstream, int checkpoints) {}
+    record Held(
+        String ref, String kind, String rule, String mirror, String upstream, int checkpoints) {}
 
     String time = "";
     String upstream = "";
@@ -143,14 +210,16 @@ public final class MirrorAudit {
       }
       try {
         String text = Files.readString(file, StandardCharsets.UTF_8);
-        JsonFiles.readObject(text, (name, p) -> {
-          switch (name) {
-            case "time" -> s.time = String.valueOf(JsonFiles.stringOrNull(p));
-            case "upstream" -> s.upstream = String.valueOf(JsonFiles.stringOrNull(p));
-            case "refs" -> s.refs(p);
-            default -> p.skipChildren();
-          }
-        });
+        JsonFiles.readObject(
+            text,
+            (name, p) -> {
+              switch (name) {
+                case "time" -> s.time = String.valueOf(JsonFiles.stringOrNull(p));
+                case "upstream" -> s.upstream = String.valueOf(JsonFiles.stringOrNull(p));
+                case "refs" -> s.refs(p);
+                default -> p.skipChildren();
+              }
+            });
       } catch (IOException | RuntimeException e) {
         return new Status(); // a damaged status file says nothing; the refs still speak
       }
@@ -180,8 +249,14 @@ public final class MirrorAudit {
           }
         }
         if (heldBack && f.get("ref") != null) {
-          held.add(new Held(f.get("ref"), f.getOrDefault("kind", ""), f.get("rule"), f.get("mirror_after"),
-              f.get("upstream"), checkpoints));
+          held.add(
+              new Held(
+                  f.get("ref"),
+                  f.getOrDefault("kind", ""),
+                  f.get("rule"),
+                  f.get("mirror_after"),
+                  f.get("upstream"),
+                  checkpoints));
         }
       }
     }

@@ -22,8 +22,9 @@ import org.eclipse.jgit.util.FS;
 
 /**
  * {@code mirror --repo DIR --from URL}: one guarded sync of a bare repository from its upstream
- * (docs/mirror.md). Exit 0 when the mirror equals upstream afterwards, 1 when something is held back (each
- * listed), 2 on usage or setup errors and when upstream cannot be read (the mirror is then unchanged).
+ * (docs/mirror.md). Exit 0 when the mirror equals upstream afterwards, 1 when something is held
+ * back (each listed), 2 on usage or setup errors and when upstream cannot be read (the mirror is
+ * then unchanged).
  */
 public final class MirrorCommand implements Command {
   private final Clock clock;
@@ -65,17 +66,44 @@ public final class MirrorCommand implements Command {
   @Override
   public Options options() {
     Options o = new Options();
-    o.addOption(Option.builder().longOpt("repo").hasArg().argName("DIR").required()
-        .desc("the bare mirror repository (created if missing)").get());
-    o.addOption(Option.builder().longOpt("from").hasArg().argName("URL").required()
-        .desc("the upstream: a path, file://, http://, https:// or ssh:// URL (no password in it)").get());
-    o.addOption(Option.builder().longOpt("ssh-known-hosts").hasArg().argName("FILE")
-        .desc("for an ssh:// upstream: trust only the host keys in FILE (default: ~/.ssh/known_hosts)").get());
-    o.addOption(Option.builder().longOpt("dry-run")
-        .desc("fetch and judge, print what would change, move no ref").get());
+    o.addOption(
+        Option.builder()
+            .longOpt("repo")
+            .hasArg()
+            .argName("DIR")
+            .required()
+            .desc("the bare mirror repository (created if missing)")
+            .get());
+    o.addOption(
+        Option.builder()
+            .longOpt("from")
+            .hasArg()
+            .argName("URL")
+            .required()
+            .desc(
+                "the upstream: a path, file://, http://, https:// or ssh:// URL (no password in it)")
+            .get());
+    o.addOption(
+        Option.builder()
+            .longOpt("ssh-known-hosts")
+            .hasArg()
+            .argName("FILE")
+            .desc(
+                "for an ssh:// upstream: trust only the host keys in FILE (default: ~/.ssh/known_hosts)")
+            .get());
+    o.addOption(
+        Option.builder()
+            .longOpt("dry-run")
+            .desc("fetch and judge, print what would change, move no ref")
+            .get());
     o.addOption(Option.builder().longOpt("json").desc("print the report as JSON").get());
-    o.addOption(Option.builder().longOpt("timeout").hasArg().argName("SECONDS")
-        .desc("network timeout (default " + MirrorSync.DEFAULT_TIMEOUT_SECONDS + ")").get());
+    o.addOption(
+        Option.builder()
+            .longOpt("timeout")
+            .hasArg()
+            .argName("SECONDS")
+            .desc("network timeout (default " + MirrorSync.DEFAULT_TIMEOUT_SECONDS + ")")
+            .get());
     return o;
   }
 
@@ -90,18 +118,22 @@ public final class MirrorCommand implements Command {
     boolean json = cl.hasOption("json");
     try (Repository repo = openOrCreate(Path.of(path), io)) {
       PrintWriter progress = new PrintWriter(io.err(), true, StandardCharsets.UTF_8);
-      MirrorSync.Options o = MirrorSync.Options.defaults(io.env())
-          .withDryRun(cl.hasOption("dry-run"))
-          .withTimeout(timeout)
-          .withClock(clock)
-          .withListener(listener)
-          .withMonitor(new TextProgressMonitor(progress));
+      MirrorSync.Options o =
+          MirrorSync.Options.defaults(io.env())
+              .withDryRun(cl.hasOption("dry-run"))
+              .withTimeout(timeout)
+              .withClock(clock)
+              .withListener(listener)
+              .withMonitor(new TextProgressMonitor(progress));
       MirrorReport r;
       try {
         r = MirrorSync.run(repo, upstream, o).withRepository(path);
       } catch (MirrorSync.FailedException | MirrorSync.BusyException e) {
         if (json) {
-          io.out().print(MirrorReport.failureJson(path, upstream.display(), clock.instant(), e.getMessage()));
+          io.out()
+              .print(
+                  MirrorReport.failureJson(
+                      path, upstream.display(), clock.instant(), e.getMessage()));
         }
         throw new UsageException(e.getMessage());
       }
@@ -121,8 +153,11 @@ public final class MirrorCommand implements Command {
       throw new UsageException("--ssh-known-hosts " + knownHosts + " does not exist");
     }
     SshUpstreamTransport ssh = new SshUpstreamTransport(knownHosts.toAbsolutePath());
-    Upstream u = Upstream.parse(cl.getOptionValue("from"), "--from",
-        List.of(UpstreamTransport.LOCAL, UpstreamTransport.HTTP, ssh));
+    Upstream u =
+        Upstream.parse(
+            cl.getOptionValue("from"),
+            "--from",
+            List.of(UpstreamTransport.LOCAL, UpstreamTransport.HTTP, ssh));
     if (!u.isOver(ssh)) {
       throw new UsageException("--ssh-known-hosts is for ssh:// upstreams only");
     }
@@ -142,12 +177,14 @@ public final class MirrorCommand implements Command {
     } catch (NumberFormatException e) {
       // below
     }
-    throw new UsageException("--timeout must be a whole number of seconds from 1 to 86400, not '" + v + "'");
+    throw new UsageException(
+        "--timeout must be a whole number of seconds from 1 to 86400, not '" + v + "'");
   }
 
   /**
    * The bare repository at {@code dir}; a missing or empty folder becomes a new bare repository (as
-   * {@code git clone --mirror} makes one). Anything else that is not a bare repository is a usage error.
+   * {@code git clone --mirror} makes one). Anything else that is not a bare repository is a usage
+   * error.
    */
   static Repository openOrCreate(Path dir, Io io) throws UsageException, IOException {
     boolean missing = !Files.exists(dir);
@@ -167,14 +204,20 @@ public final class MirrorCommand implements Command {
     }
     File gitDir = RepositoryCache.FileKey.resolve(dir.toFile(), FS.DETECTED);
     if (gitDir == null) {
-      throw new UsageException("--repo " + dir + ": not a git repository (an empty folder or a new path"
-          + " becomes one)");
+      throw new UsageException(
+          "--repo "
+              + dir
+              + ": not a git repository (an empty folder or a new path"
+              + " becomes one)");
     }
     Repository r = new FileRepositoryBuilder().setGitDir(gitDir).setMustExist(true).build();
     if (!r.isBare()) {
       r.close();
-      throw new UsageException("--repo " + dir + ": a mirror is a bare repository (git init --bare), not a"
-          + " work tree");
+      throw new UsageException(
+          "--repo "
+              + dir
+              + ": a mirror is a bare repository (git init --bare), not a"
+              + " work tree");
     }
     return r;
   }

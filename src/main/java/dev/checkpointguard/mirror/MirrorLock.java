@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * One sync of a repository at a time, across processes and threads: an OS lock on
- * {@code <git dir>/checkpoint-guard/mirror.lock}. The kernel drops it when the process dies, so a killed
- * sync never blocks the next one.
+ * One sync of a repository at a time, across processes and threads: an OS lock on {@code <git
+ * dir>/checkpoint-guard/mirror.lock}. The kernel drops it when the process dies, so a killed sync
+ * never blocks the next one.
  */
 final class MirrorLock implements AutoCloseable {
   static final String FILE = "checkpoint-guard/mirror.lock";

@@ -33,26 +33,28 @@ import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.transport.ReceiveCommand;
 
 /**
- * Decides one sync (docs/mirror.md, "Decisions"): from the mirror's refs as read at the start of an attempt
- * and upstream's refs, every ref change and the one batch of compare-and-set commands that makes them.
+ * Decides one sync (docs/mirror.md, "Decisions"): from the mirror's refs as read at the start of an
+ * attempt and upstream's refs, every ref change and the one batch of compare-and-set commands that
+ * makes them.
  *
  * <ul>
- *   <li>Refs outside {@code refs/entire/checkpoints/v2/} follow upstream exactly (created, moved, forced,
- *       deleted), as {@code git fetch --prune +refs/*:refs/*} would. Symbolic refs of the mirror are left
- *       alone; {@code refs/checkpoint-guard/} is the mirror's own.
- *   <li>The v2 changes are judged together by the guard's policy ({@link Judge}), from the mirror's state,
- *       as if upstream had pushed them. Then the mirror's own invariant decides: no checkpoint file (ID,
- *       path, blob) of a tip the mirror lets go of may end up in no ref. Accepted changes are mirrored; if
- *       one would still drop files (a retention delete, a rewrite that replaces blobs), the old tip is
- *       kept under {@link MirrorRefs#KEPT_PREFIX}. Refused changes are mirrored when nothing is lost;
- *       otherwise the mirror merges the dropped files back onto upstream's value (an update) or keeps its
- *       own value (a deletion), and records upstream's value under {@link MirrorRefs#UPSTREAM_PREFIX}.
- *   <li>An upstream value already in the history of the mirror's is left behind (the mirror is ahead: an
- *       earlier merge, or a push to the mirror).
+ *   <li>Refs outside {@code refs/entire/checkpoints/v2/} follow upstream exactly (created, moved,
+ *       forced, deleted), as {@code git fetch --prune +refs/*:refs/*} would. Symbolic refs of the
+ *       mirror are left alone; {@code refs/checkpoint-guard/} is the mirror's own.
+ *   <li>The v2 changes are judged together by the guard's policy ({@link Judge}), from the mirror's
+ *       state, as if upstream had pushed them. Then the mirror's own invariant decides: no
+ *       checkpoint file (ID, path, blob) of a tip the mirror lets go of may end up in no ref.
+ *       Accepted changes are mirrored; if one would still drop files (a retention delete, a rewrite
+ *       that replaces blobs), the old tip is kept under {@link MirrorRefs#KEPT_PREFIX}. Refused
+ *       changes are mirrored when nothing is lost; otherwise the mirror merges the dropped files
+ *       back onto upstream's value (an update) or keeps its own value (a deletion), and records
+ *       upstream's value under {@link MirrorRefs#UPSTREAM_PREFIX}.
+ *   <li>An upstream value already in the history of the mirror's is left behind (the mirror is
+ *       ahead: an earlier merge, or a push to the mirror).
  * </ul>
  *
- * <p>Reads objects and writes new ones (merge commits and trees) through the given inserter, which may be
- * a formatter that writes nothing (dry run). Moves no ref.
+ * <p>Reads objects and writes new ones (merge commits and trees) through the given inserter, which
+ * may be a formatter that writes nothing (dry run). Moves no ref.
  */
 final class MirrorPlanner {
   /** Judges v2 changes as if pushed; {@code RepositoryGuard.judge} in production. */
@@ -80,12 +82,13 @@ final class MirrorPlanner {
 
   /** Rules whose refusal means the value cannot be read or judged: the mirror keeps its own. */
   private static final Set<Rule> UNJUDGEABLE =
-      Set.of(Rule.NOT_A_COMMIT, Rule.MISSING_OBJECT, Rule.TOO_MANY_CHECKPOINTS, Rule.INTERNAL_ERROR);
+      Set.of(
+          Rule.NOT_A_COMMIT, Rule.MISSING_OBJECT, Rule.TOO_MANY_CHECKPOINTS, Rule.INTERNAL_ERROR);
 
   /**
-   * True when the mirror keeps its own value whatever is lost or not: upstream's value cannot be judged,
-   * or the refusal is the mirror administrator's own decision (a rule warn mode never relaxes, such as a
-   * frozen or retired v2).
+   * True when the mirror keeps its own value whatever is lost or not: upstream's value cannot be
+   * judged, or the refusal is the mirror administrator's own decision (a rule warn mode never
+   * relaxes, such as a frozen or retired v2).
    */
   private static boolean holds(Verdict v) {
     return !v.accepted() && (UNJUDGEABLE.contains(v.rule()) || !v.rule().warnable());
@@ -98,13 +101,16 @@ final class MirrorPlanner {
   private final Instant now;
   private final PersonIdent ident;
 
-  MirrorPlanner(RevWalk walk, CheckpointFiles files, ObjectInserter inserter, Judge judge, Instant now) {
+  MirrorPlanner(
+      RevWalk walk, CheckpointFiles files, ObjectInserter inserter, Judge judge, Instant now) {
     this.walk = walk;
     this.files = files;
     this.inserter = inserter;
     this.judge = judge;
     this.now = now;
-    this.ident = new PersonIdent("checkpoint-guard mirror", "checkpoint-guard@localhost", now, ZoneOffset.UTC);
+    this.ident =
+        new PersonIdent(
+            "checkpoint-guard mirror", "checkpoint-guard@localhost", now, ZoneOffset.UTC);
   }
 
   /** The mutable state of one planning pass. */
@@ -113,14 +119,18 @@ final class MirrorPlanner {
     final Set<String> symbolic = new HashSet<>();
     final Map<String, ObjectId> guard = new TreeMap<>();
     final Map<String, ObjectId> upstream;
+
     /** v2 ref -> the value it will have after the sync (absent: none). */
     final Map<String, ObjectId> post = new TreeMap<>();
+
     final Map<String, RefAction> decided = new LinkedHashMap<>();
     final List<Kept> kept = new ArrayList<>();
     final Set<String> keptNames = new HashSet<>();
     final Set<ObjectId> keptValues = new HashSet<>();
+
     /** v2 ref -> true when upstream's value descends from the mirror's. */
     final Map<String, Boolean> fastForward = new TreeMap<>();
+
     Map<String, ObjectId> upstreamWanted = Map.of();
 
     Pass(Map<String, Ref> snapshot, Map<String, ObjectId> upstream) {
@@ -151,8 +161,8 @@ final class MirrorPlanner {
    * Plans one attempt.
    *
    * @param snapshot every ref of the mirror, as read at the start of this attempt
-   * @param upstream upstream's refs (already filtered by {@link MirrorRefs#isMirrored}); their objects are
-   *     in the mirror
+   * @param upstream upstream's refs (already filtered by {@link MirrorRefs#isMirrored}); their
+   *     objects are in the mirror
    */
   Plan plan(Map<String, Ref> snapshot, Map<String, ObjectId> upstream)
       throws IOException, InvalidSettingsException {
@@ -173,11 +183,24 @@ final class MirrorPlanner {
       // the short walk first: most changes are fast-forwards (an append walks back to the old tip)
       boolean ff = m == null || u == null || isAncestorOrSelf(m, u);
       if (!v2) {
-        p.decided.put(name, new RefAction(name, m, u, u, RefAction.Kind.MIRRORED, null, 0, 0, null, "", ff));
+        p.decided.put(
+            name, new RefAction(name, m, u, u, RefAction.Kind.MIRRORED, null, 0, 0, null, "", ff));
       } else if (!ff && isAncestorOrSelf(u, m)) {
         CheckpointFiles.Lost extra = files.lost(treeOf(m), List.of(treeOf(u)));
-        p.decided.put(name, new RefAction(name, m, u, m, RefAction.Kind.AHEAD, "ahead",
-            extra.checkpoints(), extra.fileCount(), null, "", true));
+        p.decided.put(
+            name,
+            new RefAction(
+                name,
+                m,
+                u,
+                m,
+                RefAction.Kind.AHEAD,
+                "ahead",
+                extra.checkpoints(),
+                extra.fileCount(),
+                null,
+                "",
+                true));
       } else {
         p.fastForward.put(name, ff && m != null && u != null);
         changes.add(new RefChange(name, zeroIfNull(m), zeroIfNull(u)));
@@ -201,7 +224,8 @@ final class MirrorPlanner {
     }
     // the loss checks, archives first (an archive's fate decides what covers /full/current)
     List<Verdict> ordered = new ArrayList<>(verdicts);
-    ordered.sort(Comparator.comparingInt((Verdict v) -> order(v.ref())).thenComparing(Verdict::ref));
+    ordered.sort(
+        Comparator.comparingInt((Verdict v) -> order(v.ref())).thenComparing(Verdict::ref));
     for (Verdict v : ordered) {
       p.decided.put(v.ref(), decide(p, v));
     }
@@ -232,7 +256,8 @@ final class MirrorPlanner {
     }
     if (m == null) {
       // a create loses nothing; even a refused one (an under-threshold archive) is mirrored as-is
-      return new RefAction(ref, null, u, u, RefAction.Kind.MIRRORED, rule, 0, 0, null, detail, true);
+      return new RefAction(
+          ref, null, u, u, RefAction.Kind.MIRRORED, rule, 0, 0, null, detail, true);
     }
     boolean ff = p.fastForward.getOrDefault(ref, false);
     if (ff && accepted) {
@@ -245,34 +270,76 @@ final class MirrorPlanner {
     }
     if (accepted) {
       Kept k = keep(p, ref, m, lost);
-      return new RefAction(ref, m, u, u, RefAction.Kind.MIRRORED_KEPT, null, lost.checkpoints(),
-          lost.fileCount(), k == null ? existingKept(p, m) : k.keptRef(), "", false);
+      return new RefAction(
+          ref,
+          m,
+          u,
+          u,
+          RefAction.Kind.MIRRORED_KEPT,
+          null,
+          lost.checkpoints(),
+          lost.fileCount(),
+          k == null ? existingKept(p, m) : k.keptRef(),
+          "",
+          false);
     }
     if (u == null) {
       setPost(p, ref, m);
-      return new RefAction(ref, m, null, m, RefAction.Kind.HELD, rule, lost.checkpoints(), lost.fileCount(),
-          null, detail, true);
+      return new RefAction(
+          ref,
+          m,
+          null,
+          m,
+          RefAction.Kind.HELD,
+          rule,
+          lost.checkpoints(),
+          lost.fileCount(),
+          null,
+          detail,
+          true);
     }
     CheckpointFiles.Merged merged = files.insert(inserter, treeOf(u), lost);
     if (merged.added().isEmpty()) {
-      // only blobs upstream replaced at the same paths: its tree stands; history or a kept tip holds ours
+      // only blobs upstream replaced at the same paths: its tree stands; history or a kept tip
+      // holds ours
       if (ff) {
         return new RefAction(ref, m, u, u, RefAction.Kind.MIRRORED, rule, 0, 0, null, detail, true);
       }
       Kept k = keep(p, ref, m, lost);
-      return new RefAction(ref, m, u, u, RefAction.Kind.MIRRORED_KEPT, rule, lost.checkpoints(),
-          lost.fileCount(), k == null ? existingKept(p, m) : k.keptRef(), detail, false);
+      return new RefAction(
+          ref,
+          m,
+          u,
+          u,
+          RefAction.Kind.MIRRORED_KEPT,
+          rule,
+          lost.checkpoints(),
+          lost.fileCount(),
+          k == null ? existingKept(p, m) : k.keptRef(),
+          detail,
+          false);
     }
     ObjectId merge = mergeCommit(ref, m, u, ff, merged, v.rule());
     setPost(p, ref, merge);
-    return new RefAction(ref, m, u, merge, RefAction.Kind.MERGED, rule, merged.added().checkpoints(),
-        merged.added().fileCount(), null, detail, true);
+    return new RefAction(
+        ref,
+        m,
+        u,
+        merge,
+        RefAction.Kind.MERGED,
+        rule,
+        merged.added().checkpoints(),
+        merged.added().fileCount(),
+        null,
+        detail,
+        true);
   }
 
   /**
-   * The trees that will hold checkpoint files after the sync, likeliest first for {@code ref}: its own new
-   * value, then the other v2 refs (archives newest first, then the others), then the mirror's own refs
-   * ({@code guard}) and the tips this sync keeps. Lazy: a tree is read only when the search gets to it.
+   * The trees that will hold checkpoint files after the sync, likeliest first for {@code ref}: its
+   * own new value, then the other v2 refs (archives newest first, then the others), then the
+   * mirror's own refs ({@code guard}) and the tips this sync keeps. Lazy: a tree is read only when
+   * the search gets to it.
    */
   private List<ObjectId> holders(Pass p, String ref, Map<String, ObjectId> guard) {
     List<ObjectId> tips = new ArrayList<>();
@@ -282,7 +349,8 @@ final class MirrorPlanner {
     }
     List<String> others = new ArrayList<>(p.post.keySet());
     others.remove(ref);
-    others.sort(Comparator.comparingLong((String r) -> -RefNames.archiveNumber(r)).thenComparing(r -> r));
+    others.sort(
+        Comparator.comparingLong((String r) -> -RefNames.archiveNumber(r)).thenComparing(r -> r));
     for (String r : others) {
       tips.add(p.post.get(r));
     }
@@ -310,11 +378,12 @@ final class MirrorPlanner {
   /** The kept refs among the mirror's own refs (they never move; upstream/ records may). */
   private static Map<String, ObjectId> keptOnly(Map<String, ObjectId> guard) {
     Map<String, ObjectId> out = new TreeMap<>();
-    guard.forEach((k, v) -> {
-      if (k.startsWith(MirrorRefs.KEPT_PREFIX)) {
-        out.put(k, v);
-      }
-    });
+    guard.forEach(
+        (k, v) -> {
+          if (k.startsWith(MirrorRefs.KEPT_PREFIX)) {
+            out.put(k, v);
+          }
+        });
     return out;
   }
 
@@ -350,9 +419,9 @@ final class MirrorPlanner {
   }
 
   /**
-   * Upstream's value of every held-back v2 ref is recorded under {@link MirrorRefs#UPSTREAM_PREFIX} (it
-   * holds what arrived with the refused update); records of refs no longer held back go. A record that
-   * moves loses nothing either: a value no ref will hold any more is kept.
+   * Upstream's value of every held-back v2 ref is recorded under {@link MirrorRefs#UPSTREAM_PREFIX}
+   * (it holds what arrived with the refused update); records of refs no longer held back go. A
+   * record that moves loses nothing either: a value no ref will hold any more is kept.
    */
   private void upstreamRefs(Pass p) throws IOException {
     Map<String, ObjectId> want = new TreeMap<>();
@@ -363,11 +432,12 @@ final class MirrorPlanner {
     }
     p.upstreamWanted = want;
     Map<String, ObjectId> after = new TreeMap<>();
-    p.guard.forEach((k, v) -> {
-      if (!k.startsWith(MirrorRefs.UPSTREAM_PREFIX)) {
-        after.put(k, v);
-      }
-    });
+    p.guard.forEach(
+        (k, v) -> {
+          if (!k.startsWith(MirrorRefs.UPSTREAM_PREFIX)) {
+            after.put(k, v);
+          }
+        });
     after.putAll(want);
     for (Map.Entry<String, ObjectId> e : p.guard.entrySet()) {
       if (!e.getKey().startsWith(MirrorRefs.UPSTREAM_PREFIX)) {
@@ -397,11 +467,12 @@ final class MirrorPlanner {
     }
     actions.sort(Comparator.comparing(RefAction::ref));
     Map<String, ObjectId> records = new TreeMap<>();
-    p.guard.forEach((k, v) -> {
-      if (k.startsWith(MirrorRefs.UPSTREAM_PREFIX)) {
-        records.put(k, v);
-      }
-    });
+    p.guard.forEach(
+        (k, v) -> {
+          if (k.startsWith(MirrorRefs.UPSTREAM_PREFIX)) {
+            records.put(k, v);
+          }
+        });
     Set<String> all = new TreeSet<>(records.keySet());
     all.addAll(p.upstreamWanted.keySet());
     for (String name : all) {
@@ -427,11 +498,12 @@ final class MirrorPlanner {
 
   /**
    * The merge that keeps what upstream dropped: upstream's tree plus the dropped files, parents the
-   * mirror's old tip and upstream's (only upstream's when it already descends from the mirror's), as the
-   * client's own recovery merge (spec §7.3 B) with the same message.
+   * mirror's old tip and upstream's (only upstream's when it already descends from the mirror's),
+   * as the client's own recovery merge (spec §7.3 B) with the same message.
    */
-  private ObjectId mergeCommit(String ref, ObjectId m, ObjectId u, boolean ff, CheckpointFiles.Merged merged,
-      Rule rule) throws IOException {
+  private ObjectId mergeCommit(
+      String ref, ObjectId m, ObjectId u, boolean ff, CheckpointFiles.Merged merged, Rule rule)
+      throws IOException {
     CommitBuilder cb = new CommitBuilder();
     cb.setTreeId(merged.tree());
     if (ff) {
@@ -441,10 +513,19 @@ final class MirrorPlanner {
     }
     cb.setAuthor(ident);
     cb.setCommitter(ident);
-    cb.setMessage("Merge remote v2/" + RefNames.shortName(ref) + "\n\n"
-        + "checkpoint-guard mirror: upstream's " + u.abbreviate(10).name() + " drops "
-        + merged.added().checkpoints() + " checkpoint(s) (" + merged.added().fileCount()
-        + " file(s)) that no other ref holds (rule " + rule.id() + "); they are kept here.\n");
+    cb.setMessage(
+        "Merge remote v2/"
+            + RefNames.shortName(ref)
+            + "\n\n"
+            + "checkpoint-guard mirror: upstream's "
+            + u.abbreviate(10).name()
+            + " drops "
+            + merged.added().checkpoints()
+            + " checkpoint(s) ("
+            + merged.added().fileCount()
+            + " file(s)) that no other ref holds (rule "
+            + rule.id()
+            + "); they are kept here.\n");
     return inserter.insert(cb);
   }
 

@@ -12,10 +12,10 @@ import java.util.List;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
- * What one sync did: one entry per ref whose mirror value differed from upstream's, the tips it kept, and
- * the result. Rendered for people ({@link #text}, one line per ref) and machines ({@link #json}, schema
- * {@value #SCHEMA}, docs/mirror.md); the last report of a repository is also its status file
- * ({@link MirrorStatus}), which {@code check} reads.
+ * What one sync did: one entry per ref whose mirror value differed from upstream's, the tips it
+ * kept, and the result. Rendered for people ({@link #text}, one line per ref) and machines ({@link
+ * #json}, schema {@value #SCHEMA}, docs/mirror.md); the last report of a repository is also its
+ * status file ({@link MirrorStatus}), which {@code check} reads.
  *
  * @param repository the mirror's path as given
  * @param upstream the upstream as printed (no credentials)
@@ -41,17 +41,20 @@ public record MirrorReport(
   public static final String SCHEMA = "checkpoint-guard.mirror/1";
 
   static MirrorReport of(MirrorPlanner.Plan plan, boolean dryRun, int attempts) {
-    return new MirrorReport("", "", Instant.EPOCH, Duration.ZERO, 0, dryRun, attempts, plan.actions(),
-        plan.kept());
+    return new MirrorReport(
+        "", "", Instant.EPOCH, Duration.ZERO, 0, dryRun, attempts, plan.actions(), plan.kept());
   }
 
-  MirrorReport finished(String upstream, String repository, Instant time, Duration duration, int fetched) {
-    return new MirrorReport(repository, upstream, time, duration, fetched, dryRun, attempts, actions, kept);
+  MirrorReport finished(
+      String upstream, String repository, Instant time, Duration duration, int fetched) {
+    return new MirrorReport(
+        repository, upstream, time, duration, fetched, dryRun, attempts, actions, kept);
   }
 
   /** The same report for another display path of the repository. */
   public MirrorReport withRepository(String path) {
-    return new MirrorReport(path, upstream, time, duration, fetchedTips, dryRun, attempts, actions, kept);
+    return new MirrorReport(
+        path, upstream, time, duration, fetchedTips, dryRun, attempts, actions, kept);
   }
 
   /** True when some v2 ref of the mirror differs from upstream's after the sync. */
@@ -97,21 +100,31 @@ public record MirrorReport(
     }
     for (MirrorPlanner.Kept k : kept) {
       if (actions.stream().noneMatch(a -> k.keptRef().equals(a.keptRef()))) {
-        b.append("  = ").append(k.ref()).append(": upstream's earlier value ").append(abbrev(k.id()))
-            .append(" is kept in ").append(k.keptRef()).append(" (").append(count(k.checkpoints(), k.files()))
+        b.append("  = ")
+            .append(k.ref())
+            .append(": upstream's earlier value ")
+            .append(abbrev(k.id()))
+            .append(" is kept in ")
+            .append(k.keptRef())
+            .append(" (")
+            .append(count(k.checkpoints(), k.files()))
             .append(" no other ref holds)\n");
       }
     }
     b.append("result: ");
     if (heldBack()) {
       int n = heldBackCount();
-      b.append(dryRun ? "would hold back " : "synced; held back ").append(n).append(n == 1 ? " ref" : " refs")
+      b.append(dryRun ? "would hold back " : "synced; held back ")
+          .append(n)
+          .append(n == 1 ? " ref" : " refs")
           .append(" (exit 1)");
     } else if (changed() == 0) {
       b.append("the mirror equals upstream, nothing to do (exit 0)");
     } else {
-      b.append(dryRun ? "would update " : "synced; updated ").append(changed())
-          .append(changed() == 1 ? " ref" : " refs").append(", the mirror equals upstream (exit 0)");
+      b.append(dryRun ? "would update " : "synced; updated ")
+          .append(changed())
+          .append(changed() == 1 ? " ref" : " refs")
+          .append(", the mirror equals upstream (exit 0)");
     }
     b.append('\n');
     return b.toString();
@@ -121,22 +134,70 @@ public record MirrorReport(
     String ref = a.ref();
     return switch (a.kind()) {
       case MIRRORED -> mirrored(a);
-      case MIRRORED_KEPT -> "  = " + ref + ": " + movement(a) + " as upstream did; " + count(a.checkpoints(),
-          a.files()) + " no other ref holds " + (a.checkpoints() == 1 ? "is" : "are") + " kept in "
-          + a.keptRef() + refused(a, "; a push would be refused");
-      case MERGED -> "  ! " + ref + ": held back (rule " + a.rule() + "): upstream's " + abbrev(a.upstream())
-          + " drops " + count(a.checkpoints(), a.files()) + " no other ref holds; the mirror keeps them on top"
-          + " of upstream's value in " + abbrev(a.target()) + " (" + reason(a.detail()) + ")" + resolve(a);
-      case HELD -> "  ! " + ref + ": held back (rule " + a.rule() + "): " + (a.upstream() == null
-          ? "upstream deleted it; the mirror keeps " + abbrev(a.mirror()) + " (" + plural(a.checkpoints(),
-              "checkpoint") + (a.files() > 0 ? ", " + plural(a.files(), "file") + " no other ref holds" : "")
+      case MIRRORED_KEPT ->
+          "  = "
+              + ref
+              + ": "
+              + movement(a)
+              + " as upstream did; "
+              + count(a.checkpoints(), a.files())
+              + " no other ref holds "
+              + (a.checkpoints() == 1 ? "is" : "are")
+              + " kept in "
+              + a.keptRef()
+              + refused(a, "; a push would be refused");
+      case MERGED ->
+          "  ! "
+              + ref
+              + ": held back (rule "
+              + a.rule()
+              + "): upstream's "
+              + abbrev(a.upstream())
+              + " drops "
+              + count(a.checkpoints(), a.files())
+              + " no other ref holds; the mirror keeps them on top"
+              + " of upstream's value in "
+              + abbrev(a.target())
+              + " ("
+              + reason(a.detail())
               + ")"
-          : "upstream's " + abbrev(a.upstream()) + " cannot be taken (" + reason(a.detail()) + "); "
-              + (a.mirror() == null ? "the mirror leaves it out" : "the mirror keeps " + abbrev(a.mirror()))
-              + "; upstream's value is kept in " + MirrorRefs.upstreamRef(ref)) + resolve(a);
-      case AHEAD -> "  ! " + ref + ": held back: the mirror's " + abbrev(a.mirror()) + " already contains"
-          + " upstream's " + abbrev(a.upstream()) + (a.checkpoints() > 0 ? " and " + count(a.checkpoints(),
-              a.files()) + " more" : "") + resolve(a);
+              + resolve(a);
+      case HELD ->
+          "  ! "
+              + ref
+              + ": held back (rule "
+              + a.rule()
+              + "): "
+              + (a.upstream() == null
+                  ? "upstream deleted it; the mirror keeps "
+                      + abbrev(a.mirror())
+                      + " ("
+                      + plural(a.checkpoints(), "checkpoint")
+                      + (a.files() > 0
+                          ? ", " + plural(a.files(), "file") + " no other ref holds"
+                          : "")
+                      + ")"
+                  : "upstream's "
+                      + abbrev(a.upstream())
+                      + " cannot be taken ("
+                      + reason(a.detail())
+                      + "); "
+                      + (a.mirror() == null
+                          ? "the mirror leaves it out"
+                          : "the mirror keeps " + abbrev(a.mirror()))
+                      + "; upstream's value is kept in "
+                      + MirrorRefs.upstreamRef(ref))
+              + resolve(a);
+      case AHEAD ->
+          "  ! "
+              + ref
+              + ": held back: the mirror's "
+              + abbrev(a.mirror())
+              + " already contains"
+              + " upstream's "
+              + abbrev(a.upstream())
+              + (a.checkpoints() > 0 ? " and " + count(a.checkpoints(), a.files()) + " more" : "")
+              + resolve(a);
     };
   }
 
@@ -150,17 +211,30 @@ public record MirrorReport(
     } else if (a.fastForward()) {
       base = "    " + ref + ": " + abbrev(a.mirror()) + ".." + abbrev(a.target());
     } else {
-      base = "  + " + ref + ": " + abbrev(a.mirror()) + "..." + abbrev(a.target()) + " (forced update)";
+      base =
+          "  + "
+              + ref
+              + ": "
+              + abbrev(a.mirror())
+              + "..."
+              + abbrev(a.target())
+              + " (forced update)";
     }
     if (a.rule() == null) {
       return base;
     }
-    return "  ~" + base.substring(3) + "; as upstream has it, although a push would be refused (rule " + a.rule()
-        + ": " + reason(a.detail()) + "); no checkpoint file is lost";
+    return "  ~"
+        + base.substring(3)
+        + "; as upstream has it, although a push would be refused (rule "
+        + a.rule()
+        + ": "
+        + reason(a.detail())
+        + "); no checkpoint file is lost";
   }
 
   private static String movement(RefAction a) {
-    return a.target() == null ? "deleted (was " + abbrev(a.mirror()) + ")"
+    return a.target() == null
+        ? "deleted (was " + abbrev(a.mirror()) + ")"
         : abbrev(a.mirror()) + "..." + abbrev(a.target()) + " (forced update)";
   }
 
@@ -168,7 +242,10 @@ public record MirrorReport(
     return a.rule() == null ? "" : prefix + " (rule " + a.rule() + ": " + reason(a.detail()) + ")";
   }
 
-  /** The command that makes upstream hold what the mirror holds (a fast-forward or a create upstream). */
+  /**
+   * The command that makes upstream hold what the mirror holds (a fast-forward or a create
+   * upstream).
+   */
   private String resolve(RefAction a) {
     if (a.kind() == RefAction.Kind.HELD && a.upstream() != null) {
       return ""; // upstream's value is not a commit the mirror can follow: see docs/mirror.md
@@ -176,7 +253,11 @@ public record MirrorReport(
     if (dryRun || a.target() == null) {
       return "";
     }
-    return "; to make upstream hold it too: git -C " + quote(repository) + " push " + quote(upstream) + " "
+    return "; to make upstream hold it too: git -C "
+        + quote(repository)
+        + " push "
+        + quote(upstream)
+        + " "
         + a.ref();
   }
 

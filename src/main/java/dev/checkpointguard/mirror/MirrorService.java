@@ -20,19 +20,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The periodic guarded syncs of {@code serve --mirrors FILE}. Each repository syncs on its own schedule:
+ * The periodic guarded syncs of {@code serve --mirrors FILE}. Each repository syncs on its own
+ * schedule:
  *
  * <ul>
- *   <li>the first sync starts at a random moment within {@link Options#firstWithin} (or the interval, when
- *       shorter), so that many mirrors do not all hit their upstreams at once;
+ *   <li>the first sync starts at a random moment within {@link Options#firstWithin} (or the
+ *       interval, when shorter), so that many mirrors do not all hit their upstreams at once;
  *   <li>the next one is scheduled only when a sync has ended, one interval later, give or take
- *       {@link Options#jitter}: two syncs of one repository never run at once (and one that finds another
- *       process syncing it, e.g. a {@code mirror} command, does nothing and reports {@code busy});
- *   <li>while upstream fails, the delay doubles with each failure, up to {@link Options#maxBackoff} (never
- *       less than the interval), and falls back to the interval after the next success;
- *   <li>every sync writes one log line ({@code dev.checkpointguard.mirror.sync}) and tells the listener;
- *   <li>{@link #close} (SIGTERM) schedules nothing more and lets a running sync end: it stops before its
- *       batch (leaving the repository as it was) or finishes it, never half of it.
+ *       {@link Options#jitter}: two syncs of one repository never run at once (and one that finds
+ *       another process syncing it, e.g. a {@code mirror} command, does nothing and reports {@code
+ *       busy});
+ *   <li>while upstream fails, the delay doubles with each failure, up to {@link Options#maxBackoff}
+ *       (never less than the interval), and falls back to the interval after the next success;
+ *   <li>every sync writes one log line ({@code dev.checkpointguard.mirror.sync}) and tells the
+ *       listener;
+ *   <li>{@link #close} (SIGTERM) schedules nothing more and lets a running sync end: it stops
+ *       before its batch (leaving the repository as it was) or finishes it, never half of it.
  * </ul>
  */
 public final class MirrorService implements AutoCloseable {
@@ -47,18 +50,30 @@ public final class MirrorService implements AutoCloseable {
    * @param stopWait how long {@link #close} waits for running syncs
    * @param timeoutSeconds network timeout of a sync
    */
-  public record Options(Duration firstWithin, double jitter, Duration maxBackoff, Duration stopWait,
+  public record Options(
+      Duration firstWithin,
+      double jitter,
+      Duration maxBackoff,
+      Duration stopWait,
       int timeoutSeconds) {
     public static final Options DEFAULTS =
-        new Options(Duration.ofSeconds(30), 0.1, Duration.ofHours(1), Duration.ofSeconds(60),
+        new Options(
+            Duration.ofSeconds(30),
+            0.1,
+            Duration.ofHours(1),
+            Duration.ofSeconds(60),
             MirrorSync.DEFAULT_TIMEOUT_SECONDS);
   }
 
   /** How {@code serve} starts the service (tests give one on virtual time). */
   @FunctionalInterface
   public interface Starter {
-    MirrorService start(Path reposDir, List<MirrorsFile.Entry> entries, Map<String, String> env,
-        SyncOutcome.Listener listener) throws IOException;
+    MirrorService start(
+        Path reposDir,
+        List<MirrorsFile.Entry> entries,
+        Map<String, String> env,
+        SyncOutcome.Listener listener)
+        throws IOException;
   }
 
   /** One mirrored repository and its schedule state. */
@@ -85,8 +100,15 @@ public final class MirrorService implements AutoCloseable {
   private final MirrorSync.Listener steps;
   private final AtomicBoolean stopping = new AtomicBoolean();
 
-  private MirrorService(SyncScheduler scheduler, Random random, Clock clock, SyncOutcome.Listener listener,
-      Consumer<String> log, Map<String, String> env, Options options, MirrorSync.Listener steps) {
+  private MirrorService(
+      SyncScheduler scheduler,
+      Random random,
+      Clock clock,
+      SyncOutcome.Listener listener,
+      Consumer<String> log,
+      Map<String, String> env,
+      Options options,
+      MirrorSync.Listener steps) {
     this.scheduler = scheduler;
     this.random = random;
     this.clock = clock;
@@ -98,24 +120,47 @@ public final class MirrorService implements AutoCloseable {
   }
 
   /** Starts the syncs of {@code entries} with the production scheduler (two threads) and logger. */
-  public static MirrorService start(Path reposDir, List<MirrorsFile.Entry> entries, Map<String, String> env,
-      SyncOutcome.Listener listener) throws IOException {
-    return start(reposDir, entries, env, listener, SyncScheduler.threads(2), new Random(), Clock.systemUTC(),
-        LOG::info, Options.DEFAULTS, MirrorSync.Listener.NONE);
+  public static MirrorService start(
+      Path reposDir,
+      List<MirrorsFile.Entry> entries,
+      Map<String, String> env,
+      SyncOutcome.Listener listener)
+      throws IOException {
+    return start(
+        reposDir,
+        entries,
+        env,
+        listener,
+        SyncScheduler.threads(2),
+        new Random(),
+        Clock.systemUTC(),
+        LOG::info,
+        Options.DEFAULTS,
+        MirrorSync.Listener.NONE);
   }
 
   /**
-   * Starts the syncs of {@code entries}: each repository {@code reposDir/<name>} is created as an empty
-   * bare repository when missing, then its first sync is scheduled.
+   * Starts the syncs of {@code entries}: each repository {@code reposDir/<name>} is created as an
+   * empty bare repository when missing, then its first sync is scheduled.
    *
    * @param log where the one line per sync goes
    * @param steps told about the steps of every sync (tests)
    */
-  public static MirrorService start(Path reposDir, List<MirrorsFile.Entry> entries, Map<String, String> env,
-      SyncOutcome.Listener listener, SyncScheduler scheduler, Random random, Clock clock, Consumer<String> log,
-      Options options, MirrorSync.Listener steps) throws IOException {
-    MirrorService s = new MirrorService(scheduler, random, clock, Objects.requireNonNull(listener), log, env,
-        options, steps);
+  public static MirrorService start(
+      Path reposDir,
+      List<MirrorsFile.Entry> entries,
+      Map<String, String> env,
+      SyncOutcome.Listener listener,
+      SyncScheduler scheduler,
+      Random random,
+      Clock clock,
+      Consumer<String> log,
+      Options options,
+      MirrorSync.Listener steps)
+      throws IOException {
+    MirrorService s =
+        new MirrorService(
+            scheduler, random, clock, Objects.requireNonNull(listener), log, env, options, steps);
     for (MirrorsFile.Entry e : entries) {
       Path dir = reposDir.resolve(e.repository());
       if (!Files.exists(dir)) {
@@ -127,8 +172,10 @@ public final class MirrorService implements AutoCloseable {
       s.mirrors.add(s.new Mirror(e, dir));
     }
     for (Mirror m : s.mirrors) {
-      Duration within = m.entry.interval().compareTo(options.firstWithin()) < 0
-          ? m.entry.interval() : options.firstWithin();
+      Duration within =
+          m.entry.interval().compareTo(options.firstWithin()) < 0
+              ? m.entry.interval()
+              : options.firstWithin();
       s.schedule(m, Duration.ofMillis((long) (random.nextDouble() * within.toMillis())));
     }
     return s;
@@ -151,9 +198,18 @@ public final class MirrorService implements AutoCloseable {
     int held = 0;
     String problem = "";
     List<String> heldRefs = new ArrayList<>();
-    try (Repository repo = new FileRepositoryBuilder().setGitDir(m.dir.toFile()).setMustExist(true).build()) {
-      MirrorSync.Options o = new MirrorSync.Options(false, options.timeoutSeconds(), MirrorSync.MAX_ATTEMPTS, env,
-          new StopMonitor(), clock, steps, stopping::get);
+    try (Repository repo =
+        new FileRepositoryBuilder().setGitDir(m.dir.toFile()).setMustExist(true).build()) {
+      MirrorSync.Options o =
+          new MirrorSync.Options(
+              false,
+              options.timeoutSeconds(),
+              MirrorSync.MAX_ATTEMPTS,
+              env,
+              new StopMonitor(),
+              clock,
+              steps,
+              stopping::get);
       MirrorReport r = MirrorSync.run(repo, m.entry.upstream(), o);
       changed = r.changed();
       held = r.heldBackCount();
@@ -162,8 +218,10 @@ public final class MirrorService implements AutoCloseable {
           heldRefs.add(a.ref() + ": " + a.rule());
         }
       }
-      result = r.heldBack() ? SyncOutcome.Result.HELD_BACK
-          : changed == 0 ? SyncOutcome.Result.UP_TO_DATE : SyncOutcome.Result.UPDATED;
+      result =
+          r.heldBack()
+              ? SyncOutcome.Result.HELD_BACK
+              : changed == 0 ? SyncOutcome.Result.UP_TO_DATE : SyncOutcome.Result.UPDATED;
     } catch (MirrorSync.BusyException e) {
       result = SyncOutcome.Result.BUSY;
       problem = e.getMessage();
@@ -177,8 +235,17 @@ public final class MirrorService implements AutoCloseable {
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
     m.failures = result == SyncOutcome.Result.FAILED ? m.failures + 1 : 0;
     Duration next = nextDelay(m);
-    SyncOutcome out = new SyncOutcome(m.entry.repository(), m.entry.upstream().display(), result, started, took,
-        changed, held, problem, next);
+    SyncOutcome out =
+        new SyncOutcome(
+            m.entry.repository(),
+            m.entry.upstream().display(),
+            result,
+            started,
+            took,
+            changed,
+            held,
+            problem,
+            next);
     log.accept(line(out, heldRefs, m.failures));
     try {
       listener.onSync(out);
@@ -227,20 +294,39 @@ public final class MirrorService implements AutoCloseable {
 
   /** The one log line of a sync. */
   static String line(SyncOutcome o, List<String> heldRefs, int failures) {
-    StringBuilder b = new StringBuilder("mirror ").append(o.repository()).append(" from ").append(o.upstream())
-        .append(": ");
+    StringBuilder b =
+        new StringBuilder("mirror ")
+            .append(o.repository())
+            .append(" from ")
+            .append(o.upstream())
+            .append(": ");
     switch (o.result()) {
       case UP_TO_DATE -> b.append("up to date");
-      case UPDATED -> b.append("updated ").append(o.changed()).append(o.changed() == 1 ? " ref" : " refs");
-      case HELD_BACK -> b.append("held back ").append(o.heldBack()).append(o.heldBack() == 1 ? " ref" : " refs")
-          .append(" (").append(String.join(", ", heldRefs)).append(")")
-          .append(o.changed() > 0 ? ", updated " + o.changed() + (o.changed() == 1 ? " ref" : " refs") : "");
+      case UPDATED ->
+          b.append("updated ").append(o.changed()).append(o.changed() == 1 ? " ref" : " refs");
+      case HELD_BACK ->
+          b.append("held back ")
+              .append(o.heldBack())
+              .append(o.heldBack() == 1 ? " ref" : " refs")
+              .append(" (")
+              .append(String.join(", ", heldRefs))
+              .append(")")
+              .append(
+                  o.changed() > 0
+                      ? ", updated " + o.changed() + (o.changed() == 1 ? " ref" : " refs")
+                      : "");
       case FAILED -> b.append("failed: ").append(o.problem());
       case BUSY -> b.append("skipped: ").append(o.problem());
     }
-    b.append("; ").append(o.duration().toMillis()).append(" ms; next sync in ").append(human(o.next()));
+    b.append("; ")
+        .append(o.duration().toMillis())
+        .append(" ms; next sync in ")
+        .append(human(o.next()));
     if (failures > 0) {
-      b.append(" (").append(failures).append(failures == 1 ? " failure" : " failures in a row").append(")");
+      b.append(" (")
+          .append(failures)
+          .append(failures == 1 ? " failure" : " failures in a row")
+          .append(")");
     }
     return b.toString();
   }
@@ -257,8 +343,8 @@ public final class MirrorService implements AutoCloseable {
   }
 
   /**
-   * Stops: no sync is started or scheduled any more; a running sync stops before its batch, or finishes
-   * it if it was already applying. Waits up to {@link Options#stopWait} for running syncs.
+   * Stops: no sync is started or scheduled any more; a running sync stops before its batch, or
+   * finishes it if it was already applying. Waits up to {@link Options#stopWait} for running syncs.
    */
   @Override
   public void close() {
@@ -275,8 +361,11 @@ public final class MirrorService implements AutoCloseable {
     scheduler.shutdown();
     try {
       if (!scheduler.awaitTermination(options.stopWait())) {
-        log.accept("mirror: a sync was still running after " + options.stopWait().toSeconds() + " s; stopping anyway"
-            + " (its refs are applied in one atomic batch or not at all)");
+        log.accept(
+            "mirror: a sync was still running after "
+                + options.stopWait().toSeconds()
+                + " s; stopping anyway"
+                + " (its refs are applied in one atomic batch or not at all)");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -8,9 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * The report of a repository's last sync, kept as {@code <git dir>/checkpoint-guard/mirror-status.json}
- * (the {@code --json} form of {@link MirrorReport}) so that {@code check} can show what the mirror holds
- * back without asking upstream. Written whole by rename: a reader sees the previous report or the new one.
+ * The report of a repository's last sync, kept as {@code <git
+ * dir>/checkpoint-guard/mirror-status.json} (the {@code --json} form of {@link MirrorReport}) so
+ * that {@code check} can show what the mirror holds back without asking upstream. Written whole by
+ * rename: a reader sees the previous report or the new one.
  */
 public final class MirrorStatus {
   /** The file, relative to the git directory. */

@@ -4,7 +4,6 @@ import dev.checkpointguard.core.CheckpointSetCache;
 import dev.checkpointguard.jgit.RepositoryGuard;
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,27 +30,33 @@ import org.eclipse.jgit.transport.ReceiveCommand;
  * One guarded sync of a bare repository from its upstream (docs/mirror.md):
  *
  * <ol>
- *   <li>take the repository's mirror lock (one sync at a time; a running one makes this one
- *       {@link BusyException busy});
- *   <li>list upstream's refs and fetch the objects the mirror lacks, moving no ref (objects land first);
+ *   <li>take the repository's mirror lock (one sync at a time; a running one makes this one {@link
+ *       BusyException busy});
+ *   <li>list upstream's refs and fetch the objects the mirror lacks, moving no ref (objects land
+ *       first);
  *   <li>read every ref of the mirror and plan ({@link MirrorPlanner});
- *   <li>apply the whole plan as one atomic batch of compare-and-set commands against the values read in
- *       step 3. If a push moved a ref meanwhile, nothing is applied and the sync plans again from the new
- *       values, up to {@link Options#maxAttempts} times; a push is never overwritten unseen.
+ *   <li>apply the whole plan as one atomic batch of compare-and-set commands against the values
+ *       read in step 3. If a push moved a ref meanwhile, nothing is applied and the sync plans
+ *       again from the new values, up to {@link Options#maxAttempts} times; a push is never
+ *       overwritten unseen.
  * </ol>
  *
- * A sync killed at any moment leaves the refs either as they were or fully synced (JGit's packed-refs
- * transaction: one rename), possibly with objects that a rerun reuses.
+ * A sync killed at any moment leaves the refs either as they were or fully synced (JGit's
+ * packed-refs transaction: one rename), possibly with objects that a rerun reuses.
  */
 public final class MirrorSync {
   /** Attempts before giving up when pushes keep moving the mirror's refs. */
   public static final int MAX_ATTEMPTS = 5;
+
   /** Network timeout for one upstream read or write, in seconds. */
   public static final int DEFAULT_TIMEOUT_SECONDS = 300;
 
   /** Told about the steps of a sync (tests stop or kill a sync at a step; serve counts). */
   public interface Listener {
-    /** After {@code step}: {@code locked}, {@code fetched}, {@code planned <attempt>}, {@code applied}. */
+    /**
+     * After {@code step}: {@code locked}, {@code fetched}, {@code planned <attempt>}, {@code
+     * applied}.
+     */
     default void afterStep(String step) {}
 
     /** Just before the batch of {@code attempt} (1-based) is applied. */
@@ -91,8 +96,15 @@ public final class MirrorSync {
 
     /** Defaults for a one-off sync: not a dry run, no progress, the system clock. */
     public static Options defaults(Map<String, String> env) {
-      return new Options(false, DEFAULT_TIMEOUT_SECONDS, MAX_ATTEMPTS, env, NullProgressMonitor.INSTANCE,
-          Clock.systemUTC(), Listener.NONE, () -> false);
+      return new Options(
+          false,
+          DEFAULT_TIMEOUT_SECONDS,
+          MAX_ATTEMPTS,
+          env,
+          NullProgressMonitor.INSTANCE,
+          Clock.systemUTC(),
+          Listener.NONE,
+          () -> false);
     }
 
     public Options withDryRun(boolean d) {
@@ -129,7 +141,8 @@ public final class MirrorSync {
 
   /**
    * The sync could not be done and the mirror's refs are unchanged: upstream unreachable, invalid
-   * settings, a stale lock file, refs that kept moving, a stop. The message is one line, safe to print.
+   * settings, a stale lock file, refs that kept moving, a stop. The message is one line, safe to
+   * print.
    */
   public static final class FailedException extends Exception {
     FailedException(String message, Throwable cause) {
@@ -147,7 +160,8 @@ public final class MirrorSync {
     Path gitDir = repo.getDirectory().toPath();
     String quarantine = o.env().get("GIT_QUARANTINE_PATH");
     if (quarantine != null && !quarantine.isEmpty()) {
-      throw new FailedException("refusing to sync inside a push quarantine (GIT_QUARANTINE_PATH is set)", null);
+      throw new FailedException(
+          "refusing to sync inside a push quarantine (GIT_QUARANTINE_PATH is set)", null);
     }
     try (MirrorLock lock = MirrorLock.tryAcquire(gitDir)) {
       if (lock == null) {
@@ -164,12 +178,20 @@ public final class MirrorSync {
       try {
         o.listener().afterStep("fetched");
         MirrorReport r = planAndApply(repo, fetched, o);
-        if (!o.dryRun() && firstSync && fetched.head() != null && fetched.refs().containsKey(fetched.head())) {
+        if (!o.dryRun()
+            && firstSync
+            && fetched.head() != null
+            && fetched.refs().containsKey(fetched.head())) {
           RefUpdate u = repo.updateRef(Constants.HEAD, true);
           u.link(fetched.head());
         }
-        r = r.finished(upstream.display(), gitDir.toString(), started, Duration.ofNanos(System.nanoTime() - t0),
-            fetched.wanted());
+        r =
+            r.finished(
+                upstream.display(),
+                gitDir.toString(),
+                started,
+                Duration.ofNanos(System.nanoTime() - t0),
+                fetched.wanted());
         if (!o.dryRun()) {
           MirrorStatus.write(gitDir, r);
         }
@@ -190,7 +212,8 @@ public final class MirrorSync {
       MirrorPlanner.Plan plan;
       try (ObjectReader reader = repo.newObjectReader();
           RevWalk walk = new RevWalk(reader);
-          ObjectInserter ins = o.dryRun() ? new ObjectInserter.Formatter() : repo.newObjectInserter()) {
+          ObjectInserter ins =
+              o.dryRun() ? new ObjectInserter.Formatter() : repo.newObjectInserter()) {
         MirrorPlanner planner =
             new MirrorPlanner(walk, new CheckpointFiles(reader), ins, judge, o.clock().instant());
         plan = planner.plan(snapshot, fetched.refs());
@@ -225,16 +248,23 @@ public final class MirrorSync {
         throw new FailedException("interrupted; the mirror is unchanged", e);
       }
     }
-    throw new FailedException(lockProblem != null ? lockProblem
-        : "the mirror's refs kept changing during " + o.maxAttempts()
-            + " attempts (pushes to the mirror?); nothing was changed by this sync, run it again", null);
+    throw new FailedException(
+        lockProblem != null
+            ? lockProblem
+            : "the mirror's refs kept changing during "
+                + o.maxAttempts()
+                + " attempts (pushes to the mirror?); nothing was changed by this sync, run it again",
+        null);
   }
 
-  /** Applies every command atomically, compare-and-set against each one's old value; true when done. */
+  /**
+   * Applies every command atomically, compare-and-set against each one's old value; true when done.
+   */
   private static boolean apply(Repository repo, List<ReceiveCommand> commands) throws IOException {
     BatchRefUpdate batch = repo.getRefDatabase().newBatchUpdate();
     batch.setAtomic(true);
-    batch.setAllowNonFastForwards(true); // forced updates and deletes are intended; the old ids guard them
+    batch.setAllowNonFastForwards(
+        true); // forced updates and deletes are intended; the old ids guard them
     batch.setRefLogMessage("checkpoint-guard mirror", false);
     batch.addCommand(commands);
     try (RevWalk rw = new RevWalk(repo)) {
@@ -286,7 +316,8 @@ public final class MirrorSync {
     if (locks.isEmpty()) {
       return null;
     }
-    return locks.get(0) + " exists: a git process is writing refs, or one was killed while it did;"
+    return locks.get(0)
+        + " exists: a git process is writing refs, or one was killed while it did;"
         + " nothing was changed by this sync. If no git process is running on this repository, remove that"
         + " file and sync again";
   }
@@ -296,12 +327,16 @@ public final class MirrorSync {
     for (ReceiveCommand c : commands) {
       ReceiveCommand.Result r = c.getResult();
       if (r != ReceiveCommand.Result.OK && r != ReceiveCommand.Result.NOT_ATTEMPTED) {
-        String why = c.getMessage() != null ? c.getMessage() : r.name().toLowerCase(java.util.Locale.ROOT);
-        return "cannot update " + c.getRefName() + " (" + why + "; a ref name that clashes with another?);"
+        String why =
+            c.getMessage() != null ? c.getMessage() : r.name().toLowerCase(java.util.Locale.ROOT);
+        return "cannot update "
+            + c.getRefName()
+            + " ("
+            + why
+            + "; a ref name that clashes with another?);"
             + " nothing was changed by this sync";
       }
     }
     return "the ref update failed; nothing was changed by this sync";
   }
-
 }

@@ -11,9 +11,10 @@ import org.eclipse.jgit.lib.ObjectId;
  * @param upstream upstream's value (null: absent upstream)
  * @param target the mirror's value after the sync (null: deleted / absent)
  * @param kind what the sync decided
- * @param rule the guard's rule that refused upstream's change, or null when a push would be accepted (or
- *     the ref is not a v2 ref); {@code ahead} for {@link Kind#AHEAD}
- * @param checkpoints checkpoints concerned: kept in the merge, held, kept aside, or ahead of upstream
+ * @param rule the guard's rule that refused upstream's change, or null when a push would be
+ *     accepted (or the ref is not a v2 ref); {@code ahead} for {@link Kind#AHEAD}
+ * @param checkpoints checkpoints concerned: kept in the merge, held, kept aside, or ahead of
+ *     upstream
  * @param files checkpoint files concerned (same meaning)
  * @param keptRef where the let-go tip is kept ({@link Kind#MIRRORED_KEPT}), else null
  * @param detail the guard's message for a refusal (its numbers), or ""
@@ -35,11 +36,19 @@ public record RefAction(
   public enum Kind {
     /** The mirror took upstream's value as it is (created, fast-forwarded, forced or deleted). */
     MIRRORED("mirrored"),
-    /** The mirror took upstream's value, and kept the tip it let go of under the mirror's kept refs. */
+    /**
+     * The mirror took upstream's value, and kept the tip it let go of under the mirror's kept refs.
+     */
     MIRRORED_KEPT("mirrored-kept"),
-    /** Held back: the mirror's ref is a merge of upstream's value and the checkpoint files it dropped. */
+    /**
+     * Held back: the mirror's ref is a merge of upstream's value and the checkpoint files it
+     * dropped.
+     */
     MERGED("merged"),
-    /** Held back: the mirror keeps its own value (upstream's deletion or unreadable value not taken). */
+    /**
+     * Held back: the mirror keeps its own value (upstream's deletion or unreadable value not
+     * taken).
+     */
     HELD("held"),
     /** Held back: upstream's value is already in the mirror's history (the mirror is ahead). */
     AHEAD("ahead");

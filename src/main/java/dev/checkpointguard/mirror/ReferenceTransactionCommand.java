@@ -29,20 +29,22 @@ import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /**
- * {@code reference-transaction}: the judging half of the stock-git mirror hook ({@code hooks/reference-transaction},
- * installed by {@code install.sh --mirror}). The sh wrapper calls it, in the {@code prepared} state only,
- * for a transaction in which some v2 ref is deleted or moved to a value that does not descend from its
- * old one; every other transaction never starts Java.
+ * {@code reference-transaction}: the judging half of the stock-git mirror hook ({@code
+ * hooks/reference-transaction}, installed by {@code install.sh --mirror}). The sh wrapper calls it,
+ * in the {@code prepared} state only, for a transaction in which some v2 ref is deleted or moved to
+ * a value that does not descend from its old one; every other transaction never starts Java.
  *
  * <p>Input (standard input), one per line:
+ *
  * <pre>
  * candidate &lt;old-id&gt; &lt;ref&gt;     the value a deleted or rewritten v2 ref holds now
  * update &lt;old-id&gt; &lt;new-id&gt; &lt;ref&gt;  every v2 line of the transaction (the state after it)
  * </pre>
- * Output: {@code keep <id> <ref> <checkpoints> <files>} for each candidate whose checkpoint files (ID,
- * path, blob) no v2 ref holds after the transaction and that the keep repository does not hold yet; the
- * wrapper copies those into {@code checkpoint-guard/kept.git}. It judges and never vetoes: its exit code is
- * 0 unless it could not judge at all, and the wrapper then keeps every candidate.
+ *
+ * Output: {@code keep <id> <ref> <checkpoints> <files>} for each candidate whose checkpoint files
+ * (ID, path, blob) no v2 ref holds after the transaction and that the keep repository does not hold
+ * yet; the wrapper copies those into {@code checkpoint-guard/kept.git}. It judges and never vetoes:
+ * its exit code is 0 unless it could not judge at all, and the wrapper then keeps every candidate.
  */
 public final class ReferenceTransactionCommand implements Command {
   @Override
@@ -64,8 +66,13 @@ public final class ReferenceTransactionCommand implements Command {
   @Override
   public Options options() {
     Options o = new Options();
-    o.addOption(Option.builder().longOpt("keep-repo").hasArg().argName("DIR")
-        .desc("the keep repository (tips it holds already are not named again)").get());
+    o.addOption(
+        Option.builder()
+            .longOpt("keep-repo")
+            .hasArg()
+            .argName("DIR")
+            .desc("the keep repository (tips it holds already are not named again)")
+            .get());
     return o;
   }
 
@@ -83,7 +90,10 @@ public final class ReferenceTransactionCommand implements Command {
       String[] f = line.split(" ");
       if (f.length == 3 && f[0].equals("candidate") && ObjectId.isId(f[1]) && RefNames.isV2(f[2])) {
         candidates.add(new Candidate(ObjectId.fromString(f[1]), f[2]));
-      } else if (f.length == 4 && f[0].equals("update") && ObjectId.isId(f[2]) && RefNames.isV2(f[3])) {
+      } else if (f.length == 4
+          && f[0].equals("update")
+          && ObjectId.isId(f[2])
+          && RefNames.isV2(f[3])) {
         ObjectId next = ObjectId.fromString(f[2]);
         if (next.equals(ObjectId.zeroId())) {
           deleted.add(f[3]);
@@ -93,7 +103,8 @@ public final class ReferenceTransactionCommand implements Command {
           after.put(f[3], next);
         }
       } else if (!line.isBlank()) {
-        throw new UsageException("input line " + n + " is not 'candidate <id> <ref>' or 'update <old> <new> <ref>'");
+        throw new UsageException(
+            "input line " + n + " is not 'candidate <id> <ref>' or 'update <old> <new> <ref>'");
       }
     }
     if (candidates.isEmpty()) {
@@ -103,7 +114,8 @@ public final class ReferenceTransactionCommand implements Command {
     try (Repository repo = HookRepository.open(io.env());
         ObjectReader reader = repo.newObjectReader();
         RevWalk walk = new RevWalk(reader)) {
-      // the v2 refs after the transaction: as they are now (prepared: nothing moved yet), with its updates
+      // the v2 refs after the transaction: as they are now (prepared: nothing moved yet), with its
+      // updates
       Map<String, ObjectId> post = new TreeMap<>();
       for (Ref r : repo.getRefDatabase().getRefsByPrefix(RefNames.V2_PREFIX)) {
         if (r.getObjectId() != null && !r.isSymbolic()) {
@@ -129,7 +141,16 @@ public final class ReferenceTransactionCommand implements Command {
         }
         CheckpointFiles.Lost lost = files.lost(MirrorPlanner.treeOf(walk, c.id()), holders);
         if (!lost.isEmpty()) {
-          io.out().println("keep " + c.id().name() + " " + c.ref() + " " + lost.checkpoints() + " " + lost.fileCount());
+          io.out()
+              .println(
+                  "keep "
+                      + c.id().name()
+                      + " "
+                      + c.ref()
+                      + " "
+                      + lost.checkpoints()
+                      + " "
+                      + lost.fileCount());
         }
       }
     }
@@ -143,7 +164,8 @@ public final class ReferenceTransactionCommand implements Command {
     if (dir == null || !new File(dir, "HEAD").isFile()) {
       return out;
     }
-    try (Repository k = new FileRepositoryBuilder().setGitDir(new File(dir)).setMustExist(true).build()) {
+    try (Repository k =
+        new FileRepositoryBuilder().setGitDir(new File(dir)).setMustExist(true).build()) {
       for (Ref r : k.getRefDatabase().getRefsByPrefix(Constants.R_REFS)) {
         if (r.getObjectId() != null) {
           out.add(r.getObjectId());

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The outcome of one periodic sync of {@code serve --mirrors}, as told to a {@link Listener} (metrics) and
- * written as one log line.
+ * The outcome of one periodic sync of {@code serve --mirrors}, as told to a {@link Listener}
+ * (metrics) and written as one log line.
  *
  * @param repository the repository's name under {@code --repos}
  * @param upstream the upstream as printed (no credentials)
@@ -35,9 +35,15 @@ public record SyncOutcome(
     UPDATED("updated"),
     /** Synced; some v2 ref is held back (exit code 1 of {@code mirror}). */
     HELD_BACK("held_back"),
-    /** Nothing changed: upstream unreachable, a setup problem, or a stop (exit code 2 of {@code mirror}). */
+    /**
+     * Nothing changed: upstream unreachable, a setup problem, or a stop (exit code 2 of {@code
+     * mirror}).
+     */
     FAILED("failed"),
-    /** Another sync of the repository was running (e.g. a {@code mirror} command): this one did nothing. */
+    /**
+     * Another sync of the repository was running (e.g. a {@code mirror} command): this one did
+     * nothing.
+     */
     BUSY("busy");
 
     private final String label;

@@ -8,9 +8,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs the periodic syncs of {@code serve --mirrors}: a task after a delay. The production scheduler is a
- * small thread pool ({@link #threads}); tests give one that runs on virtual time, so that no test waits for
- * an interval, a jitter or a backoff to pass.
+ * Runs the periodic syncs of {@code serve --mirrors}: a task after a delay. The production
+ * scheduler is a small thread pool ({@link #threads}); tests give one that runs on virtual time, so
+ * that no test waits for an interval, a jitter or a backoff to pass.
  */
 public interface SyncScheduler {
   /** A scheduled task. */
@@ -31,11 +31,12 @@ public interface SyncScheduler {
   /** {@code n} daemon threads named {@code checkpoint-guard-mirror-<i>}. */
   static SyncScheduler threads(int n) {
     AtomicInteger count = new AtomicInteger();
-    ThreadFactory f = r -> {
-      Thread t = new Thread(r, "checkpoint-guard-mirror-" + count.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+    ThreadFactory f =
+        r -> {
+          Thread t = new Thread(r, "checkpoint-guard-mirror-" + count.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
     ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(n, f);
     pool.setRemoveOnCancelPolicy(true);
     pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);

@@ -22,7 +22,8 @@ import org.eclipse.jgit.transport.URIish;
 
 /**
  * The repository a mirror follows: its URL, checked once, and the one network step of a sync
- * ({@link #fetch}): list the upstream's refs and download the objects the mirror lacks, moving no ref.
+ * ({@link #fetch}): list the upstream's refs and download the objects the mirror lacks, moving no
+ * ref.
  */
 public final class Upstream {
   private final String given;
@@ -41,9 +42,9 @@ public final class Upstream {
   }
 
   /**
-   * Checks {@code url}: a transport must handle it, and it must carry no password (other users of the
-   * machine can read command lines and config files; git's credential helpers and {@code ~/.netrc} are the
-   * place for secrets).
+   * Checks {@code url}: a transport must handle it, and it must carry no password (other users of
+   * the machine can read command lines and config files; git's credential helpers and {@code
+   * ~/.netrc} are the place for secrets).
    */
   public static Upstream parse(String url, String label, List<UpstreamTransport> transports)
       throws UsageException {
@@ -57,8 +58,10 @@ public final class Upstream {
       throw new UsageException(label + " " + safe(url) + ": not a git URL or path");
     }
     if (uri.getPass() != null) {
-      throw new UsageException(label + ": the URL carries a password; remove it and let git's credential helper"
-          + " or ~/.netrc provide it (docs/mirror.md, \"Credentials\")");
+      throw new UsageException(
+          label
+              + ": the URL carries a password; remove it and let git's credential helper"
+              + " or ~/.netrc provide it (docs/mirror.md, \"Credentials\")");
     }
     for (UpstreamTransport t : transports) {
       if (t.handles(uri)) {
@@ -66,11 +69,19 @@ public final class Upstream {
       }
     }
     String scheme = uri.getScheme() == null ? "scp-like ssh" : uri.getScheme() + "://";
-    throw new UsageException(label + " " + safe(url) + ": " + scheme + " upstreams are not supported;"
-        + " use a path, file://, http://, https:// or ssh://");
+    throw new UsageException(
+        label
+            + " "
+            + safe(url)
+            + ": "
+            + scheme
+            + " upstreams are not supported;"
+            + " use a path, file://, http://, https:// or ssh://");
   }
 
-  /** A URL as printed: user info removed (the URL may have a user name; it never has a password). */
+  /**
+   * A URL as printed: user info removed (the URL may have a user name; it never has a password).
+   */
   private static String safe(String url) {
     return url.replaceAll("//[^/@]*@", "//");
   }
@@ -107,12 +118,14 @@ public final class Upstream {
   }
 
   /**
-   * Lists the upstream's refs and downloads every object the mirror needs for them, moving no ref. Refs
-   * under {@code refs/checkpoint-guard/} (the upstream's own guard refs) are neither listed nor fetched;
-   * {@code HEAD} is reported as its symbolic target when the upstream says. The fetched packs stay locked
-   * ({@code .keep}) until {@link Fetched#unlock}, so no {@code gc} removes them before refs point at them.
+   * Lists the upstream's refs and downloads every object the mirror needs for them, moving no ref.
+   * Refs under {@code refs/checkpoint-guard/} (the upstream's own guard refs) are neither listed
+   * nor fetched; {@code HEAD} is reported as its symbolic target when the upstream says. The
+   * fetched packs stay locked ({@code .keep}) until {@link Fetched#unlock}, so no {@code gc}
+   * removes them before refs point at them.
    */
-  Fetched fetch(Repository repo, Map<String, String> env, ProgressMonitor monitor, int timeoutSeconds)
+  Fetched fetch(
+      Repository repo, Map<String, String> env, ProgressMonitor monitor, int timeoutSeconds)
       throws UnreachableException {
     try (Transport t = transport.open(repo, uri, env)) {
       t.setTimeout(timeoutSeconds);
@@ -157,8 +170,11 @@ public final class Upstream {
     }
   }
 
-  /** Refuses an incomplete object graph, as git's fetch does: every fetched tip must be complete. */
-  private static void checkConnected(Repository repo, List<Ref> want) throws IOException, UnreachableException {
+  /**
+   * Refuses an incomplete object graph, as git's fetch does: every fetched tip must be complete.
+   */
+  private static void checkConnected(Repository repo, List<Ref> want)
+      throws IOException, UnreachableException {
     List<ObjectId> tips = new ArrayList<>();
     want.forEach(r -> tips.add(r.getObjectId()));
     List<ObjectId> complete = new ArrayList<>();
@@ -170,8 +186,11 @@ public final class Upstream {
     try (org.eclipse.jgit.lib.ObjectReader reader = repo.newObjectReader()) {
       Connectivity.check(reader, tips, complete);
     } catch (MissingObjectException e) {
-      throw new UnreachableException("the upstream sent an incomplete object graph (missing "
-          + e.getObjectId().name() + "); nothing was changed", e);
+      throw new UnreachableException(
+          "the upstream sent an incomplete object graph (missing "
+              + e.getObjectId().name()
+              + "); nothing was changed",
+          e);
     }
   }
 

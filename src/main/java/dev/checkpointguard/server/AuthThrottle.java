@@ -6,14 +6,14 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * Slows down password guessing. Each failed login of a key doubles that key's penalty, from {@code base}
- * up to {@code max}; what the penalty means is up to the caller ({@link PushAuthFilter} delays the
- * answer to a failure by it, and refuses some keys' attempts outright while it runs). A success clears
- * the key; a key without failures for {@link #FORGET_AFTER} starts over.
+ * Slows down password guessing. Each failed login of a key doubles that key's penalty, from {@code
+ * base} up to {@code max}; what the penalty means is up to the caller ({@link PushAuthFilter}
+ * delays the answer to a failure by it, and refuses some keys' attempts outright while it runs). A
+ * success clears the key; a key without failures for {@link #FORGET_AFTER} starts over.
  *
- * <p>Memory is bounded: at most {@code maxKeys} keys are tracked. When a new key would exceed that, the
- * key whose last failure is the oldest is forgotten, so that a flood of new keys (rotating addresses)
- * costs only the oldest penalties, never the recent ones, and never all of them at once.
+ * <p>Memory is bounded: at most {@code maxKeys} keys are tracked. When a new key would exceed that,
+ * the key whose last failure is the oldest is forgotten, so that a flood of new keys (rotating
+ * addresses) costs only the oldest penalties, never the recent ones, and never all of them at once.
  */
 final class AuthThrottle {
   static final Duration FORGET_AFTER = Duration.ofMinutes(15);
@@ -22,7 +22,11 @@ final class AuthThrottle {
   private final long baseNanos;
   private final long maxNanos;
   private final LongSupplier clock;
-  /** Ordered by last failure, oldest first: each failure moves its key to the end. Guarded by itself. */
+
+  /**
+   * Ordered by last failure, oldest first: each failure moves its key to the end. Guarded by
+   * itself.
+   */
   private final LinkedHashMap<String, State> states;
 
   private record State(int failures, long lastFailure, long blockedUntil) {}
@@ -75,7 +79,8 @@ final class AuthThrottle {
     synchronized (states) {
       // remove + put moves the key to the end of the eviction order.
       State old = states.remove(key);
-      failures = old == null || now - old.lastFailure() > FORGET_AFTER.toNanos() ? 1 : old.failures() + 1;
+      failures =
+          old == null || now - old.lastFailure() > FORGET_AFTER.toNanos() ? 1 : old.failures() + 1;
       states.put(key, new State(failures, now, now + penalty(failures)));
     }
     return Duration.ofNanos(penalty(failures));

@@ -6,8 +6,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Time as the login throttle sees it: a monotonic clock for penalties, and a way to answer a failed
- * login later without holding a request thread. Injected so that tests drive time instead of waiting
- * for it.
+ * login later without holding a request thread. Injected so that tests drive time instead of
+ * waiting for it.
  */
 interface AuthTimer {
   /** A monotonic time in nanoseconds (only differences mean anything). */

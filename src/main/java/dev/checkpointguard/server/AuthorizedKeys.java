@@ -23,32 +23,40 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The SSH keys that may fetch and push: an OpenSSH {@code authorized_keys} file, one public key per line
- * ({@code ssh-ed25519 AAAA… alice@laptop}), blank lines and lines starting with {@code #} ignored. The file is
- * read again when its size, modification time or identity (a replacing rename) changes, so keys can be added
- * or revoked without a restart.
+ * The SSH keys that may fetch and push: an OpenSSH {@code authorized_keys} file, one public key per
+ * line ({@code ssh-ed25519 AAAA… alice@laptop}), blank lines and lines starting with {@code #}
+ * ignored. The file is read again when its size, modification time or identity (a replacing rename)
+ * changes, so keys can be added or revoked without a restart.
  *
- * <p>Fails closed, like the users file ({@link Users}): when a changed file is invalid (a line that is no key,
- * an option serve would not enforce, a key listed twice, unreadable, gone), no key logs in until it is valid
- * again, and the reason is logged once per change. Keeping the last good list would let a key revoked in the
- * same edit go on pushing.
+ * <p>Fails closed, like the users file ({@link Users}): when a changed file is invalid (a line that
+ * is no key, an option serve would not enforce, a key listed twice, unreadable, gone), no key logs
+ * in until it is valid again, and the reason is logged once per change. Keeping the last good list
+ * would let a key revoked in the same edit go on pushing.
  *
- * <p>Options: serve grants nothing but git's two commands, so the options that only take rights away
- * ({@code restrict}, {@code no-port-forwarding}, {@code no-agent-forwarding}, {@code no-X11-forwarding},
- * {@code no-pty}, {@code no-user-rc}) are accepted and have nothing left to do. Every other option ({@code
- * from=}, {@code command=}, {@code expiry-time=}, {@code cert-authority}, …) would grant or limit something
- * serve does not enforce, so a line with one makes the file invalid rather than be read more loosely than
- * the administrator meant. Certificates are refused for the same reason.
+ * <p>Options: serve grants nothing but git's two commands, so the options that only take rights
+ * away ({@code restrict}, {@code no-port-forwarding}, {@code no-agent-forwarding}, {@code
+ * no-X11-forwarding}, {@code no-pty}, {@code no-user-rc}) are accepted and have nothing left to do.
+ * Every other option ({@code from=}, {@code command=}, {@code expiry-time=}, {@code
+ * cert-authority}, …) would grant or limit something serve does not enforce, so a line with one
+ * makes the file invalid rather than be read more loosely than the administrator meant.
+ * Certificates are refused for the same reason.
  *
- * <p>A key's name in the push log and the reflog is its comment when that is a plain name (the rules of
- * user names in the users file, {@link Users#NAME}), otherwise its fingerprint ({@code SHA256:…}).
+ * <p>A key's name in the push log and the reflog is its comment when that is a plain name (the
+ * rules of user names in the users file, {@link Users#NAME}), otherwise its fingerprint ({@code
+ * SHA256:…}).
  */
 final class AuthorizedKeys {
   private static final Logger LOG = LoggerFactory.getLogger(AuthorizedKeys.class);
 
   /** Options that only take away what serve never grants. */
   static final Set<String> ACCEPTED_OPTIONS =
-      Set.of("restrict", "no-port-forwarding", "no-agent-forwarding", "no-x11-forwarding", "no-pty", "no-user-rc");
+      Set.of(
+          "restrict",
+          "no-port-forwarding",
+          "no-agent-forwarding",
+          "no-x11-forwarding",
+          "no-pty",
+          "no-user-rc");
 
   /**
    * One authorized key.
@@ -61,12 +69,14 @@ final class AuthorizedKeys {
   record Key(PublicKey key, String name, String fingerprint, int line) {}
 
   /**
-   * The file as last read: its keys by fingerprint, or (problem != null) why it is unusable. The attributes
-   * are those the snapshot belongs to (null when the file could not be examined).
+   * The file as last read: its keys by fingerprint, or (problem != null) why it is unusable. The
+   * attributes are those the snapshot belongs to (null when the file could not be examined).
    */
   private record Snapshot(Map<String, Key> keys, Stamp stamp, String problem) {}
 
-  /** What tells a changed file: size, modification time and identity (device and inode where known). */
+  /**
+   * What tells a changed file: size, modification time and identity (device and inode where known).
+   */
   private record Stamp(long size, FileTime modified, Object fileKey) {
     static Stamp of(BasicFileAttributes a) {
       return a == null ? null : new Stamp(a.size(), a.lastModifiedTime(), a.fileKey());
@@ -106,7 +116,9 @@ final class AuthorizedKeys {
     return current().problem();
   }
 
-  /** The authorized entry of {@code key}; null when it is not in the file or the file is invalid. */
+  /**
+   * The authorized entry of {@code key}; null when it is not in the file or the file is invalid.
+   */
   Key find(PublicKey key) {
     if (key == null) {
       return null;
@@ -137,7 +149,9 @@ final class AuthorizedKeys {
       if (next.problem() == null) {
         LOG.info("reloaded authorized keys {}: {} keys", file, next.keys().size());
       } else if (!next.problem().equals(s.problem())) {
-        LOG.error("authorized keys file {} is invalid, refusing every SSH login until it is fixed: {}", file,
+        LOG.error(
+            "authorized keys file {} is invalid, refusing every SSH login until it is fixed: {}",
+            file,
             next.problem());
       }
       return next;
@@ -151,7 +165,6 @@ final class AuthorizedKeys {
       return null;
     }
   }
-
 
   private static Snapshot read(Path file) throws IOException {
     LoginFiles.Content content = LoginFiles.read(file);
@@ -167,7 +180,13 @@ final class AuthorizedKeys {
       Key earlier = keys.putIfAbsent(k.fingerprint(), k);
       if (earlier != null) {
         throw new IllegalArgumentException(
-            file + " line " + (i + 1) + ": the key " + k.fingerprint() + " is already on line " + earlier.line());
+            file
+                + " line "
+                + (i + 1)
+                + ": the key "
+                + k.fingerprint()
+                + " is already on line "
+                + earlier.line());
       }
     }
     return new Snapshot(Collections.unmodifiableMap(keys), Stamp.of(a), null);
@@ -179,16 +198,22 @@ final class AuthorizedKeys {
     try {
       entry = AuthorizedKeyEntry.parseAuthorizedKeyEntry(line);
     } catch (IllegalArgumentException | IllegalStateException e) {
-      throw new IllegalArgumentException(where + "not an OpenSSH public key line ([options] type base64-key [comment])");
+      throw new IllegalArgumentException(
+          where + "not an OpenSSH public key line ([options] type base64-key [comment])");
     }
     if (entry == null) {
-      throw new IllegalArgumentException(where + "not an OpenSSH public key line ([options] type base64-key [comment])");
+      throw new IllegalArgumentException(
+          where + "not an OpenSSH public key line ([options] type base64-key [comment])");
     }
     for (String option : entry.getLoginOptions().keySet()) {
       if (!ACCEPTED_OPTIONS.contains(option.toLowerCase(Locale.ROOT))) {
-        throw new IllegalArgumentException(where + "option '" + option + "' is not supported: serve would not "
-            + "enforce it (accepted: restrict, no-port-forwarding, no-agent-forwarding, no-X11-forwarding, no-pty, "
-            + "no-user-rc)");
+        throw new IllegalArgumentException(
+            where
+                + "option '"
+                + option
+                + "' is not supported: serve would not "
+                + "enforce it (accepted: restrict, no-port-forwarding, no-agent-forwarding, no-X11-forwarding, no-pty, "
+                + "no-user-rc)");
       }
     }
     PublicKey key;
@@ -203,7 +228,8 @@ final class AuthorizedKeys {
           where + "unsupported key type " + Messages.printable(entry.getKeyType(), 60));
     }
     if (key instanceof OpenSshCertificate) {
-      throw new IllegalArgumentException(where + "certificates are not supported; list the plain public key");
+      throw new IllegalArgumentException(
+          where + "certificates are not supported; list the plain public key");
     }
     String fingerprint = KeyUtils.getFingerPrint(key);
     String comment = entry.getComment();

@@ -22,24 +22,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One exec (or shell) request of an SSH session: {@code git-upload-pack} or {@code git-receive-pack} for a
- * repository of the served folder, run with JGit's {@link UploadPack} / {@link ReceivePack} on the server's
- * command pool. Anything else gets one line on standard error and exit code 1:
+ * One exec (or shell) request of an SSH session: {@code git-upload-pack} or {@code
+ * git-receive-pack} for a repository of the served folder, run with JGit's {@link UploadPack} /
+ * {@link ReceivePack} on the server's command pool. Anything else gets one line on standard error
+ * and exit code 1:
  *
  * <ul>
  *   <li>a shell, another command, or a malformed git command;
- *   <li>a path that is not a repository served here (the same answer for every reason: {@link ReposResolver});
- *   <li>a key that left the authorized_keys file since the session logged in (a connection kept open, e.g.
- *       by OpenSSH's {@code ControlMaster}, must not outlive a revocation), or an authorized_keys file that is
- *       invalid now;
- *   <li>a push to a repository whose config says {@code http.receivepack = false}, or a fetch where {@code
- *       http.uploadpack = false}: the same per-repository switches as over HTTP.
+ *   <li>a path that is not a repository served here (the same answer for every reason: {@link
+ *       ReposResolver});
+ *   <li>a key that left the authorized_keys file since the session logged in (a connection kept
+ *       open, e.g. by OpenSSH's {@code ControlMaster}, must not outlive a revocation), or an
+ *       authorized_keys file that is invalid now;
+ *   <li>a push to a repository whose config says {@code http.receivepack = false}, or a fetch where
+ *       {@code http.uploadpack = false}: the same per-repository switches as over HTTP.
  * </ul>
  *
- * Pushes take their {@link ReceivePack} from {@link GuardedReceivePackFactory#create(Repository, String,
- * String)}, the one place that sets up the guard, limits, reflog identity and push log for both transports.
- * With protocol v2 ({@code GIT_PROTOCOL=version=2}, which git sends with {@code SendEnv}), fetches use v2.
- * Nothing the client sees carries a server path, a stack trace or an exception class.
+ * Pushes take their {@link ReceivePack} from {@link GuardedReceivePackFactory#create(Repository,
+ * String, String)}, the one place that sets up the guard, limits, reflog identity and push log for
+ * both transports. With protocol v2 ({@code GIT_PROTOCOL=version=2}, which git sends with {@code
+ * SendEnv}), fetches use v2. Nothing the client sees carries a server path, a stack trace or an
+ * exception class.
  */
 final class GitSshCommand implements Command {
   private static final Logger LOG = LoggerFactory.getLogger(GitSshCommand.class);
@@ -54,7 +57,9 @@ final class GitSshCommand implements Command {
   private OutputStream err;
   private ExitCallback exit;
 
-  /** @param line the exec request, or null for a shell request */
+  /**
+   * @param line the exec request, or null for a shell request
+   */
   GitSshCommand(GitSshServer.Context context, String line) {
     this.context = context;
     this.line = line;
@@ -113,9 +118,12 @@ final class GitSshCommand implements Command {
         String problem = context.keys().problem();
         if (problem != null) {
           LOG.error("SSH command from {} refused: {}", address, problem);
-          refusal = "checkpoint-guard: SSH logins are unavailable: the server's authorized keys file is invalid";
+          refusal =
+              "checkpoint-guard: SSH logins are unavailable: the server's authorized keys file is invalid";
         } else {
-          LOG.warn("SSH command from {} refused: key {} is no longer authorized", address,
+          LOG.warn(
+              "SSH command from {} refused: key {} is no longer authorized",
+              address,
               loggedIn == null ? "?" : loggedIn.fingerprint());
           refusal = "checkpoint-guard: your key is no longer authorized on this server";
         }
@@ -127,7 +135,11 @@ final class GitSshCommand implements Command {
       }
       SshCommandLine command = SshCommandLine.parse(line);
       if (command == null) {
-        LOG.warn("SSH command refused for {} from {}: {}", key.name(), address, Messages.printable(line, 200));
+        LOG.warn(
+            "SSH command refused for {} from {}: {}",
+            key.name(),
+            address,
+            Messages.printable(line, 200));
         refusal = "checkpoint-guard: refused '" + Messages.printable(line, 80) + "': " + NO_SHELL;
         return;
       }
@@ -136,20 +148,30 @@ final class GitSshCommand implements Command {
       try {
         repo = context.resolver().open(null, name);
       } catch (RepositoryNotFoundException e) {
-        String shown = command.path() == null ? line.substring(line.indexOf(' ') + 1) : command.path();
+        String shown =
+            command.path() == null ? line.substring(line.indexOf(' ') + 1) : command.path();
         refusal = "checkpoint-guard: no repository '" + Messages.printable(shown, 200) + "' here";
         return;
       }
       try (repo) {
         code = serve(command.service(), repo, key, address, protocol);
         if (code == SWITCHED_OFF) {
-          refusal = "checkpoint-guard: " + name + " is "
-              + (command.service() == SshCommandLine.Service.RECEIVE_PACK ? "fetch-only" : "not served for fetch")
-              + " here";
+          refusal =
+              "checkpoint-guard: "
+                  + name
+                  + " is "
+                  + (command.service() == SshCommandLine.Service.RECEIVE_PACK
+                      ? "fetch-only"
+                      : "not served for fetch")
+                  + " here";
         }
       }
     } catch (RuntimeException | Error e) {
-      LOG.error("SSH command '{}' from {} failed", Messages.printable(String.valueOf(line), 200), address, e);
+      LOG.error(
+          "SSH command '{}' from {} failed",
+          Messages.printable(String.valueOf(line), 200),
+          address,
+          e);
       refusal = "checkpoint-guard: the server failed; its log says why";
       code = 1;
     } finally {
@@ -160,11 +182,15 @@ final class GitSshCommand implements Command {
   private static final int SWITCHED_OFF = 2;
 
   /**
-   * Runs the service: 0 when it ran to its end (whatever it answered the client), 1 when it ended early (the
-   * client went away, or its pack was refused), {@link #SWITCHED_OFF} when the repository's config switches
-   * the service off.
+   * Runs the service: 0 when it ran to its end (whatever it answered the client), 1 when it ended
+   * early (the client went away, or its pack was refused), {@link #SWITCHED_OFF} when the
+   * repository's config switches the service off.
    */
-  private int serve(SshCommandLine.Service service, Repository repo, AuthorizedKeys.Key key, String address,
+  private int serve(
+      SshCommandLine.Service service,
+      Repository repo,
+      AuthorizedKeys.Key key,
+      String address,
       String protocol) {
     BufferedInputStream input = new BufferedInputStream(in, 64 * 1024);
     BufferedOutputStream output = new BufferedOutputStream(out, 64 * 1024);
@@ -187,13 +213,23 @@ final class GitSshCommand implements Command {
         rp.receive(input, output, err);
       }
     } catch (UnpackException e) {
-      // The client has been told in its status report; JGit's message may name server files, the log keeps it.
-      LOG.warn("push to {} by {} from {} refused its pack: {}", repoName, key.name(), address,
+      // The client has been told in its status report; JGit's message may name server files, the
+      // log keeps it.
+      LOG.warn(
+          "push to {} by {} from {} refused its pack: {}",
+          repoName,
+          key.name(),
+          address,
           OneLineLog.chain(e.getCause() == null ? e : e.getCause()));
       return 1;
     } catch (IOException e) {
       // Mostly a client that went away mid-transfer; nothing was applied.
-      LOG.info("{} of {} by {} from {} ended early: {}", service.command, repoName, key.name(), address,
+      LOG.info(
+          "{} of {} by {} from {} ended early: {}",
+          service.command,
+          repoName,
+          key.name(),
+          address,
           OneLineLog.chain(e));
       return 1;
     } finally {

@@ -15,22 +15,22 @@ import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.transport.PostReceiveHookChain;
 import org.eclipse.jgit.transport.PreReceiveHookChain;
 import org.eclipse.jgit.transport.ReceivePack;
+import org.eclipse.jgit.transport.UnpackErrorHandler;
 import org.eclipse.jgit.transport.resolver.ReceivePackFactory;
 import org.eclipse.jgit.transport.resolver.ServiceNotAuthorizedException;
-import org.eclipse.jgit.transport.UnpackErrorHandler;
 import org.eclipse.jgit.transport.resolver.ServiceNotEnabledException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Makes the {@link ReceivePack} of every push: the guard chained after any hook already installed,
- * reachability checks on, the configured size limits, the pusher's name in the reflog, and a record of
- * a one-line log of the push ({@link PushLog}), the guard's verdicts and the push's duration counted in the
- * server's metrics.
+ * reachability checks on, the configured size limits, the pusher's name in the reflog, and a record
+ * of a one-line log of the push ({@link PushLog}), the guard's verdicts and the push's duration
+ * counted in the server's metrics.
  *
- * <p>Defence in depth: it refuses to make one for a request that carries no authenticated user, even
- * though {@link PushAuthFilter} should have stopped such a request already. A repository whose config
- * says {@code http.receivepack = false} cannot be pushed to at all.
+ * <p>Defence in depth: it refuses to make one for a request that carries no authenticated user,
+ * even though {@link PushAuthFilter} should have stopped such a request already. A repository whose
+ * config says {@code http.receivepack = false} cannot be pushed to at all.
  */
 final class GuardedReceivePackFactory implements ReceivePackFactory<HttpServletRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(GuardedReceivePackFactory.class);
@@ -46,19 +46,27 @@ final class GuardedReceivePackFactory implements ReceivePackFactory<HttpServletR
     this(maxPackSize, maxObjectSize, cache, PushEvents.defaults());
   }
 
-  /** @param events where verdicts, push durations and the push log go */
-  GuardedReceivePackFactory(long maxPackSize, long maxObjectSize, CheckpointSetCache cache, PushEvents events) {
+  /**
+   * @param events where verdicts, push durations and the push log go
+   */
+  GuardedReceivePackFactory(
+      long maxPackSize, long maxObjectSize, CheckpointSetCache cache, PushEvents events) {
     this(maxPackSize, maxObjectSize, cache, events, Instant.now(), Clock.systemUTC());
   }
 
   /**
    * @param events where verdicts, push durations and the push log go
-   * @param startedAt when the server started: lock files older than that were left by a receive of an
-   *     earlier process ({@link PackLeftovers})
+   * @param startedAt when the server started: lock files older than that were left by a receive of
+   *     an earlier process ({@link PackLeftovers})
    * @param clock the time {@link PackLeftovers} judges leftovers by
    */
-  GuardedReceivePackFactory(long maxPackSize, long maxObjectSize, CheckpointSetCache cache, PushEvents events,
-      Instant startedAt, Clock clock) {
+  GuardedReceivePackFactory(
+      long maxPackSize,
+      long maxObjectSize,
+      CheckpointSetCache cache,
+      PushEvents events,
+      Instant startedAt,
+      Clock clock) {
     this.maxPackSize = maxPackSize;
     this.maxObjectSize = maxObjectSize;
     this.cache = cache;
@@ -86,9 +94,9 @@ final class GuardedReceivePackFactory implements ReceivePackFactory<HttpServletR
   }
 
   /**
-   * The {@link ReceivePack} of one push, whatever the transport: HTTP ({@link #create(HttpServletRequest,
-   * Repository)}) and SSH ({@link GitSshCommand}) both make theirs here, so that every push gets the same guard,
-   * limits, reflog identity and push log.
+   * The {@link ReceivePack} of one push, whatever the transport: HTTP ({@link
+   * #create(HttpServletRequest, Repository)}) and SSH ({@link GitSshCommand}) both make theirs
+   * here, so that every push gets the same guard, limits, reflog identity and push log.
    *
    * @param user who pushes (an authenticated user name, or an SSH key's name), never empty
    * @param address the client's address, for the reflog and the push log
@@ -119,11 +127,14 @@ final class GuardedReceivePackFactory implements ReceivePackFactory<HttpServletR
     PushLog log = new PushLog(user, address, () -> record.verdicts, events, start);
     rp.setPostReceiveHook(PostReceiveHookChain.newChain(List.of(rp.getPostReceiveHook(), log)));
     UnpackErrorHandler report = rp.getUnpackErrorHandler();
-    rp.setUnpackErrorHandler(err -> report.handleUnpackException(new IOException(UnpackErrors.forPusher(err))));
+    rp.setUnpackErrorHandler(
+        err -> report.handleUnpackException(new IOException(UnpackErrors.forPusher(err))));
     return rp;
   }
 
-  /** Removes what killed receives left in the repository's object folder ({@link PackLeftovers}). */
+  /**
+   * Removes what killed receives left in the repository's object folder ({@link PackLeftovers}).
+   */
   private void removeLeftovers(Repository db) {
     if (!(db.getObjectDatabase() instanceof ObjectDirectory od)) {
       return;
@@ -134,7 +145,8 @@ final class GuardedReceivePackFactory implements ReceivePackFactory<HttpServletR
       }
     } catch (IOException | RuntimeException e) {
       // the push goes on; if the leftover is in its way, its error says to try again
-      LOG.warn("could not remove what killed receives left in {}: {}", od.getDirectory(), e.toString());
+      LOG.warn(
+          "could not remove what killed receives left in {}: {}", od.getDirectory(), e.toString());
     }
   }
 }

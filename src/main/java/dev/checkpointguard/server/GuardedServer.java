@@ -3,8 +3,8 @@ package dev.checkpointguard.server;
 import dev.checkpointguard.core.CheckpointSetCache;
 import jakarta.servlet.DispatcherType;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +18,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.ForwardedRequestCustomizer;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The guarded git server: Jetty + JGit's {@link GitServlet}, serving every bare repository {@code
- * DIR/<name>.git} at {@code /<name>.git} for smart-HTTP fetch and push, with the checkpoint guard on
- * every push.
+ * DIR/<name>.git} at {@code /<name>.git} for smart-HTTP fetch and push, with the checkpoint guard
+ * on every push.
  *
  * <pre>{@code
  * try (GuardedServer s = GuardedServer.start(GuardedServer.Config.builder(dir).port(0)
@@ -46,15 +46,15 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * Fetching is open; pushing needs basic credentials from the users file, or anonymous push. Repository
- * names never reach outside DIR: anything else is 404.
+ * Fetching is open; pushing needs basic credentials from the users file, or anonymous push.
+ * Repository names never reach outside DIR: anything else is 404.
  */
 public final class GuardedServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GuardedServer.class);
 
   /**
-   * What to serve and how. Make one with {@link #builder(Path)} (or {@link #defaults(Path)}); change one
-   * with {@link #toBuilder()}.
+   * What to serve and how. Make one with {@link #builder(Path)} (or {@link #defaults(Path)});
+   * change one with {@link #toBuilder()}.
    *
    * @param reposDir the folder of bare repositories {@code <name>.git}; must exist
    * @param bind the address to listen on (default 127.0.0.1)
@@ -64,26 +64,28 @@ public final class GuardedServer implements AutoCloseable {
    * @param maxPackSize largest pack one push may send, bytes; 0 for no limit (default 1 GiB)
    * @param maxObjectSize largest single object in a push, bytes; 0 for no limit (default 256 MiB)
    * @param idleTimeout a connection silent this long is closed (default 30 s)
-   * @param minDataRate a request body or response slower than this many bytes per second is cut off; 0 for
-   *     no minimum (the default: under load Jetty's rate check cut off ordinary small fetch requests on
-   *     loopback, see docs/reliability.md; silent clients are bounded by {@code idleTimeout})
-   * @param authBackoff penalty after the first failed login; each further failure doubles it (default
-   *     250 ms)
+   * @param minDataRate a request body or response slower than this many bytes per second is cut
+   *     off; 0 for no minimum (the default: under load Jetty's rate check cut off ordinary small
+   *     fetch requests on loopback, see docs/reliability.md; silent clients are bounded by {@code
+   *     idleTimeout})
+   * @param authBackoff penalty after the first failed login; each further failure doubles it
+   *     (default 250 ms)
    * @param authBackoffMax the largest penalty (default 8 s)
    * @param maxThreads request threads (default 64)
-   * @param tlsKeystore a PKCS12 (or JKS) keystore with the server's key and certificate: serve HTTPS
-   *     instead of HTTP; null for plain HTTP (default)
-   * @param tlsKeystorePassword the keystore's password; required with a keystore. Never printed: {@link
-   *     #toString()} masks it
-   * @param trustForwarded take the client address from {@code Forwarded}/{@code X-Forwarded-For} headers:
-   *     only behind a reverse proxy that sets them and when nobody else can reach the port, because the
-   *     address keys the login backoff (default false)
-   * @param logFormat the push log as text lines on standard error (default) or JSON Lines on {@code logOut}
+   * @param tlsKeystore a PKCS12 (or JKS) keystore with the server's key and certificate: serve
+   *     HTTPS instead of HTTP; null for plain HTTP (default)
+   * @param tlsKeystorePassword the keystore's password; required with a keystore. Never printed:
+   *     {@link #toString()} masks it
+   * @param trustForwarded take the client address from {@code Forwarded}/{@code X-Forwarded-For}
+   *     headers: only behind a reverse proxy that sets them and when nobody else can reach the
+   *     port, because the address keys the login backoff (default false)
+   * @param logFormat the push log as text lines on standard error (default) or JSON Lines on {@code
+   *     logOut}
    * @param logOut where JSON Lines go (default standard output); unused for text
-   * @param clock wall time for the push log, the last-push times and the status pages (default UTC system
-   *     clock)
-   * @param statusWait how long a status page waits for the audits it needs before answering with the last
-   *     known results, marked as updating (default 5 s)
+   * @param clock wall time for the push log, the last-push times and the status pages (default UTC
+   *     system clock)
+   * @param statusWait how long a status page waits for the audits it needs before answering with
+   *     the last known results, marked as updating (default 5 s)
    * @param ssh serve SSH too ({@link Ssh}); null for HTTP only (default)
    */
   public record Config(
@@ -145,8 +147,8 @@ public final class GuardedServer implements AutoCloseable {
     }
 
     /**
-     * SSH beside HTTP: the same repositories at {@code ssh://ADDR:PORT/<name>.git} for fetch and push, for the
-     * keys of an OpenSSH authorized_keys file (see {@code docs/serve.md}).
+     * SSH beside HTTP: the same repositories at {@code ssh://ADDR:PORT/<name>.git} for fetch and
+     * push, for the keys of an OpenSSH authorized_keys file (see {@code docs/serve.md}).
      *
      * @param bind the address to listen on; null for the HTTP one
      * @param port the port; 0 takes a free one
@@ -165,15 +167,47 @@ public final class GuardedServer implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "Config[reposDir=" + reposDir + ", bind=" + bind + ", port=" + port + ", usersFile=" + usersFile
-          + ", anonymousPush=" + anonymousPush + ", maxPackSize=" + maxPackSize + ", maxObjectSize="
-          + maxObjectSize + ", idleTimeout=" + idleTimeout + ", minDataRate=" + minDataRate + ", authBackoff="
-          + authBackoff + ", authBackoffMax=" + authBackoffMax + ", maxThreads=" + maxThreads
-          + ", tlsKeystore=" + tlsKeystore + ", tlsKeystorePassword=" + (tlsKeystorePassword == null ? null : "***")
-          + ", trustForwarded=" + trustForwarded + ", logFormat=" + logFormat + ", ssh=" + ssh + "]";
+      return "Config[reposDir="
+          + reposDir
+          + ", bind="
+          + bind
+          + ", port="
+          + port
+          + ", usersFile="
+          + usersFile
+          + ", anonymousPush="
+          + anonymousPush
+          + ", maxPackSize="
+          + maxPackSize
+          + ", maxObjectSize="
+          + maxObjectSize
+          + ", idleTimeout="
+          + idleTimeout
+          + ", minDataRate="
+          + minDataRate
+          + ", authBackoff="
+          + authBackoff
+          + ", authBackoffMax="
+          + authBackoffMax
+          + ", maxThreads="
+          + maxThreads
+          + ", tlsKeystore="
+          + tlsKeystore
+          + ", tlsKeystorePassword="
+          + (tlsKeystorePassword == null ? null : "***")
+          + ", trustForwarded="
+          + trustForwarded
+          + ", logFormat="
+          + logFormat
+          + ", ssh="
+          + ssh
+          + "]";
     }
 
-    /** Serve {@code reposDir} on 127.0.0.1:8080 with the default limits, no users, no anonymous push. */
+    /**
+     * Serve {@code reposDir} on 127.0.0.1:8080 with the default limits, no users, no anonymous
+     * push.
+     */
     public static Config defaults(Path reposDir) {
       return builder(reposDir).build();
     }
@@ -189,8 +223,8 @@ public final class GuardedServer implements AutoCloseable {
     }
 
     /**
-     * Builds a {@link Config}: each setter changes one setting, {@link #build()} checks them all. The
-     * setters are named after the record's components and mean the same.
+     * Builds a {@link Config}: each setter changes one setting, {@link #build()} checks them all.
+     * The setters are named after the record's components and mean the same.
      */
     public static final class Builder {
       private Path reposDir;
@@ -305,7 +339,10 @@ public final class GuardedServer implements AutoCloseable {
         return this;
       }
 
-      /** Trust {@code Forwarded}/{@code X-Forwarded-For} for the client address (behind a reverse proxy). */
+      /**
+       * Trust {@code Forwarded}/{@code X-Forwarded-For} for the client address (behind a reverse
+       * proxy).
+       */
       public Builder trustForwarded(boolean v) {
         trustForwarded = v;
         return this;
@@ -341,9 +378,27 @@ public final class GuardedServer implements AutoCloseable {
        * @throws NullPointerException if a required setting is null
        */
       public Config build() {
-        return new Config(reposDir, bind, port, usersFile, anonymousPush, maxPackSize, maxObjectSize,
-            idleTimeout, minDataRate, authBackoff, authBackoffMax, maxThreads, tlsKeystore, tlsKeystorePassword,
-            trustForwarded, logFormat, logOut, clock, statusWait, ssh);
+        return new Config(
+            reposDir,
+            bind,
+            port,
+            usersFile,
+            anonymousPush,
+            maxPackSize,
+            maxObjectSize,
+            idleTimeout,
+            minDataRate,
+            authBackoff,
+            authBackoffMax,
+            maxThreads,
+            tlsKeystore,
+            tlsKeystorePassword,
+            trustForwarded,
+            logFormat,
+            logOut,
+            clock,
+            statusWait,
+            ssh);
       }
     }
   }
@@ -371,15 +426,21 @@ public final class GuardedServer implements AutoCloseable {
     this.connector = connector;
     this.scheduler = scheduler;
     this.reposDir = reposDir;
-    this.url = URI.create((tls ? "https://" : "http://") + hostForUrl(connector.getHost()) + ":" + connector.getLocalPort() + "/");
+    this.url =
+        URI.create(
+            (tls ? "https://" : "http://")
+                + hostForUrl(connector.getHost())
+                + ":"
+                + connector.getLocalPort()
+                + "/");
   }
 
   /**
    * Starts a server and returns once it accepts connections.
    *
-   * @throws IllegalArgumentException if the repos folder is missing, or pushing would be open to no one
-   *     (no users file, no anonymous push and no SSH), or the users file, the authorized_keys file or the SSH
-   *     host key is invalid
+   * @throws IllegalArgumentException if the repos folder is missing, or pushing would be open to no
+   *     one (no users file, no anonymous push and no SSH), or the users file, the authorized_keys
+   *     file or the SSH host key is invalid
    * @throws IOException if the users file cannot be read or the port cannot be bound ({@link
    *     SshListenException} for the SSH port)
    */
@@ -388,8 +449,8 @@ public final class GuardedServer implements AutoCloseable {
   }
 
   /**
-   * {@link #start(Config)} with the login throttle's time from {@code timer} (tests drive it); null for
-   * the system's clock and a scheduler thread of the server's own.
+   * {@link #start(Config)} with the login throttle's time from {@code timer} (tests drive it); null
+   * for the system's clock and a scheduler thread of the server's own.
    */
   static GuardedServer start(Config config, AuthTimer timer) throws IOException {
     if (!Files.isDirectory(config.reposDir())) {
@@ -410,8 +471,10 @@ public final class GuardedServer implements AutoCloseable {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
-    // Let ambiguous paths (encoded '/', '.', '..') reach PathGuardHandler, which answers 404 to all of
-    // them, instead of Jetty's 400: a prober learns nothing from the difference, and one rule decides.
+    // Let ambiguous paths (encoded '/', '.', '..') reach PathGuardHandler, which answers 404 to all
+    // of
+    // them, instead of Jetty's 400: a prober learns nothing from the difference, and one rule
+    // decides.
     http.setUriCompliance(UriCompliance.UNSAFE);
     http.setMinRequestDataRate(config.minDataRate());
     http.setMinResponseDataRate(config.minDataRate());
@@ -424,7 +487,8 @@ public final class GuardedServer implements AutoCloseable {
       connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
     } else {
       if (!Files.isRegularFile(config.tlsKeystore())) {
-        throw new IllegalArgumentException("TLS keystore " + config.tlsKeystore() + " does not exist");
+        throw new IllegalArgumentException(
+            "TLS keystore " + config.tlsKeystore() + " does not exist");
       }
       SslContextFactory.Server tls = new SslContextFactory.Server();
       tls.setKeyStorePath(config.tlsKeystore().toString());
@@ -433,7 +497,9 @@ public final class GuardedServer implements AutoCloseable {
       https.addCustomizer(new SecureRequestCustomizer());
       connector =
           new ServerConnector(
-              jetty, new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()), new HttpConnectionFactory(https));
+              jetty,
+              new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()),
+              new HttpConnectionFactory(https));
     }
     connector.setHost(config.bind());
     connector.setPort(config.port());
@@ -442,16 +508,23 @@ public final class GuardedServer implements AutoCloseable {
 
     ServerMetrics metrics = new ServerMetrics();
     PushEvents events =
-        PushEvents.of(config.logFormat(), config.logOut(), config.clock(), System::nanoTime, metrics);
+        PushEvents.of(
+            config.logFormat(), config.logOut(), config.clock(), System::nanoTime, metrics);
     ReposResolver resolver = new ReposResolver(reposDir);
     StatusCache status = new StatusCache(1, config.clock(), metrics);
     GitServlet git = new GitServlet();
     GuardedReceivePackFactory receivePacks =
-        new GuardedReceivePackFactory(config.maxPackSize(), config.maxObjectSize(),
-            CheckpointSetCache.lru(1_000_000), events, Instant.now(), Clock.systemUTC());
+        new GuardedReceivePackFactory(
+            config.maxPackSize(),
+            config.maxObjectSize(),
+            CheckpointSetCache.lru(1_000_000),
+            events,
+            Instant.now(),
+            Clock.systemUTC());
     git.setRepositoryResolver(resolver);
     git.setReceivePackFactory(receivePacks);
-    // Smart HTTP only: the dumb protocol would serve repository files by path for no client we need.
+    // Smart HTTP only: the dumb protocol would serve repository files by path for no client we
+    // need.
     git.setAsIsFileService(AsIsFileService.DISABLED);
 
     ScheduledExecutorService scheduler =
@@ -464,24 +537,29 @@ public final class GuardedServer implements AutoCloseable {
                   return t;
                 });
     AuthTimer time = timer != null ? timer : AuthTimer.of(scheduler);
-    AuthThrottle throttle = new AuthThrottle(config.authBackoff(), config.authBackoffMax(), time::nanoTime);
+    AuthThrottle throttle =
+        new AuthThrottle(config.authBackoff(), config.authBackoffMax(), time::nanoTime);
 
     ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
     context.setContextPath("/");
     FilterHolder auth =
         new FilterHolder(
-            new PushAuthFilter(users, config.anonymousPush(), throttle, time, metrics::onAuthFailure));
+            new PushAuthFilter(
+                users, config.anonymousPush(), throttle, time, metrics::onAuthFailure));
     auth.setAsyncSupported(true);
     context.addFilter(auth, "/*", EnumSet.of(DispatcherType.REQUEST));
     context.addServlet(new ServletHolder("git", git), "/*");
     // Beside git's URLs: repository names end in .git, so these never hide a repository.
     context.addServlet(
-        new ServletHolder("metrics", new io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet(
-            metrics.registry())),
+        new ServletHolder(
+            "metrics",
+            new io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet(
+                metrics.registry())),
         "/metrics");
     context.addServlet(new ServletHolder("healthz", new HealthServlet(reposDir)), "/healthz");
     ServletHolder pages =
-        new ServletHolder("status", new StatusServlet(reposDir, resolver, status, events, config.statusWait()));
+        new ServletHolder(
+            "status", new StatusServlet(reposDir, resolver, status, events, config.statusWait()));
     context.addServlet(pages, ""); // exactly "/"
     context.addServlet(pages, "/-/*"); // a repository name never starts with '-'
     context.setErrorHandler(new QuietErrorHandler());
@@ -495,9 +573,19 @@ public final class GuardedServer implements AutoCloseable {
       String sshBind = c.bind() != null ? c.bind() : config.bind();
       Path hostKey = c.hostKey() != null ? c.hostKey() : reposDir.resolve(SshHostKey.DEFAULT_FILE);
       try {
-        // Same resolver and the same receive-pack factory as HTTP: one guard, one set of limits, one push log.
-        ssh = GitSshServer.start(sshBind, c.port(), c.authorizedKeys(), hostKey, config.idleTimeout(),
-            config.maxThreads(), resolver, receivePacks, metrics::onAuthFailure);
+        // Same resolver and the same receive-pack factory as HTTP: one guard, one set of limits,
+        // one push log.
+        ssh =
+            GitSshServer.start(
+                sshBind,
+                c.port(),
+                c.authorizedKeys(),
+                hostKey,
+                config.idleTimeout(),
+                config.maxThreads(),
+                resolver,
+                receivePacks,
+                metrics::onAuthFailure);
       } catch (java.net.BindException e) {
         if (scheduler != null) {
           scheduler.shutdownNow();
@@ -530,11 +618,18 @@ public final class GuardedServer implements AutoCloseable {
       if (e instanceof IOException io) {
         throw io;
       }
-      throw new IOException("cannot start the server on " + config.bind() + ":" + config.port() + ": "
-          + e.getMessage(), e);
+      throw new IOException(
+          "cannot start the server on "
+              + config.bind()
+              + ":"
+              + config.port()
+              + ": "
+              + e.getMessage(),
+          e);
     }
     GuardedServer s =
-        new GuardedServer(jetty, connector, scheduler, reposDir, config.tlsKeystore() != null, metrics, status);
+        new GuardedServer(
+            jetty, connector, scheduler, reposDir, config.tlsKeystore() != null, metrics, status);
     s.ssh = ssh;
     LOG.info(
         "serving {} at {} (push: {})",
@@ -542,13 +637,15 @@ public final class GuardedServer implements AutoCloseable {
         s.url,
         config.anonymousPush()
             ? "anyone"
-            : users != null ? users.names().size() + " users from " + config.usersFile() : "over SSH only");
+            : users != null
+                ? users.names().size() + " users from " + config.usersFile()
+                : "over SSH only");
     return s;
   }
 
   /**
-   * The base URL, e.g. {@code http://127.0.0.1:43121/} ({@code https} with TLS); a repository is at {@code
-   * url().resolve("x.git")}.
+   * The base URL, e.g. {@code http://127.0.0.1:43121/} ({@code https} with TLS); a repository is at
+   * {@code url().resolve("x.git")}.
    */
   public URI url() {
     return url;
@@ -559,14 +656,17 @@ public final class GuardedServer implements AutoCloseable {
     return connector.getLocalPort();
   }
 
-  /** What this server counts ({@code GET /metrics}); mirror syncs report through {@link ServerMetrics#syncListener()}. */
+  /**
+   * What this server counts ({@code GET /metrics}); mirror syncs report through {@link
+   * ServerMetrics#syncListener()}.
+   */
   public ServerMetrics metrics() {
     return metrics;
   }
 
   /**
-   * The SSH base URL, e.g. {@code ssh://127.0.0.1:2222/} (a repository is at {@code sshUrl().resolve("x.git")});
-   * null without SSH.
+   * The SSH base URL, e.g. {@code ssh://127.0.0.1:2222/} (a repository is at {@code
+   * sshUrl().resolve("x.git")}); null without SSH.
    */
   public URI sshUrl() {
     return ssh == null ? null : ssh.url();

@@ -9,9 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * {@code GET /healthz}: {@code 200 ok} while the server serves and its repositories folder is there, {@code
- * 503} when the folder has gone (unmounted, deleted). Cheap enough for a load balancer to ask every second:
- * it reads no repository.
+ * {@code GET /healthz}: {@code 200 ok} while the server serves and its repositories folder is
+ * there, {@code 503} when the folder has gone (unmounted, deleted). Cheap enough for a load
+ * balancer to ask every second: it reads no repository.
  */
 final class HealthServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
@@ -28,6 +28,8 @@ final class HealthServlet extends HttpServlet {
     rsp.setStatus(ok ? HttpServletResponse.SC_OK : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
     rsp.setContentType("text/plain; charset=utf-8");
     rsp.setHeader("Cache-Control", "no-store");
-    rsp.getOutputStream().write((ok ? "ok\n" : "repositories folder unavailable\n").getBytes(StandardCharsets.UTF_8));
+    rsp.getOutputStream()
+        .write(
+            (ok ? "ok\n" : "repositories folder unavailable\n").getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -14,10 +14,11 @@ import java.util.Map;
 import org.eclipse.jgit.transport.ReceiveCommand;
 
 /**
- * The push log as JSON Lines ({@code serve --log-format json}): one object per ref command of a push, each on
- * one line, with the fields of docs/serve.md ("Push log"). A push without commands, or whose pack was refused
- * before any command, still gives one object ({@code ref} null or {@code pack_refused} true). Strings are
- * JSON-escaped by Jackson, so a hostile ref name or message cannot break a line or forge a field.
+ * The push log as JSON Lines ({@code serve --log-format json}): one object per ref command of a
+ * push, each on one line, with the fields of docs/serve.md ("Push log"). A push without commands,
+ * or whose pack was refused before any command, still gives one object ({@code ref} null or {@code
+ * pack_refused} true). Strings are JSON-escaped by Jackson, so a hostile ref name or message cannot
+ * break a line or forge a field.
  */
 final class JsonPushLog {
   /** The {@code event} of a push record. */
@@ -40,8 +41,11 @@ final class JsonPushLog {
     for (Verdict v : verdicts) {
       byRef.put(v.ref(), v);
     }
-    boolean packRefused = commands != null && !commands.isEmpty()
-        && commands.stream().allMatch(c -> c.getResult() == ReceiveCommand.Result.NOT_ATTEMPTED);
+    boolean packRefused =
+        commands != null
+            && !commands.isEmpty()
+            && commands.stream()
+                .allMatch(c -> c.getResult() == ReceiveCommand.Result.NOT_ATTEMPTED);
     double durationMs = Math.round(nanos / 1e4) / 100.0;
     List<String> out = new ArrayList<>();
     if (commands == null || commands.isEmpty()) {
@@ -49,7 +53,17 @@ final class JsonPushLog {
       return out;
     }
     for (ReceiveCommand c : commands) {
-      out.add(line(pushId, time, repo, user, address, c, byRef.get(c.getRefName()), packRefused, durationMs));
+      out.add(
+          line(
+              pushId,
+              time,
+              repo,
+              user,
+              address,
+              c,
+              byRef.get(c.getRefName()),
+              packRefused,
+              durationMs));
     }
     return out;
   }
@@ -75,7 +89,8 @@ final class JsonPushLog {
       g.writeStringField("from", address);
       g.writeStringField("ref", c == null ? null : c.getRefName());
       g.writeStringField("type", c == null ? null : c.getType().name().toLowerCase(Locale.ROOT));
-      g.writeStringField("result", c == null ? null : c.getResult().name().toLowerCase(Locale.ROOT));
+      g.writeStringField(
+          "result", c == null ? null : c.getResult().name().toLowerCase(Locale.ROOT));
       boolean judged = v != null && v.outcome() != Verdict.Outcome.NOT_GUARDED;
       g.writeStringField("verdict", judged ? v.outcome().name().toLowerCase(Locale.ROOT) : null);
       g.writeStringField("rule", judged ? v.rule().id() : null);

@@ -10,11 +10,14 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 
 /**
- * Reading the login files {@code serve} reloads while it runs (the users file, {@code authorized_keys}): the
- * same size limit, encoding and wording of problems for both, so an administrator reads one kind of message.
+ * Reading the login files {@code serve} reloads while it runs (the users file, {@code
+ * authorized_keys}): the same size limit, encoding and wording of problems for both, so an
+ * administrator reads one kind of message.
  */
 final class LoginFiles {
-  /** Larger files are refused: a login file of millions of lines is a mistake, not a configuration. */
+  /**
+   * Larger files are refused: a login file of millions of lines is a mistake, not a configuration.
+   */
   static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
 
   private LoginFiles() {}

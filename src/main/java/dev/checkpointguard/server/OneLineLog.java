@@ -11,14 +11,16 @@ import org.slf4j.helpers.MessageFormatter;
 
 /**
  * The servlet context's log: GitServlet reports every refused pack (size limits, corrupt or hostile
- * data) through it with the exception attached. This logger writes such a report as one line, with the
- * exception's message chain instead of its stack trace, so that a flood of bad pushes does not bury the
- * log. With debug logging on for {@code dev.checkpointguard.server.servlet}, the stack trace is kept.
+ * data) through it with the exception attached. This logger writes such a report as one line, with
+ * the exception's message chain instead of its stack trace, so that a flood of bad pushes does not
+ * bury the log. With debug logging on for {@code dev.checkpointguard.server.servlet}, the stack
+ * trace is kept.
  */
 final class OneLineLog extends LegacyAbstractLogger {
   private static final long serialVersionUID = 1L;
 
-  private final transient Logger delegate = LoggerFactory.getLogger("dev.checkpointguard.server.servlet");
+  private final transient Logger delegate =
+      LoggerFactory.getLogger("dev.checkpointguard.server.servlet");
 
   OneLineLog() {
     this.name = "dev.checkpointguard.server.servlet";
@@ -70,7 +72,8 @@ final class OneLineLog extends LegacyAbstractLogger {
     List<String> parts = new ArrayList<>();
     for (Throwable c = t; c != null && parts.size() < 4; c = c.getCause()) {
       String m = c.getMessage();
-      parts.add(c.getClass().getSimpleName() + (m == null ? "" : ": " + m.replaceAll("[\\r\\n]+", " ")));
+      parts.add(
+          c.getClass().getSimpleName() + (m == null ? "" : ": " + m.replaceAll("[\\r\\n]+", " ")));
       if (c.getCause() == c) {
         break;
       }

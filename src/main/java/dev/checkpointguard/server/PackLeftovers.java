@@ -15,33 +15,35 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Removes what a JGit receive killed at the wrong moment leaves in a repository's object folder, so that
- * it never blocks a later push (issue 9, defect 1).
+ * Removes what a JGit receive killed at the wrong moment leaves in a repository's object folder, so
+ * that it never blocks a later push (issue 9, defect 1).
  *
- * <p>JGit names a received pack after the objects in it, so the retry of a push makes the same name. It
- * first creates {@code objects/pack/pack-<id>.keep.lock}, writes one line into it and renames it to
- * {@code pack-<id>.keep}; a receive killed between the two leaves the {@code .lock}, and every later
- * receive of the same objects then fails with "Cannot lock pack", restarts included. Other leftovers
- * only waste space: a {@code .keep} whose push died before its refs moved (it pins the pack against
- * gc), and the {@code incoming_*} files a receive streams the pack into.
+ * <p>JGit names a received pack after the objects in it, so the retry of a push makes the same
+ * name. It first creates {@code objects/pack/pack-<id>.keep.lock}, writes one line into it and
+ * renames it to {@code pack-<id>.keep}; a receive killed between the two leaves the {@code .lock},
+ * and every later receive of the same objects then fails with "Cannot lock pack", restarts
+ * included. Other leftovers only waste space: a {@code .keep} whose push died before its refs moved
+ * (it pins the pack against gc), and the {@code incoming_*} files a receive streams the pack into.
  *
  * <p>When a leftover is stale:
  *
  * <ul>
- *   <li>{@code pack-<id>.keep.lock}: last modified before this server started, or at least
- *       {@link #LOCK_STALE_AFTER} ago. A live receive holds it only while it writes one line, and a
- *       receive of this process cannot have made one before the process started. Should a receive of
- *       another process still hold a removed lock, its rename fails and that one push is refused
+ *   <li>{@code pack-<id>.keep.lock}: last modified before this server started, or at least {@link
+ *       #LOCK_STALE_AFTER} ago. A live receive holds it only while it writes one line, and a
+ *       receive of this process cannot have made one before the process started. Should a receive
+ *       of another process still hold a removed lock, its rename fails and that one push is refused
  *       cleanly; nothing is lost.
- *   <li>{@code pack-<id>.keep} written by JGit's receive-pack (its line starts with {@value #JGIT_KEEP}),
- *       and {@code objects/incoming_*.pack}/{@code .idx}: not modified for {@link #STALE_AFTER}. A live
- *       receive keeps writing the temporary pack and releases its {@code .keep} once its refs moved; a
- *       {@code .keep} that C git or an administrator wrote is never touched.
+ *   <li>{@code pack-<id>.keep} written by JGit's receive-pack (its line starts with {@value
+ *       #JGIT_KEEP}), and {@code objects/incoming_*.pack}/{@code .idx}: not modified for {@link
+ *       #STALE_AFTER}. A live receive keeps writing the temporary pack and releases its {@code
+ *       .keep} once its refs moved; a {@code .keep} that C git or an administrator wrote is never
+ *       touched.
  * </ul>
  */
 final class PackLeftovers {
   static final Duration LOCK_STALE_AFTER = Duration.ofSeconds(10);
   static final Duration STALE_AFTER = Duration.ofHours(1);
+
   /** How JGit's ReceivePack starts the line of the {@code .keep} file it writes. */
   static final String JGIT_KEEP = "jgit receive-pack";
 
@@ -86,8 +88,10 @@ final class PackLeftovers {
       try (DirectoryStream<Path> s = Files.newDirectoryStream(objectsDir, "incoming_*")) {
         for (Path f : s) {
           Instant modified = modified(f);
-          if (modified != null && INCOMING.matcher(f.getFileName().toString()).matches()
-              && !modified.isAfter(now.minus(STALE_AFTER)) && delete(f)) {
+          if (modified != null
+              && INCOMING.matcher(f.getFileName().toString()).matches()
+              && !modified.isAfter(now.minus(STALE_AFTER))
+              && delete(f)) {
             removed.add(f);
           }
         }
@@ -99,8 +103,9 @@ final class PackLeftovers {
   /** The last modification of a regular file (not a link), or null when it is none or is gone. */
   private static Instant modified(Path f) throws IOException {
     try {
-      var a = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class,
-          LinkOption.NOFOLLOW_LINKS);
+      var a =
+          Files.readAttributes(
+              f, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       return a.isRegularFile() ? a.lastModifiedTime().toInstant() : null;
     } catch (NoSuchFileException e) {
       return null; // its receive finished meanwhile

@@ -9,20 +9,24 @@ import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 
 /**
- * Password hashes for the users file: PBKDF2-HMAC-SHA256 from the JDK, with a random salt per hash and
- * the iteration count stored in the hash, so that hashes made with different costs can live in one file.
+ * Password hashes for the users file: PBKDF2-HMAC-SHA256 from the JDK, with a random salt per hash
+ * and the iteration count stored in the hash, so that hashes made with different costs can live in
+ * one file.
  *
- * <p>Format: {@code pbkdf2-sha256$<iterations>$<salt, base64>$<derived key, base64>}. Comparison is in
- * constant time ({@link MessageDigest#isEqual}). Only these hashes are ever stored; the password itself is
- * never written anywhere.
+ * <p>Format: {@code pbkdf2-sha256$<iterations>$<salt, base64>$<derived key, base64>}. Comparison is
+ * in constant time ({@link MessageDigest#isEqual}). Only these hashes are ever stored; the password
+ * itself is never written anywhere.
  */
 public final class PasswordHash {
   /** The scheme name at the start of every hash. */
   public static final String SCHEME = "pbkdf2-sha256";
+
   /** The cost of new hashes: OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256. */
   public static final int DEFAULT_ITERATIONS = 600_000;
+
   /** Hashes cheaper than this are refused, in a users file and when hashing. */
   public static final int MIN_ITERATIONS = 10_000;
+
   /** Hashes dearer than this are refused: a typo must not make every login take minutes. */
   public static final int MAX_ITERATIONS = 10_000_000;
 
@@ -48,8 +52,8 @@ public final class PasswordHash {
   /**
    * Hashes a password with a fresh random salt.
    *
-   * @throws IllegalArgumentException if the iteration count is outside [{@link #MIN_ITERATIONS}, {@link
-   *     #MAX_ITERATIONS}] or the password is empty
+   * @throws IllegalArgumentException if the iteration count is outside [{@link #MIN_ITERATIONS},
+   *     {@link #MAX_ITERATIONS}] or the password is empty
    */
   public static String hash(char[] password, int iterations) {
     checkIterations(iterations);
@@ -60,13 +64,20 @@ public final class PasswordHash {
     RANDOM.nextBytes(salt);
     byte[] key = derive(password, salt, iterations, KEY_BYTES);
     Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
-    return SCHEME + "$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(key);
+    return SCHEME
+        + "$"
+        + iterations
+        + "$"
+        + b64.encodeToString(salt)
+        + "$"
+        + b64.encodeToString(key);
   }
 
   /**
    * Parses a stored hash.
    *
-   * @throws IllegalArgumentException with a message that does not repeat the hash, if it is malformed
+   * @throws IllegalArgumentException with a message that does not repeat the hash, if it is
+   *     malformed
    */
   public static PasswordHash parse(String encoded) {
     String[] parts = encoded.split("\\$", -1);
@@ -95,7 +106,10 @@ public final class PasswordHash {
     return new PasswordHash(iterations, salt, key);
   }
 
-  /** True when the password matches; the comparison takes the same time wherever the first difference is. */
+  /**
+   * True when the password matches; the comparison takes the same time wherever the first
+   * difference is.
+   */
   public boolean matches(char[] password) {
     byte[] candidate = derive(password, salt, iterations, key.length);
     return MessageDigest.isEqual(candidate, key);

@@ -8,9 +8,9 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The first thing every request meets: any path that is not plain answers 404 before a servlet sees it.
- * Refused are ambiguous URIs (encoded {@code /}, {@code \}, {@code .} or {@code ..} segments, empty
- * segments, NUL, path parameters), dot segments even when unencoded, backslashes and control
+ * The first thing every request meets: any path that is not plain answers 404 before a servlet sees
+ * it. Refused are ambiguous URIs (encoded {@code /}, {@code \}, {@code .} or {@code ..} segments,
+ * empty segments, NUL, path parameters), dot segments even when unencoded, backslashes and control
  * characters. Repository names are checked again by {@link ReposResolver}; this is the outer wall.
  */
 final class PathGuardHandler extends Handler.Wrapper {
@@ -51,8 +51,12 @@ final class PathGuardHandler extends Handler.Wrapper {
         return false;
       }
     }
-    // A raw percent sign that decodes to '/' or '.' is ambiguous; anything encoded in a git path is odd.
+    // A raw percent sign that decodes to '/' or '.' is ambiguous; anything encoded in a git path is
+    // odd.
     String lower = raw.toLowerCase(java.util.Locale.ROOT);
-    return !lower.contains("%2f") && !lower.contains("%2e") && !lower.contains("%5c") && !lower.contains("%00");
+    return !lower.contains("%2f")
+        && !lower.contains("%2e")
+        && !lower.contains("%5c")
+        && !lower.contains("%00");
   }
 }

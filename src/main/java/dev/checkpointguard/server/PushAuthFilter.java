@@ -23,31 +23,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Guards pushes: the two requests of smart-HTTP push ({@code GET …/info/refs?service=git-receive-pack}
- * and {@code POST …/git-receive-pack}) need HTTP basic credentials that match the users file, unless
- * anonymous push is on. Every other request (fetch) passes untouched.
+ * Guards pushes: the two requests of smart-HTTP push ({@code GET
+ * …/info/refs?service=git-receive-pack} and {@code POST …/git-receive-pack}) need HTTP basic
+ * credentials that match the users file, unless anonymous push is on. Every other request (fetch)
+ * passes untouched.
  *
  * <ul>
- *   <li>No credentials: {@code 401} with {@code WWW-Authenticate: Basic realm="checkpoint-guard"}, at
- *       once (this is how git learns that it must send them; it is not a failed attempt).
- *   <li>Wrong credentials: {@code 401}, answered after the {@link AuthThrottle} penalty of the client
- *       address or of the user name, whichever is longer, without holding a server thread while waiting.
+ *   <li>No credentials: {@code 401} with {@code WWW-Authenticate: Basic realm="checkpoint-guard"},
+ *       at once (this is how git learns that it must send them; it is not a failed attempt).
+ *   <li>Wrong credentials: {@code 401}, answered after the {@link AuthThrottle} penalty of the
+ *       client address or of the user name, whichever is longer, without holding a server thread
+ *       while waiting.
  *   <li>Another attempt from a penalised address before its penalty has passed: {@code 429} with
  *       {@code Retry-After}, without checking the password. A penalised user name never causes a
- *       refusal: a right password from an address that is not penalised is accepted at once, so that
- *       nobody can lock a user out by guessing at the name from elsewhere.
- *   <li>Right credentials: the request continues with {@link HttpServletRequest#getRemoteUser()} set.
- *       A success clears the address's penalty (not the name's).
- *   <li>Too many password checks running at once ({@link Users.Outcome#BUSY}): {@code 503} with {@code
- *       Retry-After: 1}. An invalid users file ({@link Users.Outcome#UNAVAILABLE}): {@code 503} and an
- *       error logged with the reason, until the file is fixed.
- *   <li>No users file and no anonymous push (a server that takes pushes over SSH only): {@code 403}.
+ *       refusal: a right password from an address that is not penalised is accepted at once, so
+ *       that nobody can lock a user out by guessing at the name from elsewhere.
+ *   <li>Right credentials: the request continues with {@link HttpServletRequest#getRemoteUser()}
+ *       set. A success clears the address's penalty (not the name's).
+ *   <li>Too many password checks running at once ({@link Users.Outcome#BUSY}): {@code 503} with
+ *       {@code Retry-After: 1}. An invalid users file ({@link Users.Outcome#UNAVAILABLE}): {@code
+ *       503} and an error logged with the reason, until the file is fixed.
+ *   <li>No users file and no anonymous push (a server that takes pushes over SSH only): {@code
+ *       403}.
  * </ul>
  *
  * Passwords are never logged; failed attempts are logged with the (escaped) user name and address.
  */
 final class PushAuthFilter implements Filter {
   static final String REALM = "checkpoint-guard";
+
   /** The name pushes are logged and reflogged under when anonymous push is on. */
   static final String ANONYMOUS = "anonymous";
 
@@ -61,15 +65,17 @@ final class PushAuthFilter implements Filter {
   private final java.util.function.Consumer<ServerMetrics.AuthFailure> failures;
 
   /**
-   * @param users the users allowed to push; null with anonymous push, and when nobody may push over HTTP
-   *     (the server takes pushes over SSH only): every push request then gets 403
+   * @param users the users allowed to push; null with anonymous push, and when nobody may push over
+   *     HTTP (the server takes pushes over SSH only): every push request then gets 403
    * @param timer sends the delayed refusals (its clock must be the throttle's)
    */
   PushAuthFilter(Users users, boolean anonymousPush, AuthThrottle throttle, AuthTimer timer) {
     this(users, anonymousPush, throttle, timer, f -> {});
   }
 
-  /** @param failures told about every failed login (for the metrics) */
+  /**
+   * @param failures told about every failed login (for the metrics)
+   */
   PushAuthFilter(
       Users users,
       boolean anonymousPush,
@@ -84,8 +90,8 @@ final class PushAuthFilter implements Filter {
   }
 
   /**
-   * True for the requests of a push. Looks at the decoded path and parameter, exactly what GitServlet
-   * dispatches on, so that percent-encoding cannot sneak a push past this check.
+   * True for the requests of a push. Looks at the decoded path and parameter, exactly what
+   * GitServlet dispatches on, so that percent-encoding cannot sneak a push past this check.
    */
   static boolean isPush(HttpServletRequest req) {
     String path = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
@@ -109,7 +115,9 @@ final class PushAuthFilter implements Filter {
       return;
     }
     if (users == null) {
-      rsp.sendError(HttpServletResponse.SC_FORBIDDEN, "pushing over HTTP is off on this server; push over SSH");
+      rsp.sendError(
+          HttpServletResponse.SC_FORBIDDEN,
+          "pushing over HTTP is off on this server; push over SSH");
       return;
     }
     String header = req.getHeader("Authorization");
@@ -122,7 +130,8 @@ final class PushAuthFilter implements Filter {
     String user = c == null ? "" : c.user();
     String addressKey = "addr:" + address;
     String userKey = "user:" + user;
-    // Only the address is blocked outright. Blocking a user name would let anyone who knows it keep its
+    // Only the address is blocked outright. Blocking a user name would let anyone who knows it keep
+    // its
     // owner out (git does not retry a 429); its penalty only delays the answers to wrong passwords.
     Duration wait = throttle.waitFor(addressKey);
     if (!wait.isZero()) {
@@ -150,15 +159,20 @@ final class PushAuthFilter implements Filter {
         return;
       }
       case BUSY -> {
-        LOG.warn("push login of user '{}' from {} not checked: too many password checks running",
-            Messages.printable(user, 64), address);
+        LOG.warn(
+            "push login of user '{}' from {} not checked: too many password checks running",
+            Messages.printable(user, 64),
+            address);
         rsp.setHeader("Retry-After", "1");
         rsp.sendError(503, "too many logins at once; try again shortly");
         return;
       }
       case UNAVAILABLE -> {
         failures.accept(ServerMetrics.AuthFailure.USERS_FILE_INVALID);
-        LOG.error("push login of user '{}' from {} refused: {}", Messages.printable(user, 64), address,
+        LOG.error(
+            "push login of user '{}' from {} refused: {}",
+            Messages.printable(user, 64),
+            address,
             users.problem());
         rsp.sendError(503, "push logins are unavailable: the server's users file is invalid");
         return;

@@ -10,8 +10,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Where the results of pushes go, shared by every push of one server: the push log (text through SLF4J, or
- * JSON lines), the metrics, and the time of each repository's last push for the status pages.
+ * Where the results of pushes go, shared by every push of one server: the push log (text through
+ * SLF4J, or JSON lines), the metrics, and the time of each repository's last push for the status
+ * pages.
  *
  * @param format how the push log is written
  * @param jsonOut where JSON lines go ({@link LogFormat#JSON}); one {@code println} per line
@@ -39,13 +40,30 @@ record PushEvents(
     }
   }
 
-  static PushEvents of(LogFormat format, PrintStream jsonOut, Clock clock, LongSupplier ticker, ServerMetrics metrics) {
+  static PushEvents of(
+      LogFormat format,
+      PrintStream jsonOut,
+      Clock clock,
+      LongSupplier ticker,
+      ServerMetrics metrics) {
     // A short random prefix keeps push ids of different server runs apart in one log.
-    String prefix = Long.toString(Math.floorMod(new java.security.SecureRandom().nextLong(), 36L * 36 * 36 * 36), 36);
-    return new PushEvents(format, jsonOut, clock, ticker, metrics, new ConcurrentHashMap<>(), prefix, new AtomicLong());
+    String prefix =
+        Long.toString(
+            Math.floorMod(new java.security.SecureRandom().nextLong(), 36L * 36 * 36 * 36), 36);
+    return new PushEvents(
+        format,
+        jsonOut,
+        clock,
+        ticker,
+        metrics,
+        new ConcurrentHashMap<>(),
+        prefix,
+        new AtomicLong());
   }
 
-  /** Text log, system clock, a fresh registry: for tests and library users that want nothing else. */
+  /**
+   * Text log, system clock, a fresh registry: for tests and library users that want nothing else.
+   */
   static PushEvents defaults() {
     return of(LogFormat.TEXT, null, Clock.systemUTC(), System::nanoTime, new ServerMetrics());
   }

@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logs one line per push, once its commands have their final results (a post-receive hook, which JGit
- * calls after every push that sent commands, also when the pack was refused): repository, user, address,
- * and for each ref its command type, final result, and the guard's verdict, rule and message where the
- * guard spoke. Example:
+ * Logs one line per push, once its commands have their final results (a post-receive hook, which
+ * JGit calls after every push that sent commands, also when the pack was refused): repository,
+ * user, address, and for each ref its command type, final result, and the guard's verdict, rule and
+ * message where the guard spoke. Example:
  *
  * <pre>
  * push checkpoints.git user=alice from=127.0.0.1: refs/entire/checkpoints/v2/full/0000000000001 CREATE
@@ -35,7 +35,9 @@ final class PushLog implements PostReceiveHook {
   private final PushEvents events;
   private final long startNanos;
 
-  /** @param verdicts the guard's verdicts of this push, empty when it judged nothing */
+  /**
+   * @param verdicts the guard's verdicts of this push, empty when it judged nothing
+   */
   PushLog(String user, String address, Supplier<List<Verdict>> verdicts) {
     this(user, address, verdicts, PushEvents.defaults(), System.nanoTime());
   }
@@ -44,7 +46,12 @@ final class PushLog implements PostReceiveHook {
    * @param events where the push's log record, duration and last-push time go
    * @param startNanos {@code events.ticker()} when the push began
    */
-  PushLog(String user, String address, Supplier<List<Verdict>> verdicts, PushEvents events, long startNanos) {
+  PushLog(
+      String user,
+      String address,
+      Supplier<List<Verdict>> verdicts,
+      PushEvents events,
+      long startNanos) {
     this.user = user;
     this.address = address;
     this.verdicts = verdicts;
@@ -66,7 +73,8 @@ final class PushLog implements PostReceiveHook {
     if (events.format() == LogFormat.JSON) {
       String id = events.nextPushId();
       String time = events.clock().instant().toString();
-      for (String line : JsonPushLog.lines(id, time, repo, user, address, commands, judged, nanos)) {
+      for (String line :
+          JsonPushLog.lines(id, time, repo, user, address, commands, judged, nanos)) {
         events.jsonOut().println(line);
       }
       events.jsonOut().flush();
@@ -75,9 +83,13 @@ final class PushLog implements PostReceiveHook {
     }
   }
 
-  /** {@code ok} when every command was applied, {@code failed} when none was attempted, else rejected. */
+  /**
+   * {@code ok} when every command was applied, {@code failed} when none was attempted, else
+   * rejected.
+   */
   static ServerMetrics.PushResult result(List<ReceiveCommand> commands) {
-    if (commands == null || commands.isEmpty()
+    if (commands == null
+        || commands.isEmpty()
         || commands.stream().allMatch(c -> c.getResult() == ReceiveCommand.Result.NOT_ATTEMPTED)) {
       return ServerMetrics.PushResult.FAILED;
     }
@@ -88,19 +100,30 @@ final class PushLog implements PostReceiveHook {
 
   /** The one log line of a push. */
   static String line(
-      String repo, String user, String address, List<ReceiveCommand> commands, List<Verdict> verdicts) {
+      String repo,
+      String user,
+      String address,
+      List<ReceiveCommand> commands,
+      List<Verdict> verdicts) {
     Map<String, Verdict> byRef = new HashMap<>();
     for (Verdict v : verdicts) {
       byRef.put(v.ref(), v);
     }
     StringBuilder b = new StringBuilder("push ");
-    b.append(repo).append(" user=").append(Messages.printable(user, 64)).append(" from=").append(address);
+    b.append(repo)
+        .append(" user=")
+        .append(Messages.printable(user, 64))
+        .append(" from=")
+        .append(address);
     b.append(':');
     if (commands == null || commands.isEmpty()) {
       b.append(" no ref updates");
     }
-    boolean nothingAttempted = commands != null && !commands.isEmpty()
-        && commands.stream().allMatch(c -> c.getResult() == ReceiveCommand.Result.NOT_ATTEMPTED);
+    boolean nothingAttempted =
+        commands != null
+            && !commands.isEmpty()
+            && commands.stream()
+                .allMatch(c -> c.getResult() == ReceiveCommand.Result.NOT_ATTEMPTED);
     String sep = " ";
     for (ReceiveCommand c : commands == null ? List.<ReceiveCommand>of() : commands) {
       b.append(sep).append(Messages.printable(c.getRefName()));

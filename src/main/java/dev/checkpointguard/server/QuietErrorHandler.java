@@ -7,11 +7,10 @@ import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Error pages without stack traces, causes or server details. Jetty refuses a path that climbs above
- * the root ({@code /../x}, {@code /%2e%2e/x}) or holds an encoded NUL with 400 before any handler runs;
- * this turns that answer
- * into the same 404 that {@link PathGuardHandler} gives every other path that is not plain, so all
- * traversal attempts look alike.
+ * Error pages without stack traces, causes or server details. Jetty refuses a path that climbs
+ * above the root ({@code /../x}, {@code /%2e%2e/x}) or holds an encoded NUL with 400 before any
+ * handler runs; this turns that answer into the same 404 that {@link PathGuardHandler} gives every
+ * other path that is not plain, so all traversal attempts look alike.
  */
 final class QuietErrorHandler extends ErrorHandler {
   QuietErrorHandler() {
@@ -35,8 +34,8 @@ final class QuietErrorHandler extends ErrorHandler {
   }
 
   /**
-   * True when Jetty's URI parser refused the request target itself (a path that climbs above the root,
-   * an encoded NUL, …): an {@link IllegalArgumentException} thrown by {@code HttpURI}.
+   * True when Jetty's URI parser refused the request target itself (a path that climbs above the
+   * root, an encoded NUL, …): an {@link IllegalArgumentException} thrown by {@code HttpURI}.
    */
   private static boolean isBadUri(Object error) {
     for (Throwable t = error instanceof Throwable e ? e : null; t != null; t = t.getCause()) {

@@ -15,18 +15,20 @@ import org.eclipse.jgit.util.FS;
 /**
  * Maps {@code /<name>.git} to the bare repository {@code DIR/<name>.git}, and nothing else.
  *
- * <p>A name is one path segment of {@code A-Z a-z 0-9 . _ -} ending in {@code .git} and not starting
- * with a dot, so {@code ..}, absolute paths, separators (encoded or not) and hidden directories are
- * refused before the file system is touched. The resolved directory must still lie inside DIR after
- * symbolic links are followed, and must be a bare repository. Every refusal is the same {@link
- * RepositoryNotFoundException}: GitServlet answers 404, telling a prober nothing.
+ * <p>A name is one path segment of {@code A-Z a-z 0-9 . _ -} ending in {@code .git} and not
+ * starting with a dot, so {@code ..}, absolute paths, separators (encoded or not) and hidden
+ * directories are refused before the file system is touched. The resolved directory must still lie
+ * inside DIR after symbolic links are followed, and must be a bare repository. Every refusal is the
+ * same {@link RepositoryNotFoundException}: GitServlet answers 404, telling a prober nothing.
  */
 final class ReposResolver implements RepositoryResolver<HttpServletRequest> {
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,200}\\.git");
 
   private final Path root;
 
-  /** @param reposDir the repositories folder; must exist */
+  /**
+   * @param reposDir the repositories folder; must exist
+   */
   ReposResolver(Path reposDir) throws IOException {
     this.root = reposDir.toRealPath();
   }
@@ -40,8 +42,10 @@ final class ReposResolver implements RepositoryResolver<HttpServletRequest> {
     } catch (IOException e) {
       throw new RepositoryNotFoundException(name, e);
     }
-    // JGit reads and writes SHA-1 objects only, and opens a SHA-256 repository without complaint: a push
-    // would write SHA-1 objects into it and break it for git. Such a repository is not served at all.
+    // JGit reads and writes SHA-1 objects only, and opens a SHA-256 repository without complaint: a
+    // push
+    // would write SHA-1 objects into it and break it for git. Such a repository is not served at
+    // all.
     String format = r.getConfig().getString("extensions", null, "objectformat");
     if (format != null && !format.equalsIgnoreCase("sha1")) {
       r.close();
@@ -53,8 +57,8 @@ final class ReposResolver implements RepositoryResolver<HttpServletRequest> {
   /**
    * The repository directory for a request name.
    *
-   * @throws RepositoryNotFoundException if the name is not allowed, escapes the folder or is not a bare
-   *     repository
+   * @throws RepositoryNotFoundException if the name is not allowed, escapes the folder or is not a
+   *     bare repository
    */
   Path resolve(String name) throws RepositoryNotFoundException {
     if (name == null || !NAME.matcher(name).matches() || name.contains("..")) {

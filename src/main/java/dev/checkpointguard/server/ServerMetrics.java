@@ -12,28 +12,32 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * What {@code serve} counts, exposed at {@code GET /metrics} in the Prometheus text format (docs/serve.md,
- * "Metrics"). Each server has its own registry, so servers in one process (tests) never share counts.
+ * What {@code serve} counts, exposed at {@code GET /metrics} in the Prometheus text format
+ * (docs/serve.md, "Metrics"). Each server has its own registry, so servers in one process (tests)
+ * never share counts.
  *
  * <ul>
- *   <li>{@code checkpoint_guard_verdicts_total{outcome,rule}}: one per guarded ref command the guard judged;
- *       {@code outcome} is {@code accept}, {@code reject} or {@code warn}, {@code rule} the rule id ({@code
- *       none} for an acceptance).
- *   <li>{@code checkpoint_guard_push_duration_seconds{result}}: from the start of the push request's receive
- *       to its final ref results; {@code result} is {@code ok} (every command applied), {@code rejected} (at
- *       least one refused) or {@code failed} (nothing attempted: the pack was refused).
- *   <li>{@code checkpoint_guard_auth_failures_total{reason}}: failed push logins: {@code wrong_credentials},
- *       {@code throttled} (429 while penalised), {@code users_file_invalid}; over SSH, {@code ssh_key_refused}
- *       and {@code authorized_keys_invalid} (a connection that offered keys and logged in with none).
+ *   <li>{@code checkpoint_guard_verdicts_total{outcome,rule}}: one per guarded ref command the
+ *       guard judged; {@code outcome} is {@code accept}, {@code reject} or {@code warn}, {@code
+ *       rule} the rule id ({@code none} for an acceptance).
+ *   <li>{@code checkpoint_guard_push_duration_seconds{result}}: from the start of the push
+ *       request's receive to its final ref results; {@code result} is {@code ok} (every command
+ *       applied), {@code rejected} (at least one refused) or {@code failed} (nothing attempted: the
+ *       pack was refused).
+ *   <li>{@code checkpoint_guard_auth_failures_total{reason}}: failed push logins: {@code
+ *       wrong_credentials}, {@code throttled} (429 while penalised), {@code users_file_invalid};
+ *       over SSH, {@code ssh_key_refused} and {@code authorized_keys_invalid} (a connection that
+ *       offered keys and logged in with none).
  *   <li>{@code checkpoint_guard_mirror_syncs_total{outcome}}: mirror syncs, counted through {@link
  *       #syncListener()}.
- *   <li>{@code checkpoint_guard_status_audits_total{result}}: audits the status pages ran (a page view that
- *       finds the repository's refs unchanged runs none).
- *   <li>JVM basics ({@code jvm_*}, {@code process_*}) from the Prometheus client's JVM instrumentation.
+ *   <li>{@code checkpoint_guard_status_audits_total{result}}: audits the status pages ran (a page
+ *       view that finds the repository's refs unchanged runs none).
+ *   <li>JVM basics ({@code jvm_*}, {@code process_*}) from the Prometheus client's JVM
+ *       instrumentation.
  * </ul>
  *
- * Labels come from fixed vocabularies (rule ids, outcomes), never from ref names, users or repositories, so
- * the number of series stays small whatever pushers send.
+ * Labels come from fixed vocabularies (rule ids, outcomes), never from ref names, users or
+ * repositories, so the number of series stays small whatever pushers send.
  */
 public final class ServerMetrics {
   /** Push results, the {@code result} label of the duration histogram. */
@@ -65,9 +69,9 @@ public final class ServerMetrics {
   }
 
   /**
-   * Receives the outcome of each mirror sync (the {@code serve --mirrors} feature reports through it). An
-   * outcome is a short lowercase word such as {@code updated}, {@code up_to_date}, {@code refused} or {@code
-   * failed}; anything else is counted as {@code other}.
+   * Receives the outcome of each mirror sync (the {@code serve --mirrors} feature reports through
+   * it). An outcome is a short lowercase word such as {@code updated}, {@code up_to_date}, {@code
+   * refused} or {@code failed}; anything else is counted as {@code other}.
    */
   @FunctionalInterface
   public interface SyncListener {
@@ -79,8 +83,12 @@ public final class ServerMetrics {
 
   private static final Pattern LABEL_WORD = Pattern.compile("[a-z][a-z0-9_]{0,31}");
 
-  /** Push duration buckets, seconds: a small push takes tens of milliseconds, a big pack minutes. */
-  static final double[] PUSH_BUCKETS = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+  /**
+   * Push duration buckets, seconds: a small push takes tens of milliseconds, a big pack minutes.
+   */
+  static final double[] PUSH_BUCKETS = {
+    0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300
+  };
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Counter verdicts;

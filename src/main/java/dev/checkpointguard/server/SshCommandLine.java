@@ -1,22 +1,23 @@
 package dev.checkpointguard.server;
 
 /**
- * The exec request of a git client over SSH, e.g. {@code git-receive-pack '/checkpoints.git'}: which service,
- * and which repository name.
+ * The exec request of a git client over SSH, e.g. {@code git-receive-pack '/checkpoints.git'}:
+ * which service, and which repository name.
  *
- * <p>git sends the service, one space and the path as one shell word, quoted by its {@code sq_quote}: the path
- * in single quotes, with each {@code '} and {@code !} in it written as {@code '\''} and {@code '\!'}. JGit's
- * client quotes the same way. This parser reads exactly such a word (single-quoted runs, backslash escapes
- * and plain characters that need no quoting) and nothing a shell would treat specially: double quotes,
- * {@code $}, backticks, {@code ;}, whitespace outside quotes, a second argument. There is no shell: the decoded
- * path is only a name, checked afterwards by the same rules as over HTTP ({@link ReposResolver}), after
- * dropping one leading {@code /} (the path of {@code ssh://host/x.git}); {@code scp}-style {@code host:x.git}
- * sends no slash. So {@code ..}, absolute paths, {@code ~user}, nested folders and anything quoted into the
- * name never reach the file system.
+ * <p>git sends the service, one space and the path as one shell word, quoted by its {@code
+ * sq_quote}: the path in single quotes, with each {@code '} and {@code !} in it written as {@code
+ * '\''} and {@code '\!'}. JGit's client quotes the same way. This parser reads exactly such a word
+ * (single-quoted runs, backslash escapes and plain characters that need no quoting) and nothing a
+ * shell would treat specially: double quotes, {@code $}, backticks, {@code ;}, whitespace outside
+ * quotes, a second argument. There is no shell: the decoded path is only a name, checked afterwards
+ * by the same rules as over HTTP ({@link ReposResolver}), after dropping one leading {@code /} (the
+ * path of {@code ssh://host/x.git}); {@code scp}-style {@code host:x.git} sends no slash. So {@code
+ * ..}, absolute paths, {@code ~user}, nested folders and anything quoted into the name never reach
+ * the file system.
  *
  * @param service the git service
- * @param path the decoded path as the client sent it (may be anything: not checked here), or null when the
- *     argument is not one well-formed word
+ * @param path the decoded path as the client sent it (may be anything: not checked here), or null
+ *     when the argument is not one well-formed word
  */
 record SshCommandLine(Service service, String path) {
   /** The two services served. */
@@ -34,8 +35,8 @@ record SshCommandLine(Service service, String path) {
   private static final int MAX_CHARS = 4096;
 
   /**
-   * The service and path of {@code line}; null when it is not one of git's two commands. The path is null when
-   * the argument is not one well-formed word.
+   * The service and path of {@code line}; null when it is not one of git's two commands. The path
+   * is null when the argument is not one well-formed word.
    */
   static SshCommandLine parse(String line) {
     if (line == null || line.length() > MAX_CHARS) {
@@ -52,7 +53,10 @@ record SshCommandLine(Service service, String path) {
     return null;
   }
 
-  /** Decodes one shell word made of single-quoted runs, backslash escapes and plain characters; else null. */
+  /**
+   * Decodes one shell word made of single-quoted runs, backslash escapes and plain characters; else
+   * null.
+   */
   static String word(String s) {
     StringBuilder out = new StringBuilder();
     int i = 0;
@@ -83,13 +87,15 @@ record SshCommandLine(Service service, String path) {
 
   /** Characters a shell reads literally outside quotes. */
   private static boolean plain(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
         || "._-/+@:,=%".indexOf(c) >= 0;
   }
 
   /**
-   * The repository name the path asks for: the path without one leading {@code /}. Whether it is a repository
-   * served here is for {@link ReposResolver} to say.
+   * The repository name the path asks for: the path without one leading {@code /}. Whether it is a
+   * repository served here is for {@link ReposResolver} to say.
    */
   String repositoryName() {
     if (path == null) {

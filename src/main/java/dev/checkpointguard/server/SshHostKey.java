@@ -24,11 +24,12 @@ import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.util.security.SecurityUtils;
 
 /**
- * The SSH server's host key: read from its file, or generated once (Ed25519) into that file and kept, so that
- * clients' {@code known_hosts} entries stay valid across restarts. A generated key is written in OpenSSH's
- * format with mode 600, next to its public half ({@code FILE.pub}, one line as in {@code known_hosts} without
- * the host). An existing key may be any type {@code ssh-keygen} makes, unencrypted, and must not be readable
- * by group or others (OpenSSH's sshd refuses such a key too).
+ * The SSH server's host key: read from its file, or generated once (Ed25519) into that file and
+ * kept, so that clients' {@code known_hosts} entries stay valid across restarts. A generated key is
+ * written in OpenSSH's format with mode 600, next to its public half ({@code FILE.pub}, one line as
+ * in {@code known_hosts} without the host). An existing key may be any type {@code ssh-keygen}
+ * makes, unencrypted, and must not be readable by group or others (OpenSSH's sshd refuses such a
+ * key too).
  *
  * @param file the private key file
  * @param type the key type, e.g. {@code ssh-ed25519}
@@ -36,8 +37,12 @@ import org.apache.sshd.common.util.security.SecurityUtils;
  * @param publicKey the public key as one OpenSSH line ({@code ssh-ed25519 AAAA…})
  * @param generated true when this start generated the key
  */
-public record SshHostKey(Path file, String type, String fingerprint, String publicKey, boolean generated) {
-  /** The default host key file name, inside the repositories folder (a dot name is never a repository). */
+public record SshHostKey(
+    Path file, String type, String fingerprint, String publicKey, boolean generated) {
+  /**
+   * The default host key file name, inside the repositories folder (a dot name is never a
+   * repository).
+   */
   public static final String DEFAULT_FILE = ".ssh_host_ed25519_key";
 
   private static final String COMMENT = "checkpoint-guard host key";
@@ -48,8 +53,8 @@ public record SshHostKey(Path file, String type, String fingerprint, String publ
   /**
    * Reads the host key from {@code file}, generating it first when the file does not exist.
    *
-   * @throws IllegalArgumentException if the file is not a usable private key (encrypted, unreadable format,
-   *     readable by others), saying what to do
+   * @throws IllegalArgumentException if the file is not a usable private key (encrypted, unreadable
+   *     format, readable by others), saying what to do
    * @throws IOException if it cannot be read or written
    */
   static Loaded loadOrGenerate(Path file) throws IOException {
@@ -60,7 +65,11 @@ public record SshHostKey(Path file, String type, String fingerprint, String publ
     KeyPair pair = read(file);
     String line = PublicKeyEntry.toString(pair.getPublic());
     return new Loaded(
-        new SshHostKey(file, KeyUtils.getKeyType(pair.getPublic()), KeyUtils.getFingerPrint(pair.getPublic()), line,
+        new SshHostKey(
+            file,
+            KeyUtils.getKeyType(pair.getPublic()),
+            KeyUtils.getFingerPrint(pair.getPublic()),
+            line,
             generated),
         pair);
   }
@@ -72,21 +81,35 @@ public record SshHostKey(Path file, String type, String fingerprint, String publ
     PosixFileAttributeView posix = Files.getFileAttributeView(file, PosixFileAttributeView.class);
     if (posix != null) {
       Set<PosixFilePermission> p = posix.readAttributes().permissions();
-      for (PosixFilePermission bad : Set.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
-          PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE)) {
+      for (PosixFilePermission bad :
+          Set.of(
+              PosixFilePermission.GROUP_READ,
+              PosixFilePermission.GROUP_WRITE,
+              PosixFilePermission.OTHERS_READ,
+              PosixFilePermission.OTHERS_WRITE)) {
         if (p.contains(bad)) {
-          throw new IllegalArgumentException("SSH host key " + file + " can be read or written by others than its "
-              + "owner; make it private: chmod 600 '" + file + "'");
+          throw new IllegalArgumentException(
+              "SSH host key "
+                  + file
+                  + " can be read or written by others than its "
+                  + "owner; make it private: chmod 600 '"
+                  + file
+                  + "'");
         }
       }
     }
     Iterable<KeyPair> pairs;
     try (InputStream in = Files.newInputStream(file)) {
-      pairs = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(file.toString()), in, null);
+      pairs =
+          SecurityUtils.loadKeyPairIdentities(
+              null, NamedResource.ofName(file.toString()), in, null);
     } catch (GeneralSecurityException | RuntimeException e) {
       // an encrypted key asks for a password provider that is not there: also a runtime failure
-      throw new IllegalArgumentException("SSH host key " + file + " is not an unencrypted private key that serve "
-          + "can read (make one with: ssh-keygen -t ed25519 -N '' -f FILE)");
+      throw new IllegalArgumentException(
+          "SSH host key "
+              + file
+              + " is not an unencrypted private key that serve "
+              + "can read (make one with: ssh-keygen -t ed25519 -N '' -f FILE)");
     }
     Iterator<KeyPair> it = pairs == null ? null : pairs.iterator();
     if (it == null || !it.hasNext()) {
@@ -96,8 +119,8 @@ public record SshHostKey(Path file, String type, String fingerprint, String publ
   }
 
   /**
-   * Generates an Ed25519 key into {@code file} (mode 600) without ever replacing one: when another process
-   * made the file meanwhile, that key is kept and this one dropped.
+   * Generates an Ed25519 key into {@code file} (mode 600) without ever replacing one: when another
+   * process made the file meanwhile, that key is kept and this one dropped.
    *
    * @return true when this call made the file
    */
@@ -151,13 +174,18 @@ public record SshHostKey(Path file, String type, String fingerprint, String publ
 
   private static Path privateTempFile(Path dir, String prefix) throws IOException {
     if (Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class)) {
-      return Files.createTempFile(dir, prefix, ".tmp",
+      return Files.createTempFile(
+          dir,
+          prefix,
+          ".tmp",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
     return Files.createTempFile(dir, prefix, ".tmp");
   }
 
-  /** The known_hosts line for this key at {@code host} and {@code port} ({@code [host]:port key}). */
+  /**
+   * The known_hosts line for this key at {@code host} and {@code port} ({@code [host]:port key}).
+   */
   public String knownHostsLine(String host, int port) {
     return (port == 22 ? host : "[" + host + "]:" + port) + " " + publicKey;
   }

@@ -20,8 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -36,12 +36,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The audits behind the status pages, keyed by the state of each repository's refs. A page view costs one
- * listing of the repository's {@code refs/entire/checkpoints/v2/} and {@code refs/checkpoint-guard/} refs
- * (plus its guard settings) to compute a fingerprint; only when the fingerprint differs from the last audit's
- * does a new audit run. Audits run on a small fixed pool, one at a time per repository however many people
- * look (single flight), so page views can never make the server audit more often than the refs change. A
- * view waits a bounded time for a running audit and otherwise answers with the last result, marked stale.
+ * The audits behind the status pages, keyed by the state of each repository's refs. A page view
+ * costs one listing of the repository's {@code refs/entire/checkpoints/v2/} and {@code
+ * refs/checkpoint-guard/} refs (plus its guard settings) to compute a fingerprint; only when the
+ * fingerprint differs from the last audit's does a new audit run. Audits run on a small fixed pool,
+ * one at a time per repository however many people look (single flight), so page views can never
+ * make the server audit more often than the refs change. A view waits a bounded time for a running
+ * audit and otherwise answers with the last result, marked stale.
  */
 final class StatusCache implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatusCache.class);
@@ -55,13 +56,21 @@ final class StatusCache implements AutoCloseable {
    * @param reflogPush the newest reflog entry of {@code /main} or {@code /full/current}, or null
    * @param at when the audit finished
    */
-  record Snapshot(String fingerprint, RepositoryAudit audit, String problem, Instant reflogPush, Instant at,
+  record Snapshot(
+      String fingerprint,
+      RepositoryAudit audit,
+      String problem,
+      Instant reflogPush,
+      Instant at,
       AtomicReference<String> rendered) {
-    Snapshot(String fingerprint, RepositoryAudit audit, String problem, Instant reflogPush, Instant at) {
+    Snapshot(
+        String fingerprint, RepositoryAudit audit, String problem, Instant reflogPush, Instant at) {
       this(fingerprint, audit, problem, reflogPush, at, new AtomicReference<>());
     }
 
-    /** The page sections of this audit, rendered by {@code render} on first use and kept with it. */
+    /**
+     * The page sections of this audit, rendered by {@code render} on first use and kept with it.
+     */
     String details(Supplier<String> render) {
       String html = rendered.get();
       if (html == null) {
@@ -87,9 +96,9 @@ final class StatusCache implements AutoCloseable {
   }
 
   /**
-   * Page views that may wait for an audit at the same time. Waiting holds a request thread, so past this
-   * many the next views answer at once with what is known (their pages reload by themselves) instead of
-   * taking threads that git requests need.
+   * Page views that may wait for an audit at the same time. Waiting holds a request thread, so past
+   * this many the next views answer at once with what is known (their pages reload by themselves)
+   * instead of taking threads that git requests need.
    */
   static final int MAX_WAITING = 4;
 
@@ -99,7 +108,9 @@ final class StatusCache implements AutoCloseable {
   private final Clock clock;
   private final ServerMetrics metrics;
 
-  /** @param threads audits that may run at once across all repositories */
+  /**
+   * @param threads audits that may run at once across all repositories
+   */
   StatusCache(int threads, Clock clock, ServerMetrics metrics) {
     this.auditors =
         Executors.newFixedThreadPool(
@@ -115,8 +126,8 @@ final class StatusCache implements AutoCloseable {
   }
 
   /**
-   * The repository's status, auditing it (or joining the running audit) when its refs changed since the
-   * last audit, waiting at most {@code wait} for that.
+   * The repository's status, auditing it (or joining the running audit) when its refs changed since
+   * the last audit, waiting at most {@code wait} for that.
    *
    * @param dir the repository, a path {@link ReposResolver} accepted
    */
@@ -127,7 +138,8 @@ final class StatusCache implements AutoCloseable {
       fp = fingerprint(dir);
     } catch (IOException | RuntimeException e) {
       LOG.warn("status: cannot read the refs of {}: {}", dir, OneLineLog.chain(e));
-      return new View(new Snapshot("", null, "its refs cannot be read", null, clock.instant()), true);
+      return new View(
+          new Snapshot("", null, "its refs cannot be read", null, clock.instant()), true);
     }
     Snapshot done = slot.done;
     if (done != null && done.fingerprint().equals(fp)) {
@@ -173,7 +185,9 @@ final class StatusCache implements AutoCloseable {
         threshold = -1;
       }
       if (threshold < 0) {
-        s = new Snapshot(fp, null, "its checkpoint-guard settings are invalid", null, clock.instant());
+        s =
+            new Snapshot(
+                fp, null, "its checkpoint-guard settings are invalid", null, clock.instant());
       } else {
         RepositoryAudit audit = RepositoryAudit.of(repo, threshold, NullProgressMonitor.INSTANCE);
         s = new Snapshot(fp, audit, null, reflogPush(repo), clock.instant());
@@ -182,7 +196,13 @@ final class StatusCache implements AutoCloseable {
     } catch (IOException | RuntimeException | StackOverflowError e) {
       LOG.warn("status: cannot audit {}: {}", dir, OneLineLog.chain(e));
       metrics.onAudit(false);
-      s = new Snapshot(fp, null, "it could not be audited (details in the server log)", null, clock.instant());
+      s =
+          new Snapshot(
+              fp,
+              null,
+              "it could not be audited (details in the server log)",
+              null,
+              clock.instant());
     }
     slot.done = s;
     synchronized (slot) {
@@ -211,8 +231,10 @@ final class StatusCache implements AutoCloseable {
       for (Ref r : refs) {
         md.update(r.getName().getBytes(StandardCharsets.UTF_8));
         md.update((byte) 0);
-        md.update(String.valueOf(r.getObjectId() == null ? r.getTarget().getName() : r.getObjectId().name())
-            .getBytes(StandardCharsets.UTF_8));
+        md.update(
+            String.valueOf(
+                    r.getObjectId() == null ? r.getTarget().getName() : r.getObjectId().name())
+                .getBytes(StandardCharsets.UTF_8));
         md.update((byte) '\n');
       }
       String threshold = repo.getConfig().getString("checkpointGuard", null, "threshold");
@@ -225,7 +247,10 @@ final class StatusCache implements AutoCloseable {
     return RepositoryCache.open(RepositoryCache.FileKey.exact(dir.toFile(), FS.DETECTED), true);
   }
 
-  /** The newest reflog time of {@code /main} or {@code /full/current} (reflogs exist only when enabled). */
+  /**
+   * The newest reflog time of {@code /main} or {@code /full/current} (reflogs exist only when
+   * enabled).
+   */
   private static Instant reflogPush(Repository repo) {
     Instant newest = null;
     for (String ref : List.of(RefNames.MAIN, RefNames.CURRENT)) {

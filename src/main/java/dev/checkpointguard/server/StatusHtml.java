@@ -11,10 +11,11 @@ import java.util.Locale;
 import org.owasp.encoder.Encode;
 
 /**
- * The HTML of the status pages: the index of repositories and one repository's page with its generations as
- * a server-rendered SVG chart, its {@code check} findings and its backups. No script anywhere; every piece of
- * text that comes from a repository (ref names, generation.json problems, finding messages) or from the
- * request is encoded for its context with the OWASP Java Encoder ({@link #text}, {@link #attr}).
+ * The HTML of the status pages: the index of repositories and one repository's page with its
+ * generations as a server-rendered SVG chart, its {@code check} findings and its backups. No script
+ * anywhere; every piece of text that comes from a repository (ref names, generation.json problems,
+ * finding messages) or from the request is encoded for its context with the OWASP Java Encoder
+ * ({@link #text}, {@link #attr}).
  */
 final class StatusHtml {
   /** Most generations drawn in the chart; the newest ones are kept (the table lists all). */
@@ -49,7 +50,11 @@ final class StatusHtml {
       // no script: the browser reloads by itself while an audit runs
       b.append("<meta http-equiv=\"refresh\" content=\"5\">");
     }
-    b.append("<title>").append(text(title)).append("</title><style>").append(CSS).append("</style></head><body>");
+    b.append("<title>")
+        .append(text(title))
+        .append("</title><style>")
+        .append(CSS)
+        .append("</style></head><body>");
     return "";
   }
 
@@ -72,14 +77,23 @@ final class StatusHtml {
     boolean pending = rows.stream().anyMatch(r -> r.view().snapshot() == null);
     head(b, "checkpoint-guard: repositories", pending);
     b.append("<header><h1>checkpoint-guard</h1><p class=\"muted\">")
-        .append(rows.size()).append(rows.size() == 1 ? " repository" : " repositories")
-        .append(", guarded; clone and push at <code>").append(text(gitBase)).append("&lt;name&gt;.git</code></p></header>");
-    b.append("<table id=\"repos\"><thead><tr><th>Repository</th><th>Health</th><th class=\"num\">Checkpoints</th>"
-        + "<th class=\"num\">Generations</th><th>Last push</th></tr></thead><tbody>");
+        .append(rows.size())
+        .append(rows.size() == 1 ? " repository" : " repositories")
+        .append(", guarded; clone and push at <code>")
+        .append(text(gitBase))
+        .append("&lt;name&gt;.git</code></p></header>");
+    b.append(
+        "<table id=\"repos\"><thead><tr><th>Repository</th><th>Health</th><th class=\"num\">Checkpoints</th>"
+            + "<th class=\"num\">Generations</th><th>Last push</th></tr></thead><tbody>");
     for (Row r : rows) {
       StatusCache.Snapshot s = r.view().snapshot();
-      b.append("<tr data-repo=\"").append(attr(r.name())).append("\"><td><a href=\"/-/repos/")
-          .append(attr(r.name())).append("\">").append(text(r.name())).append("</a></td>");
+      b.append("<tr data-repo=\"")
+          .append(attr(r.name()))
+          .append("\"><td><a href=\"/-/repos/")
+          .append(attr(r.name()))
+          .append("\">")
+          .append(text(r.name()))
+          .append("</a></td>");
       b.append("<td class=\"health\">").append(health(r.view())).append("</td>");
       if (s == null || s.audit() == null) {
         b.append("<td class=\"num\">–</td><td class=\"num\">–</td>");
@@ -114,7 +128,10 @@ final class StatusHtml {
       return "<span class=\"badge pending\">auditing…</span>";
     }
     if (s.audit() == null) {
-      return "<span class=\"badge error\">unreadable</span> <span class=\"muted\">" + text(s.problem()) + "</span>" + stale;
+      return "<span class=\"badge error\">unreadable</span> <span class=\"muted\">"
+          + text(s.problem())
+          + "</span>"
+          + stale;
     }
     RepositoryAudit a = s.audit();
     if (a.empty()) {
@@ -123,11 +140,17 @@ final class StatusHtml {
     if (a.healthy()) {
       long w = a.warnings();
       return "<span class=\"badge healthy\">healthy</span>"
-          + (w == 0 ? "" : " <span class=\"warning\">" + w + (w == 1 ? " warning" : " warnings") + "</span>") + stale;
+          + (w == 0
+              ? ""
+              : " <span class=\"warning\">" + w + (w == 1 ? " warning" : " warnings") + "</span>")
+          + stale;
     }
     long e = a.errors();
-    return "<span class=\"badge problems\">problems</span> <span class=\"error\">" + e + (e == 1 ? " error" : " errors")
-        + "</span>" + stale;
+    return "<span class=\"badge problems\">problems</span> <span class=\"error\">"
+        + e
+        + (e == 1 ? " error" : " errors")
+        + "</span>"
+        + stale;
   }
 
   /** One repository's page. */
@@ -135,11 +158,16 @@ final class StatusHtml {
     StringBuilder b = new StringBuilder(16384);
     StatusCache.Snapshot s = view.snapshot();
     head(b, name + " · checkpoint-guard", s == null || !view.fresh());
-    b.append("<header><p><a href=\"/\">← All repositories</a></p><h1 id=\"name\">").append(text(name)).append("</h1>");
+    b.append("<header><p><a href=\"/\">← All repositories</a></p><h1 id=\"name\">")
+        .append(text(name))
+        .append("</h1>");
     b.append("<p>").append(health(view)).append("</p>");
-    b.append("<p class=\"muted\">Clone: <code id=\"clone\">git clone ").append(text(cloneUrl)).append("</code></p></header>");
+    b.append("<p class=\"muted\">Clone: <code id=\"clone\">git clone ")
+        .append(text(cloneUrl))
+        .append("</code></p></header>");
     if (s == null) {
-      b.append("<p class=\"pending\">The audit of this repository is running; this page reloads by itself.</p>");
+      b.append(
+          "<p class=\"pending\">The audit of this repository is running; this page reloads by itself.</p>");
       return b.append(FOOTER).append("</body></html>\n").toString();
     }
     if (s.audit() == null) {
@@ -149,10 +177,16 @@ final class StatusHtml {
     RepositoryAudit a = s.audit();
     b.append("<table id=\"summary\"><tbody>");
     row(b, "Threshold", a.threshold() + " checkpoints per archived generation");
-    row(b, "Checkpoints", a.checkpoints() + " in generations, " + a.mainCheckpoints() + " on /main");
+    row(
+        b,
+        "Checkpoints",
+        a.checkpoints() + " in generations, " + a.mainCheckpoints() + " on /main");
     row(b, "Generations", a.generations().size() + " (" + a.archives() + " archived)");
     row(b, "Last push", time(lastPush));
-    row(b, "Audited", time(s.at()) + (view.fresh() ? "" : " (refs changed since; a new audit is running)"));
+    row(
+        b,
+        "Audited",
+        time(s.at()) + (view.fresh() ? "" : " (refs changed since; a new audit is running)"));
     b.append("</tbody></table>");
     // the chart, tables and findings depend on the audit only: rendered once per audit
     b.append(s.details(() -> details(a)));
@@ -164,7 +198,8 @@ final class StatusHtml {
     StringBuilder b = new StringBuilder(8192 + a.generations().size() * 900);
     b.append("<h2>Generations</h2>");
     if (a.generations().isEmpty()) {
-      b.append("<p class=\"empty\">No generations (no <code>refs/entire/checkpoints/v2/full/*</code>).</p>");
+      b.append(
+          "<p class=\"empty\">No generations (no <code>refs/entire/checkpoints/v2/full/*</code>).</p>");
     } else {
       b.append(GenerationChart.svg(a));
       b.append(GenerationChart.LEGEND);
@@ -173,18 +208,31 @@ final class StatusHtml {
 
     b.append("<h2>Findings</h2>");
     if (a.findings().isEmpty()) {
-      b.append("<p id=\"no-findings\" class=\"healthy\">None: <code>check</code> found nothing to report.</p>");
+      b.append(
+          "<p id=\"no-findings\" class=\"healthy\">None: <code>check</code> found nothing to report.</p>");
     } else {
       b.append("<ul class=\"findings\" id=\"findings\">");
       for (RepositoryAudit.Finding f : a.findings()) {
-        b.append("<li data-code=\"").append(attr(f.code())).append("\"><span class=\"")
-            .append(attr(f.severity())).append("\">").append(text(f.severity())).append("</span> <code>")
-            .append(text(f.code())).append("</code>: <span class=\"message\">").append(text(f.message())).append("</span>");
+        b.append("<li data-code=\"")
+            .append(attr(f.code()))
+            .append("\"><span class=\"")
+            .append(attr(f.severity()))
+            .append("\">")
+            .append(text(f.severity()))
+            .append("</span> <code>")
+            .append(text(f.code()))
+            .append("</code>: <span class=\"message\">")
+            .append(text(f.message()))
+            .append("</span>");
         if (f.count() > 0) {
-          b.append(" <span class=\"muted\">(").append(f.count()).append(f.count() == 1 ? " checkpoint" : " checkpoints");
+          b.append(" <span class=\"muted\">(")
+              .append(f.count())
+              .append(f.count() == 1 ? " checkpoint" : " checkpoints");
           if (!f.sample().isEmpty()) {
-            b.append(": <span class=\"mono\">").append(text(String.join(" ", f.sample())))
-                .append(f.count() > f.sample().size() ? " …" : "").append("</span>");
+            b.append(": <span class=\"mono\">")
+                .append(text(String.join(" ", f.sample())))
+                .append(f.count() > f.sample().size() ? " …" : "")
+                .append("</span>");
           }
           b.append(")</span>");
         }
@@ -195,12 +243,17 @@ final class StatusHtml {
 
     b.append("<h2>Backups</h2>");
     if (a.backups().isEmpty()) {
-      b.append("<p id=\"no-backups\" class=\"empty\">None: <code>repair</code> has not changed this repository.</p>");
+      b.append(
+          "<p id=\"no-backups\" class=\"empty\">None: <code>repair</code> has not changed this repository.</p>");
     } else {
-      b.append("<table id=\"backups\"><thead><tr><th>Backup (restore --backup)</th><th class=\"num\">Refs</th></tr></thead><tbody>");
+      b.append(
+          "<table id=\"backups\"><thead><tr><th>Backup (restore --backup)</th><th class=\"num\">Refs</th></tr></thead><tbody>");
       for (RepositoryAudit.Backup bk : a.backups()) {
-        b.append("<tr><td class=\"mono\">").append(text(bk.timestamp())).append("</td><td class=\"num\">")
-            .append(bk.refs()).append("</td></tr>");
+        b.append("<tr><td class=\"mono\">")
+            .append(text(bk.timestamp()))
+            .append("</td><td class=\"num\">")
+            .append(bk.refs())
+            .append("</td></tr>");
       }
       b.append("</tbody></table>");
     }
@@ -208,21 +261,36 @@ final class StatusHtml {
   }
 
   private static void row(StringBuilder b, String key, String value) {
-    b.append("<tr><th>").append(text(key)).append("</th><td>").append(text(value)).append("</td></tr>");
+    b.append("<tr><th>")
+        .append(text(key))
+        .append("</th><td>")
+        .append(text(value))
+        .append("</td></tr>");
   }
 
   private static void generationsTable(StringBuilder b, RepositoryAudit a) {
-    b.append("<table id=\"generations\"><thead><tr><th>Generation</th><th class=\"num\">Checkpoints</th>"
-        + "<th>Kind</th><th>Time span</th><th>generation.json</th><th>Tip</th></tr></thead><tbody>");
+    b.append(
+        "<table id=\"generations\"><thead><tr><th>Generation</th><th class=\"num\">Checkpoints</th>"
+            + "<th>Kind</th><th>Time span</th><th>generation.json</th><th>Tip</th></tr></thead><tbody>");
     for (RepositoryAudit.Generation g : a.generations()) {
       String cls = g.isCurrent() ? "current" : g.checkpoints() < a.threshold() ? "under" : "full";
-      b.append("<tr class=\"").append(cls).append("\"><td class=\"mono ref\">").append(text(RefNames.shortName(g.ref())))
-          .append("</td><td class=\"num\">").append(g.checkpoints()).append("</td><td>").append(text(g.kind()))
-          .append("</td><td>").append(text(span(g))).append("</td><td>").append(text(g.generationJson()));
+      b.append("<tr class=\"")
+          .append(cls)
+          .append("\"><td class=\"mono ref\">")
+          .append(text(RefNames.shortName(g.ref())))
+          .append("</td><td class=\"num\">")
+          .append(g.checkpoints())
+          .append("</td><td>")
+          .append(text(g.kind()))
+          .append("</td><td>")
+          .append(text(span(g)))
+          .append("</td><td>")
+          .append(text(g.generationJson()));
       if (g.problem() != null) {
         b.append(": <span class=\"muted problem\">").append(text(g.problem())).append("</span>");
       }
-      b.append("</td><td class=\"mono\">").append(text(g.tip().substring(0, Math.min(10, g.tip().length()))))
+      b.append("</td><td class=\"mono\">")
+          .append(text(g.tip().substring(0, Math.min(10, g.tip().length()))))
           .append("</td></tr>");
     }
     b.append("</tbody></table>");
@@ -234,7 +302,9 @@ final class StatusHtml {
     }
     String from = DAY.format(g.oldest());
     String to = DAY.format(g.newest());
-    return from.equals(to) ? from : from + " → " + to + " (" + days(Duration.between(g.oldest(), g.newest())) + ")";
+    return from.equals(to)
+        ? from
+        : from + " → " + to + " (" + days(Duration.between(g.oldest(), g.newest())) + ")";
   }
 
   private static String days(Duration d) {

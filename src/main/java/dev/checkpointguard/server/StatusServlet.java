@@ -16,10 +16,11 @@ import org.eclipse.jgit.errors.RepositoryNotFoundException;
 import org.eclipse.jgit.lib.Repository;
 
 /**
- * The read-only status pages, open to whoever may fetch: {@code GET /} lists the repositories with their
- * health, {@code GET /-/repos/<name>.git} shows one. Names are checked by the same {@link ReposResolver} as
- * git's own URLs (anything else is 404, as for git), so a page can never name a folder git would not serve.
- * Pages carry a Content-Security-Policy that allows no script at all, on top of encoding every value.
+ * The read-only status pages, open to whoever may fetch: {@code GET /} lists the repositories with
+ * their health, {@code GET /-/repos/<name>.git} shows one. Names are checked by the same {@link
+ * ReposResolver} as git's own URLs (anything else is 404, as for git), so a page can never name a
+ * folder git would not serve. Pages carry a Content-Security-Policy that allows no script at all,
+ * on top of encoding every value.
  */
 final class StatusServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
@@ -38,8 +39,11 @@ final class StatusServlet extends HttpServlet {
   private final transient PushEvents events;
   private final transient Duration wait;
 
-  /** @param wait how long one page view waits for audits before answering with what is known */
-  StatusServlet(Path reposDir, ReposResolver resolver, StatusCache cache, PushEvents events, Duration wait) {
+  /**
+   * @param wait how long one page view waits for audits before answering with what is known
+   */
+  StatusServlet(
+      Path reposDir, ReposResolver resolver, StatusCache cache, PushEvents events, Duration wait) {
     this.reposDir = reposDir;
     this.resolver = resolver;
     this.cache = cache;
@@ -70,7 +74,8 @@ final class StatusServlet extends HttpServlet {
   private List<StatusHtml.Row> rows() throws IOException {
     List<String> names = new ArrayList<>();
     try (Stream<Path> children = Files.list(reposDir)) {
-      children.map(p -> p.getFileName().toString())
+      children
+          .map(p -> p.getFileName().toString())
           .filter(n -> ReposResolver.NAME.matcher(n).matches())
           .sorted()
           .forEach(names::add);
@@ -82,7 +87,8 @@ final class StatusServlet extends HttpServlet {
       if (dir == null) {
         continue;
       }
-      // one budget for the whole page: a slow repository leaves the others their audits' last results
+      // one budget for the whole page: a slow repository leaves the others their audits' last
+      // results
       Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
       StatusCache.View view = cache.view(dir, left);
       rows.add(new StatusHtml.Row(name, view, lastPush(name, view)));

@@ -6,11 +6,12 @@ import java.util.regex.Pattern;
 import org.eclipse.jgit.errors.LockFailedException;
 
 /**
- * What a pusher reads after {@code error: remote unpack failed:} when receive-pack could not take the
- * pack. JGit's own text is kept when it is about what was pushed (a pack or object over a limit, a missing
- * or corrupt object): those name objects and limits. A failure of the server's storage (a lock, a move, a
- * folder) gets one fixed sentence instead, because JGit's text for it names absolute paths of the server
- * (issue 9, defect 2). The full error always goes to the server's log (GitServlet logs it).
+ * What a pusher reads after {@code error: remote unpack failed:} when receive-pack could not take
+ * the pack. JGit's own text is kept when it is about what was pushed (a pack or object over a
+ * limit, a missing or corrupt object): those name objects and limits. A failure of the server's
+ * storage (a lock, a move, a folder) gets one fixed sentence instead, because JGit's text for it
+ * names absolute paths of the server (issue 9, defect 2). The full error always goes to the
+ * server's log (GitServlet logs it).
  */
 final class UnpackErrors {
   /** Told to the pusher when the server could not store the pack. */
@@ -18,7 +19,9 @@ final class UnpackErrors {
       "the server could not store the pushed objects; try again, and tell the server's administrator if"
           + " it keeps failing (the details are in the server's log)";
 
-  /** An absolute path: a slash at the start or after a space, quote, bracket, colon or equals sign. */
+  /**
+   * An absolute path: a slash at the start or after a space, quote, bracket, colon or equals sign.
+   */
   private static final Pattern PATH = Pattern.compile("(^|[\\s'\"(\\[=:])/[^\\s/]");
 
   private UnpackErrors() {}

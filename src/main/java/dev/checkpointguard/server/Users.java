@@ -23,17 +23,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The users file: one {@code user:hash} per line ({@link PasswordHash} format), blank lines and lines
- * starting with {@code #} ignored. The file is read again when its size or modification time changes,
- * so users can be added or removed without a restart.
+ * The users file: one {@code user:hash} per line ({@link PasswordHash} format), blank lines and
+ * lines starting with {@code #} ignored. The file is read again when its size or modification time
+ * changes, so users can be added or removed without a restart.
  *
- * <p>Fails closed: when a changed file is invalid (or unreadable, or gone), nobody can log in ({@link
- * Outcome#UNAVAILABLE}) until it is valid again, and the reason is logged once per change. Keeping the
- * last good list instead would let a user revoked in the same edit keep pushing.
+ * <p>Fails closed: when a changed file is invalid (or unreadable, or gone), nobody can log in
+ * ({@link Outcome#UNAVAILABLE}) until it is valid again, and the reason is logged once per change.
+ * Keeping the last good list instead would let a user revoked in the same edit keep pushing.
  *
- * <p>PBKDF2 work is bounded: at most {@code maxDerivations} derivations run at once, so a flood of login
- * attempts cannot take every CPU from the pushes being served; an attempt that finds no free slot
- * within a few seconds is {@link Outcome#BUSY}.
+ * <p>PBKDF2 work is bounded: at most {@code maxDerivations} derivations run at once, so a flood of
+ * login attempts cannot take every CPU from the pushes being served; an attempt that finds no free
+ * slot within a few seconds is {@link Outcome#BUSY}.
  *
  * <p>A successful check is remembered for a few minutes as an HMAC of the password under a key that
  * lives only in this process, so that the two or three requests of one {@code git push} pay for one
@@ -46,7 +46,10 @@ public final class Users {
   public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}");
 
   private static final long REMEMBER_NANOS = 5L * 60 * 1_000_000_000;
-  /** How long an attempt waits for a free PBKDF2 slot before it is answered {@link Outcome#BUSY}. */
+
+  /**
+   * How long an attempt waits for a free PBKDF2 slot before it is answered {@link Outcome#BUSY}.
+   */
   static final long DERIVATION_WAIT_MILLIS = 5_000;
 
   /** The result of a login check. */
@@ -69,10 +72,11 @@ public final class Users {
   private volatile Snapshot snapshot;
 
   /**
-   * The file as last read: its users, or (problem != null) why it is unusable. size/modified are the
-   * attributes the snapshot belongs to (-1 when the file could not be examined).
+   * The file as last read: its users, or (problem != null) why it is unusable. size/modified are
+   * the attributes the snapshot belongs to (-1 when the file could not be examined).
    */
-  private record Snapshot(Map<String, PasswordHash> hashes, long size, long modified, String problem) {}
+  private record Snapshot(
+      Map<String, PasswordHash> hashes, long size, long modified, String problem) {}
 
   private record Remembered(PasswordHash hash, byte[] mac, long expiresNanos) {}
 
@@ -91,7 +95,8 @@ public final class Users {
    * @throws IllegalArgumentException naming the first bad line (its number, never its content)
    */
   public static Users load(Path file) throws IOException {
-    return load(file, Math.max(1, Runtime.getRuntime().availableProcessors() / 2), DERIVATION_WAIT_MILLIS);
+    return load(
+        file, Math.max(1, Runtime.getRuntime().availableProcessors() / 2), DERIVATION_WAIT_MILLIS);
   }
 
   /**
@@ -103,7 +108,8 @@ public final class Users {
   }
 
   /** Loads a users file whose PBKDF2 derivations each take a permit of {@code derivations}. */
-  static Users load(Path file, Semaphore derivations, long derivationWaitMillis) throws IOException {
+  static Users load(Path file, Semaphore derivations, long derivationWaitMillis)
+      throws IOException {
     return new Users(file, read(file), derivations, derivationWaitMillis);
   }
 
@@ -113,8 +119,8 @@ public final class Users {
   }
 
   /**
-   * Why nobody can log in at the moment: the problem with the users file since its last change, or null
-   * when it is valid.
+   * Why nobody can log in at the moment: the problem with the users file since its last change, or
+   * null when it is valid.
    */
   public String problem() {
     return current().problem();
@@ -126,8 +132,8 @@ public final class Users {
   }
 
   /**
-   * Checks a user's password. Takes about as long for an unknown user as for a wrong password. A password
-   * checked successfully in the last few minutes is recognised without PBKDF2.
+   * Checks a user's password. Takes about as long for an unknown user as for a wrong password. A
+   * password checked successfully in the last few minutes is recognised without PBKDF2.
    */
   public Outcome check(String user, char[] password) {
     Snapshot s = current();
@@ -162,7 +168,10 @@ public final class Users {
     return Outcome.WRONG;
   }
 
-  /** {@code hash.matches(password)} in one of the bounded PBKDF2 slots; null when none came free in time. */
+  /**
+   * {@code hash.matches(password)} in one of the bounded PBKDF2 slots; null when none came free in
+   * time.
+   */
   private Boolean derive(PasswordHash hash, char[] password) {
     try {
       if (!derivations.tryAcquire(derivationWaitMillis, TimeUnit.MILLISECONDS)) {
@@ -201,20 +210,22 @@ public final class Users {
       try {
         next = read(file);
       } catch (IOException | IllegalArgumentException e) {
-        // Fail closed: a revoked user must not keep pushing because another line of the edit is bad.
+        // Fail closed: a revoked user must not keep pushing because another line of the edit is
+        // bad.
         next = new Snapshot(Map.of(), size, modified, LoginFiles.describe(file, e));
       }
       snapshot = next;
       if (next.problem() == null) {
         LOG.info("reloaded users file {}: {} users", file, next.hashes().size());
       } else if (!next.problem().equals(s.problem())) {
-        LOG.error("users file {} is invalid, refusing every push login until it is fixed: {}", file,
+        LOG.error(
+            "users file {} is invalid, refusing every push login until it is fixed: {}",
+            file,
             next.problem());
       }
       return next;
     }
   }
-
 
   private static Snapshot read(Path file) throws IOException {
     LoginFiles.Content content = LoginFiles.read(file);
@@ -234,7 +245,8 @@ public final class Users {
       String user = line.substring(0, colon);
       if (!NAME.matcher(user).matches()) {
         throw new IllegalArgumentException(
-            where + "user names are 1-64 characters of A-Z a-z 0-9 . _ @ + - (starting with a letter or digit)");
+            where
+                + "user names are 1-64 characters of A-Z a-z 0-9 . _ @ + - (starting with a letter or digit)");
       }
       if (hashes.containsKey(user)) {
         throw new IllegalArgumentException(where + "user " + user + " appears twice");

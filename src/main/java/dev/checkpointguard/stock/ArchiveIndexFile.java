@@ -28,17 +28,19 @@ import org.eclipse.jgit.lib.ObjectId;
 
 /**
  * The archive index of a repository kept on disk between the short-lived JVMs of the stock-git hook
- * ({@code <GIT_DIR>/checkpoint-guard/archive-index}): which archive, at which tip, held which checkpoint
- * when a hook last read it. The hook hands it to the policy as {@link ArchiveIndex.Hints}: places to look
- * first, each confirmed by the ref's current value and by reading that archive's tree. The policy never
- * skips an archive because of a hint, so a wrong, stale, truncated or tampered file costs reads, never a
- * verdict (docs/stock-hook.md, "The archive index file").
+ * ({@code <GIT_DIR>/checkpoint-guard/archive-index}): which archive, at which tip, held which
+ * checkpoint when a hook last read it. The hook hands it to the policy as {@link
+ * ArchiveIndex.Hints}: places to look first, each confirmed by the ref's current value and by
+ * reading that archive's tree. The policy never skips an archive because of a hint, so a wrong,
+ * stale, truncated or tampered file costs reads, never a verdict (docs/stock-hook.md, "The archive
+ * index file").
  *
- * <p>Format (big-endian): the magic {@code CGAIDX01}; the number of archives A and of entries E (ints);
- * A records of (archive number: long, tip: 20 bytes); the CRC-32 of everything so far (long); E checkpoint
- * IDs in ascending order (longs); E archive positions (ints). The file is memory-mapped and searched in
- * place, so opening it costs the same whatever its size. A file whose header, checksum or length is wrong
- * is ignored (and replaced by the next push that reads archives).
+ * <p>Format (big-endian): the magic {@code CGAIDX01}; the number of archives A and of entries E
+ * (ints); A records of (archive number: long, tip: 20 bytes); the CRC-32 of everything so far
+ * (long); E checkpoint IDs in ascending order (longs); E archive positions (ints). The file is
+ * memory-mapped and searched in place, so opening it costs the same whatever its size. A file whose
+ * header, checksum or length is wrong is ignored (and replaced by the next push that reads
+ * archives).
  */
 final class ArchiveIndexFile implements ArchiveIndex.Hints {
   static final String DIR = "checkpoint-guard";
@@ -162,7 +164,8 @@ final class ArchiveIndexFile implements ArchiveIndex.Hints {
       int lo = 0;
       int hi = entries - 1;
       int found = -1;
-      while (lo <= hi) { // the first entry with this id (ids may repeat: a checkpoint in two archives)
+      while (lo
+          <= hi) { // the first entry with this id (ids may repeat: a checkpoint in two archives)
         int mid = (lo + hi) >>> 1;
         long v = buf.getLong(idsAt + 8 * mid);
         if (v < id) {
@@ -185,10 +188,11 @@ final class ArchiveIndexFile implements ArchiveIndex.Hints {
   }
 
   /**
-   * Writes the index of the archives in {@code listing} (the server's archives before the push, ref →
-   * tip): for each, what {@code memory} read at that tip, else what {@code old} recorded at that tip, else
-   * nothing. Entries for any other tip (the push's own archives, whose objects may still be in quarantine,
-   * or archives that moved) are not written. Atomic: a temporary file renamed over the old one.
+   * Writes the index of the archives in {@code listing} (the server's archives before the push, ref
+   * → tip): for each, what {@code memory} read at that tip, else what {@code old} recorded at that
+   * tip, else nothing. Entries for any other tip (the push's own archives, whose objects may still
+   * be in quarantine, or archives that moved) are not written. Atomic: a temporary file renamed
+   * over the old one.
    */
   static void write(
       Path file, Map<String, ObjectId> listing, ArchiveIndex.Snapshot memory, ArchiveIndexFile old)
@@ -237,7 +241,8 @@ final class ArchiveIndexFile implements ArchiveIndex.Hints {
       } else {
         int os = old.buf.getInt(old.slotsAt + 4 * j++);
         int s = os >= 0 && os < fromOld.length ? fromOld[os] : -1;
-        if (s >= 0 && (n == 0 || ids[n - 1] <= oj)) { // a corrupt old file is not sorted: drop the rest
+        if (s >= 0
+            && (n == 0 || ids[n - 1] <= oj)) { // a corrupt old file is not sorted: drop the rest
           ids[n] = oj;
           slots[n++] = s;
         }

@@ -11,17 +11,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The lines git writes to a {@code pre-receive} hook's standard input: {@code <old> SP <new> SP <ref>},
- * one per pushed ref (githooks(5)). Object ids are 40 hex digits (SHA-1) or 64 (SHA-256); an all-zero id
- * of either length means "no object" (create or delete).
+ * The lines git writes to a {@code pre-receive} hook's standard input: {@code <old> SP <new> SP
+ * <ref>}, one per pushed ref (githooks(5)). Object ids are 40 hex digits (SHA-1) or 64 (SHA-256);
+ * an all-zero id of either length means "no object" (create or delete).
  *
- * <p>Parsing never throws on bad input: each line becomes a {@link Line} that is either well formed or
- * carries a one-line {@link Line#problem() problem}. Git itself never writes a malformed line; one means
- * the hook was called by something else, and the caller refuses the push.
+ * <p>Parsing never throws on bad input: each line becomes a {@link Line} that is either well formed
+ * or carries a one-line {@link Line#problem() problem}. Git itself never writes a malformed line;
+ * one means the hook was called by something else, and the caller refuses the push.
  */
 public final class HookInput {
-  /** Longest line kept; a real line is at most 64 + 1 + 64 + 1 + a ref name (git caps those at 4 KiB). */
+  /**
+   * Longest line kept; a real line is at most 64 + 1 + 64 + 1 + a ref name (git caps those at 4
+   * KiB).
+   */
   private static final int MAX_LINE_CHARS = 8192;
+
   /** More lines than this is not a push git would make; refused instead of exhausting memory. */
   static final int MAX_LINES = 1_000_000;
 
@@ -82,7 +86,9 @@ public final class HookInput {
     }
     String[] f = s.split(" ", -1);
     if (f.length != 3) {
-      return bad(lineNumber, "expected '<old-id> <new-id> <ref>', got '" + Messages.printable(s, 120) + "'");
+      return bad(
+          lineNumber,
+          "expected '<old-id> <new-id> <ref>', got '" + Messages.printable(s, 120) + "'");
     }
     String problem = idProblem("old", f[0]);
     if (problem == null) {

@@ -17,14 +17,15 @@ import org.eclipse.jgit.util.FS;
 import org.eclipse.jgit.util.SystemReader;
 
 /**
- * Opens the repository a stock-git hook runs in, exactly as git describes it in the hook's environment.
+ * Opens the repository a stock-git hook runs in, exactly as git describes it in the hook's
+ * environment.
  *
  * <p>During {@code pre-receive} the pushed objects are still in a quarantine directory: git points
- * {@code GIT_OBJECT_DIRECTORY} at it and appends the real object directory to
- * {@code GIT_ALTERNATE_OBJECT_DIRECTORIES}. JGit's {@link FileRepositoryBuilder#readEnvironment} reads both,
- * but splits the alternates on ':' without undoing git's C-quoting, which git applies to a path that
- * contains ':' or starts with '"'. This class hides that variable from JGit and passes the entries parsed
- * by {@link #parseAlternates} instead.
+ * {@code GIT_OBJECT_DIRECTORY} at it and appends the real object directory to {@code
+ * GIT_ALTERNATE_OBJECT_DIRECTORIES}. JGit's {@link FileRepositoryBuilder#readEnvironment} reads
+ * both, but splits the alternates on ':' without undoing git's C-quoting, which git applies to a
+ * path that contains ':' or starts with '"'. This class hides that variable from JGit and passes
+ * the entries parsed by {@link #parseAlternates} instead.
  *
  * <p>Nothing here writes: the hook must never update a ref while objects are quarantined.
  */
@@ -35,8 +36,9 @@ public final class HookRepository {
   private HookRepository() {}
 
   /**
-   * The repository cannot be read by JGit; the hook falls back to its configured choice. The message is
-   * shown to the pusher, so it never names a server path: the details go to the hook log.
+   * The repository cannot be read by JGit; the hook falls back to its configured choice. The
+   * message is shown to the pusher, so it never names a server path: the details go to the hook
+   * log.
    */
   public static final class UnreadableRepositoryException extends Exception {
     public UnreadableRepositoryException(String message) {
@@ -58,8 +60,8 @@ public final class HookRepository {
   /**
    * Opens the repository of the hook environment {@code env}.
    *
-   * @throws UnreadableRepositoryException when the repository exists but JGit cannot read it (an object
-   *     format other than SHA-1, an unsupported extension, a corrupt config)
+   * @throws UnreadableRepositoryException when the repository exists but JGit cannot read it (an
+   *     object format other than SHA-1, an unsupported extension, a corrupt config)
    * @throws IOException when {@code GIT_DIR} does not name a repository
    */
   public static Repository open(Map<String, String> env)
@@ -86,7 +88,8 @@ public final class HookRepository {
     try {
       return b.build();
     } catch (IllegalArgumentException e) {
-      // JGit reports an unknown repository format version or extension this way; its text names values,
+      // JGit reports an unknown repository format version or extension this way; its text names
+      // values,
       // but should it name a path, the pusher must not read it
       String m = e.getMessage() == null ? "" : e.getMessage();
       if (m.isBlank() || m.contains(File.separator)) {
@@ -110,11 +113,12 @@ public final class HookRepository {
   }
 
   /**
-   * The repository's own config file, without the user and system files. Used when the repository cannot
-   * be opened, to read the guard's fallback setting.
+   * The repository's own config file, without the user and system files. Used when the repository
+   * cannot be opened, to read the guard's fallback setting.
    *
-   * @throws UnreadableRepositoryException when the file cannot be parsed: its message says so without
-   *     the file's path (JGit's text names it), which goes to the hook log with JGit's reason
+   * @throws UnreadableRepositoryException when the file cannot be parsed: its message says so
+   *     without the file's path (JGit's text names it), which goes to the hook log with JGit's
+   *     reason
    */
   public static FileBasedConfig localConfig(File gitDir)
       throws UnreadableRepositoryException, IOException {
@@ -129,10 +133,11 @@ public final class HookRepository {
   }
 
   /**
-   * Splits a {@code GIT_ALTERNATE_OBJECT_DIRECTORIES} value as git does ({@code link_alt_odb_entries}):
-   * entries are separated by {@code sep}; an entry that starts with '"' is a C-quoted string
-   * ({@code \\ \" \a \b \f \n \r \t \v} and 3-digit octal bytes, UTF-8) that ends at the closing quote.
-   * Empty entries are skipped. A malformed quoted entry is taken literally, as git does.
+   * Splits a {@code GIT_ALTERNATE_OBJECT_DIRECTORIES} value as git does ({@code
+   * link_alt_odb_entries}): entries are separated by {@code sep}; an entry that starts with '"' is
+   * a C-quoted string ({@code \\ \" \a \b \f \n \r \t \v} and 3-digit octal bytes, UTF-8) that ends
+   * at the closing quote. Empty entries are skipped. A malformed quoted entry is taken literally,
+   * as git does.
    */
   public static List<String> parseAlternates(String value, char sep) {
     List<String> out = new ArrayList<>();
@@ -164,7 +169,9 @@ public final class HookRepository {
     return out;
   }
 
-  /** Unquotes the C-quoted string at {@code start}; adds it and returns the index after it, or -1. */
+  /**
+   * Unquotes the C-quoted string at {@code start}; adds it and returns the index after it, or -1.
+   */
   private static int unquote(String s, int start, List<String> out) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     int i = start + 1;

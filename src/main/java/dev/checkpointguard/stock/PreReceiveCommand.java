@@ -13,16 +13,17 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 
 /**
- * {@code checkpoint-guard pre-receive}: the stock-git {@code pre-receive} hook. Reads git's
- * {@code <old> <new> <ref>} lines from standard input, judges the guarded ones as one push, prints one line
- * per rejection or warning on standard error, and exits 1 when anything is rejected. Never writes a ref.
+ * {@code checkpoint-guard pre-receive}: the stock-git {@code pre-receive} hook. Reads git's {@code
+ * <old> <new> <ref>} lines from standard input, judges the guarded ones as one push, prints one
+ * line per rejection or warning on standard error, and exits 1 when anything is rejected. Never
+ * writes a ref.
  *
- * <p>With {@code --verdicts FILE} (per-ref mode, used with the {@code update} hook) it does not reject the
- * push: it writes one verdict per guarded line to FILE, prints only the warnings, and exits 0; the
- * {@code update} hook then refuses exactly the rejected refs.
+ * <p>With {@code --verdicts FILE} (per-ref mode, used with the {@code update} hook) it does not
+ * reject the push: it writes one verdict per guarded line to FILE, prints only the warnings, and
+ * exits 0; the {@code update} hook then refuses exactly the rejected refs.
  *
- * <p>An unexpected failure refuses the push with one line ({@link Messages#hookInternalError()}) and exit
- * 1; its details go to {@code <GIT_DIR>/checkpoint-guard/hook.log}, not to the pusher.
+ * <p>An unexpected failure refuses the push with one line ({@link Messages#hookInternalError()})
+ * and exit 1; its details go to {@code <GIT_DIR>/checkpoint-guard/hook.log}, not to the pusher.
  */
 public final class PreReceiveCommand implements Command {
   @Override
@@ -63,7 +64,8 @@ public final class PreReceiveCommand implements Command {
   @Override
   public int run(CommandLine cl, Io io) throws UsageException, IOException {
     if (!cl.getArgList().isEmpty()) {
-      throw new UsageException("unexpected argument '" + Messages.printable(cl.getArgList().get(0)) + "'");
+      throw new UsageException(
+          "unexpected argument '" + Messages.printable(cl.getArgList().get(0)) + "'");
     }
     if (HookRepository.gitDir(io.env()) == null) {
       throw new UsageException("GIT_DIR is not set: run this as a git pre-receive hook");
@@ -81,7 +83,8 @@ public final class PreReceiveCommand implements Command {
     boolean malformed = false;
     for (HookInput.Line l : lines) {
       if (!l.wellFormed()) {
-        StockGuard.tell(io.err(), io.env(), Messages.malformedHookInput(l.lineNumber(), l.problem()), true);
+        StockGuard.tell(
+            io.err(), io.env(), Messages.malformedHookInput(l.lineNumber(), l.problem()), true);
         malformed = true;
       }
     }
@@ -108,8 +111,8 @@ public final class PreReceiveCommand implements Command {
   }
 
   /**
-   * Writes {@code accept|reject <old> <new> <ref>[ <message>]}, one line per judged ref, atomically (the
-   * update hook reads it with the shell's {@code read}).
+   * Writes {@code accept|reject <old> <new> <ref>[ <message>]}, one line per judged ref, atomically
+   * (the update hook reads it with the shell's {@code read}).
    */
   static void writeVerdicts(Path file, List<StockGuard.Judgement> judgements) throws IOException {
     StringBuilder b = new StringBuilder();

@@ -31,10 +31,10 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 
 /**
- * The stock-git adapter shared by the {@code pre-receive} and {@code update} commands: turns hook input
- * lines into {@link RefChange}s, opens the repository from the hook environment, and asks the one
- * {@link CheckpointPolicy}. It decides nothing itself except what to do when the repository cannot be
- * read at all ({@link GuardSettings#unreadableRepository}).
+ * The stock-git adapter shared by the {@code pre-receive} and {@code update} commands: turns hook
+ * input lines into {@link RefChange}s, opens the repository from the hook environment, and asks the
+ * one {@link CheckpointPolicy}. It decides nothing itself except what to do when the repository
+ * cannot be read at all ({@link GuardSettings#unreadableRepository}).
  */
 final class StockGuard {
   /** Set by GitLab's Gitaly for every hook it runs; its web UI shows lines that start with this. */
@@ -56,20 +56,23 @@ final class StockGuard {
   }
 
   /**
-   * Judges one push against the repository of the hook environment, as one push. Archives of the push
-   * never cover a {@code /full/current} reset in it: git applies a non-atomic push one ref at a time (an
-   * existing ref's update before a new ref's create), so an archive of the push can fail while the reset
-   * lands; only archives already on the server count (docs/stock-hook.md).
+   * Judges one push against the repository of the hook environment, as one push. Archives of the
+   * push never cover a {@code /full/current} reset in it: git applies a non-atomic push one ref at
+   * a time (an existing ref's update before a new ref's create), so an archive of the push can fail
+   * while the reset lands; only archives already on the server count (docs/stock-hook.md).
    *
-   * <p>Every line is looked at, not only guarded names: a push to a symbolic ref updates its target and is
-   * judged as that target. Under {@code GIT_NAMESPACE} the push is judged against the namespace's refs.
+   * <p>Every line is looked at, not only guarded names: a push to a symbolic ref updates its target
+   * and is judged as that target. Under {@code GIT_NAMESPACE} the push is judged against the
+   * namespace's refs.
    *
    * @param lines well-formed lines only
-   * @param env the hook's environment ({@code GIT_DIR}, quarantine variables, {@code GIT_NAMESPACE})
-   * @return one judgement per line the guard judged (guarded, or a symbolic ref to a guarded ref), in
-   *     input order
+   * @param env the hook's environment ({@code GIT_DIR}, quarantine variables, {@code
+   *     GIT_NAMESPACE})
+   * @return one judgement per line the guard judged (guarded, or a symbolic ref to a guarded ref),
+   *     in input order
    */
-  static List<Judgement> judge(List<HookInput.Line> lines, Map<String, String> env) throws IOException {
+  static List<Judgement> judge(List<HookInput.Line> lines, Map<String, String> env)
+      throws IOException {
     if (lines.isEmpty()) {
       return List.of();
     }
@@ -137,10 +140,11 @@ final class StockGuard {
   static final long INDEX_BUDGET = 2_000_000;
 
   /**
-   * Saves what this push read of the server's archives into the index file, when it read any that the
-   * file did not hold at that tip. Only archives at the tip they had before the push are written (never
-   * this push's own, whose objects are still in quarantine), so the file never names an object the
-   * repository would not keep. Best effort: a file that cannot be written only costs the next push reads.
+   * Saves what this push read of the server's archives into the index file, when it read any that
+   * the file did not hold at that tip. Only archives at the tip they had before the push are
+   * written (never this push's own, whose objects are still in quarantine), so the file never names
+   * an object the repository would not keep. Best effort: a file that cannot be written only costs
+   * the next push reads.
    */
   private static void keepIndex(
       Repository repo,
@@ -180,8 +184,9 @@ final class StockGuard {
   static final String NAMESPACE = "GIT_NAMESPACE";
 
   /**
-   * Writes {@code text} to {@code file} atomically (readers use the shell's {@code read}) and removes files
-   * next to it that are older than {@link #STALE_FILES}: left over from pushes that died.
+   * Writes {@code text} to {@code file} atomically (readers use the shell's {@code read}) and
+   * removes files next to it that are older than {@link #STALE_FILES}: left over from pushes that
+   * died.
    */
   static void writeAtomically(Path file, String text) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
@@ -225,14 +230,18 @@ final class StockGuard {
     }
   }
 
-  /** Every guarded line gets the repository's fallback choice; an invalid choice refuses (fail closed). */
-  private static List<Judgement> unreadable(List<HookInput.Line> guarded, File gitDir, String problem)
-      throws IOException {
+  /**
+   * Every guarded line gets the repository's fallback choice; an invalid choice refuses (fail
+   * closed).
+   */
+  private static List<Judgement> unreadable(
+      List<HookInput.Line> guarded, File gitDir, String problem) throws IOException {
     GuardSettings.UnreadableRepository choice;
     String why = problem;
     try {
       choice = GuardSettings.unreadableRepository(HookRepository.localConfig(gitDir));
-    } catch (GuardSettings.InvalidSettingsException | HookRepository.UnreadableRepositoryException e) {
+    } catch (GuardSettings.InvalidSettingsException
+        | HookRepository.UnreadableRepositoryException e) {
       choice = GuardSettings.UnreadableRepository.REJECT;
       why = problem.equals(e.getMessage()) ? problem : problem + "; " + e.getMessage(); // said once
     }
@@ -240,8 +249,10 @@ final class StockGuard {
     for (HookInput.Line l : guarded) {
       out.add(
           choice == GuardSettings.UnreadableRepository.ACCEPT
-              ? new Judgement(l, Verdict.Outcome.WARN, Messages.unreadableRepositoryAccepted(l.ref(), why))
-              : new Judgement(l, Verdict.Outcome.REJECT, Messages.unreadableRepositoryRefused(l.ref(), why)));
+              ? new Judgement(
+                  l, Verdict.Outcome.WARN, Messages.unreadableRepositoryAccepted(l.ref(), why))
+              : new Judgement(
+                  l, Verdict.Outcome.REJECT, Messages.unreadableRepositoryRefused(l.ref(), why)));
     }
     return out;
   }
@@ -254,8 +265,8 @@ final class StockGuard {
   }
 
   /**
-   * Appends {@code <time> <what>: <cause chain>} and the stack trace to
-   * {@code <GIT_DIR>/checkpoint-guard/hook.log}. Best effort: a hook's standard error goes to the pusher,
+   * Appends {@code <time> <what>: <cause chain>} and the stack trace to {@code
+   * <GIT_DIR>/checkpoint-guard/hook.log}. Best effort: a hook's standard error goes to the pusher,
    * so this is the only server-side record a stock hook has.
    */
   static void log(File gitDir, String what, Throwable cause) {
@@ -283,12 +294,14 @@ final class StockGuard {
   }
 
   /**
-   * The outcome of a hook command that failed unexpectedly: the pusher gets one line without details
-   * ({@link Messages#hookInternalError()}), the cause goes to the hook log, and the push is refused.
+   * The outcome of a hook command that failed unexpectedly: the pusher gets one line without
+   * details ({@link Messages#hookInternalError()}), the cause goes to the hook log, and the push is
+   * refused.
    *
    * @return {@link dev.checkpointguard.command.Command#PROBLEMS}
    */
-  static int internalError(PrintStream err, Map<String, String> env, String command, Throwable cause) {
+  static int internalError(
+      PrintStream err, Map<String, String> env, String command, Throwable cause) {
     File gitDir = HookRepository.gitDir(env);
     if (gitDir != null) {
       log(gitDir, command + " failed", cause);
@@ -303,8 +316,9 @@ final class StockGuard {
   }
 
   /**
-   * Prints one pusher-facing line on standard error (git relays it as {@code remote: …}); under GitLab a
-   * rejection is printed a second time with the {@code GL-HOOK-ERR:} prefix its web UI looks for.
+   * Prints one pusher-facing line on standard error (git relays it as {@code remote: …}); under
+   * GitLab a rejection is printed a second time with the {@code GL-HOOK-ERR:} prefix its web UI
+   * looks for.
    */
   static void tell(PrintStream err, Map<String, String> env, String message, boolean rejection) {
     err.println(message);

@@ -11,19 +11,19 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 
 /**
- * {@code checkpoint-guard update <ref> <old> <new>}: judges one ref update alone, as git's {@code update}
- * hook is called (once per ref, after the quarantine has been migrated).
+ * {@code checkpoint-guard update <ref> <old> <new>}: judges one ref update alone, as git's {@code
+ * update} hook is called (once per ref, after the quarantine has been migrated).
  *
- * <p>The {@code hooks/update} wrapper normally does not start Java at all: it applies the verdict that
- * {@code pre-receive --verdicts} wrote for the whole push. This command is its fallback when no such
- * verdict exists (e.g. the pre-receive hook was not run). Alone, it sees the repository's refs as they are
- * when git calls it: in a non-atomic push, refs git handled earlier are already updated (the git client
- * sends updates of existing refs first, by name, then creations); in an atomic push none are. A
- * {@code /full/current} reset covered only by an archive created in the same push is therefore refused
- * here, never wrongly accepted.
+ * <p>The {@code hooks/update} wrapper normally does not start Java at all: it applies the verdict
+ * that {@code pre-receive --verdicts} wrote for the whole push. This command is its fallback when
+ * no such verdict exists (e.g. the pre-receive hook was not run). Alone, it sees the repository's
+ * refs as they are when git calls it: in a non-atomic push, refs git handled earlier are already
+ * updated (the git client sends updates of existing refs first, by name, then creations); in an
+ * atomic push none are. A {@code /full/current} reset covered only by an archive created in the
+ * same push is therefore refused here, never wrongly accepted.
  *
- * <p>An unexpected failure refuses the ref with one line ({@link Messages#hookInternalError()}) and exit
- * 1; its details go to {@code <GIT_DIR>/checkpoint-guard/hook.log}.
+ * <p>An unexpected failure refuses the ref with one line ({@link Messages#hookInternalError()}) and
+ * exit 1; its details go to {@code <GIT_DIR>/checkpoint-guard/hook.log}.
  */
 public final class UpdateCommand implements Command {
   @Override
@@ -56,7 +56,8 @@ public final class UpdateCommand implements Command {
   public int run(CommandLine cl, Io io) throws UsageException, IOException {
     List<String> args = cl.getArgList();
     if (args.size() != 3) {
-      throw new UsageException("expected <ref> <old-id> <new-id>, got " + args.size() + " arguments");
+      throw new UsageException(
+          "expected <ref> <old-id> <new-id>, got " + args.size() + " arguments");
     }
     if (HookRepository.gitDir(io.env()) == null) {
       throw new UsageException("GIT_DIR is not set: run this as a git update hook");

@@ -3,12 +3,11 @@ package dev.checkpointguard.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.cli.Main;
 import dev.checkpointguard.command.Command;
 import dev.checkpointguard.command.Io;
-import dev.checkpointguard.cli.Main;
 import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.RefNames;
-import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.FlatTree;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -44,7 +43,10 @@ final class AdminHarness {
     return run(env, listener, Repair.BATCH, args);
   }
 
-  /** Runs with a listener (crash points: {@link Crash}) and at most {@code batchSize} refs per batch. */
+  /**
+   * Runs with a listener (crash points: {@link Crash}) and at most {@code batchSize} refs per
+   * batch.
+   */
   static Run run(int batchSize, Repair.Listener listener, String... args) {
     return run(Map.of(), listener, batchSize, args);
   }
@@ -52,12 +54,20 @@ final class AdminHarness {
   static Run run(Map<String, String> env, Repair.Listener listener, int batchSize, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    Io io = new Io(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), new ByteArrayInputStream(new byte[0]), env);
-    List<Command> commands = List.of(new CheckCommand(), new RepairCommand(listener, CLOCK, batchSize),
-        new RestoreCommand());
+    Io io =
+        new Io(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            new ByteArrayInputStream(new byte[0]),
+            env);
+    List<Command> commands =
+        List.of(
+            new CheckCommand(),
+            new RepairCommand(listener, CLOCK, batchSize),
+            new RestoreCommand());
     int code = new Main(io, commands).run(args);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   static Run run(String... args) {
@@ -90,29 +100,32 @@ final class AdminHarness {
 
   static Map<String, ObjectId> v2Refs(Path dir) throws Exception {
     Map<String, ObjectId> m = new TreeMap<>();
-    allRefs(dir).forEach((k, v) -> {
-      if (RefNames.isV2(k)) {
-        m.put(k, v);
-      }
-    });
+    allRefs(dir)
+        .forEach(
+            (k, v) -> {
+              if (RefNames.isV2(k)) {
+                m.put(k, v);
+              }
+            });
     return m;
   }
 
   /**
-   * Checkpoint ID → (path below its directory → blob id) over every generation, the copies merged as the
-   * repair documents: union of files, a path held twice keeps the later generation's copy (archives by
-   * number, /full/current last).
+   * Checkpoint ID → (path below its directory → blob id) over every generation, the copies merged
+   * as the repair documents: union of files, a path held twice keeps the later generation's copy
+   * (archives by number, /full/current last).
    */
   static Map<String, Map<String, ObjectId>> contentMap(Path dir) throws Exception {
     Map<String, Map<String, ObjectId>> out = new TreeMap<>();
-    try (Repository r = open(dir); ObjectReader reader = r.newObjectReader()) {
+    try (Repository r = open(dir);
+        ObjectReader reader = r.newObjectReader()) {
       Inventory inv = Inventory.read(r, reader);
       for (Inventory.Generation g : inv.generations()) {
         FlatTree t = FlatTree.read(reader, g.tree());
         for (Map.Entry<Long, ObjectId> d : g.dirs().entrySet()) {
           String prefix = CheckpointIds.path(d.getKey()) + "/";
-          Map<String, ObjectId> files = out.computeIfAbsent(CheckpointIds.format(d.getKey()),
-              k -> new TreeMap<>());
+          Map<String, ObjectId> files =
+              out.computeIfAbsent(CheckpointIds.format(d.getKey()), k -> new TreeMap<>());
           for (String p : t.pathsUnder(CheckpointIds.path(d.getKey()))) {
             files.put(p.substring(prefix.length()), t.get(p).id());
           }
@@ -125,7 +138,8 @@ final class AdminHarness {
   /** Generation short name → checkpoint count. */
   static Map<String, Integer> counts(Path dir) throws Exception {
     Map<String, Integer> out = new TreeMap<>();
-    try (Repository r = open(dir); ObjectReader reader = r.newObjectReader()) {
+    try (Repository r = open(dir);
+        ObjectReader reader = r.newObjectReader()) {
       for (Inventory.Generation g : Inventory.read(r, reader).generations()) {
         out.put(g.shortName(), g.count());
       }
@@ -133,23 +147,30 @@ final class AdminHarness {
     return out;
   }
 
-  /** Asserts the repaired shape: archives at or above the threshold, current below it, healthy check. */
+  /**
+   * Asserts the repaired shape: archives at or above the threshold, current below it, healthy
+   * check.
+   */
   static void assertRepaired(Path dir, int threshold) throws Exception {
     Map<String, Integer> counts = counts(dir);
-    counts.forEach((name, n) -> {
-      if (name.equals("full/current")) {
-        assertTrue(n < threshold, "current holds " + n + ": " + counts);
-      } else {
-        assertTrue(n >= threshold, name + " holds " + n + ": " + counts);
-      }
-    });
+    counts.forEach(
+        (name, n) -> {
+          if (name.equals("full/current")) {
+            assertTrue(n < threshold, "current holds " + n + ": " + counts);
+          } else {
+            assertTrue(n >= threshold, name + " holds " + n + ": " + counts);
+          }
+        });
     Run check = run("check", "--repo", dir.toString(), "--threshold", Integer.toString(threshold));
     assertEquals(0, check.exit(), check.toString());
   }
 
-  /** Asserts archive numbers ascend with the §8.1 order of their checkpoints (full mode's promise). */
+  /**
+   * Asserts archive numbers ascend with the §8.1 order of their checkpoints (full mode's promise).
+   */
   static void assertChronological(Path dir) throws Exception {
-    try (Repository r = open(dir); ObjectReader reader = r.newObjectReader()) {
+    try (Repository r = open(dir);
+        ObjectReader reader = r.newObjectReader()) {
       Inventory inv = Inventory.read(r, reader);
       Analysis a = new Analysis(inv, reader, org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE);
       long prevMax = -1;
@@ -166,7 +187,8 @@ final class AdminHarness {
           }
         }
         if (prevMax >= 0) {
-          assertTrue(CheckpointOrder.compare(prevMax, a.createdAt(prevMax), min, a.createdAt(min)) < 0,
+          assertTrue(
+              CheckpointOrder.compare(prevMax, a.createdAt(prevMax), min, a.createdAt(min)) < 0,
               prev + " ends after " + g.shortName() + " starts");
         }
         prevMax = max;
@@ -174,5 +196,4 @@ final class AdminHarness {
       }
     }
   }
-
 }

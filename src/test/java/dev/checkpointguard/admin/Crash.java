@@ -4,9 +4,10 @@ import java.io.PrintStream;
 import java.util.List;
 
 /**
- * Test-only crash switches for {@code repair}, as a {@link Repair.Listener}: after step {@code step} the
- * run stops abruptly, nothing cleaned up. The production code has no such switch: only a test installs
- * this listener (in-process through {@link AdminHarness}, in a process through {@link HookedMain}).
+ * Test-only crash switches for {@code repair}, as a {@link Repair.Listener}: after step {@code
+ * step} the run stops abruptly, nothing cleaned up. The production code has no such switch: only a
+ * test installs this listener (in-process through {@link AdminHarness}, in a process through {@link
+ * HookedMain}).
  */
 final class Crash implements Repair.Listener {
   /** How the run stops. */
@@ -16,8 +17,8 @@ final class Crash implements Repair.Listener {
     /** Halts the JVM with exit code 137, nothing cleaned up (tests that run a process). */
     HALT,
     /**
-     * Prints {@code checkpoint-guard repair: crash point <n> reached (<step>)} on standard error and
-     * blocks until the process is killed (tests that send a real SIGKILL at that point).
+     * Prints {@code checkpoint-guard repair: crash point <n> reached (<step>)} on standard error
+     * and blocks until the process is killed (tests that send a real SIGKILL at that point).
      */
     PAUSE
   }

@@ -24,9 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 9, defect 4: every command line the admin commands print as a hint runs as printed, from another
- * working directory, with the real repository path (here one with a space and a quote) instead of a
- * placeholder. The hints here name the test JVM's {@code java -cp … Main}: how this process was started.
+ * Issue 9, defect 4: every command line the admin commands print as a hint runs as printed, from
+ * another working directory, with the real repository path (here one with a space and a quote)
+ * instead of a placeholder. The hints here name the test JVM's {@code java -cp … Main}: how this
+ * process was started.
  */
 class HintsTest {
   @TempDir Path tmp;
@@ -45,7 +46,9 @@ class HintsTest {
 
     GitCli.Result checked = shell(check);
     assertEquals(0, checked.exitCode(), checked.toString());
-    assertTrue(checked.stdout().startsWith("checkpoint-guard check: " + dir.toAbsolutePath()), checked.stdout());
+    assertTrue(
+        checked.stdout().startsWith("checkpoint-guard check: " + dir.toAbsolutePath()),
+        checked.stdout());
     // check lists the backup with the same undo command
     assertTrue(checked.stdout().contains("  undo with: " + undo + "\n"), checked.stdout());
 
@@ -54,27 +57,42 @@ class HintsTest {
     assertEquals(before, AdminHarness.v2Refs(dir), "restore put every v2 ref back");
   }
 
-  /** Runs {@code command} with {@code sh -c} in a folder of its own, as an administrator would paste it. */
+  /**
+   * Runs {@code command} with {@code sh -c} in a folder of its own, as an administrator would paste
+   * it.
+   */
   private GitCli.Result shell(String command) throws Exception {
     Path home = tmp.resolve("home");
     Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
     // JGit reads ~/.gitconfig from user.home, which a new JVM takes from the account, not from HOME
-    GitCli sh = new GitCli(home, Duration.ofMinutes(5))
-        .with("JAVA_TOOL_OPTIONS", "-Duser.home=" + home);
+    GitCli sh =
+        new GitCli(home, Duration.ofMinutes(5)).with("JAVA_TOOL_OPTIONS", "-Duser.home=" + home);
     return sh.exec(elsewhere, null, List.of("sh", "-c", command));
   }
 
-  /** The admin commands in-process, with this process's PATH (the hints name the {@code java} on it). */
+  /**
+   * The admin commands in-process, with this process's PATH (the hints name the {@code java} on
+   * it).
+   */
   private static AdminHarness.Run runInProcess(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    var io = new Io(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), new ByteArrayInputStream(new byte[0]),
-        Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")));
-    int code = new Main(io, List.of(new CheckCommand(),
-        new RepairCommand(Repair.Listener.NONE, AdminHarness.CLOCK, Repair.BATCH), new RestoreCommand()))
-        .run(args);
-    return new AdminHarness.Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    var io =
+        new Io(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            new ByteArrayInputStream(new byte[0]),
+            Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")));
+    int code =
+        new Main(
+                io,
+                List.of(
+                    new CheckCommand(),
+                    new RepairCommand(Repair.Listener.NONE, AdminHarness.CLOCK, Repair.BATCH),
+                    new RestoreCommand()))
+            .run(args);
+    return new AdminHarness.Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   private static String group(String text, String regex) {

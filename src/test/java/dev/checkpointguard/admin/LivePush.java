@@ -19,8 +19,9 @@ import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 
 /**
- * A client push that lands while a repair runs: one new checkpoint appended to {@code /full/current} as a
- * {@code Checkpoint: <id>} fast-forward, written straight into the repository (as receive-pack would).
+ * A client push that lands while a repair runs: one new checkpoint appended to {@code
+ * /full/current} as a {@code Checkpoint: <id>} fast-forward, written straight into the repository
+ * (as receive-pack would).
  */
 final class LivePush {
   private static int counter;
@@ -34,8 +35,10 @@ final class LivePush {
   /** Appends one new checkpoint to {@code ref} as a fast-forward; returns the new tip. */
   static synchronized ObjectId appendTo(Path dir, String ref) throws IOException {
     String id = String.format("ffffff%06x", ++counter);
-    try (Repository r = new org.eclipse.jgit.storage.file.FileRepositoryBuilder().setGitDir(dir.toFile())
-            .build();
+    try (Repository r =
+            new org.eclipse.jgit.storage.file.FileRepositoryBuilder()
+                .setGitDir(dir.toFile())
+                .build();
         ObjectInserter ins = r.newObjectInserter();
         ObjectReader reader = r.newObjectReader();
         RevWalk walk = new RevWalk(reader)) {
@@ -43,12 +46,18 @@ final class LivePush {
       RevCommit tip = walk.parseCommit(old);
       FlatTree t = FlatTree.read(reader, tip.getTree());
       String dirPath = id.substring(0, 2) + "/" + id.substring(2) + "/0/";
-      t.put(dirPath + "raw_transcript", FileMode.REGULAR_FILE,
-          ins.insert(Constants.OBJ_BLOB, TestJson.compact(g -> {
-            g.writeStartObject();
-            g.writeStringField("timestamp", "2026-06-01T11:00:00Z");
-            g.writeEndObject();
-          }).getBytes(StandardCharsets.UTF_8)));
+      t.put(
+          dirPath + "raw_transcript",
+          FileMode.REGULAR_FILE,
+          ins.insert(
+              Constants.OBJ_BLOB,
+              TestJson.compact(
+                      g -> {
+                        g.writeStartObject();
+                        g.writeStringField("timestamp", "2026-06-01T11:00:00Z");
+                        g.writeEndObject();
+                      })
+                  .getBytes(StandardCharsets.UTF_8)));
       CommitBuilder c = new CommitBuilder();
       c.setTreeId(t.write(ins));
       c.setParentId(old);

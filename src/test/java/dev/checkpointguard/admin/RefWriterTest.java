@@ -31,17 +31,22 @@ class RefWriterTest {
       String ref = "refs/checkpoint-guard/test";
       ObjectId zero = ObjectId.zeroId();
       assertEquals(RefWriter.Result.DONE, RefWriter.compareAndSet(repo, ref, zero, a, "create"));
-      assertEquals(RefWriter.Result.MOVED, RefWriter.compareAndSet(repo, ref, zero, b, "must not exist"));
-      assertEquals(RefWriter.Result.MOVED, RefWriter.compareAndSet(repo, ref, b, a, "wrong old value"));
+      assertEquals(
+          RefWriter.Result.MOVED, RefWriter.compareAndSet(repo, ref, zero, b, "must not exist"));
+      assertEquals(
+          RefWriter.Result.MOVED, RefWriter.compareAndSet(repo, ref, b, a, "wrong old value"));
       assertEquals(a, RefWriter.read(repo, ref));
       assertEquals(RefWriter.Result.DONE, RefWriter.compareAndSet(repo, ref, a, b, "update"));
-      assertEquals(RefWriter.Result.MOVED, RefWriter.compareAndSet(repo, ref, a, zero, "stale delete"));
+      assertEquals(
+          RefWriter.Result.MOVED, RefWriter.compareAndSet(repo, ref, a, zero, "stale delete"));
       assertEquals(RefWriter.Result.DONE, RefWriter.compareAndSet(repo, ref, b, zero, "delete"));
       assertEquals(zero, RefWriter.read(repo, ref));
     }
   }
 
-  /** A stale expected value anywhere in a multi-ref batch changes nothing; verify-only commands too. */
+  /**
+   * A stale expected value anywhere in a multi-ref batch changes nothing; verify-only commands too.
+   */
   @Test
   void aMultiRefBatchIsAllOrNothing() throws Exception {
     try (FileRepository repo = new FileRepository(tmp.resolve("m.git").toFile())) {
@@ -58,29 +63,41 @@ class RefWriterTest {
       String y = "refs/checkpoint-guard/y";
       String z = "refs/checkpoint-guard/z";
       assertTrue(repo.getRefDatabase().performsAtomicTransactions());
-      assertEquals(RefWriter.Result.DONE, RefWriter.compareAndSetAll(repo, List.of(update(x, zero, a), update(y, zero, a)), "create"));
+      assertEquals(
+          RefWriter.Result.DONE,
+          RefWriter.compareAndSetAll(
+              repo, List.of(update(x, zero, a), update(y, zero, a)), "create"));
       java.util.Map<String, ObjectId> before = refs(repo);
 
       // stale: y holds a, not b; x's update and z's create must not happen
-      assertEquals(RefWriter.Result.MOVED, RefWriter.compareAndSetAll(repo,
-          List.of(update(x, a, b), update(y, b, zero), update(z, zero, b)), "stale"));
+      assertEquals(
+          RefWriter.Result.MOVED,
+          RefWriter.compareAndSetAll(
+              repo, List.of(update(x, a, b), update(y, b, zero), update(z, zero, b)), "stale"));
       assertEquals(before, refs(repo));
       // a verify-only command (old = new) with a stale value fails the batch as well
-      assertEquals(RefWriter.Result.MOVED, RefWriter.compareAndSetAll(repo, List.of(update(y, b, b), update(x, a, zero)), "verify"));
+      assertEquals(
+          RefWriter.Result.MOVED,
+          RefWriter.compareAndSetAll(repo, List.of(update(y, b, b), update(x, a, zero)), "verify"));
       assertEquals(before, refs(repo));
       // a must-not-exist create of an existing ref fails it too
-      assertEquals(RefWriter.Result.MOVED, RefWriter.compareAndSetAll(repo, List.of(update(x, a, b), update(y, zero, b)), "exists"));
+      assertEquals(
+          RefWriter.Result.MOVED,
+          RefWriter.compareAndSetAll(repo, List.of(update(x, a, b), update(y, zero, b)), "exists"));
       assertEquals(before, refs(repo));
       // all expected values hold: all change, verify-only refs stay as they are
-      assertEquals(RefWriter.Result.DONE, RefWriter.compareAndSetAll(repo,
-          List.of(update(y, a, a), update(x, a, zero), update(z, zero, b)), "ok"));
+      assertEquals(
+          RefWriter.Result.DONE,
+          RefWriter.compareAndSetAll(
+              repo, List.of(update(y, a, a), update(x, a, zero), update(z, zero, b)), "ok"));
       assertEquals(java.util.Map.of(y, a, z, b), refs(repo));
     }
   }
 
   /**
-   * Issue 9, defect 6: a write the ref database refuses for another reason than a concurrent change is an
-   * error, never reported as "moved": here the new value is an object the repository does not have.
+   * Issue 9, defect 6: a write the ref database refuses for another reason than a concurrent change
+   * is an error, never reported as "moved": here the new value is an object the repository does not
+   * have.
    */
   @Test
   void aRefusedWriteIsAnErrorNotAMove() throws Exception {
@@ -95,18 +112,31 @@ class RefWriterTest {
       ObjectId zero = ObjectId.zeroId();
       String x = "refs/checkpoint-guard/x";
       String y = "refs/checkpoint-guard/y";
-      RefWriter.WriteFailedException one = assertThrows(RefWriter.WriteFailedException.class,
-          () -> RefWriter.compareAndSet(repo, x, zero, missing, "missing"));
-      assertEquals("cannot set refs/checkpoint-guard/x: the new object is missing", one.getMessage());
-      RefWriter.WriteFailedException batch = assertThrows(RefWriter.WriteFailedException.class,
-          () -> RefWriter.compareAndSetAll(repo, List.of(update(x, zero, a), update(y, zero, missing)), "b"));
-      assertTrue(batch.getMessage().startsWith("cannot set refs/checkpoint-guard/y: the new object is missing"),
+      RefWriter.WriteFailedException one =
+          assertThrows(
+              RefWriter.WriteFailedException.class,
+              () -> RefWriter.compareAndSet(repo, x, zero, missing, "missing"));
+      assertEquals(
+          "cannot set refs/checkpoint-guard/x: the new object is missing", one.getMessage());
+      RefWriter.WriteFailedException batch =
+          assertThrows(
+              RefWriter.WriteFailedException.class,
+              () ->
+                  RefWriter.compareAndSetAll(
+                      repo, List.of(update(x, zero, a), update(y, zero, missing)), "b"));
+      assertTrue(
+          batch
+              .getMessage()
+              .startsWith("cannot set refs/checkpoint-guard/y: the new object is missing"),
           batch.getMessage());
       assertEquals(java.util.Map.of(), refs(repo), "nothing changed");
     }
   }
 
-  /** repair and restore fsync what they write; the switch lives in memory, the config file is untouched. */
+  /**
+   * repair and restore fsync what they write; the switch lives in memory, the config file is
+   * untouched.
+   */
   @Test
   void durableTurnsOnFsyncForThisRunOnly() throws Exception {
     java.io.File dir = tmp.resolve("d.git").toFile();
@@ -120,8 +150,8 @@ class RefWriterTest {
       assertTrue(repo.getConfig().getBoolean("core", "fsyncObjectFiles", false));
       assertTrue(repo.getConfig().getBoolean("core", "fsyncRefFiles", false));
     }
-    org.junit.jupiter.api.Assertions.assertArrayEquals(config,
-        java.nio.file.Files.readAllBytes(dir.toPath().resolve("config")));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        config, java.nio.file.Files.readAllBytes(dir.toPath().resolve("config")));
     try (FileRepository repo = new FileRepository(dir)) {
       assertFalse(repo.getConfig().getBoolean("core", "fsyncRefFiles", false));
     }

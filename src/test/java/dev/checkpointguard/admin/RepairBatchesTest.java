@@ -44,10 +44,14 @@ class RepairBatchesTest {
     refs.put(RefNames.archive(2), B);
     refs.put(RefNames.archive(3), B);
     java.util.Map<String, ObjectId> relied = Repair.relied(refs);
-    assertEquals(List.of(RefNames.archive(1), RefNames.archive(2), RefNames.archive(3), RefNames.CURRENT),
+    assertEquals(
+        List.of(RefNames.archive(1), RefNames.archive(2), RefNames.archive(3), RefNames.CURRENT),
         List.copyOf(relied.keySet()));
-    List<RepairPlan.Update> batch = List.of(new RepairPlan.Update(RefNames.CURRENT, A, B, "update current"));
-    assertEquals(List.of(new RepairPlan.Update(RefNames.archive(1), A, A, "verify " + RefNames.archive(1)),
+    List<RepairPlan.Update> batch =
+        List.of(new RepairPlan.Update(RefNames.CURRENT, A, B, "update current"));
+    assertEquals(
+        List.of(
+            new RepairPlan.Update(RefNames.archive(1), A, A, "verify " + RefNames.archive(1)),
             new RepairPlan.Update(RefNames.archive(3), B, B, "verify " + RefNames.archive(3))),
         Repair.verifyOnly(relied, batch, java.util.Set.of(RefNames.archive(2))));
   }

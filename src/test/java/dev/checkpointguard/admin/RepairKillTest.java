@@ -20,9 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code repair} as its own process, killed with a real SIGKILL: once at every step of its run (the
- * process stops at the step through the {@code pause} crash mode and is then killed from outside), and a
- * few times at arbitrary moments while it writes. After each kill, the checkpoint ID -> (path -> blob) map
- * over every generation is unchanged, and a rerun finishes the repair with {@code check} healthy.
+ * process stops at the step through the {@code pause} crash mode and is then killed from outside),
+ * and a few times at arbitrary moments while it writes. After each kill, the checkpoint ID -> (path
+ * -> blob) map over every generation is unchanged, and a rerun finishes the repair with {@code
+ * check} healthy.
  */
 class RepairKillTest {
   @TempDir Path tmp;
@@ -45,14 +46,15 @@ class RepairKillTest {
     DamageScenarios.copyRepository(origin, probe);
     AtomicInteger steps = new AtomicInteger();
     // one ref per atomic batch, so that there is a step between any two ref writes
-    Repair.Listener count = new Repair.Listener() {
-      @Override
-      public void afterStep(int n, String what) {
-        steps.set(n);
-      }
-    };
-    AdminHarness.Run full = AdminHarness.run(1, count,
-        "repair", "--repo", probe.toString(), "--mode", "full");
+    Repair.Listener count =
+        new Repair.Listener() {
+          @Override
+          public void afterStep(int n, String what) {
+            steps.set(n);
+          }
+        };
+    AdminHarness.Run full =
+        AdminHarness.run(1, count, "repair", "--repo", probe.toString(), "--mode", "full");
     assertEquals(0, full.exit(), full.toString());
     assertTrue(steps.get() >= 20, "only " + steps.get() + " steps");
 
@@ -69,8 +71,10 @@ class RepairKillTest {
     } finally {
       pool.shutdownNow();
     }
-    System.out.println("[reliability] repair killed with SIGKILL at each of " + steps.get()
-        + " steps, then rerun: nothing lost, check healthy");
+    System.out.println(
+        "[reliability] repair killed with SIGKILL at each of "
+            + steps.get()
+            + " steps, then rerun: nothing lost, check healthy");
   }
 
   private String killAtStep(int n) throws Exception {
@@ -80,7 +84,8 @@ class RepairKillTest {
     Path err = dir.resolveSibling(dir.getFileName() + ".err");
     try {
       String marker = "checkpoint-guard repair: crash point " + n + " reached (";
-      assertTrue(waitFor(p, err, marker), "step " + n + " never reached:\n" + Files.readString(err));
+      assertTrue(
+          waitFor(p, err, marker), "step " + n + " never reached:\n" + Files.readString(err));
     } finally {
       p.destroyForcibly(); // SIGKILL
       p.waitFor(30, TimeUnit.SECONDS);
@@ -108,18 +113,27 @@ class RepairKillTest {
         p.destroyForcibly();
         p.waitFor(30, TimeUnit.SECONDS);
       }
-      assertEquals(content, AdminHarness.contentMap(dir), "after SIGKILL " + delay + " ms into the writes");
+      assertEquals(
+          content, AdminHarness.contentMap(dir), "after SIGKILL " + delay + " ms into the writes");
       List<String> locks;
       try (var r = AdminHarness.open(dir)) {
         locks = Repair.leftLocks(r);
       }
       if (!locks.isEmpty()) {
-        // killed inside a ref transaction: like git, the rerun refuses to guess and names the lock files
-        AdminHarness.Run refused = AdminHarness.run("repair", "--repo", dir.toString(), "--mode", "full");
+        // killed inside a ref transaction: like git, the rerun refuses to guess and names the lock
+        // files
+        AdminHarness.Run refused =
+            AdminHarness.run("repair", "--repo", dir.toString(), "--mode", "full");
         assertEquals(1, refused.exit(), refused.toString());
-        assertTrue(refused.err().startsWith("checkpoint-guard repair: " + locks.get(0)), refused.err());
-        assertTrue(refused.err().contains(": a git process is writing refs, or one was killed while it did;"
-            + " nothing was changed by this run."), refused.err());
+        assertTrue(
+            refused.err().startsWith("checkpoint-guard repair: " + locks.get(0)), refused.err());
+        assertTrue(
+            refused
+                .err()
+                .contains(
+                    ": a git process is writing refs, or one was killed while it did;"
+                        + " nothing was changed by this run."),
+            refused.err());
         assertEquals(content, AdminHarness.contentMap(dir), "after the refused rerun");
         for (String lock : locks) {
           Files.delete(Path.of(lock)); // what the message tells the administrator to do
@@ -128,11 +142,19 @@ class RepairKillTest {
       }
       rerunAndCheck(dir, delay + " ms");
     }
-    System.out.println("[reliability] repair killed with SIGKILL " + delays.length + " times at arbitrary moments"
-        + " of its writes: nothing lost; " + locksLeft + " left a ref lock file, which the rerun named");
+    System.out.println(
+        "[reliability] repair killed with SIGKILL "
+            + delays.length
+            + " times at arbitrary moments"
+            + " of its writes: nothing lost; "
+            + locksLeft
+            + " left a ref lock file, which the rerun named");
   }
 
-  /** A lock file left by a process killed inside a ref transaction: named, nothing touched, then fine. */
+  /**
+   * A lock file left by a process killed inside a ref transaction: named, nothing touched, then
+   * fine.
+   */
   @Test
   void aLeftoverRefLockIsNamedInsteadOfRetried() throws Exception {
     Path dir = tmp.resolve("locked.git");
@@ -142,9 +164,16 @@ class RepairKillTest {
     Files.writeString(lock, "");
     AdminHarness.Run refused = AdminHarness.run("repair", "--repo", dir.toString());
     assertEquals(1, refused.exit(), refused.toString());
-    assertTrue(refused.err().startsWith("checkpoint-guard repair: " + lock + " exists: a git process is writing"
-        + " refs, or one was killed while it did; nothing was changed by this run. If no git process is running"
-        + " on this repository, remove that file and run repair again\n"), refused.err());
+    assertTrue(
+        refused
+            .err()
+            .startsWith(
+                "checkpoint-guard repair: "
+                    + lock
+                    + " exists: a git process is writing"
+                    + " refs, or one was killed while it did; nothing was changed by this run. If no git process is running"
+                    + " on this repository, remove that file and run repair again\n"),
+        refused.err());
     assertEquals(refs, AdminHarness.allRefs(dir));
     Files.delete(lock);
     AdminHarness.Run ok = AdminHarness.run("repair", "--repo", dir.toString());
@@ -159,7 +188,10 @@ class RepairKillTest {
     AdminHarness.assertRepaired(dir, 100); // includes check, exit 0
   }
 
-  /** Lock files left in the repository: repair's own lock is released by the kernel with the process. */
+  /**
+   * Lock files left in the repository: repair's own lock is released by the kernel with the
+   * process.
+   */
   private static Map<String, Long> leftoverLocks(Path dir) throws Exception {
     Map<String, Long> out = new java.util.TreeMap<>();
     try (var s = Files.walk(dir.resolve("refs"))) {
@@ -172,10 +204,20 @@ class RepairKillTest {
   }
 
   /** repair as its own process; the test switches reach it only through {@link HookedMain}. */
-  private Process start(Path dir, int crashAfterStep, Crash.Mode mode, int batchSize) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(HookedMain.command(crashAfterStep, mode, batchSize,
-        List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto"), "repair", "--repo", dir.toString(), "--mode",
-        "full"));
+  private Process start(Path dir, int crashAfterStep, Crash.Mode mode, int batchSize)
+      throws Exception {
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            HookedMain.command(
+                crashAfterStep,
+                mode,
+                batchSize,
+                List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto"),
+                "repair",
+                "--repo",
+                dir.toString(),
+                "--mode",
+                "full"));
     pb.redirectOutput(dir.resolveSibling(dir.getFileName() + ".out").toFile());
     pb.redirectError(dir.resolveSibling(dir.getFileName() + ".err").toFile());
     Process p = pb.start();

@@ -27,27 +27,30 @@ import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.transport.ReceiveCommand;
 
 /**
- * Server repositories for the policy benchmarks, built through JGit's {@link PackInserter} (every object
- * lands in one pack file, refs in {@code packed-refs}) so that reads in the benchmark are pack reads, as on a
- * real server.
+ * Server repositories for the policy benchmarks, built through JGit's {@link PackInserter} (every
+ * object lands in one pack file, refs in {@code packed-refs}) so that reads in the benchmark are
+ * pack reads, as on a real server.
  *
  * <p>Layout of {@link #policyServer} with {@code n} archives:
  *
  * <ul>
- *   <li>{@code full/0000000000001 … full/n}: archived generations of 100 random checkpoints each. The newest
- *       {@link #HISTORY_ARCHIVES} are rotation archives ({@code Archive generation} on a chain of 100
- *       {@code Checkpoint:} commits rooted at {@code Start generation}), so that the ancestry fast path walks
- *       real histories; older ones are single-commit migration archives (their history is never walked).
- *       Archive 1 additionally holds the 100 checkpoints of {@code /full/current} (a recovery merge, §7.3 A):
- *       it covers the current generation by content only, the worst place for a content scan to find it.
- *   <li>{@code /full/current}: 100 checkpoints on a chain of 100 commits rooted at {@code Start generation}.
+ *   <li>{@code full/0000000000001 … full/n}: archived generations of 100 random checkpoints each.
+ *       The newest {@link #HISTORY_ARCHIVES} are rotation archives ({@code Archive generation} on a
+ *       chain of 100 {@code Checkpoint:} commits rooted at {@code Start generation}), so that the
+ *       ancestry fast path walks real histories; older ones are single-commit migration archives
+ *       (their history is never walked). Archive 1 additionally holds the 100 checkpoints of {@code
+ *       /full/current} (a recovery merge, §7.3 A): it covers the current generation by content
+ *       only, the worst place for a content scan to find it.
+ *   <li>{@code /full/current}: 100 checkpoints on a chain of 100 commits rooted at {@code Start
+ *       generation}.
  * </ul>
  *
- * <p>Intermediate commits of a chain carry the final tree: the policy reads commit headers while walking and
- * trees only at tips, so the intermediate trees would cost setup time without changing what is measured.
+ * <p>Intermediate commits of a chain carry the final tree: the policy reads commit headers while
+ * walking and trees only at tips, so the intermediate trees would cost setup time without changing
+ * what is measured.
  *
- * <p>The objects of the benchmarked pushes are in the repository but unreferenced, as in receive-pack after
- * the pack arrived. Their ids are in {@link Server}.
+ * <p>The objects of the benchmarked pushes are in the repository but unreferenced, as in
+ * receive-pack after the pack arrived. Their ids are in {@link Server}.
  */
 final class BenchRepos {
   static final int PER_ARCHIVE = 100;
@@ -71,15 +74,17 @@ final class BenchRepos {
   }
 
   /**
-   * Opens the policy server with {@code n} archives under {@code cacheDir}, building it first when absent.
-   * The build is deterministic, so a cached copy made by an earlier run is the same repository.
+   * Opens the policy server with {@code n} archives under {@code cacheDir}, building it first when
+   * absent. The build is deterministic, so a cached copy made by an earlier run is the same
+   * repository.
    */
   static Server policyServer(Path cacheDir, int n) throws IOException {
     Path dir = cacheDir.resolve(LAYOUT_VERSION + "-" + n + ".git");
     Path done = dir.resolve("bench-ids.properties");
     if (!Files.exists(done)) {
       deleteTree(dir);
-      Path tmp = cacheDir.resolve(LAYOUT_VERSION + "-" + n + ".tmp-" + ProcessHandle.current().pid());
+      Path tmp =
+          cacheDir.resolve(LAYOUT_VERSION + "-" + n + ".tmp-" + ProcessHandle.current().pid());
       deleteTree(tmp);
       Files.createDirectories(tmp);
       Properties ids = build(tmp, n);
@@ -112,12 +117,16 @@ final class BenchRepos {
     try (PackInserter ins = ((ObjectDirectory) repo.getObjectDatabase()).newPackInserter()) {
       ins.checkExisting(false);
       TreeWriter w = new TreeWriter(ins);
-      ObjectId session = w.fullSession(w.blob(TestJson.compact(g -> {
-        g.writeStartObject();
-        g.writeStringField("timestamp", "2026-05-01T00:00:00Z");
-        g.writeEndObject();
-      })),
-          w.blob("sha256:" + "0".repeat(64)));
+      ObjectId session =
+          w.fullSession(
+              w.blob(
+                  TestJson.compact(
+                      g -> {
+                        g.writeStartObject();
+                        g.writeStringField("timestamp", "2026-05-01T00:00:00Z");
+                        g.writeEndObject();
+                      })),
+              w.blob("sha256:" + "0".repeat(64)));
       ObjectId cpDir = w.oneSession(session);
       ObjectId start = w.commit(w.emptyTree(), "Start generation", 1_700_000_000L);
       long when = 1_700_000_000L;
@@ -131,8 +140,11 @@ final class BenchRepos {
         if (a == 1) {
           cps = union(cps, currentIds);
         }
-        ObjectId gen = w.blob(TreeWriter.generationJson(
-            Instant.ofEpochSecond(when + a * 1000L), Instant.ofEpochSecond(when + a * 1000L + 999)));
+        ObjectId gen =
+            w.blob(
+                TreeWriter.generationJson(
+                    Instant.ofEpochSecond(when + a * 1000L),
+                    Instant.ofEpochSecond(when + a * 1000L + 999)));
         ObjectId tree = w.shardedTree(cps, id -> cpDir, gen);
         ObjectId tip;
         if (a > n - HISTORY_ARCHIVES) {
@@ -140,27 +152,41 @@ final class BenchRepos {
           ObjectId last = chain(w, genStart, tree, cps, when + a * 1000L);
           tip = w.commit(tree, "Archive generation", when + a * 1000L + 999, last);
         } else {
-          tip = w.commit(tree, "Archive migrated generation: " + RefNames.archive(a) + "\n",
-              when + a * 1000L);
+          tip =
+              w.commit(
+                  tree,
+                  "Archive migrated generation: " + RefNames.archive(a) + "\n",
+                  when + a * 1000L);
         }
         refs.add(new ReceiveCommand(ObjectId.zeroId(), tip, RefNames.archive(a)));
       }
       refs.add(new ReceiveCommand(ObjectId.zeroId(), currentTip, RefNames.CURRENT));
 
-      // The pushes: a rotation (archive on the current tip + reset), the same archive as an orphan, and a
+      // The pushes: a rotation (archive on the current tip + reset), the same archive as an orphan,
+      // and a
       // stray generation that no archive covers.
-      ObjectId gen = w.blob(TreeWriter.generationJson(
-          Instant.ofEpochSecond(when + 10_000_000L), Instant.ofEpochSecond(when + 10_000_999L)));
+      ObjectId gen =
+          w.blob(
+              TreeWriter.generationJson(
+                  Instant.ofEpochSecond(when + 10_000_000L),
+                  Instant.ofEpochSecond(when + 10_000_999L)));
       ObjectId archiveTree = w.shardedTree(currentIds, id -> cpDir, gen);
-      ids.setProperty("rotationArchive",
+      ids.setProperty(
+          "rotationArchive",
           w.commit(archiveTree, "Archive generation", when + 10_001_000L, currentTip).name());
-      ids.setProperty("orphanArchive",
-          w.commit(archiveTree, "Archive migrated generation: " + RefNames.archive(n + 1L) + "\n",
-              when + 10_001_000L).name());
-      ids.setProperty("startGeneration",
+      ids.setProperty(
+          "orphanArchive",
+          w.commit(
+                  archiveTree,
+                  "Archive migrated generation: " + RefNames.archive(n + 1L) + "\n",
+                  when + 10_001_000L)
+              .name());
+      ids.setProperty(
+          "startGeneration",
           w.commit(w.emptyTree(), "Start generation", when + 10_001_001L).name());
       long[] strayIds = randomIds(rnd, PER_ARCHIVE);
-      ids.setProperty("strayTip",
+      ids.setProperty(
+          "strayTip",
           chain(w, start, w.shardedTree(strayIds, id -> cpDir, null), strayIds, when).name());
       ids.setProperty("currentTip", currentTip.name());
       ins.flush();
@@ -170,13 +196,15 @@ final class BenchRepos {
     return ids;
   }
 
-  /** A chain of one {@code Checkpoint:} commit per id on {@code root}, every commit with {@code tree}. */
+  /**
+   * A chain of one {@code Checkpoint:} commit per id on {@code root}, every commit with {@code
+   * tree}.
+   */
   private static ObjectId chain(TreeWriter w, ObjectId root, ObjectId tree, long[] ids, long when)
       throws IOException {
     ObjectId tip = root;
     for (int i = 0; i < ids.length; i++) {
-      tip = w.commit(tree, "Checkpoint: " + CheckpointIds.format(ids[i]) + "\n",
-          when + i, tip);
+      tip = w.commit(tree, "Checkpoint: " + CheckpointIds.format(ids[i]) + "\n", when + i, tip);
     }
     return tip;
   }
@@ -202,13 +230,15 @@ final class BenchRepos {
       return;
     }
     try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      s.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.delete(p);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
     }
   }
 

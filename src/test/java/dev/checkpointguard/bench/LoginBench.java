@@ -19,9 +19,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Cost of one failed push login ({@link Users#check}) with the default PBKDF2 iterations: a wrong password
- * for a user that exists, and any password for a user that does not. Equal costs mean timing does not tell
- * which user names exist; the unit test (AuthTimingTest) proves both take one derivation, this measures it.
+ * Cost of one failed push login ({@link Users#check}) with the default PBKDF2 iterations: a wrong
+ * password for a user that exists, and any password for a user that does not. Equal costs mean
+ * timing does not tell which user names exist; the unit test (AuthTimingTest) proves both take one
+ * derivation, this measures it.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,8 +38,13 @@ public class LoginBench {
   public void setUp() throws IOException {
     dir = Files.createTempDirectory("login-bench");
     Path file = dir.resolve("users");
-    Files.writeString(file, "alice:" + PasswordHash.hash("s3cret".toCharArray(), PasswordHash.DEFAULT_ITERATIONS)
-        + "\nbob:" + PasswordHash.hash("hunter2".toCharArray(), PasswordHash.DEFAULT_ITERATIONS) + "\n");
+    Files.writeString(
+        file,
+        "alice:"
+            + PasswordHash.hash("s3cret".toCharArray(), PasswordHash.DEFAULT_ITERATIONS)
+            + "\nbob:"
+            + PasswordHash.hash("hunter2".toCharArray(), PasswordHash.DEFAULT_ITERATIONS)
+            + "\n");
     users = Users.load(file);
   }
 

@@ -7,7 +7,6 @@ import dev.checkpointguard.mirror.MirrorReport;
 import dev.checkpointguard.mirror.MirrorSync;
 import dev.checkpointguard.mirror.Upstream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,19 +29,20 @@ import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.ReceiveCommand;
 
 /**
- * The mirror benchmark of BENCHMARKS.md ({@code bench/mirror.sh}): on the 1,900-archive scale repository,
- * side by side in one run, a guarded sync ({@code MirrorSync} in this warm JVM, as {@code serve --mirrors}
- * runs it) against C git's {@code git fetch --prune} of an identical {@code clone --mirror}:
+ * The mirror benchmark of BENCHMARKS.md ({@code bench/mirror.sh}): on the 1,900-archive scale
+ * repository, side by side in one run, a guarded sync ({@code MirrorSync} in this warm JVM, as
+ * {@code serve --mirrors} runs it) against C git's {@code git fetch --prune} of an identical {@code
+ * clone --mirror}:
  *
  * <ol>
  *   <li>nothing new upstream;
- *   <li>one rotation upstream since the last sync (a new archive of 100 checkpoints, 95 of them new, the
- *       reset of {@code /full/current}, and {@code /main} with the new checkpoints).
+ *   <li>one rotation upstream since the last sync (a new archive of 100 checkpoints, 95 of them
+ *       new, the reset of {@code /full/current}, and {@code /main} with the new checkpoints).
  * </ol>
  *
- * Runs alternate (which tool goes first flips every run); the medians and their ratio are printed. The
- * cold command line ({@code java -jar checkpoint-guard.jar mirror}, a new JVM each time) is measured too,
- * for the cron use.
+ * Runs alternate (which tool goes first flips every run); the medians and their ratio are printed.
+ * The cold command line ({@code java -jar checkpoint-guard.jar mirror}, a new JVM each time) is
+ * measured too, for the cron use.
  *
  * <p>Usage: {@code MirrorBench TEMPLATE WORKDIR JAR [runs]}: TEMPLATE is the scale repository
  * ({@code bench/scale.sh} makes it), WORKDIR an empty folder, JAR the shaded jar.
@@ -67,8 +67,10 @@ public final class MirrorBench {
     git(work, "clone", "-q", "--mirror", upstream.toString(), guarded.toString());
     Map<String, String> env = new HashMap<>(System.getenv());
     Upstream up = Upstream.parse(upstream.toString());
-    try (Repository repo = open(guarded); Repository upRepo = open(upstream)) {
-      System.out.printf("mirror benchmark: %d refs upstream, %d runs each%n",
+    try (Repository repo = open(guarded);
+        Repository upRepo = open(upstream)) {
+      System.out.printf(
+          "mirror benchmark: %d refs upstream, %d runs each%n",
           repo.getRefDatabase().getRefs().size(), runs);
       // warm-up: JIT and page cache for both
       for (int i = 0; i < 5; i++) {
@@ -86,11 +88,14 @@ public final class MirrorBench {
           gitNothing.add(git(gitMirror, "fetch", "-q", "--prune"));
         }
       }
-      // the command line: a new JVM per sync (C1 only, serial GC), without and with an AppCDS archive of
+      // the command line: a new JVM per sync (C1 only, serial GC), without and with an AppCDS
+      // archive of
       // its classes (made by one training run, as install.sh does for the hooks)
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      List<String> cmd = List.of("mirror", "--repo", guarded.toString(), "--from", upstream.toString());
-      List<String> jvm = List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData");
+      List<String> cmd =
+          List.of("mirror", "--repo", guarded.toString(), "--from", upstream.toString());
+      List<String> jvm =
+          List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData");
       Path jsa = work.resolve("mirror.jsa");
       List<String> train = new ArrayList<>(jvm);
       train.addAll(List.of("-XX:ArchiveClassesAtExit=" + jsa, "-jar", jar.toString()));
@@ -104,7 +109,8 @@ public final class MirrorBench {
         plain.addAll(cmd);
         cli.add(run(work, plain));
         List<String> cds = new ArrayList<>(jvm);
-        cds.addAll(List.of("-XX:SharedArchiveFile=" + jsa, "-Xlog:cds=off", "-jar", jar.toString()));
+        cds.addAll(
+            List.of("-XX:SharedArchiveFile=" + jsa, "-Xlog:cds=off", "-jar", jar.toString()));
         cds.addAll(cmd);
         cliCds.add(run(work, cds));
       }
@@ -124,13 +130,22 @@ public final class MirrorBench {
       if (!refs(upstream).equals(refs(guarded)) || !refs(upstream).equals(refs(gitMirror))) {
         throw new IllegalStateException("a mirror differs from upstream after the runs");
       }
-      System.out.printf("%-58s %10s %10s %8s%n", "what (median of " + runs + ")", "git ms", "sync ms", "ratio");
+      System.out.printf(
+          "%-58s %10s %10s %8s%n", "what (median of " + runs + ")", "git ms", "sync ms", "ratio");
       row("nothing new: git fetch --prune vs sync (warm JVM)", gitNothing, syncNothing);
       row("one rotation: git fetch --prune vs sync (warm JVM)", gitRotation, syncRotation);
-      System.out.printf("%-58s %10s %10.1f %8.2f%n", "nothing new: checkpoint-guard mirror, new JVM each run",
-          "", median(cli) / 1e6, median(cli) / (double) median(gitNothing));
-      System.out.printf("%-58s %10s %10.1f %8.2f%n", "nothing new: the same with an AppCDS archive",
-          "", median(cliCds) / 1e6, median(cliCds) / (double) median(gitNothing));
+      System.out.printf(
+          "%-58s %10s %10.1f %8.2f%n",
+          "nothing new: checkpoint-guard mirror, new JVM each run",
+          "",
+          median(cli) / 1e6,
+          median(cli) / (double) median(gitNothing));
+      System.out.printf(
+          "%-58s %10s %10.1f %8.2f%n",
+          "nothing new: the same with an AppCDS archive",
+          "",
+          median(cliCds) / 1e6,
+          median(cliCds) / (double) median(gitNothing));
     }
   }
 
@@ -140,7 +155,8 @@ public final class MirrorBench {
     System.out.printf("%-58s %10.1f %10.1f %8.2f%n", what, g, s, s / g);
   }
 
-  private static long sync(Repository repo, Upstream up, Map<String, String> env, int changes) throws Exception {
+  private static long sync(Repository repo, Upstream up, Map<String, String> env, int changes)
+      throws Exception {
     long t0 = System.nanoTime();
     MirrorReport r = MirrorSync.run(repo, up, MirrorSync.Options.defaults(env));
     long t = System.nanoTime() - t0;
@@ -158,8 +174,12 @@ public final class MirrorBench {
 
   private static long run(Path dir, List<String> cmd) throws Exception {
     long t0 = System.nanoTime();
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .directory(dir.toFile())
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
     int code = p.waitFor();
     long t = System.nanoTime() - t0;
     if (code > 1) {
@@ -189,10 +209,10 @@ public final class MirrorBench {
   }
 
   /**
-   * One client rotation upstream (spec §6.2), with the checkpoints written since: {@code n} new checkpoints
-   * join {@code /full/current}'s into a new archive ({@code Archive generation}, parent the old current,
-   * with {@code generation.json}), {@code /full/current} becomes an orphan {@code Start generation}, and
-   * {@code /main} gets the new checkpoints.
+   * One client rotation upstream (spec §6.2), with the checkpoints written since: {@code n} new
+   * checkpoints join {@code /full/current}'s into a new archive ({@code Archive generation}, parent
+   * the old current, with {@code generation.json}), {@code /full/current} becomes an orphan {@code
+   * Start generation}, and {@code /main} gets the new checkpoints.
    */
   static void rotate(Repository repo, SplittableRandom rnd, int n, int run) throws IOException {
     try (ObjectInserter ins = repo.newObjectInserter();
@@ -202,25 +222,40 @@ public final class MirrorBench {
       CheckpointTrees trees = new CheckpointTrees(reader, null);
       Ref current = repo.exactRef(RefNames.CURRENT);
       Ref main = repo.exactRef(RefNames.MAIN);
-      SortedMap<Long, ObjectId> cur = trees.directories(walk.parseCommit(current.getObjectId()).getTree());
-      SortedMap<Long, ObjectId> mainDirs = new TreeMap<>(trees.directories(walk.parseCommit(main.getObjectId()).getTree()));
+      SortedMap<Long, ObjectId> cur =
+          trees.directories(walk.parseCommit(current.getObjectId()).getTree());
+      SortedMap<Long, ObjectId> mainDirs =
+          new TreeMap<>(trees.directories(walk.parseCommit(main.getObjectId()).getTree()));
       long when = Instant.parse("2026-06-01T00:00:00Z").getEpochSecond() + run * 3600L;
       int fresh = n - cur.size();
       long[] ids = BenchRepos.randomIds(rnd, fresh);
       SortedMap<Long, ObjectId> archive = new TreeMap<>(cur);
       for (long id : ids) {
-        ObjectId t = w.blob("{\"timestamp\":\"2026-06-01T00:00:00Z\",\"text\":\"" + CheckpointIds.format(id) + "\"}\n");
-        archive.put(id, w.oneSession(w.fullSession(t, w.blob("sha256:" + CheckpointIds.format(id)))));
+        ObjectId t =
+            w.blob(
+                "{\"timestamp\":\"2026-06-01T00:00:00Z\",\"text\":\""
+                    + CheckpointIds.format(id)
+                    + "\"}\n");
+        archive.put(
+            id, w.oneSession(w.fullSession(t, w.blob("sha256:" + CheckpointIds.format(id)))));
         mainDirs.put(id, w.oneSession(w.fullSession(t, t)));
       }
       long[] all = archive.keySet().stream().mapToLong(Long::longValue).toArray();
-      ObjectId gen = w.blob(TreeWriter.generationJson(Instant.ofEpochSecond(when - 3600), Instant.ofEpochSecond(when)));
+      ObjectId gen =
+          w.blob(
+              TreeWriter.generationJson(
+                  Instant.ofEpochSecond(when - 3600), Instant.ofEpochSecond(when)));
       ObjectId archiveTree = w.shardedTree(all, archive::get, gen);
-      ObjectId archiveCommit = w.commit(archiveTree, "Archive generation", when, current.getObjectId());
+      ObjectId archiveCommit =
+          w.commit(archiveTree, "Archive generation", when, current.getObjectId());
       ObjectId start = w.commit(w.emptyTree(), "Start generation", when);
       long[] mainIds = mainDirs.keySet().stream().mapToLong(Long::longValue).toArray();
-      ObjectId mainCommit = w.commit(w.shardedTree(mainIds, mainDirs::get, null), "Checkpoint: batch\n", when,
-          main.getObjectId());
+      ObjectId mainCommit =
+          w.commit(
+              w.shardedTree(mainIds, mainDirs::get, null),
+              "Checkpoint: batch\n",
+              when,
+              main.getObjectId());
       ins.flush();
       long next = 0;
       for (Ref r : repo.getRefDatabase().getRefsByPrefix(RefNames.FULL_PREFIX)) {
@@ -229,10 +264,11 @@ public final class MirrorBench {
       org.eclipse.jgit.lib.BatchRefUpdate batch = repo.getRefDatabase().newBatchUpdate();
       batch.setAtomic(true);
       batch.setAllowNonFastForwards(true); // the reset of /full/current
-      batch.addCommand(List.of(
-          new ReceiveCommand(ObjectId.zeroId(), archiveCommit, RefNames.archive(next + 1)),
-          new ReceiveCommand(current.getObjectId(), start, RefNames.CURRENT),
-          new ReceiveCommand(main.getObjectId(), mainCommit, RefNames.MAIN)));
+      batch.addCommand(
+          List.of(
+              new ReceiveCommand(ObjectId.zeroId(), archiveCommit, RefNames.archive(next + 1)),
+              new ReceiveCommand(current.getObjectId(), start, RefNames.CURRENT),
+              new ReceiveCommand(main.getObjectId(), mainCommit, RefNames.MAIN)));
       batch.execute(walk, org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE);
       for (ReceiveCommand c : batch.getCommands()) {
         if (c.getResult() != ReceiveCommand.Result.OK) {

@@ -38,25 +38,29 @@ import org.openjdk.jmh.annotations.Warmup;
  * Cost of one push verdict ({@link CheckpointPolicy#evaluate} for all commands of a push) against a
  * server with 1, 100 or 10,000 archived generations (see {@link BenchRepos} for the repository).
  *
- * <p>Conditions, as the JGit server runs the core: refs read through {@link RepositoryRefs} (only when the
- * policy asks), objects through a pack reader, the process-wide tree cache warm for what is already on the
- * server, but never for the pushed trees (a push brings new trees; {@link FreshTrees} keeps them out of the
- * shared cache). The repositories are built once into {@code target/bench-data} and reused by later runs.
+ * <p>Conditions, as the JGit server runs the core: refs read through {@link RepositoryRefs} (only
+ * when the policy asks), objects through a pack reader, the process-wide tree cache warm for what
+ * is already on the server, but never for the pushed trees (a push brings new trees; {@link
+ * FreshTrees} keeps them out of the shared cache). The repositories are built once into {@code
+ * target/bench-data} and reused by later runs.
  *
  * <ul>
- *   <li>{@link #rotationPush}: create {@code full/n+1} ({@code Archive generation} on the current tip, 100
- *       checkpoints) and reset {@code /full/current} to {@code Start generation}: the ancestor fast path.
- *   <li>{@link #contentRuleOwnArchive}: the same, with the archive an orphan (a migration archive): the reset
- *       is covered by content only, by an archive of the same push.
- *   <li>{@link #contentRuleServerArchive}: the reset alone, covered by content only, by the oldest archive
- *       on the server (a recovery merge): the case a scan of every archive pays most for.
+ *   <li>{@link #rotationPush}: create {@code full/n+1} ({@code Archive generation} on the current
+ *       tip, 100 checkpoints) and reset {@code /full/current} to {@code Start generation}: the
+ *       ancestor fast path.
+ *   <li>{@link #contentRuleOwnArchive}: the same, with the archive an orphan (a migration archive):
+ *       the reset is covered by content only, by an archive of the same push.
+ *   <li>{@link #contentRuleServerArchive}: the reset alone, covered by content only, by the oldest
+ *       archive on the server (a recovery merge): the case a scan of every archive pays most for.
  *   <li>{@link #rejectUncovered}: the reset of a generation that no archive covers; rejected.
  * </ul>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx1g"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class PolicyBench {
@@ -84,24 +88,29 @@ public class PolicyBench {
     refs = RepositoryRefs.of(server.repo());
     shared = CheckpointSetCache.lru(1_000_000);
     try (RevWalk rw = new RevWalk(reader)) {
-      pushedTrees = Set.of(
-          rw.parseCommit(server.rotationArchive()).getTree().copy(),
-          rw.parseCommit(server.currentTip()).getTree().copy(),
-          rw.parseCommit(server.strayTip()).getTree().copy());
+      pushedTrees =
+          Set.of(
+              rw.parseCommit(server.rotationArchive()).getTree().copy(),
+              rw.parseCommit(server.currentTip()).getTree().copy(),
+              rw.parseCommit(server.strayTip()).getTree().copy());
     }
     String next = server.nextArchive();
-    rotation = List.of(
-        RefChange.create(next, server.rotationArchive()),
-        RefChange.update(RefNames.CURRENT, server.currentTip(), server.startGeneration()));
-    ownArchive = List.of(
-        RefChange.create(next, server.orphanArchive()),
-        RefChange.update(RefNames.CURRENT, server.currentTip(), server.startGeneration()));
+    rotation =
+        List.of(
+            RefChange.create(next, server.rotationArchive()),
+            RefChange.update(RefNames.CURRENT, server.currentTip(), server.startGeneration()));
+    ownArchive =
+        List.of(
+            RefChange.create(next, server.orphanArchive()),
+            RefChange.update(RefNames.CURRENT, server.currentTip(), server.startGeneration()));
     serverArchive =
         List.of(RefChange.update(RefNames.CURRENT, server.currentTip(), server.startGeneration()));
     uncovered =
         List.of(RefChange.update(RefNames.CURRENT, server.strayTip(), server.startGeneration()));
-    // Fail fast if a case does not decide as it claims to. This also warms the archive index, as the first
-    // reset that needs the content rule does on a server (see coldContentRuleServerArchive for that cost).
+    // Fail fast if a case does not decide as it claims to. This also warms the archive index, as
+    // the first
+    // reset that needs the content rule does on a server (see coldContentRuleServerArchive for that
+    // cost).
     expect(rotation, true);
     expect(ownArchive, true);
     expect(serverArchive, true);
@@ -126,7 +135,8 @@ public class PolicyBench {
     return verdicts(push, index, shared);
   }
 
-  private List<Verdict> verdicts(List<RefChange> push, ArchiveIndex memo, CheckpointSetCache cache) {
+  private List<Verdict> verdicts(
+      List<RefChange> push, ArchiveIndex memo, CheckpointSetCache cache) {
     CheckpointPolicy policy = new CheckpointPolicy(settings, new FreshTrees(cache, pushedTrees));
     return policy.evaluate(push, refs, reader, memo);
   }
@@ -153,7 +163,8 @@ public class PolicyBench {
 
   /**
    * The first reset needing the content rule after the server process started: empty tree cache and
-   * archive index, so every archive is read (highest number first) until the cover, archive 1, is found.
+   * archive index, so every archive is read (highest number first) until the cover, archive 1, is
+   * found.
    */
   @Benchmark
   @BenchmarkMode(Mode.SingleShotTime)
@@ -166,8 +177,8 @@ public class PolicyBench {
   }
 
   /**
-   * The shared cache for trees already on the server; a per-push memo for the pushed trees, so that each
-   * invocation reads them as a new push would.
+   * The shared cache for trees already on the server; a per-push memo for the pushed trees, so that
+   * each invocation reads them as a new push would.
    */
   static final class FreshTrees implements CheckpointSetCache {
     private final CheckpointSetCache shared;

@@ -19,10 +19,10 @@ import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.revwalk.RevWalk;
 
 /**
- * The 10,000-archive ÷ 1-archive ratio of {@link PolicyBench}'s push verdicts, measured side by side: the
- * two servers are loaded in one JVM and measured in alternating short blocks (the order alternating too),
- * so that load from elsewhere on a shared machine hits both alike. JMH runs its parameters one after the
- * other, and a load change between them moves the ratio; this does not.
+ * The 10,000-archive ÷ 1-archive ratio of {@link PolicyBench}'s push verdicts, measured side by
+ * side: the two servers are loaded in one JVM and measured in alternating short blocks (the order
+ * alternating too), so that load from elsewhere on a shared machine hits both alike. JMH runs its
+ * parameters one after the other, and a load change between them moves the ratio; this does not.
  *
  * <p>Usage: {@code PolicyRatio [rounds]} (default 60 rounds of 100 verdicts per server and case).
  */
@@ -46,23 +46,28 @@ public final class PolicyRatio {
       reader = server.repo().newObjectReader();
       refs = RepositoryRefs.of(server.repo());
       try (RevWalk rw = new RevWalk(reader)) {
-        pushed = Set.of(
-            rw.parseCommit(server.rotationArchive()).getTree().copy(),
-            rw.parseCommit(server.currentTip()).getTree().copy());
+        pushed =
+            Set.of(
+                rw.parseCommit(server.rotationArchive()).getTree().copy(),
+                rw.parseCommit(server.currentTip()).getTree().copy());
       }
       String next = server.nextArchive();
-      RefChange reset = RefChange.update(RefNames.CURRENT, server.currentTip(), server.startGeneration());
-      cases = List.of(
-          List.of(RefChange.create(next, server.rotationArchive()), reset),
-          List.of(RefChange.create(next, server.orphanArchive()), reset),
-          List.of(reset));
+      RefChange reset =
+          RefChange.update(RefNames.CURRENT, server.currentTip(), server.startGeneration());
+      cases =
+          List.of(
+              List.of(RefChange.create(next, server.rotationArchive()), reset),
+              List.of(RefChange.create(next, server.orphanArchive()), reset),
+              List.of(reset));
     }
 
     long block(int c) {
       long t0 = System.nanoTime();
       for (int i = 0; i < BLOCK; i++) {
-        List<Verdict> v = new CheckpointPolicy(GuardSettings.defaults(),
-            new PolicyBench.FreshTrees(shared, pushed)).evaluate(cases.get(c), refs, reader, index);
+        List<Verdict> v =
+            new CheckpointPolicy(
+                    GuardSettings.defaults(), new PolicyBench.FreshTrees(shared, pushed))
+                .evaluate(cases.get(c), refs, reader, index);
         if (!v.get(v.size() - 1).accepted()) {
           throw new IllegalStateException("unexpected " + v);
         }
@@ -76,12 +81,16 @@ public final class PolicyRatio {
     Path cache = Path.of(System.getProperty("bench.data", "target/bench-data"));
     Side one = new Side(cache, 1);
     Side many = new Side(cache, 10_000);
-    String[] names = {"rotation push", "reset covered by this push's orphan archive",
-        "reset covered by the oldest server archive"};
-    System.out.printf("policy ratio 10,000 / 1 archive: %d alternating rounds of %d verdicts, medians%n",
+    String[] names = {
+      "rotation push",
+      "reset covered by this push's orphan archive",
+      "reset covered by the oldest server archive"
+    };
+    System.out.printf(
+        "policy ratio 10,000 / 1 archive: %d alternating rounds of %d verdicts, medians%n",
         rounds, BLOCK);
-    System.out.printf("%-46s %12s %12s %8s %15s%n", "push", "1 (us)", "10,000 (us)", "ratio",
-        "ratio IQR");
+    System.out.printf(
+        "%-46s %12s %12s %8s %15s%n", "push", "1 (us)", "10,000 (us)", "ratio", "ratio IQR");
     for (int c = 0; c < names.length; c++) {
       for (int w = 0; w < 30; w++) { // warm-up: JIT and the archive index
         one.block(c);
@@ -100,8 +109,14 @@ public final class PolicyRatio {
         }
         r[i] = b[i] / a[i];
       }
-      System.out.printf("%-46s %12.1f %12.1f %8.2f %7.2f-%-7.2f%n", names[c],
-          median(a) / BLOCK / 1000, median(b) / BLOCK / 1000, median(r), pct(r, 25), pct(r, 75));
+      System.out.printf(
+          "%-46s %12.1f %12.1f %8.2f %7.2f-%-7.2f%n",
+          names[c],
+          median(a) / BLOCK / 1000,
+          median(b) / BLOCK / 1000,
+          median(r),
+          pct(r, 25),
+          pct(r, 75));
     }
     one.reader.close();
     many.reader.close();

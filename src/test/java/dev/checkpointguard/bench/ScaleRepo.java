@@ -24,22 +24,24 @@ import org.eclipse.jgit.lib.TreeFormatter;
 import org.eclipse.jgit.transport.ReceiveCommand;
 
 /**
- * Generates a large damaged v2 server repository for the {@code check}/{@code repair} benchmarks: by default
- * 100,000 archived checkpoints in 900 healthy archives of 100 and 1,000 under-threshold archives of 10 (the
- * v0.6.0 migration bug of spec §9, one small archive per migration run holding that run's newest
- * checkpoints), a {@code /full/current} with a few checkpoints, and {@code /main} holding every checkpoint
- * with its metadata and {@code created_at} (spec §4 layout, last session's {@code created_at} one minute
- * apart, in the same order as the archive numbers).
+ * Generates a large damaged v2 server repository for the {@code check}/{@code repair} benchmarks:
+ * by default 100,000 archived checkpoints in 900 healthy archives of 100 and 1,000 under-threshold
+ * archives of 10 (the v0.6.0 migration bug of spec §9, one small archive per migration run holding
+ * that run's newest checkpoints), a {@code /full/current} with a few checkpoints, and {@code /main}
+ * holding every checkpoint with its metadata and {@code created_at} (spec §4 layout, last session's
+ * {@code created_at} one minute apart, in the same order as the archive numbers).
  *
- * <p>A test utility, not a shipped command: it writes fabricated checkpoints, which no administrator
- * should be able to do to a real repository by mistake, and it reuses the test fixtures' encoders
- * ({@link ClientRepo#goTime}, {@link ClientRepo#generationJson}, {@link ClientRepo#sha256}).
+ * <p>A test utility, not a shipped command: it writes fabricated checkpoints, which no
+ * administrator should be able to do to a real repository by mistake, and it reuses the test
+ * fixtures' encoders ({@link ClientRepo#goTime}, {@link ClientRepo#generationJson}, {@link
+ * ClientRepo#sha256}).
  *
- * <p>Fast by construction: trees are built bottom-up straight through two {@link PackInserter}s (one pack
- * each, no loose objects, no per-checkpoint commit or ref update), and all refs go into {@code packed-refs}
- * in one atomic batch. Transcript blobs ({@code raw_transcript} in {@code /full/*},
- * {@code transcript.jsonl} in {@code /main}) go to a pack of their own, named in {@link #PROPERTIES}, so a
- * benchmark can move that pack away and prove that a command never reads a transcript.
+ * <p>Fast by construction: trees are built bottom-up straight through two {@link PackInserter}s
+ * (one pack each, no loose objects, no per-checkpoint commit or ref update), and all refs go into
+ * {@code packed-refs} in one atomic batch. Transcript blobs ({@code raw_transcript} in {@code
+ * /full/*}, {@code transcript.jsonl} in {@code /main}) go to a pack of their own, named in {@link
+ * #PROPERTIES}, so a benchmark can move that pack away and prove that a command never reads a
+ * transcript.
  *
  * <p>Usage: {@code ScaleRepo DIR [healthy small currentCount]}; DIR must not exist.
  */
@@ -76,14 +78,29 @@ public final class ScaleRepo {
       System.err.println("usage: ScaleRepo DIR [healthy small current]");
       System.exit(2);
     }
-    Shape s = args.length == 1
-        ? Shape.ISSUE
-        : new Shape(Integer.parseInt(args[1]), 100, Integer.parseInt(args[2]), 10, Integer.parseInt(args[3]));
+    Shape s =
+        args.length == 1
+            ? Shape.ISSUE
+            : new Shape(
+                Integer.parseInt(args[1]),
+                100,
+                Integer.parseInt(args[2]),
+                10,
+                Integer.parseInt(args[3]));
     Result r = generate(Path.of(args[0]), s);
-    System.out.printf("generated %s: %d archived checkpoints (%d x %d + %d x %d), %d in /full/current,"
+    System.out.printf(
+        "generated %s: %d archived checkpoints (%d x %d + %d x %d), %d in /full/current,"
             + " %d objects, in %.1f s; transcripts in %s%n",
-        r.dir(), s.archived(), s.healthy(), s.perHealthy(), s.small(), s.perSmall(), s.current(),
-        r.objects(), r.millis() / 1000.0, r.transcriptPack());
+        r.dir(),
+        s.archived(),
+        s.healthy(),
+        s.perHealthy(),
+        s.small(),
+        s.perSmall(),
+        s.current(),
+        r.objects(),
+        r.millis() / 1000.0,
+        r.transcriptPack());
   }
 
   /** Writes the repository into {@code dir}, which must not exist yet. */
@@ -96,7 +113,8 @@ public final class ScaleRepo {
     repo.create(true);
     int total = shape.archived() + shape.current();
     long[] ids = distinctIds(new SplittableRandom(2026), total);
-    // Migration runs, oldest first: a run archives `perHealthy` batches, then its remainder (the bug).
+    // Migration runs, oldest first: a run archives `perHealthy` batches, then its remainder (the
+    // bug).
     List<long[]> archives = new ArrayList<>();
     List<Boolean> healthy = new ArrayList<>();
     int next = 0;
@@ -162,10 +180,16 @@ public final class ScaleRepo {
         ObjectId tip;
         if (healthy.get(a)) {
           // a rotation: Archive generation on the last Checkpoint commit of its generation
-          ObjectId start = w.commit(w.emptyTree(), "Start generation", range[0].getEpochSecond() - 1);
-          ObjectId last = w.commit(w.shardedTree(cps, fullDir::get, null),
-              "Checkpoint: " + CheckpointIds.format(archives.get(a)[archives.get(a).length - 1]) + "\n",
-              range[1].getEpochSecond(), start);
+          ObjectId start =
+              w.commit(w.emptyTree(), "Start generation", range[0].getEpochSecond() - 1);
+          ObjectId last =
+              w.commit(
+                  w.shardedTree(cps, fullDir::get, null),
+                  "Checkpoint: "
+                      + CheckpointIds.format(archives.get(a)[archives.get(a).length - 1])
+                      + "\n",
+                  range[1].getEpochSecond(),
+                  start);
           tip = w.commit(tree, "Archive generation", when, last);
           objects[0] += 4;
         } else {
@@ -176,12 +200,20 @@ public final class ScaleRepo {
       }
       long cur0 = base + total * 60L;
       ObjectId start = w.commit(w.emptyTree(), "Start generation", cur0);
-      ObjectId curTip = w.commit(w.shardedTree(sorted(current), fullDir::get, null),
-          "Checkpoint: " + CheckpointIds.format(current[current.length - 1]) + "\n", cur0 + 60, start);
+      ObjectId curTip =
+          w.commit(
+              w.shardedTree(sorted(current), fullDir::get, null),
+              "Checkpoint: " + CheckpointIds.format(current[current.length - 1]) + "\n",
+              cur0 + 60,
+              start);
       refs.add(new ReceiveCommand(ObjectId.zeroId(), curTip, RefNames.CURRENT));
       ObjectId init = w.commit(w.emptyTree(), "Initialize v2 ref", base - 3600);
-      ObjectId mainTip = w.commit(w.shardedTree(sorted(ids), mainDir::get, null),
-          "Migrate batch: " + total + " checkpoint(s), " + total + " session(s)\n", cur0 + 120, init);
+      ObjectId mainTip =
+          w.commit(
+              w.shardedTree(sorted(ids), mainDir::get, null),
+              "Migrate batch: " + total + " checkpoint(s), " + total + " session(s)\n",
+              cur0 + 120,
+              init);
       refs.add(new ReceiveCommand(ObjectId.zeroId(), mainTip, RefNames.MAIN));
       main.flush();
       transcripts.flush();
@@ -205,22 +237,29 @@ public final class ScaleRepo {
       throws IOException {
     String compact = event("user", created.minusSeconds(60), "compact " + cp);
     TreeFormatter session = new TreeFormatter();
-    session.append("metadata.json", FileMode.REGULAR_FILE, w.blob(TestJson.indented(g -> {
-      g.writeStartObject();
-      g.writeStringField("checkpoint_id", cp);
-      g.writeStringField("session_id", "session-" + cp + "-0");
-      g.writeStringField("created_at", ClientRepo.goTime(created));
-      g.writeStringField("agent", "Claude Code");
-      g.writeBooleanField("is_task", false);
-      g.writeStringField("cli_version", "0.6.0");
-      g.writeEndObject();
-    })));
+    session.append(
+        "metadata.json",
+        FileMode.REGULAR_FILE,
+        w.blob(
+            TestJson.indented(
+                g -> {
+                  g.writeStartObject();
+                  g.writeStringField("checkpoint_id", cp);
+                  g.writeStringField("session_id", "session-" + cp + "-0");
+                  g.writeStringField("created_at", ClientRepo.goTime(created));
+                  g.writeStringField("agent", "Claude Code");
+                  g.writeBooleanField("is_task", false);
+                  g.writeStringField("cli_version", "0.6.0");
+                  g.writeEndObject();
+                })));
     session.append("prompt.txt", FileMode.REGULAR_FILE, w.blob("prompt of " + cp));
     session.append("transcript.jsonl", FileMode.REGULAR_FILE, tw.blob(compact));
-    session.append("transcript_hash.txt", FileMode.REGULAR_FILE, w.blob(ClientRepo.sha256(compact)));
+    session.append(
+        "transcript_hash.txt", FileMode.REGULAR_FILE, w.blob(ClientRepo.sha256(compact)));
     TreeFormatter t = new TreeFormatter();
     t.append("0", FileMode.TREE, w.inserter().insert(session));
-    t.append("metadata.json", FileMode.REGULAR_FILE, w.blob(ClientRepo.summaryJson("0.6.0", cp, 1)));
+    t.append(
+        "metadata.json", FileMode.REGULAR_FILE, w.blob(ClientRepo.summaryJson("0.6.0", cp, 1)));
     return w.inserter().insert(t);
   }
 
@@ -232,13 +271,14 @@ public final class ScaleRepo {
 
   /** One transcript line: a JSON object with {@code type}, {@code timestamp} and {@code text}. */
   private static String event(String type, Instant at, String text) {
-    return TestJson.compact(g -> {
-      g.writeStartObject();
-      g.writeStringField("type", type);
-      g.writeStringField("timestamp", ClientRepo.goTime(at));
-      g.writeStringField("text", text);
-      g.writeEndObject();
-    });
+    return TestJson.compact(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("type", type);
+          g.writeStringField("timestamp", ClientRepo.goTime(at));
+          g.writeStringField("text", text);
+          g.writeEndObject();
+        });
   }
 
   private static Instant created(int i) {

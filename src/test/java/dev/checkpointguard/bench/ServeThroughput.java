@@ -5,7 +5,6 @@ import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.ClientVersion;
 import dev.checkpointguard.fixtures.GitCli;
 import dev.checkpointguard.server.GuardedServer;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -13,15 +12,16 @@ import java.util.List;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 
 /**
- * Pushes per second through {@code serve} ({@link GuardedServer}), with and without the guard, in one run:
- * a v0.6.2 client writes one checkpoint at a time and pushes {@code /main} and {@code /full/current} with
- * the real {@code git push --no-verify --porcelain} of spec §7.2 Step 2 over smart HTTP on loopback.
+ * Pushes per second through {@code serve} ({@link GuardedServer}), with and without the guard, in
+ * one run: a v0.6.2 client writes one checkpoint at a time and pushes {@code /main} and {@code
+ * /full/current} with the real {@code git push --no-verify --porcelain} of spec §7.2 Step 2 over
+ * smart HTTP on loopback.
  *
- * <p>"Without the guard" is the same server, the same objects, the same push, with destination refs the
- * guard does not judge ({@code refs/bench/main}, {@code refs/bench/current}): its hook returns at its first
- * check, so the difference between the two is what judging costs. No switch to turn the guard off exists in
- * the product, on purpose. The two variants alternate push by push (which goes first alternates too), so
- * load from elsewhere on the machine hits both alike.
+ * <p>"Without the guard" is the same server, the same objects, the same push, with destination refs
+ * the guard does not judge ({@code refs/bench/main}, {@code refs/bench/current}): its hook returns
+ * at its first check, so the difference between the two is what judging costs. No switch to turn
+ * the guard off exists in the product, on purpose. The two variants alternate push by push (which
+ * goes first alternates too), so load from elsewhere on the machine hits both alike.
  *
  * <p>Usage: {@code ServeThroughput [pushes]} (default 40 per variant, after 5 warm-up pushes each).
  */
@@ -58,7 +58,8 @@ public final class ServeThroughput {
     long[] guarded = new long[pushes];
     long[] plain = new long[pushes];
     try (GuardedServer server = GuardedServer.start(config);
-        ClientRepo client = ClientRepo.builder(ClientVersion.V0_6_2).buildOnDisk(work.resolve("client.git"))) {
+        ClientRepo client =
+            ClientRepo.builder(ClientVersion.V0_6_2).buildOnDisk(work.resolve("client.git"))) {
       String base = server.url().toString();
       // warm-up pushes, not counted: JIT, first connections, empty-repository paths
       for (int i = 0; i < WARMUP; i++) {
@@ -79,13 +80,17 @@ public final class ServeThroughput {
     }
     double g = perSecond(guarded);
     double p = perSecond(plain);
-    System.out.printf("serve throughput: %d checkpoint-append pushes per variant (main + full/current, one"
-        + " git push each, loopback HTTP), alternating%n", pushes);
+    System.out.printf(
+        "serve throughput: %d checkpoint-append pushes per variant (main + full/current, one"
+            + " git push each, loopback HTTP), alternating%n",
+        pushes);
     System.out.printf("%-28s %10s %12s %12s%n", "variant", "pushes/s", "median (ms)", "p90 (ms)");
-    System.out.printf("%-28s %10.1f %12.1f %12.1f%n", "guard judging v2 refs", g, pct(guarded, 50),
-        pct(guarded, 90));
-    System.out.printf("%-28s %10.1f %12.1f %12.1f%n", "unguarded refs (baseline)", p, pct(plain, 50),
-        pct(plain, 90));
+    System.out.printf(
+        "%-28s %10.1f %12.1f %12.1f%n",
+        "guard judging v2 refs", g, pct(guarded, 50), pct(guarded, 90));
+    System.out.printf(
+        "%-28s %10.1f %12.1f %12.1f%n",
+        "unguarded refs (baseline)", p, pct(plain, 50), pct(plain, 90));
     System.out.printf("throughput ratio guarded / baseline: %.2f%n", g / p);
   }
 
@@ -94,8 +99,15 @@ public final class ServeThroughput {
     String main = unguarded ? "refs/bench/main" : RefNames.MAIN;
     String current = unguarded ? "refs/bench/current" : RefNames.CURRENT;
     long t0 = System.nanoTime();
-    GitCli.Result r = git.run(client.directory(), "push", "--no-verify", "--porcelain", url,
-        RefNames.MAIN + ":" + main, RefNames.CURRENT + ":" + current);
+    GitCli.Result r =
+        git.run(
+            client.directory(),
+            "push",
+            "--no-verify",
+            "--porcelain",
+            url,
+            RefNames.MAIN + ":" + main,
+            RefNames.CURRENT + ":" + current);
     long t = System.nanoTime() - t0;
     if (!r.ok() || r.porcelain().stream().anyMatch(x -> !x.accepted())) {
       throw new IllegalStateException("push to " + url + " failed: " + r);

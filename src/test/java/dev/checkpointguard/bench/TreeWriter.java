@@ -15,18 +15,21 @@ import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.TreeFormatter;
 
 /**
- * Writes v2 checkpoint trees and commits straight through an {@link ObjectInserter}: no index, no work
- * tree, no ref update per checkpoint. Benchmarks and the scale generator use it to build large
+ * Writes v2 checkpoint trees and commits straight through an {@link ObjectInserter}: no index, no
+ * work tree, no ref update per checkpoint. Benchmarks and the scale generator use it to build large
  * repositories in seconds.
  *
- * <p>Checkpoint IDs are the packed {@code long}s of {@link CheckpointIds}. Every tree method takes IDs in
- * ascending order: for fixed-width lowercase hex, numeric order is git's tree-entry order, so shard and
- * checkpoint entries come out sorted without a sort.
+ * <p>Checkpoint IDs are the packed {@code long}s of {@link CheckpointIds}. Every tree method takes
+ * IDs in ascending order: for fixed-width lowercase hex, numeric order is git's tree-entry order,
+ * so shard and checkpoint entries come out sorted without a sort.
  */
 final class TreeWriter {
   /** Fixed identity and clock: the same inputs always give the same object ids. */
   static final PersonIdent IDENT =
-      new PersonIdent("Bench", "bench@checkpoint-guard.invalid", Instant.parse("2026-05-01T00:00:00Z"),
+      new PersonIdent(
+          "Bench",
+          "bench@checkpoint-guard.invalid",
+          Instant.parse("2026-05-01T00:00:00Z"),
           java.time.ZoneOffset.UTC);
 
   private final ObjectInserter ins;
@@ -51,9 +54,7 @@ final class TreeWriter {
     return emptyTree;
   }
 
-  /**
-   * A {@code /full/*} session directory (spec §3.1): {@code raw_transcript} and its hash file.
-   */
+  /** A {@code /full/*} session directory (spec §3.1): {@code raw_transcript} and its hash file. */
   ObjectId fullSession(ObjectId rawTranscript, ObjectId hash) throws IOException {
     TreeFormatter t = new TreeFormatter();
     t.append("raw_transcript", FileMode.REGULAR_FILE, rawTranscript);
@@ -69,8 +70,9 @@ final class TreeWriter {
   }
 
   /**
-   * A sharded root tree of the given checkpoints (ascending), each directory made by {@code dir}, plus
-   * {@code generation.json} when {@code generationJson} is not null (archived generations, spec §5).
+   * A sharded root tree of the given checkpoints (ascending), each directory made by {@code dir},
+   * plus {@code generation.json} when {@code generationJson} is not null (archived generations,
+   * spec §5).
    */
   ObjectId shardedTree(long[] ids, LongFunction<ObjectId> dir, ObjectId generationJson)
       throws IOException {
@@ -96,12 +98,16 @@ final class TreeWriter {
   }
 
   /** A commit; {@code when} in seconds since the epoch for author and committer. */
-  ObjectId commit(ObjectId tree, String message, long when, ObjectId... parents) throws IOException {
+  ObjectId commit(ObjectId tree, String message, long when, ObjectId... parents)
+      throws IOException {
     CommitBuilder c = new CommitBuilder();
     c.setTreeId(tree);
     c.setParentIds(parents);
     PersonIdent who =
-        new PersonIdent(IDENT.getName(), IDENT.getEmailAddress(), Instant.ofEpochSecond(when),
+        new PersonIdent(
+            IDENT.getName(),
+            IDENT.getEmailAddress(),
+            Instant.ofEpochSecond(when),
             java.time.ZoneOffset.UTC);
     c.setAuthor(who);
     c.setCommitter(who);

@@ -17,22 +17,30 @@ import org.junit.jupiter.api.Test;
 class MainTest {
   record Run(int exit, String out, String err) {}
 
-  /** As if started by the installed launcher, so that the help texts show {@code checkpoint-guard}. */
-  private static final Map<String, String> LAUNCHED = Map.of(Invocation.LAUNCHER_ENV, "checkpoint-guard");
+  /**
+   * As if started by the installed launcher, so that the help texts show {@code checkpoint-guard}.
+   */
+  private static final Map<String, String> LAUNCHED =
+      Map.of(Invocation.LAUNCHER_ENV, "checkpoint-guard");
 
   private static Run run(Map<String, String> env, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    Io io = new Io(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), new ByteArrayInputStream(new byte[0]), env);
+    Io io =
+        new Io(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            new ByteArrayInputStream(new byte[0]),
+            env);
     int code = new Main(io).run(args);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   /**
-   * Issue 9, defect 3: {@code --help} and {@code -h} of every command exit 0 with its usage, also when it has
-   * required options (check, repair, restore used to exit 2 "Missing required option"); {@code --version}
-   * works after every command too. Help lines fit in 100 columns.
+   * Issue 9, defect 3: {@code --help} and {@code -h} of every command exit 0 with its usage, also
+   * when it has required options (check, repair, restore used to exit 2 "Missing required option");
+   * {@code --version} works after every command too. Help lines fit in 100 columns.
    */
   @Test
   void everyCommandAnswersHelpAndVersion() {
@@ -43,7 +51,9 @@ class MainTest {
         assertTrue(r.out().startsWith("usage: checkpoint-guard " + c.name() + " "), r.out());
         assertEquals("", r.err(), c.name() + " " + help);
         for (String line : r.out().split("\n")) {
-          assertTrue(line.length() <= 100, c.name() + " help line of " + line.length() + " columns: " + line);
+          assertTrue(
+              line.length() <= 100,
+              c.name() + " help line of " + line.length() + " columns: " + line);
         }
       }
       Run v = run(LAUNCHED, c.name(), "--version");
@@ -56,7 +66,8 @@ class MainTest {
     Run top = run(LAUNCHED, "--help");
     assertEquals(0, top.exit());
     for (String line : top.out().split("\n")) {
-      assertTrue(line.length() <= 100, "top-level help line of " + line.length() + " columns: " + line);
+      assertTrue(
+          line.length() <= 100, "top-level help line of " + line.length() + " columns: " + line);
     }
   }
 
@@ -65,12 +76,18 @@ class MainTest {
   void aUsageErrorPointsAtTheCommandsHelp() {
     Run r = run(LAUNCHED, "repair");
     assertEquals(2, r.exit(), r.toString());
-    assertEquals("checkpoint-guard repair: Missing required option: repo\n"
-        + "Try: checkpoint-guard repair --help\n", r.err());
-    Run spaced = run(Map.of(Invocation.LAUNCHER_ENV, "/opt/check point/bin/checkpoint-guard"), "restore",
-        "--bogus");
+    assertEquals(
+        "checkpoint-guard repair: Missing required option: repo\n"
+            + "Try: checkpoint-guard repair --help\n",
+        r.err());
+    Run spaced =
+        run(
+            Map.of(Invocation.LAUNCHER_ENV, "/opt/check point/bin/checkpoint-guard"),
+            "restore",
+            "--bogus");
     assertEquals(2, spaced.exit());
-    assertTrue(spaced.err().endsWith("\nTry: '/opt/check point/bin/checkpoint-guard' restore --help\n"),
+    assertTrue(
+        spaced.err().endsWith("\nTry: '/opt/check point/bin/checkpoint-guard' restore --help\n"),
         spaced.err());
   }
 }

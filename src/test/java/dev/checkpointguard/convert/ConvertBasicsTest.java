@@ -9,7 +9,6 @@ import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.ClientVersion;
 import dev.checkpointguard.fixtures.FastTempDir;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.Test;
@@ -46,14 +45,17 @@ class ConvertBasicsTest {
     ConvertHarness.Run before = ConvertHarness.run("convert", "--repo", dir.toString(), "--verify");
     assertEquals(1, before.exit(), before.toString());
     assertTrue(before.out().contains("not in v1; run convert"), before.out());
-    ConvertHarness.Run refused = ConvertHarness.run("convert", "--repo", dir.toString(), "--retire");
+    ConvertHarness.Run refused =
+        ConvertHarness.run("convert", "--repo", dir.toString(), "--retire");
     assertEquals(1, refused.exit(), refused.toString());
     Map<String, ObjectId> v2 = new java.util.TreeMap<>();
-    ConvertHarness.allRefs(dir).forEach((k, v) -> {
-      if (RefNames.isV2(k)) {
-        v2.put(k, v);
-      }
-    });
+    ConvertHarness.allRefs(dir)
+        .forEach(
+            (k, v) -> {
+              if (RefNames.isV2(k)) {
+                v2.put(k, v);
+              }
+            });
     assertEquals(0, ConvertHarness.run("convert", "--repo", dir.toString()).exit());
     ConvertHarness.Run ok = ConvertHarness.run("convert", "--repo", dir.toString(), "--verify");
     assertEquals(0, ok.exit(), ok.toString());
@@ -66,14 +68,17 @@ class ConvertBasicsTest {
       assertEquals("retired", repo.getConfig().getString("checkpointGuard", null, "v2"));
     }
     String ts = retire.out().replaceAll("(?s).*backup: (\\S+) .*", "$1");
-    ConvertHarness.Run restore = ConvertHarness.run("restore", "--repo", dir.toString(), "--backup", ts);
+    ConvertHarness.Run restore =
+        ConvertHarness.run("restore", "--repo", dir.toString(), "--backup", ts);
     assertEquals(0, restore.exit(), restore.toString());
     Map<String, ObjectId> back = new java.util.TreeMap<>();
-    ConvertHarness.allRefs(dir).forEach((k, v) -> {
-      if (RefNames.isV2(k)) {
-        back.put(k, v);
-      }
-    });
+    ConvertHarness.allRefs(dir)
+        .forEach(
+            (k, v) -> {
+              if (RefNames.isV2(k)) {
+                back.put(k, v);
+              }
+            });
     assertEquals(v2, back);
     try (var repo = ConvertHarness.open(dir)) {
       assertEquals("frozen", repo.getConfig().getString("checkpointGuard", null, "v2"));
@@ -88,25 +93,52 @@ class ConvertBasicsTest {
     }
     Map<String, String> launcher = Map.of(Invocation.LAUNCHER_ENV, "checkpoint-guard");
     Map<String, ObjectId> before = ConvertHarness.allRefs(dir);
-    ConvertHarness.Run convert = ConvertHarness.run(launcher, Converter.Hooks.NONE, Converter.Listener.NONE,
-        "convert", "--repo", dir.toString());
+    ConvertHarness.Run convert =
+        ConvertHarness.run(
+            launcher,
+            Converter.Hooks.NONE,
+            Converter.Listener.NONE,
+            "convert",
+            "--repo",
+            dir.toString());
     assertEquals(0, convert.exit(), convert.toString());
     String ts = convert.out().replaceAll("(?s).*\nbackup: (\\S+) .*", "$1");
-    String undo = "checkpoint-guard restore --repo " + Invocation.quote(dir.toAbsolutePath().normalize().toString())
-        + " --backup " + ts;
+    String undo =
+        "checkpoint-guard restore --repo "
+            + Invocation.quote(dir.toAbsolutePath().normalize().toString())
+            + " --backup "
+            + ts;
     assertTrue(convert.out().contains("(undo with: " + undo + ")"), convert.out());
-    ConvertHarness.Run restore = ConvertHarness.run("restore", "--repo", dir.toString(), "--backup", ts);
+    ConvertHarness.Run restore =
+        ConvertHarness.run("restore", "--repo", dir.toString(), "--backup", ts);
     assertEquals(0, restore.exit(), restore.toString());
-    assertTrue(ConvertHarness.allRefs(dir).get(RefNames.V1) == null, "the undo removes the v1 branch it made");
+    assertTrue(
+        ConvertHarness.allRefs(dir).get(RefNames.V1) == null,
+        "the undo removes the v1 branch it made");
     Map<String, ObjectId> after = ConvertHarness.allRefs(dir);
     before.forEach((ref, id) -> assertEquals(id, after.get(ref), ref));
 
     assertEquals(0, ConvertHarness.run("convert", "--repo", dir.toString()).exit());
-    ConvertHarness.Run retire = ConvertHarness.run(launcher, Converter.Hooks.NONE, Converter.Listener.NONE,
-        "convert", "--repo", dir.toString(), "--retire");
+    ConvertHarness.Run retire =
+        ConvertHarness.run(
+            launcher,
+            Converter.Hooks.NONE,
+            Converter.Listener.NONE,
+            "convert",
+            "--repo",
+            dir.toString(),
+            "--retire");
     assertEquals(0, retire.exit(), retire.toString());
     String rts = retire.out().replaceAll("(?s).*\nbackup: (\\S+) .*", "$1");
-    assertTrue(retire.out().contains("(undo with: checkpoint-guard restore --repo "
-        + Invocation.quote(dir.toAbsolutePath().normalize().toString()) + " --backup " + rts + ")"), retire.out());
+    assertTrue(
+        retire
+            .out()
+            .contains(
+                "(undo with: checkpoint-guard restore --repo "
+                    + Invocation.quote(dir.toAbsolutePath().normalize().toString())
+                    + " --backup "
+                    + rts
+                    + ")"),
+        retire.out());
   }
 }

@@ -26,8 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Clients keep working after a server-side conversion (spec v2-to-v1 §3), with the real {@code git} binary
- * and the clients' own push, fetch and recovery steps ({@link V1Client}, {@link ClientProtocol}).
+ * Clients keep working after a server-side conversion (spec v2-to-v1 §3), with the real {@code git}
+ * binary and the clients' own push, fetch and recovery steps ({@link V1Client}, {@link
+ * ClientProtocol}).
  */
 class ConvertClientsTest {
   @TempDir(factory = FastTempDir.class)
@@ -38,7 +39,10 @@ class ConvertClientsTest {
   private Path server;
 
   private ClientRepo client(String name, ClientVersion v, int seed) {
-    return ClientRepo.builder(v).clock(clock).seed(seed).user(name, name.toLowerCase() + "@example.com")
+    return ClientRepo.builder(v)
+        .clock(clock)
+        .seed(seed)
+        .user(name, name.toLowerCase() + "@example.com")
         .buildOnDisk(tmp.resolve(name + ".git"));
   }
 
@@ -62,18 +66,21 @@ class ConvertClientsTest {
 
   /**
    * A v0.6.1 client with checkpoints_v2 on writes and pushes both layouts; a v0.6.2 client with
-   * checkpoints_version 2 writes v2 only. After the conversion, the first client pushes a new checkpoint:
-   * rejected (the server's v1 moved), fetched, its commit cherry-picked onto the conversion, pushed again.
-   * Nothing is lost: the server's v1 has the old, the converted and the new checkpoints, and a client with
-   * nothing to push reads every one after its next metadata fetch, as does a fresh one.
+   * checkpoints_version 2 writes v2 only. After the conversion, the first client pushes a new
+   * checkpoint: rejected (the server's v1 moved), fetched, its commit cherry-picked onto the
+   * conversion, pushed again. Nothing is lost: the server's v1 has the old, the converted and the
+   * new checkpoints, and a client with nothing to push reads every one after its next metadata
+   * fetch, as does a fresh one.
    */
   @Test
   void aDualWriteClientPushesAfterTheConversionAndOthersReadEverything() throws Exception {
     newServer();
     List<String> dual = new ArrayList<>();
     List<String> v2only = new ArrayList<>();
-    try (ClientRepo a = client("Ann", ClientVersion.V0_6_1, 1); ClientRepo b = client("Ben", ClientVersion.V0_6_2, 2);
-        ClientRepo d = client("Dan", ClientVersion.V0_6_1, 3); ClientRepo e = client("Eve", ClientVersion.V0_6_2, 4)) {
+    try (ClientRepo a = client("Ann", ClientVersion.V0_6_1, 1);
+        ClientRepo b = client("Ben", ClientVersion.V0_6_2, 2);
+        ClientRepo d = client("Dan", ClientVersion.V0_6_1, 3);
+        ClientRepo e = client("Eve", ClientVersion.V0_6_2, 4)) {
       V1Client av1 = V1Client.of(a);
       av1.setOrigin(git, server.toString());
       for (int i = 0; i < 2; i++) {
@@ -104,7 +111,9 @@ class ConvertClientsTest {
       List<GitCli.RefResult> results = push.pushResults();
       assertEquals(2, results.size(), push.toString());
       assertEquals('!', results.get(0).flag(), push.toString());
-      assertTrue(results.get(0).summary().contains("fetch first") || results.get(0).summary().contains("non-fast-forward"),
+      assertTrue(
+          results.get(0).summary().contains("fetch first")
+              || results.get(0).summary().contains("non-fast-forward"),
           results.get(0).summary());
       assertEquals(' ', results.get(1).flag(), "the retry is a fast-forward\n" + push);
 
@@ -113,7 +122,8 @@ class ConvertClientsTest {
       all.add(late);
       Map<String, V1Reader.Checkpoint> v1 = serverV1();
       assertEquals(all, v1.keySet());
-      assertEquals(ClientRepo.transcriptOf("ann-late", Instant.parse(v1.get(late).createdAt()), 2),
+      assertEquals(
+          ClientRepo.transcriptOf("ann-late", Instant.parse(v1.get(late).createdAt()), 2),
           v1.get(late).sessions().get(0).transcriptText());
       ConvertHarness.assertReadsBack(ConvertHarness.v2(server), v1);
 
@@ -131,17 +141,18 @@ class ConvertClientsTest {
   }
 
   /**
-   * v1 did not exist on the server: the conversion roots it at its own {@code Initialize sessions branch}.
-   * Today's client, which created its own empty local branch meanwhile and then wrote a checkpoint, replays
-   * that checkpoint onto the server's branch (no merge base: {@code ReconcileDisconnectedMetadataBranch})
-   * and pushes; nothing is lost.
+   * v1 did not exist on the server: the conversion roots it at its own {@code Initialize sessions
+   * branch}. Today's client, which created its own empty local branch meanwhile and then wrote a
+   * checkpoint, replays that checkpoint onto the server's branch (no merge base: {@code
+   * ReconcileDisconnectedMetadataBranch}) and pushes; nothing is lost.
    */
   @Test
   void aClientWithItsOwnRootReplaysOntoTheConvertedBranch() throws Exception {
     newServer();
     List<String> v2only = new ArrayList<>();
     String mine;
-    try (ClientRepo b = client("Ben", ClientVersion.V0_6_2, 2); ClientRepo t = client("Tia", ClientVersion.V0_6_2, 5)) {
+    try (ClientRepo b = client("Ben", ClientVersion.V0_6_2, 2);
+        ClientRepo t = client("Tia", ClientVersion.V0_6_2, 5)) {
       for (int i = 0; i < 2; i++) {
         v2only.add(b.checkpoint(b.newCheckpointId(), session("ben-" + i)));
       }
@@ -149,7 +160,8 @@ class ConvertClientsTest {
       V1Client today = V1Client.today(t);
       today.setOrigin(git, server.toString());
       mine = t.newCheckpointId();
-      today.write(mine, session("tia-0")); // local branch rooted at its own Initialize sessions branch
+      today.write(
+          mine, session("tia-0")); // local branch rooted at its own Initialize sessions branch
 
       ConvertHarness.Run r = ConvertHarness.run("convert", "--repo", server.toString());
       assertEquals(0, r.exit(), r.toString());

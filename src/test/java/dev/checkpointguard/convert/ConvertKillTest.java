@@ -22,9 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code convert} as its own process, killed with SIGKILL after each of its steps and at arbitrary moments
- * while it writes: v2 is never touched, v1 is either as it was or fully converted (never in between), and a
- * rerun finishes the conversion.
+ * {@code convert} as its own process, killed with SIGKILL after each of its steps and at arbitrary
+ * moments while it writes: v2 is never touched, v1 is either as it was or fully converted (never in
+ * between), and a rerun finishes the conversion.
  */
 class ConvertKillTest {
   @TempDir Path tmp;
@@ -42,7 +42,10 @@ class ConvertKillTest {
     try (ClientRepo c = ClientRepo.builder(ClientVersion.V0_6_2).threshold(5).buildOnDisk(origin)) {
       V1Client v1 = V1Client.of(c);
       for (int i = 0; i < 3; i++) {
-        v1.dualWrite(c, c.newCheckpointId(), List.of(SessionData.of("d" + i, c.clock().tick(), "{\"n\":" + i + "}\n")));
+        v1.dualWrite(
+            c,
+            c.newCheckpointId(),
+            List.of(SessionData.of("d" + i, c.clock().tick(), "{\"n\":" + i + "}\n")));
       }
       c.checkpoints(24);
       c.checkpoint(3);
@@ -54,11 +57,13 @@ class ConvertKillTest {
 
   private static Map<String, ObjectId> v2(Path dir) throws Exception {
     Map<String, ObjectId> out = new TreeMap<>();
-    ConvertHarness.allRefs(dir).forEach((k, v) -> {
-      if (RefNames.isV2(k)) {
-        out.put(k, v);
-      }
-    });
+    ConvertHarness.allRefs(dir)
+        .forEach(
+            (k, v) -> {
+              if (RefNames.isV2(k)) {
+                out.put(k, v);
+              }
+            });
     return out;
   }
 
@@ -69,7 +74,8 @@ class ConvertKillTest {
       Process p = start(dir, new Converter.Hooks(step, Converter.CrashMode.PAUSE));
       Path err = dir.resolveSibling(dir.getFileName() + ".err");
       try {
-        assertTrue(waitFor(p, err, "checkpoint-guard convert: crash point " + step + " reached ("),
+        assertTrue(
+            waitFor(p, err, "checkpoint-guard convert: crash point " + step + " reached ("),
             "step " + step + " never reached:\n" + Files.readString(err));
       } finally {
         p.destroyForcibly();
@@ -91,7 +97,8 @@ class ConvertKillTest {
       Process p = start(dir, new Converter.Hooks(-1, Converter.CrashMode.THROW, true));
       Path err = dir.resolveSibling(dir.getFileName() + ".err");
       try {
-        assertTrue(waitFor(p, err, "checkpoint-guard convert: writing objects"), Files.readString(err));
+        assertTrue(
+            waitFor(p, err, "checkpoint-guard convert: writing objects"), Files.readString(err));
         Thread.sleep(delay);
       } finally {
         p.destroyForcibly();
@@ -99,11 +106,18 @@ class ConvertKillTest {
       }
       checkAfterKill(dir, delay + " ms into the writes");
     }
-    System.out.println("[reliability] convert killed with SIGKILL 4 times while it wrote: v1 left as it was "
-        + untouched + " times, fully converted " + converted + " times, never in between; every rerun finished");
+    System.out.println(
+        "[reliability] convert killed with SIGKILL 4 times while it wrote: v1 left as it was "
+            + untouched
+            + " times, fully converted "
+            + converted
+            + " times, never in between; every rerun finished");
   }
 
-  /** v2 untouched; v1 old or complete; a rerun (after removing a lock left inside a ref transaction) finishes. */
+  /**
+   * v2 untouched; v1 old or complete; a rerun (after removing a lock left inside a ref transaction)
+   * finishes.
+   */
   private void checkAfterKill(Path dir, String label) throws Exception {
     assertEquals(v2Before, v2(dir), "v2 after " + label);
     Map<String, V1Reader.Checkpoint> now = ConvertHarness.v1(dir);
@@ -118,10 +132,12 @@ class ConvertKillTest {
       assertEquals(e.getValue().files(), now.get(e.getKey()).files(), "pre-existing " + e.getKey());
     }
     ConvertHarness.Run rerun = ConvertHarness.run("convert", "--repo", dir.toString());
-    if (rerun.exit() == 1 && rerun.out().contains("ref lock files exist") || rerun.out().contains(".lock exists")) {
+    if (rerun.exit() == 1 && rerun.out().contains("ref lock files exist")
+        || rerun.out().contains(".lock exists")) {
       try (Stream<Path> s = Files.walk(dir)) {
-        for (Path lock : s.filter(x -> x.toString().endsWith(".lock") && !x.endsWith("checkpoint-guard.lock"))
-            .toList()) {
+        for (Path lock :
+            s.filter(x -> x.toString().endsWith(".lock") && !x.endsWith("checkpoint-guard.lock"))
+                .toList()) {
           Files.delete(lock); // what the message tells the administrator to do
         }
       }
@@ -151,7 +167,8 @@ class ConvertKillTest {
   }
 
   private Process start(Path dir, Converter.Hooks hooks) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(ConvertHookedMain.command(hooks, "convert", "--repo", dir.toString()));
+    ProcessBuilder pb =
+        new ProcessBuilder(ConvertHookedMain.command(hooks, "convert", "--repo", dir.toString()));
     pb.redirectOutput(dir.resolveSibling(dir.getFileName() + ".out").toFile());
     pb.redirectError(dir.resolveSibling(dir.getFileName() + ".err").toFile());
     Process p = pb.start();

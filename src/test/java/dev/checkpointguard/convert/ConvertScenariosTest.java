@@ -2,7 +2,6 @@ package dev.checkpointguard.convert;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,8 +35,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * {@code convert} on fixture-built v2 repositories of every client version and of every case of spec
- * v2-to-v1 §5, each read back through the independent {@link V1Reader}.
+ * {@code convert} on fixture-built v2 repositories of every client version and of every case of
+ * spec v2-to-v1 §5, each read back through the independent {@link V1Reader}.
  */
 class ConvertScenariosTest {
   @TempDir(factory = FastTempDir.class)
@@ -64,9 +63,10 @@ class ConvertScenariosTest {
   }
 
   /**
-   * Every client version's own history: checkpoints, a second session, rotations (threshold 3), finalizes
-   * (into an archive too), task metadata, a chunked transcript, sessions spanning checkpoints with
-   * transcript offsets. Everything reads back; the rerun writes nothing; verify passes.
+   * Every client version's own history: checkpoints, a second session, rotations (threshold 3),
+   * finalizes (into an archive too), task metadata, a chunked transcript, sessions spanning
+   * checkpoints with transcript offsets. Everything reads back; the rerun writes nothing; verify
+   * passes.
    */
   @ParameterizedTest(name = "{0}")
   @EnumSource(ClientVersion.class)
@@ -83,18 +83,27 @@ class ConvertScenariosTest {
       String session = "sess-long";
       String first = ClientRepo.transcriptOf("long", at(10), 8); // chunked at 150 bytes
       c.checkpoint(c.newCheckpointId(), List.of(SessionData.of(session, at(10), first)));
-      spanning = c.checkpoint(c.newCheckpointId(), List.of(
-          SessionData.of(session, at(20), first + ClientRepo.transcriptOf("more", at(20), 2)).withOffsets(8, 3)));
+      spanning =
+          c.checkpoint(
+              c.newCheckpointId(),
+              List.of(
+                  SessionData.of(
+                          session, at(20), first + ClientRepo.transcriptOf("more", at(20), 2))
+                      .withOffsets(8, 3)));
     }
     ConvertHarness.Run r = convert();
     assertEquals(0, r.exit(), r.toString());
     Map<String, V1Reader.Checkpoint> v1 = ConvertHarness.v1(dir);
     ConvertHarness.assertReadsBack(ConvertHarness.v2(dir), v1);
     if (version.legacyTranscriptNames()) { // v0.5.2-v0.5.5: full.jsonl names, in archives too
-      assertTrue(r.out().contains("transcript taken from full/0000000000001 under its legacy full.jsonl names"),
+      assertTrue(
+          r.out()
+              .contains(
+                  "transcript taken from full/0000000000001 under its legacy full.jsonl names"),
           r.out());
     }
-    // offsets: raw until v0.5.4 (kept), compact from v0.5.5 (dropped: the whole transcript is in scope)
+    // offsets: raw until v0.5.4 (kept), compact from v0.5.5 (dropped: the whole transcript is in
+    // scope)
     Map<String, Object> meta = v1.get(spanning).sessions().get(0).metadata();
     if (version.compactTranscriptStart()) {
       assertNull(meta.get("checkpoint_transcript_start"), meta.toString());
@@ -115,52 +124,112 @@ class ConvertScenariosTest {
   void layoutOfAConvertedCheckpoint() throws Exception {
     String id;
     try (ClientRepo c = client(ClientVersion.V0_6_2)) {
-      id = c.checkpoint(c.newCheckpointId(), List.of(
-          SessionData.of("s-a", at(1), ClientRepo.transcriptOf("a", at(1), 6)),
-          SessionData.of("s-b", at(2), ClientRepo.transcriptOf("b", at(2), 1))));
+      id =
+          c.checkpoint(
+              c.newCheckpointId(),
+              List.of(
+                  SessionData.of("s-a", at(1), ClientRepo.transcriptOf("a", at(1), 6)),
+                  SessionData.of("s-b", at(2), ClientRepo.transcriptOf("b", at(2), 1))));
       c.spliceTaskMetadata(id, 0, "toolu_9");
     }
     assertEquals(0, convert().exit());
-    try (Repository repo = ConvertHarness.open(dir); RevWalk w = new RevWalk(repo)) {
+    try (Repository repo = ConvertHarness.open(dir);
+        RevWalk w = new RevWalk(repo)) {
       String cp = CheckpointIds.path(CheckpointIds.parse(id));
-      FlatTree v1 = FlatTree.read(repo.newObjectReader(), w.parseCommit(repo.resolve(RefNames.V1)).getTree());
-      FlatTree full = FlatTree.read(repo.newObjectReader(),
-          w.parseCommit(repo.resolve(RefNames.CURRENT)).getTree());
-      FlatTree main = FlatTree.read(repo.newObjectReader(), w.parseCommit(repo.resolve(RefNames.MAIN)).getTree());
-      assertEquals(List.of(cp + "/0/content_hash.txt", cp + "/0/full.jsonl", cp + "/0/full.jsonl.001",
-          cp + "/0/full.jsonl.002", cp + "/0/metadata.json", cp + "/0/prompt.txt",
-          cp + "/0/tasks/toolu_9/agent-a1.jsonl", cp + "/0/tasks/toolu_9/checkpoint.json",
-          cp + "/0/tasks/toolu_9/checkpoints/001-toolu_9.json", cp + "/0/transcript.jsonl",
-          cp + "/1/content_hash.txt", cp + "/1/full.jsonl", cp + "/1/metadata.json", cp + "/1/prompt.txt",
-          cp + "/1/transcript.jsonl", cp + "/metadata.json"), v1.pathsUnder(cp));
+      FlatTree v1 =
+          FlatTree.read(repo.newObjectReader(), w.parseCommit(repo.resolve(RefNames.V1)).getTree());
+      FlatTree full =
+          FlatTree.read(
+              repo.newObjectReader(), w.parseCommit(repo.resolve(RefNames.CURRENT)).getTree());
+      FlatTree main =
+          FlatTree.read(
+              repo.newObjectReader(), w.parseCommit(repo.resolve(RefNames.MAIN)).getTree());
+      assertEquals(
+          List.of(
+              cp + "/0/content_hash.txt",
+              cp + "/0/full.jsonl",
+              cp + "/0/full.jsonl.001",
+              cp + "/0/full.jsonl.002",
+              cp + "/0/metadata.json",
+              cp + "/0/prompt.txt",
+              cp + "/0/tasks/toolu_9/agent-a1.jsonl",
+              cp + "/0/tasks/toolu_9/checkpoint.json",
+              cp + "/0/tasks/toolu_9/checkpoints/001-toolu_9.json",
+              cp + "/0/transcript.jsonl",
+              cp + "/1/content_hash.txt",
+              cp + "/1/full.jsonl",
+              cp + "/1/metadata.json",
+              cp + "/1/prompt.txt",
+              cp + "/1/transcript.jsonl",
+              cp + "/metadata.json"),
+          v1.pathsUnder(cp));
       assertEquals(full.get(cp + "/0/raw_transcript").id(), v1.get(cp + "/0/full.jsonl").id());
-      assertEquals(full.get(cp + "/0/raw_transcript.002").id(), v1.get(cp + "/0/full.jsonl.002").id());
-      assertEquals(full.get(cp + "/0/raw_transcript_hash.txt").id(), v1.get(cp + "/0/content_hash.txt").id());
-      assertEquals(main.get(cp + "/1/metadata.json").id(), v1.get(cp + "/1/metadata.json").id(),
+      assertEquals(
+          full.get(cp + "/0/raw_transcript.002").id(), v1.get(cp + "/0/full.jsonl.002").id());
+      assertEquals(
+          full.get(cp + "/0/raw_transcript_hash.txt").id(),
+          v1.get(cp + "/0/content_hash.txt").id());
+      assertEquals(
+          main.get(cp + "/1/metadata.json").id(),
+          v1.get(cp + "/1/metadata.json").id(),
           "unchanged session metadata is the same blob");
       assertEquals(main.get(cp + "/0/prompt.txt").id(), v1.get(cp + "/0/prompt.txt").id());
-      assertEquals(full.get(cp + "/0/tasks/toolu_9/checkpoint.json").id(),
+      assertEquals(
+          full.get(cp + "/0/tasks/toolu_9/checkpoint.json").id(),
           v1.get(cp + "/0/tasks/toolu_9/checkpoint.json").id());
       @SuppressWarnings("unchecked")
-      Map<String, Object> summary = (Map<String, Object>) TestJson.parse(new String(
-          repo.open(v1.get(cp + "/metadata.json").id()).getBytes(), java.nio.charset.StandardCharsets.UTF_8));
-      assertEquals(List.of(
-          Map.of("metadata", "/" + cp + "/0/metadata.json", "transcript", "/" + cp + "/0/full.jsonl",
-              "compact_transcript", "/" + cp + "/0/transcript.jsonl", "content_hash",
-              "/" + cp + "/0/content_hash.txt", "prompt", "/" + cp + "/0/prompt.txt"),
-          Map.of("metadata", "/" + cp + "/1/metadata.json", "transcript", "/" + cp + "/1/full.jsonl",
-              "compact_transcript", "/" + cp + "/1/transcript.jsonl", "content_hash",
-              "/" + cp + "/1/content_hash.txt", "prompt", "/" + cp + "/1/prompt.txt")), summary.get("sessions"));
+      Map<String, Object> summary =
+          (Map<String, Object>)
+              TestJson.parse(
+                  new String(
+                      repo.open(v1.get(cp + "/metadata.json").id()).getBytes(),
+                      java.nio.charset.StandardCharsets.UTF_8));
+      assertEquals(
+          List.of(
+              Map.of(
+                  "metadata",
+                  "/" + cp + "/0/metadata.json",
+                  "transcript",
+                  "/" + cp + "/0/full.jsonl",
+                  "compact_transcript",
+                  "/" + cp + "/0/transcript.jsonl",
+                  "content_hash",
+                  "/" + cp + "/0/content_hash.txt",
+                  "prompt",
+                  "/" + cp + "/0/prompt.txt"),
+              Map.of(
+                  "metadata",
+                  "/" + cp + "/1/metadata.json",
+                  "transcript",
+                  "/" + cp + "/1/full.jsonl",
+                  "compact_transcript",
+                  "/" + cp + "/1/transcript.jsonl",
+                  "content_hash",
+                  "/" + cp + "/1/content_hash.txt",
+                  "prompt",
+                  "/" + cp + "/1/prompt.txt")),
+          summary.get("sessions"));
       assertEquals(2L, summary.get("checkpoints_count"));
       assertEquals(List.of("src/s-a.go", "src/s-b.go"), summary.get("files_touched"));
-      assertEquals(Map.of("input_tokens", 20L, "cache_creation_tokens", 0L, "cache_read_tokens", 10L,
-          "output_tokens", 40L, "api_call_count", 2L), summary.get("token_usage"));
+      assertEquals(
+          Map.of(
+              "input_tokens",
+              20L,
+              "cache_creation_tokens",
+              0L,
+              "cache_read_tokens",
+              10L,
+              "output_tokens",
+              40L,
+              "api_call_count",
+              2L),
+          summary.get("token_usage"));
     }
   }
 
   /**
-   * Checkpoints in both (dual write) stay byte-identical; v1 entries v2 does not have (sessions 0 and 2
-   * only, a root {@code vercel.json}) stay too; the gaps get filled.
+   * Checkpoints in both (dual write) stay byte-identical; v1 entries v2 does not have (sessions 0
+   * and 2 only, a root {@code vercel.json}) stay too; the gaps get filled.
    */
   @Test
   void inBothAndAV1BranchWithGaps() throws Exception {
@@ -171,11 +240,15 @@ class ConvertScenariosTest {
     ObjectId vercel;
     try (ClientRepo c = client(ClientVersion.V0_6_1)) {
       V1Client v1 = V1Client.of(c);
-      dual = v1.dualWrite(c, c.newCheckpointId(), List.of(SessionData.of("d1", at(1),
-          ClientRepo.transcriptOf("d", at(1), 2))));
+      dual =
+          v1.dualWrite(
+              c,
+              c.newCheckpointId(),
+              List.of(SessionData.of("d1", at(1), ClientRepo.transcriptOf("d", at(1), 2))));
       c.checkpoints(4); // v2 only
       odd = c.newCheckpointId();
-      v1.write(odd, List.of(SessionData.of("o0", at(3), "x\n"), SessionData.of("o1", at(4), "y\n")));
+      v1.write(
+          odd, List.of(SessionData.of("o0", at(3), "x\n"), SessionData.of("o1", at(4), "y\n")));
       // a v1 checkpoint with non-contiguous sessions {0, 2} and a vercel.json, as in real data
       FlatTree t = c.flatTree(V1Client.BRANCH);
       String cp = CheckpointIds.path(CheckpointIds.parse(odd));
@@ -193,8 +266,10 @@ class ConvertScenariosTest {
     assertEquals(0, r.exit(), r.toString());
     assertTrue(r.out().contains("already in v1: 1 (" + dual + ")"), r.out());
     assertTrue(r.out().contains("converted: 4"), r.out());
-    try (Repository repo = ConvertHarness.open(dir); RevWalk w = new RevWalk(repo)) {
-      FlatTree t = FlatTree.read(repo.newObjectReader(), w.parseCommit(repo.resolve(RefNames.V1)).getTree());
+    try (Repository repo = ConvertHarness.open(dir);
+        RevWalk w = new RevWalk(repo)) {
+      FlatTree t =
+          FlatTree.read(repo.newObjectReader(), w.parseCommit(repo.resolve(RefNames.V1)).getTree());
       assertEquals(vercel, t.get("vercel.json").id(), "root files kept");
       assertEquals(dualTree, treeOf(repo, dual), "a checkpoint already in v1 is never modified");
       assertEquals(oddTree, treeOf(repo, odd));
@@ -208,16 +283,20 @@ class ConvertScenariosTest {
   }
 
   private static ObjectId treeOf(Repository repo, String id) throws Exception {
-    try (RevWalk w = new RevWalk(repo); var tw = org.eclipse.jgit.treewalk.TreeWalk.forPath(repo,
-        CheckpointIds.path(CheckpointIds.parse(id)), w.parseCommit(repo.resolve(RefNames.V1)).getTree())) {
+    try (RevWalk w = new RevWalk(repo);
+        var tw =
+            org.eclipse.jgit.treewalk.TreeWalk.forPath(
+                repo,
+                CheckpointIds.path(CheckpointIds.parse(id)),
+                w.parseCommit(repo.resolve(RefNames.V1)).getTree())) {
       return tw.getObjectId(0);
     }
   }
 
   /**
-   * Spec §11.2: migration kept only sessions with transcripts and renumbered them. With v1 on the server the
-   * checkpoint is left alone and verify maps sessions by ID; without v1 the converted checkpoint has the
-   * migrated sessions, in order, under their IDs.
+   * Spec §11.2: migration kept only sessions with transcripts and renumbered them. With v1 on the
+   * server the checkpoint is left alone and verify maps sessions by ID; without v1 the converted
+   * checkpoint has the migrated sessions, in order, under their IDs.
    */
   @Test
   void renumberedSessions() throws Exception {
@@ -225,17 +304,21 @@ class ConvertScenariosTest {
     Map<String, List<SessionData>> v1Sessions = new LinkedHashMap<>();
     try (ClientRepo c = client(ClientVersion.V0_6_1)) {
       id = c.newCheckpointId();
-      List<SessionData> sessions = List.of(
-          new SessionData("empty", at(1), null, "only a prompt", 0, 0),
-          SessionData.of("second", at(2), ClientRepo.transcriptOf("2nd", at(2), 3)).withOffsets(2, 1),
-          SessionData.of("third", at(3), ClientRepo.transcriptOf("3rd", at(3), 4)));
+      List<SessionData> sessions =
+          List.of(
+              new SessionData("empty", at(1), null, "only a prompt", 0, 0),
+              SessionData.of("second", at(2), ClientRepo.transcriptOf("2nd", at(2), 3))
+                  .withOffsets(2, 1),
+              SessionData.of("third", at(3), ClientRepo.transcriptOf("3rd", at(3), 4)));
       V1Client.of(c).write(id, sessions);
       v1Sessions.put(id, sessions);
       c.migrateV1(v1Sessions);
     }
     Map<String, V2Reader.Checkpoint> v2 = ConvertHarness.v2(dir);
-    assertEquals(List.of("second", "third"), v2.get(id).sessions().values().stream()
-        .map(V2Reader.Session::sessionId).toList(), "v2 renumbered");
+    assertEquals(
+        List.of("second", "third"),
+        v2.get(id).sessions().values().stream().map(V2Reader.Session::sessionId).toList(),
+        "v2 renumbered");
     ConvertHarness.Run keep = convert();
     assertTrue(keep.out().contains("already in v1: 1"), keep.out());
     ConvertHarness.Run verify = convert("--verify");
@@ -249,14 +332,19 @@ class ConvertScenariosTest {
     ConvertHarness.Run r = convert();
     assertEquals(0, r.exit(), r.toString());
     V1Reader.Checkpoint got = ConvertHarness.v1(dir).get(id);
-    assertEquals(List.of("second", "third"), got.sessions().stream().map(V1Reader.Session::sessionId).toList());
-    assertNull(got.sessions().get(0).metadata().get("checkpoint_transcript_start"), "compact offset dropped");
+    assertEquals(
+        List.of("second", "third"),
+        got.sessions().stream().map(V1Reader.Session::sessionId).toList());
+    assertNull(
+        got.sessions().get(0).metadata().get("checkpoint_transcript_start"),
+        "compact offset dropped");
     ConvertHarness.assertReadsBack(v2, ConvertHarness.v1(dir));
   }
 
   /**
-   * A missing, zero or offset {@code created_at}: set to Go's UTC form (from the transcript's latest event,
-   * else the author time of the checkpoint's commit), sessions ordered by it, noted in the report.
+   * A missing, zero or offset {@code created_at}: set to Go's UTC form (from the transcript's
+   * latest event, else the author time of the checkpoint's commit), sessions ordered by it, noted
+   * in the report.
    */
   @Test
   void missingAndNonUtcCreatedAt() throws Exception {
@@ -264,46 +352,76 @@ class ConvertScenariosTest {
     String offset;
     String absent;
     try (ClientRepo c = client(ClientVersion.V0_6_2)) {
-      zero = c.checkpoint(c.newCheckpointId(), List.of(
-          SessionData.of("later", at(30), ClientRepo.transcriptOf("later", at(30), 2)),
-          new SessionData("zero", null, ClientRepo.transcriptOf("zero", at(5), 2), null, 0, 0)));
+      zero =
+          c.checkpoint(
+              c.newCheckpointId(),
+              List.of(
+                  SessionData.of("later", at(30), ClientRepo.transcriptOf("later", at(30), 2)),
+                  new SessionData(
+                      "zero", null, ClientRepo.transcriptOf("zero", at(5), 2), null, 0, 0)));
       offset = c.checkpoint(1);
-      absent = c.checkpoint(c.newCheckpointId(), List.of(new SessionData("none", null, null, "p", 0, 0),
-          SessionData.of("has", at(40), "{}\n")));
+      absent =
+          c.checkpoint(
+              c.newCheckpointId(),
+              List.of(
+                  new SessionData("none", null, null, "p", 0, 0),
+                  SessionData.of("has", at(40), "{}\n")));
       FlatTree main = c.flatTree(RefNames.MAIN);
       String p = CheckpointIds.path(CheckpointIds.parse(offset)) + "/0/metadata.json";
       String text = new String(c.repository().open(main.get(p).id()).getBytes());
-      text = text.replaceAll("\"created_at\": \"([^\"]+)Z\"", "\"created_at\": \"2026-05-01T12:00:00+02:00\"");
+      text =
+          text.replaceAll(
+              "\"created_at\": \"([^\"]+)Z\"", "\"created_at\": \"2026-05-01T12:00:00+02:00\"");
       main.put(p, FileMode.REGULAR_FILE, c.insertBlob(text));
       String q = CheckpointIds.path(CheckpointIds.parse(absent)) + "/0/metadata.json";
       String t2 = new String(c.repository().open(main.get(q).id()).getBytes());
-      main.put(q, FileMode.REGULAR_FILE, c.insertBlob(t2.replaceAll("  \"created_at\": \"[^\"]+\",\n", "")));
+      main.put(
+          q,
+          FileMode.REGULAR_FILE,
+          c.insertBlob(t2.replaceAll("  \"created_at\": \"[^\"]+\",\n", "")));
       c.commitTree(RefNames.MAIN, main, "Checkpoint: " + absent + "\n");
     }
     ConvertHarness.Run r = convert();
     assertEquals(0, r.exit(), r.toString());
     Map<String, V1Reader.Checkpoint> v1 = ConvertHarness.v1(dir);
     List<V1Reader.Session> z = v1.get(zero).sessions();
-    assertEquals(List.of("zero", "later"), z.stream().map(V1Reader.Session::sessionId).toList(),
+    assertEquals(
+        List.of("zero", "later"),
+        z.stream().map(V1Reader.Session::sessionId).toList(),
         "ordered by created_at, the latest last");
-    assertEquals(ClientRepo.goTime(at(5).minusSeconds(1)), z.get(0).createdAt(), "from the transcript");
+    assertEquals(
+        ClientRepo.goTime(at(5).minusSeconds(1)), z.get(0).createdAt(), "from the transcript");
     assertEquals("2026-05-01T10:00:00Z", v1.get(offset).sessions().get(0).createdAt());
-    V1Reader.Session none = v1.get(absent).sessions().stream().filter(s -> s.sessionId().equals("none"))
-        .findFirst().orElseThrow();
+    V1Reader.Session none =
+        v1.get(absent).sessions().stream()
+            .filter(s -> s.sessionId().equals("none"))
+            .findFirst()
+            .orElseThrow();
     assertNotNull(none.createdAt());
-    assertNull(none.transcript(), "a session without a raw transcript keeps metadata and prompt only");
+    assertNull(
+        none.transcript(), "a session without a raw transcript keeps metadata and prompt only");
     assertEquals("p", none.prompt());
-    assertTrue(r.out().contains("session 0 (zero), v2 session 1: created_at '0001-01-01T00:00:00Z' unusable;"
-        + " set to " + ClientRepo.goTime(at(5).minusSeconds(1)) + ", its transcript's latest event"), r.out());
+    assertTrue(
+        r.out()
+            .contains(
+                "session 0 (zero), v2 session 1: created_at '0001-01-01T00:00:00Z' unusable;"
+                    + " set to "
+                    + ClientRepo.goTime(at(5).minusSeconds(1))
+                    + ", its transcript's latest event"),
+        r.out());
     assertTrue(r.out().contains("(none), v2 session 0: created_at missing; set to"), r.out());
-    assertTrue(r.out().contains("no raw transcript in any /full ref: metadata, prompt and compact transcript only"),
+    assertTrue(
+        r.out()
+            .contains(
+                "no raw transcript in any /full ref: metadata, prompt and compact transcript only"),
         r.out());
   }
 
   /**
-   * The same session in several generations: identical copies are one; an older copy (a prefix) loses to
-   * the longer one; a corrupt copy loses to a valid one; a real divergence picks the latest event and
-   * names the loser, and verify then refuses to let v2 go; no valid copy at all: not convertible.
+   * The same session in several generations: identical copies are one; an older copy (a prefix)
+   * loses to the longer one; a corrupt copy loses to a valid one; a real divergence picks the
+   * latest event and names the loser, and verify then refuses to let v2 go; no valid copy at all:
+   * not convertible.
    */
   @Test
   void duplicatesAcrossGenerations() throws Exception {
@@ -318,7 +436,8 @@ class ConvertScenariosTest {
       grown = c.checkpoint(c.newCheckpointId(), List.of(SessionData.of("grown", at(51), base)));
       corrupt = c.checkpoint(c.newCheckpointId(), List.of(SessionData.of("corrupt", at(52), base)));
       // rotated into full/0000000000001; now copies in /full/current
-      diverged = c.checkpoint(c.newCheckpointId(), List.of(SessionData.of("diverged", at(53), base)));
+      diverged =
+          c.checkpoint(c.newCheckpointId(), List.of(SessionData.of("diverged", at(53), base)));
       broken = c.checkpoint(c.newCheckpointId(), List.of(SessionData.of("broken", at(54), base)));
       FlatTree archive = c.flatTree(RefNames.archive(1));
       FlatTree cur = c.flatTree(RefNames.CURRENT);
@@ -326,7 +445,8 @@ class ConvertScenariosTest {
       copy(archive, cur, grown);
       put(c, cur, grown, base + ClientRepo.transcriptOf("later", at(60), 1), true);
       copy(archive, cur, corrupt);
-      FlatTree a2 = c.flatTree(RefNames.CURRENT); // an archive with the original copies, broken's left out
+      FlatTree a2 =
+          c.flatTree(RefNames.CURRENT); // an archive with the original copies, broken's left out
       a2.removeDirectory(CheckpointIds.path(CheckpointIds.parse(broken)));
       put(c, cur, diverged, ClientRepo.transcriptOf("other", at(70), 2), true);
       put(c, cur, broken, base + "{}\n", false);
@@ -340,23 +460,38 @@ class ConvertScenariosTest {
     assertEquals(1, r.exit(), r.toString()); // broken is not convertible
     Map<String, V1Reader.Checkpoint> v1 = ConvertHarness.v1(dir);
     assertEquals(base, v1.get(same).sessions().get(0).transcriptText());
-    assertEquals(base + ClientRepo.transcriptOf("later", at(60), 1), v1.get(grown).sessions().get(0).transcriptText());
+    assertEquals(
+        base + ClientRepo.transcriptOf("later", at(60), 1),
+        v1.get(grown).sessions().get(0).transcriptText());
     assertEquals(base, v1.get(corrupt).sessions().get(0).transcriptText());
-    assertEquals(ClientRepo.transcriptOf("other", at(70), 2), v1.get(diverged).sessions().get(0).transcriptText());
+    assertEquals(
+        ClientRepo.transcriptOf("other", at(70), 2),
+        v1.get(diverged).sessions().get(0).transcriptText());
     assertFalse(v1.containsKey(broken));
-    assertTrue(r.out().matches("(?s).*" + same + " \\(1 session\\)\\n(  \\w|already).*"), "identical copies: no note\n" + r.out());
+    assertTrue(
+        r.out().matches("(?s).*" + same + " \\(1 session\\)\\n(  \\w|already).*"),
+        "identical copies: no note\n" + r.out());
     assertTrue(r.out().contains("session 0 (grown): full/0000000000001 (sha256:"), r.out());
     assertTrue(r.out().contains("not used: an older version (a prefix) of full/current"), r.out());
     assertTrue(r.out().contains("session 0 (corrupt): full/0000000000001 (sha256:"), r.out());
-    assertTrue(r.out().contains("not used: SHA-256 of the transcript differs from its hash file"), r.out());
+    assertTrue(
+        r.out().contains("not used: SHA-256 of the transcript differs from its hash file"),
+        r.out());
     assertTrue(r.out().contains("session 0 (diverged): full/0000000000007 (sha256:"), r.out());
     assertTrue(r.out().contains("not used: it differs from full/current"), r.out());
     assertTrue(r.out().contains(broken + ": session 0: full/current (sha256:"), r.out());
     ConvertHarness.Run verify = convert("--verify");
     assertEquals(1, verify.exit(), verify.toString());
-    assertTrue(verify.out().contains(diverged + " session diverged: v2 holds a different transcript v1 does not"
-        + " have"), verify.out());
-    assertTrue(verify.out().contains(broken + ": not in v1 (not convertible: session 0:"), verify.out());
+    assertTrue(
+        verify
+            .out()
+            .contains(
+                diverged
+                    + " session diverged: v2 holds a different transcript v1 does not"
+                    + " have"),
+        verify.out());
+    assertTrue(
+        verify.out().contains(broken + ": not in v1 (not convertible: session 0:"), verify.out());
     ConvertHarness.Run retire = convert("--retire");
     assertEquals(1, retire.exit(), retire.toString());
     assertTrue(ConvertHarness.allRefs(dir).containsKey(RefNames.MAIN), "nothing retired");
@@ -369,8 +504,12 @@ class ConvertScenariosTest {
     }
   }
 
-  /** Writes a one-chunk raw transcript of {@code id}'s session 0 into {@code t}, with or without its hash. */
-  private static void put(ClientRepo c, FlatTree t, String id, String transcript, boolean withHash) {
+  /**
+   * Writes a one-chunk raw transcript of {@code id}'s session 0 into {@code t}, with or without its
+   * hash.
+   */
+  private static void put(
+      ClientRepo c, FlatTree t, String id, String transcript, boolean withHash) {
     String d = CheckpointIds.path(CheckpointIds.parse(id)) + "/0/";
     for (String p : t.pathsUnder(d)) {
       if (p.substring(d.length()).startsWith("raw_transcript") && !p.endsWith("_hash.txt")) {
@@ -379,7 +518,10 @@ class ConvertScenariosTest {
     }
     t.put(d + "raw_transcript", FileMode.REGULAR_FILE, c.insertBlob(transcript));
     if (withHash) {
-      t.put(d + "raw_transcript_hash.txt", FileMode.REGULAR_FILE, c.insertBlob(ClientRepo.sha256(transcript)));
+      t.put(
+          d + "raw_transcript_hash.txt",
+          FileMode.REGULAR_FILE,
+          c.insertBlob(ClientRepo.sha256(transcript)));
     }
   }
 
@@ -394,12 +536,15 @@ class ConvertScenariosTest {
     String badSummary;
     try (ClientRepo c = client(ClientVersion.V0_6_2)) {
       c.checkpoints(2);
-      mainOnly = c.checkpoint(c.newCheckpointId(), List.of(new SessionData("m", at(1), null, "p", 0, 0)));
+      mainOnly =
+          c.checkpoint(c.newCheckpointId(), List.of(new SessionData("m", at(1), null, "p", 0, 0)));
       fullOnly = c.checkpoint(1);
       badSummary = c.checkpoint(1);
       FlatTree main = c.flatTree(RefNames.MAIN);
       main.removeDirectory(CheckpointIds.path(CheckpointIds.parse(fullOnly)));
-      main.put(CheckpointIds.path(CheckpointIds.parse(badSummary)) + "/metadata.json", FileMode.REGULAR_FILE,
+      main.put(
+          CheckpointIds.path(CheckpointIds.parse(badSummary)) + "/metadata.json",
+          FileMode.REGULAR_FILE,
           c.insertBlob("{\"sessions\": [}"));
       c.commitTree(RefNames.MAIN, main, "hand edit");
     }
@@ -414,9 +559,12 @@ class ConvertScenariosTest {
     refused.forEach(m -> reasons.put(m.get("id"), m.get("reason")));
     assertEquals(3, reasons.size(), reasons.toString());
     assertEquals("no raw transcript in any /full ref", reasons.get(mainOnly));
-    assertEquals("not on /main: raw transcripts without the checkpoint's metadata", reasons.get(fullOnly));
-    assertTrue(((String) reasons.get(badSummary)).startsWith("metadata.json (summary) on /main: invalid JSON at"
-        + " offset "), reasons.toString());
+    assertEquals(
+        "not on /main: raw transcripts without the checkpoint's metadata", reasons.get(fullOnly));
+    assertTrue(
+        ((String) reasons.get(badSummary))
+            .startsWith("metadata.json (summary) on /main: invalid JSON at" + " offset "),
+        reasons.toString());
     Map<String, ObjectId> refs = ConvertHarness.allRefs(dir);
     ConvertHarness.Run again = convert();
     assertEquals(1, again.exit());
@@ -425,18 +573,24 @@ class ConvertScenariosTest {
     assertEquals(2, v1.size());
   }
 
-  /** The client's GetCheckpointAuthor (newest commit whose subject is Checkpoint: <id>) finds the author. */
+  /**
+   * The client's GetCheckpointAuthor (newest commit whose subject is Checkpoint: <id>) finds the
+   * author.
+   */
   @Test
   void authorCommitsNameTheV2Author() throws Exception {
     List<String> ids;
-    try (ClientRepo c = ClientRepo.builder(ClientVersion.V0_6_2).user("Bob Builder", "bob@example.com")
-        .buildOnDisk(dir = tmp.resolve("server.git"))) {
+    try (ClientRepo c =
+        ClientRepo.builder(ClientVersion.V0_6_2)
+            .user("Bob Builder", "bob@example.com")
+            .buildOnDisk(dir = tmp.resolve("server.git"))) {
       ids = c.checkpoints(3);
       c.migrate(2); // Migrate batch: no Checkpoint commit, no author commit
     }
     ConvertHarness.Run r = convert();
     assertEquals(0, r.exit(), r.toString());
-    try (Repository repo = ConvertHarness.open(dir); RevWalk w = new RevWalk(repo)) {
+    try (Repository repo = ConvertHarness.open(dir);
+        RevWalk w = new RevWalk(repo)) {
       w.sort(RevSort.COMMIT_TIME_DESC);
       w.markStart(w.parseCommit(repo.resolve(RefNames.V1)));
       Map<String, RevCommit> bySubject = new LinkedHashMap<>();
@@ -474,16 +628,22 @@ class ConvertScenariosTest {
       c.checkpoints(1);
     }
     Map<String, ObjectId> refs = ConvertHarness.allRefs(dir);
-    ConvertHarness.Run r = ConvertHarness.run(Map.of("GIT_QUARANTINE_PATH", dir.resolve("objects/tmp").toString()),
-        Converter.Hooks.NONE, Converter.Listener.NONE, "convert", "--repo", dir.toString());
+    ConvertHarness.Run r =
+        ConvertHarness.run(
+            Map.of("GIT_QUARANTINE_PATH", dir.resolve("objects/tmp").toString()),
+            Converter.Hooks.NONE,
+            Converter.Listener.NONE,
+            "convert",
+            "--repo",
+            dir.toString());
     assertEquals(2, r.exit(), r.toString());
     assertTrue(r.err().contains("refusing to run inside a push quarantine"), r.err());
     assertEquals(refs, ConvertHarness.allRefs(dir));
   }
 
   /**
-   * Several threads (each its own reader and pack) over several chunks write exactly what one thread
-   * writes in one chunk; verify over several chunks agrees.
+   * Several threads (each its own reader and pack) over several chunks write exactly what one
+   * thread writes in one chunk; verify over several chunks agrees.
    */
   @Test
   void parallelSlicesWriteWhatOneThreadWrites() throws Exception {
@@ -520,7 +680,9 @@ class ConvertScenariosTest {
       Parallel.minPerThread = before;
       Converter.chunk = chunk;
     }
-    assertEquals(ConvertHarness.allRefs(single).get(RefNames.V1), ConvertHarness.allRefs(copy).get(RefNames.V1),
+    assertEquals(
+        ConvertHarness.allRefs(single).get(RefNames.V1),
+        ConvertHarness.allRefs(copy).get(RefNames.V1),
         "the same commits, trees and blobs");
     ConvertHarness.assertReadsBack(ConvertHarness.v2(copy), ConvertHarness.v1(copy));
   }

@@ -14,8 +14,10 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.Test;
 
 class ArchiveIndexTest {
-  private static final ObjectId T1 = ObjectId.fromString("1111111111111111111111111111111111111111");
-  private static final ObjectId T2 = ObjectId.fromString("2222222222222222222222222222222222222222");
+  private static final ObjectId T1 =
+      ObjectId.fromString("1111111111111111111111111111111111111111");
+  private static final ObjectId T2 =
+      ObjectId.fromString("2222222222222222222222222222222222222222");
   private static final String A1 = RefNames.archive(1);
   private static final String A2 = RefNames.archive(2);
 
@@ -38,7 +40,8 @@ class ArchiveIndexTest {
     ArchiveIndex idx = new ArchiveIndex(budget);
     idx.put(A1, T1, CheckpointSet.of(1, 2, 3));
     idx.put(A1, T2, CheckpointSet.of(3));
-    assertEquals(List.of(new ArchiveIndex.Holder(3, A1, T2)), idx.holders(CheckpointSet.of(1, 2, 3)));
+    assertEquals(
+        List.of(new ArchiveIndex.Holder(3, A1, T2)), idx.holders(CheckpointSet.of(1, 2, 3)));
     assertEquals(1, budget.taken());
     idx.put(A2, T1, CheckpointSet.of(5));
     idx.retainOnly(Set.of(A2));

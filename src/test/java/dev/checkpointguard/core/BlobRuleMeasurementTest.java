@@ -10,12 +10,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.provider.Arguments;
 
 /**
- * Measures, does not decide (issue 15): would a blob-level loss rule (every dropped transcript must exist
- * with the same blob in a post-push archive, and a transcript whose blob changes counts as dropped) refuse
- * any sequence the client fixtures produce that the path rule accepts? Every row of the policy table is
- * judged again with the blob rule and compared with the row's expected verdicts (the path rule's, which the
- * table itself checks); the rows where they differ are pinned here, so that the finding is reported from
- * the fixtures rather than asserted from memory.
+ * Measures, does not decide (issue 15): would a blob-level loss rule (every dropped transcript must
+ * exist with the same blob in a post-push archive, and a transcript whose blob changes counts as
+ * dropped) refuse any sequence the client fixtures produce that the path rule accepts? Every row of
+ * the policy table is judged again with the blob rule and compared with the row's expected verdicts
+ * (the path rule's, which the table itself checks); the rows where they differ are pinned here, so
+ * that the finding is reported from the fixtures rather than asserted from memory.
  */
 class BlobRuleMeasurementTest {
   @Test
@@ -39,15 +39,16 @@ class BlobRuleMeasurementTest {
         differ.add(row[0] + ": path rule " + path + "; blob rule " + blob);
       }
     }
-    System.out.println("[blob rule] " + rows + " rows judged both ways; they differ in " + differ.size() + ":");
+    System.out.println(
+        "[blob rule] " + rows + " rows judged both ways; they differ in " + differ.size() + ":");
     differ.forEach(d -> System.out.println("[blob rule]   " + d));
     assertEquals(EXPECTED, differ, String.join("\n", differ));
   }
 
   /**
    * The finding (see the closing note of issue 15): every difference is a stop-time finalize, which
-   * replaces a transcript's blob at the same path, in /full/current or in an archive, before or after
-   * the archive is published. The blob rule would refuse all of them.
+   * replaces a transcript's blob at the same path, in /full/current or in an archive, before or
+   * after the archive is published. The blob rule would refuse all of them.
    */
   static final List<String> EXPECTED =
       List.of(
@@ -61,13 +62,16 @@ class BlobRuleMeasurementTest {
               + " full/0000000000001 ACCEPT, full/current ACCEPT, main ACCEPT; blob rule full/0000000000001"
               + " ACCEPT, full/current REJECT current-loss, main ACCEPT");
 
-  private static String verdicts(Function<PolicyBench, List<Verdict>> scenario, CheckpointTrees.Matching m) {
+  private static String verdicts(
+      Function<PolicyBench, List<Verdict>> scenario, CheckpointTrees.Matching m) {
     try (PolicyBench b = new PolicyBench()) {
       b.matching = m;
       try {
         return String.join(", ", PolicyBench.render(scenario.apply(b)));
       } catch (AssertionError e) {
-        return "(the row's own assertion failed: " + e.getMessage().lines().findFirst().orElse("") + ")";
+        return "(the row's own assertion failed: "
+            + e.getMessage().lines().findFirst().orElse("")
+            + ")";
       }
     }
   }

@@ -17,9 +17,9 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.Test;
 
 /**
- * The exact text a pusher sees for each rule, and that verdicts do not depend on the order of commands.
- * Only the loss and history rules say {@code non-fast-forward}, the words that make the client fetch, merge
- * and retry (spec §7.4).
+ * The exact text a pusher sees for each rule, and that verdicts do not depend on the order of
+ * commands. Only the loss and history rules say {@code non-fast-forward}, the words that make the
+ * client fetch, merge and retry (spec §7.4).
  */
 class CheckpointPolicyMessagesTest {
   static final String M = ClientRepo.MAIN;
@@ -136,9 +136,11 @@ class CheckpointPolicyMessagesTest {
           b.server.evaluate(
               b.policy(),
               List.of(
-              RefChange.create(RefNames.FULL_PREFIX + "abc", c.ref(M)),
-              RefChange.create(RefNames.archive(9), blob),
-              RefChange.create(RefNames.archive(8), ObjectId.fromString("00000000000000000000000000000000000000aa"))));
+                  RefChange.create(RefNames.FULL_PREFIX + "abc", c.ref(M)),
+                  RefChange.create(RefNames.archive(9), blob),
+                  RefChange.create(
+                      RefNames.archive(8),
+                      ObjectId.fromString("00000000000000000000000000000000000000aa"))));
       assertEquals(
           "checkpoint-guard: refs/entire/checkpoints/v2/full/abc is not a checkpoint ref (rule unknown-ref);"
               + " under refs/entire/checkpoints/v2/ only main, full/current and full/<13 digits> may exist",
@@ -153,7 +155,16 @@ class CheckpointPolicyMessagesTest {
               + " refs/entire/checkpoints/v2/full/0000000000008 is not in the repository (rule missing-object);"
               + " push it with the objects it needs",
           odd.get(2).message());
-      for (Verdict x : List.of(v.get(0), v.get(1), history, deletes.get(0), deletes.get(1), odd.get(0), odd.get(1), odd.get(2))) {
+      for (Verdict x :
+          List.of(
+              v.get(0),
+              v.get(1),
+              history,
+              deletes.get(0),
+              deletes.get(1),
+              odd.get(0),
+              odd.get(1),
+              odd.get(2))) {
         assertShape(x);
       }
     }
@@ -183,8 +194,11 @@ class CheckpointPolicyMessagesTest {
     List<Verdict> v =
         CheckpointPolicy.refuseGuarded(
             List.of(
-                RefChange.create(M, ObjectId.fromString("1111111111111111111111111111111111111111")),
-                RefChange.create("refs/heads/main", ObjectId.fromString("1111111111111111111111111111111111111111"))),
+                RefChange.create(
+                    M, ObjectId.fromString("1111111111111111111111111111111111111111")),
+                RefChange.create(
+                    "refs/heads/main",
+                    ObjectId.fromString("1111111111111111111111111111111111111111"))),
             "invalid git config checkpointGuard.mode = 'off': expected enforce or warn");
     assertEquals(
         "checkpoint-guard: refs/entire/checkpoints/v2/main refused: invalid git config checkpointGuard.mode ="
@@ -241,7 +255,9 @@ class CheckpointPolicyMessagesTest {
       c.checkpoints(20);
       b.server.receiveAllObjects(c);
       for (List<RefChange> order :
-          List.of(List.of(b.changeTo(c, C), b.changeTo(c, A1)), List.of(b.changeTo(c, A1), b.changeTo(c, C)))) {
+          List.of(
+              List.of(b.changeTo(c, C), b.changeTo(c, A1)),
+              List.of(b.changeTo(c, A1), b.changeTo(c, C)))) {
         for (Verdict v : b.server.evaluate(b.policy(), order)) {
           assertEquals(v.ref().equals(C) ? Rule.CURRENT_LOSS : Rule.ARCHIVE_THRESHOLD, v.rule());
         }
@@ -250,7 +266,8 @@ class CheckpointPolicyMessagesTest {
       b.settings = b.settings.withThreshold(50);
       assertEquals(
           List.of("full/current ACCEPT", "full/0000000000001 ACCEPT"),
-          PolicyBench.render(b.server.evaluate(b.policy(), List.of(b.changeTo(c, C), b.changeTo(c, A1)))));
+          PolicyBench.render(
+              b.server.evaluate(b.policy(), List.of(b.changeTo(c, C), b.changeTo(c, A1)))));
     }
   }
 
@@ -279,5 +296,4 @@ class CheckpointPolicyMessagesTest {
     }
     return out;
   }
-
 }

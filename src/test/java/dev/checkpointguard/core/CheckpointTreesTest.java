@@ -14,7 +14,10 @@ import org.eclipse.jgit.lib.ObjectReader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** {@link CheckpointTrees} counts exactly what the client's {@code WalkCheckpointShards} counts (spec §3.2). */
+/**
+ * {@link CheckpointTrees} counts exactly what the client's {@code WalkCheckpointShards} counts
+ * (spec §3.2).
+ */
 class CheckpointTreesTest {
   private final ClientRepo repo = ClientRepo.inMemory(ClientVersion.V0_6_2);
 
@@ -56,7 +59,10 @@ class CheckpointTreesTest {
     FlatTree t = tree("01/23456789ab/0/raw_transcript");
     t.put("01/23456789ac", FileMode.REGULAR_FILE, blob);
     t.put("01/23456789ad", FileMode.EXECUTABLE_FILE, blob);
-    t.put("01/23456789ae", FileMode.GITLINK, ObjectId.fromString("1111111111111111111111111111111111111111"));
+    t.put(
+        "01/23456789ae",
+        FileMode.GITLINK,
+        ObjectId.fromString("1111111111111111111111111111111111111111"));
     t.put("01/23456789af", FileMode.SYMLINK, blob);
     assertEquals(List.of("0123456789ab"), ids(t));
   }
@@ -91,7 +97,10 @@ class CheckpointTreesTest {
   @Test
   void skipsAShardTreeThatCannotBeRead() throws IOException {
     FlatTree t = tree("cd/ef01234567/0/raw_transcript");
-    t.put("ab", FileMode.TREE, ObjectId.fromString("2222222222222222222222222222222222222222")); // missing
+    t.put(
+        "ab",
+        FileMode.TREE,
+        ObjectId.fromString("2222222222222222222222222222222222222222")); // missing
     t.put("ef", FileMode.TREE, repo.insertBlob("not a tree")); // wrong type
     assertEquals(List.of("cdef01234567"), ids(t));
   }
@@ -99,7 +108,8 @@ class CheckpointTreesTest {
   @Test
   void readsTheEmptyTreeWithoutTheObject() throws IOException {
     try (ObjectReader r = repo.repository().newObjectReader()) {
-      assertEquals(0, new CheckpointTrees(r, CheckpointSetCache.NONE).count(CheckpointTrees.EMPTY_TREE));
+      assertEquals(
+          0, new CheckpointTrees(r, CheckpointSetCache.NONE).count(CheckpointTrees.EMPTY_TREE));
     }
   }
 
@@ -107,13 +117,20 @@ class CheckpointTreesTest {
   void removedListsCheckpointsThatLeftTheTree() throws IOException {
     ObjectId blob = repo.insertBlob("x");
     ObjectId before =
-        repo.insertTree(tree("01/23456789ab/0/a", "01/23456789ac/0/a", "02/0000000000/0/a", "03/0000000000/0/a"));
-    FlatTree after = tree("01/23456789ab/0/a", "01/23456789ad/0/a", "03/0000000000/0/a", "04/0000000000/0/a");
+        repo.insertTree(
+            tree(
+                "01/23456789ab/0/a",
+                "01/23456789ac/0/a",
+                "02/0000000000/0/a",
+                "03/0000000000/0/a"));
+    FlatTree after =
+        tree("01/23456789ab/0/a", "01/23456789ad/0/a", "03/0000000000/0/a", "04/0000000000/0/a");
     after.put("02", FileMode.REGULAR_FILE, blob); // shard replaced by a file
     try (ObjectReader r = repo.repository().newObjectReader()) {
       CheckpointTrees trees = new CheckpointTrees(r, CheckpointSetCache.NONE);
       assertEquals(
-          List.of("0123456789ac", "020000000000"), trees.removed(before, repo.insertTree(after)).toIds());
+          List.of("0123456789ac", "020000000000"),
+          trees.removed(before, repo.insertTree(after)).toIds());
       assertEquals(List.of(), trees.removed(before, before).toIds());
     }
   }
@@ -131,19 +148,22 @@ class CheckpointTreesTest {
   }
 
   /**
-   * A 2-byte shard name that is one character once decoded ({@code é} is {@code c3 a9}) is followed as a
-   * shard, as Go does, and holds no valid ID: it adds nothing and breaks nothing (spec §3.2).
+   * A 2-byte shard name that is one character once decoded ({@code é} is {@code c3 a9}) is followed
+   * as a shard, as Go does, and holds no valid ID: it adds nothing and breaks nothing (spec §3.2).
    */
   @Test
   void aTwoByteNonAsciiShardHoldsNoCheckpoints() throws IOException {
-    FlatTree t = tree("\u00e9/0123456789/x", "\u00e9\u00e9/0123456789/x", "cd/ef01234567/0/raw_transcript");
+    FlatTree t =
+        tree("\u00e9/0123456789/x", "\u00e9\u00e9/0123456789/x", "cd/ef01234567/0/raw_transcript");
     assertEquals(List.of("cdef01234567"), ids(t));
     ObjectId before = repo.insertTree(t);
     ObjectId after = repo.insertTree(tree("\u00e9/0123456789/y"));
     try (ObjectReader r = repo.repository().newObjectReader()) {
       CheckpointTrees trees = new CheckpointTrees(r, CheckpointSetCache.NONE);
       assertEquals(1, trees.count(before));
-      assertEquals(List.of(CheckpointIds.parse("cdef01234567")), List.copyOf(trees.directories(before).keySet()));
+      assertEquals(
+          List.of(CheckpointIds.parse("cdef01234567")),
+          List.copyOf(trees.directories(before).keySet()));
       assertEquals(List.of("cdef01234567"), trees.removed(before, after).toIds());
     }
   }
@@ -160,16 +180,28 @@ class CheckpointTreesTest {
     try (ObjectReader r = repo.repository().newObjectReader()) {
       CheckpointTrees bounded = new CheckpointTrees(r, CheckpointSetCache.NONE, 1000);
       CheckpointTrees.TooManyCheckpointsException e =
-          assertThrows(CheckpointTrees.TooManyCheckpointsException.class, () -> bounded.checkpoints(wide));
+          assertThrows(
+              CheckpointTrees.TooManyCheckpointsException.class, () -> bounded.checkpoints(wide));
       assertEquals("tree " + wide.name() + " holds more than 1000 checkpoints", e.getMessage());
       assertThrows(
           CheckpointTrees.TooManyCheckpointsException.class,
           () -> bounded.removed(wide, CheckpointTrees.EMPTY_TREE));
-      assertThrows(CheckpointTrees.TooManyCheckpointsException.class, () -> bounded.directories(wide));
+      assertThrows(
+          CheckpointTrees.TooManyCheckpointsException.class, () -> bounded.directories(wide));
       CheckpointTrees trees = new CheckpointTrees(r, CheckpointSetCache.NONE);
       assertEquals(200_000, trees.count(wide));
-      assertEquals(7, trees.count(repo.insertTree(tree("ab/0000000000/x", "ab/0000000001/x", "ab/0000000002/x",
-          "ab/0000000003/x", "ab/0000000004/x", "ab/0000000005/x", "ab/0000000006/x"))));
+      assertEquals(
+          7,
+          trees.count(
+              repo.insertTree(
+                  tree(
+                      "ab/0000000000/x",
+                      "ab/0000000001/x",
+                      "ab/0000000002/x",
+                      "ab/0000000003/x",
+                      "ab/0000000004/x",
+                      "ab/0000000005/x",
+                      "ab/0000000006/x"))));
     }
   }
 }

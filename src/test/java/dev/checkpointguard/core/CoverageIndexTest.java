@@ -29,15 +29,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The archive index and the order of the coverage steps change what a reset costs, never its verdict.
- * Random pushes are judged with no index, a warm one, a stale one and a tiny one, and against the rule
- * written plainly (spec §10.2 a: every lost transcript is in the tip tree of a post-push archive; history
- * proves nothing); the verdicts must be identical, messages included.
+ * The archive index and the order of the coverage steps change what a reset costs, never its
+ * verdict. Random pushes are judged with no index, a warm one, a stale one and a tiny one, and
+ * against the rule written plainly (spec §10.2 a: every lost transcript is in the tip tree of a
+ * post-push archive; history proves nothing); the verdicts must be identical, messages included.
  */
 class CoverageIndexTest {
   private static final int THRESHOLD = 3;
   private static final PersonIdent WHO =
-      new PersonIdent("t", "t@example.invalid", java.time.Instant.parse("2026-05-01T00:00:00Z"),
+      new PersonIdent(
+          "t",
+          "t@example.invalid",
+          java.time.Instant.parse("2026-05-01T00:00:00Z"),
           java.time.ZoneOffset.UTC);
 
   private InMemoryRepository repo;
@@ -45,7 +48,10 @@ class CoverageIndexTest {
   private ObjectReader reader;
   private int commits;
 
-  /** A fresh repository: an in-memory one keeps a pack per flush, and lookups slow down with their count. */
+  /**
+   * A fresh repository: an in-memory one keeps a pack per flush, and lookups slow down with their
+   * count.
+   */
   private void fresh() {
     if (repo != null) {
       close();
@@ -74,11 +80,17 @@ class CoverageIndexTest {
     ObjectId current = commit(tree(gen), "Checkpoint: 0c0000000003\n", start);
     ObjectId archive = commit(tree(gen), "Archive generation", current);
     ObjectId reset = commit(tree(), "Start generation");
-    Counting server = new Counting(Map.of(RefNames.archive(1), commit(tree(0x01L, 0x02L, 0x03L), "x")));
-    List<Verdict> v = policy().evaluate(List.of(
-        RefChange.update(RefNames.CURRENT, current, reset),
-        RefChange.create(RefNames.archive(2), archive)), server, reader,
-        new ArchiveIndex(new ArchiveIndex.Budget(1000)));
+    Counting server =
+        new Counting(Map.of(RefNames.archive(1), commit(tree(0x01L, 0x02L, 0x03L), "x")));
+    List<Verdict> v =
+        policy()
+            .evaluate(
+                List.of(
+                    RefChange.update(RefNames.CURRENT, current, reset),
+                    RefChange.create(RefNames.archive(2), archive)),
+                server,
+                reader,
+                new ArchiveIndex(new ArchiveIndex.Budget(1000)));
     assertEquals(Verdict.Outcome.ACCEPT, v.get(0).outcome());
     assertEquals(Verdict.Outcome.ACCEPT, v.get(1).outcome());
     assertEquals(0, server.listings.get());
@@ -91,7 +103,8 @@ class CoverageIndexTest {
     ObjectId current = commit(tree(gen), "Checkpoint: 0c0000000003\n");
     ObjectId reset = commit(tree(), "Start generation");
     Map<String, ObjectId> archives = new TreeMap<>();
-    // archive 1 holds the generation by content only (a recovery merge); 20 newer ones hold other things
+    // archive 1 holds the generation by content only (a recovery merge); 20 newer ones hold other
+    // things
     archives.put(RefNames.archive(1), commit(tree(union(gen, new long[] {0x77L})), "Merge local"));
     for (int n = 2; n <= 21; n++) {
       archives.put(RefNames.archive(n), commit(tree(n * 16L, n * 16L + 1, n * 16L + 2), "a" + n));
@@ -100,12 +113,15 @@ class CoverageIndexTest {
     Counting server = new Counting(archives);
     List<RefChange> push = List.of(RefChange.update(RefNames.CURRENT, current, reset));
 
-    assertEquals(Verdict.Outcome.ACCEPT, policy().evaluate(push, server, reader, index).get(0).outcome());
-    // cold: lists, tries the newest 8 (remembering those that did not cover), reads the rest down to 1
+    assertEquals(
+        Verdict.Outcome.ACCEPT, policy().evaluate(push, server, reader, index).get(0).outcome());
+    // cold: lists, tries the newest 8 (remembering those that did not cover), reads the rest down
+    // to 1
     assertEquals(1, server.listings.get());
     assertEquals(21, index.archives());
 
-    assertEquals(Verdict.Outcome.ACCEPT, policy().evaluate(push, server, reader, index).get(0).outcome());
+    assertEquals(
+        Verdict.Outcome.ACCEPT, policy().evaluate(push, server, reader, index).get(0).outcome());
     assertEquals(1, server.listings.get()); // warm: no listing
     assertEquals(1, server.lookups.get()); // one exact lookup confirms archive 1's tip
   }
@@ -119,11 +135,16 @@ class CoverageIndexTest {
     ArchiveIndex index = new ArchiveIndex(new ArchiveIndex.Budget(1000));
     index.put(RefNames.archive(1), covering, CheckpointSet.of(gen));
     // archive 1 now points elsewhere (a force-migration prune dropped the generation)
-    Counting server = new Counting(
-        Map.of(RefNames.archive(1), commit(tree(0x0a0000000001L, 0x1L, 0x2L), "Reset checkpoint")));
-    Verdict v = policy()
-        .evaluate(List.of(RefChange.update(RefNames.CURRENT, current, reset)), server, reader, index)
-        .get(0);
+    Counting server =
+        new Counting(
+            Map.of(
+                RefNames.archive(1),
+                commit(tree(0x0a0000000001L, 0x1L, 0x2L), "Reset checkpoint")));
+    Verdict v =
+        policy()
+            .evaluate(
+                List.of(RefChange.update(RefNames.CURRENT, current, reset)), server, reader, index)
+            .get(0);
     assertEquals(Verdict.Outcome.REJECT, v.outcome());
     assertEquals(Rule.CURRENT_LOSS, v.rule());
     assertTrue(v.message().contains("would lose 2 raw transcripts of 2 checkpoints"), v.message());
@@ -139,9 +160,15 @@ class CoverageIndexTest {
     ArchiveIndex index = new ArchiveIndex(new ArchiveIndex.Budget(1000));
     index.put(RefNames.archive(1), covering, CheckpointSet.of(gen));
     Counting server = new Counting(Map.of(RefNames.archive(1), covering));
-    List<Verdict> v = policy().evaluate(List.of(
-        RefChange.delete(RefNames.archive(1), covering),
-        RefChange.update(RefNames.CURRENT, current, reset)), server, reader, index);
+    List<Verdict> v =
+        policy()
+            .evaluate(
+                List.of(
+                    RefChange.delete(RefNames.archive(1), covering),
+                    RefChange.update(RefNames.CURRENT, current, reset)),
+                server,
+                reader,
+                index);
     assertEquals(Verdict.Outcome.ACCEPT, v.get(0).outcome());
     assertEquals(Verdict.Outcome.REJECT, v.get(1).outcome());
   }
@@ -154,16 +181,26 @@ class CoverageIndexTest {
     for (int rank = 1; rank <= 9; rank++) {
       Map<String, ObjectId> archives = new TreeMap<>();
       for (int n = 1; n <= 12; n++) {
-        // the archive at this rank (counted from the newest) descends from the current tip, but its tree
-        // holds other checkpoints: a reader, who reads tips only, would never find the generation again
-        ObjectId tip = 13 - n == rank
-            ? commit(tree(0x0d0000000004L), "Archive generation", current)
-            : commit(tree(n * 16L, n * 16L + 1, n * 16L + 2), "Archive migrated generation");
+        // the archive at this rank (counted from the newest) descends from the current tip, but its
+        // tree
+        // holds other checkpoints: a reader, who reads tips only, would never find the generation
+        // again
+        ObjectId tip =
+            13 - n == rank
+                ? commit(tree(0x0d0000000004L), "Archive generation", current)
+                : commit(tree(n * 16L, n * 16L + 1, n * 16L + 2), "Archive migrated generation");
         archives.put(RefNames.archive(n), tip);
       }
-      for (ArchiveIndex index : List.of(ArchiveIndex.NONE, new ArchiveIndex(new ArchiveIndex.Budget(100)))) {
-        Verdict v = policy().evaluate(List.of(RefChange.update(RefNames.CURRENT, current, reset)),
-            new Counting(archives), reader, index).get(0);
+      for (ArchiveIndex index :
+          List.of(ArchiveIndex.NONE, new ArchiveIndex(new ArchiveIndex.Budget(100)))) {
+        Verdict v =
+            policy()
+                .evaluate(
+                    List.of(RefChange.update(RefNames.CURRENT, current, reset)),
+                    new Counting(archives),
+                    reader,
+                    index)
+                .get(0);
         assertEquals(Rule.CURRENT_LOSS, v.rule(), "rank " + rank);
       }
     }
@@ -180,8 +217,14 @@ class CoverageIndexTest {
     }
     archives.put(RefNames.archive(41), commit(tree(gen), "Archive generation", current));
     ArchiveIndex index = new ArchiveIndex(new ArchiveIndex.Budget(1000));
-    Verdict v = policy().evaluate(List.of(RefChange.update(RefNames.CURRENT, current, reset)),
-        new Counting(archives), reader, index).get(0);
+    Verdict v =
+        policy()
+            .evaluate(
+                List.of(RefChange.update(RefNames.CURRENT, current, reset)),
+                new Counting(archives),
+                reader,
+                index)
+            .get(0);
     assertEquals(Verdict.Outcome.ACCEPT, v.outcome());
     assertEquals(0, index.archives()); // no archive was read whole
   }
@@ -242,9 +285,9 @@ class CoverageIndexTest {
     }
 
     /**
-     * The rule written plainly: every checkpoint (one transcript each here) of the old tip that the new tip
-     * lacks is in the tree of an archive after the push (archives of the push count when their ref is
-     * where the command expects it, which it always is here).
+     * The rule written plainly: every checkpoint (one transcript each here) of the old tip that the
+     * new tip lacks is in the tree of an archive after the push (archives of the push count when
+     * their ref is where the command expects it, which it always is here).
      */
     boolean oracle(List<Verdict> verdicts) throws IOException {
       RefChange cur = push.get(push.size() - 1);
@@ -289,8 +332,10 @@ class CoverageIndexTest {
     int number = 1;
     for (int i = 0; i < n; i++) {
       number += 1 + rnd.nextInt(3);
-      long[] held = rnd.nextInt(4) == 0 ? union(pick(rnd, gen, 1 + rnd.nextInt(gen.length)), pick(rnd, pool, 2))
-          : pick(rnd, pool, 1 + rnd.nextInt(4));
+      long[] held =
+          rnd.nextInt(4) == 0
+              ? union(pick(rnd, gen, 1 + rnd.nextInt(gen.length)), pick(rnd, pool, 2))
+              : pick(rnd, pool, 1 + rnd.nextInt(4));
       ObjectId tip;
       switch (rnd.nextInt(5)) {
         case 0:
@@ -314,11 +359,14 @@ class CoverageIndexTest {
     for (int i = 0; i < commands; i++) {
       int kind = rnd.nextInt(3);
       if (kind == 0 || existing.isEmpty()) {
-        long[] held = rnd.nextBoolean() ? union(pick(rnd, gen, 1 + rnd.nextInt(gen.length)), pick(rnd, pool, 1))
-            : pick(rnd, pool, 1 + rnd.nextInt(5));
-        ObjectId tip = rnd.nextBoolean()
-            ? commit(s, held, "Archive generation", s.oldTip)
-            : commit(s, held, "Archive migrated generation");
+        long[] held =
+            rnd.nextBoolean()
+                ? union(pick(rnd, gen, 1 + rnd.nextInt(gen.length)), pick(rnd, pool, 1))
+                : pick(rnd, pool, 1 + rnd.nextInt(5));
+        ObjectId tip =
+            rnd.nextBoolean()
+                ? commit(s, held, "Archive generation", s.oldTip)
+                : commit(s, held, "Archive migrated generation");
         number += 1 + rnd.nextInt(2);
         s.push.add(RefChange.create(RefNames.archive(number), tip));
       } else {
@@ -327,19 +375,26 @@ class CoverageIndexTest {
         if (kind == 1) {
           s.push.add(RefChange.delete(ref, old));
         } else {
-          long[] held = rnd.nextBoolean() ? union(s.sets.get(old), pick(rnd, gen, 2)) : pick(rnd, pool, 2);
+          long[] held =
+              rnd.nextBoolean() ? union(s.sets.get(old), pick(rnd, gen, 2)) : pick(rnd, pool, 2);
           s.push.add(RefChange.update(ref, old, commit(s, held, "Merge local checkpoints", old)));
         }
       }
     }
-    ObjectId next = rnd.nextBoolean()
-        ? commit(s, new long[0], "Start generation")
-        : commit(s, pick(rnd, gen, rnd.nextInt(gen.length)), "Reset checkpoint before force migration",
-            s.oldTip);
+    ObjectId next =
+        rnd.nextBoolean()
+            ? commit(s, new long[0], "Start generation")
+            : commit(
+                s,
+                pick(rnd, gen, rnd.nextInt(gen.length)),
+                "Reset checkpoint before force migration",
+                s.oldTip);
     s.push.add(RefChange.update(RefNames.CURRENT, s.oldTip, next));
     java.util.Collections.shuffle(s.push, new java.util.Random(rnd.nextLong()));
     // keep /full/current last so the test can find it; the policy orders commands itself
-    s.push.sort((a, b) -> Boolean.compare(a.ref().equals(RefNames.CURRENT), b.ref().equals(RefNames.CURRENT)));
+    s.push.sort(
+        (a, b) ->
+            Boolean.compare(a.ref().equals(RefNames.CURRENT), b.ref().equals(RefNames.CURRENT)));
     return s;
   }
 
@@ -350,7 +405,9 @@ class CoverageIndexTest {
       throw new java.io.UncheckedIOException(e);
     }
     return new CheckpointPolicy(
-        GuardSettings.defaults().withThreshold(THRESHOLD).withMinArchiveAgeForDeletion(Duration.ZERO),
+        GuardSettings.defaults()
+            .withThreshold(THRESHOLD)
+            .withMinArchiveAgeForDeletion(Duration.ZERO),
         CheckpointSetCache.lru(10_000));
   }
 
@@ -360,15 +417,22 @@ class CoverageIndexTest {
       l.add(v);
     }
     java.util.Collections.shuffle(l, new java.util.Random(rnd.nextLong()));
-    return l.subList(0, Math.min(n, l.size())).stream().mapToLong(Long::longValue).sorted().toArray();
+    return l.subList(0, Math.min(n, l.size())).stream()
+        .mapToLong(Long::longValue)
+        .sorted()
+        .toArray();
   }
 
   private static long[] union(long[] a, long[] b) {
-    return java.util.stream.LongStream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b))
-        .distinct().sorted().toArray();
+    return java.util.stream.LongStream.concat(
+            java.util.Arrays.stream(a), java.util.Arrays.stream(b))
+        .distinct()
+        .sorted()
+        .toArray();
   }
 
-  private ObjectId commit(Scenario s, long[] ids, String message, ObjectId... parents) throws IOException {
+  private ObjectId commit(Scenario s, long[] ids, String message, ObjectId... parents)
+      throws IOException {
     ObjectId c = commit(tree(ids), message, parents);
     s.sets.put(c, ids);
     return c;
@@ -388,11 +452,16 @@ class CoverageIndexTest {
   private ObjectId tree(long... ids) throws IOException {
     long[] sorted = ids.clone();
     java.util.Arrays.sort(sorted);
-    ObjectId session = ins.insert(new TreeFormatter() {
-      {
-        append("raw_transcript", FileMode.REGULAR_FILE, ins.insert(Constants.OBJ_BLOB, new byte[] {'x'}));
-      }
-    });
+    ObjectId session =
+        ins.insert(
+            new TreeFormatter() {
+              {
+                append(
+                    "raw_transcript",
+                    FileMode.REGULAR_FILE,
+                    ins.insert(Constants.OBJ_BLOB, new byte[] {'x'}));
+              }
+            });
     TreeFormatter cp = new TreeFormatter();
     cp.append("0", FileMode.TREE, session);
     ObjectId cpTree = ins.insert(cp);

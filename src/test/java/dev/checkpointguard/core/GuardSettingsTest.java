@@ -7,7 +7,10 @@ import org.eclipse.jgit.lib.Config;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Settings come from git config section {@code checkpointGuard}; bad values are errors, never defaults. */
+/**
+ * Settings come from git config section {@code checkpointGuard}; bad values are errors, never
+ * defaults.
+ */
 class GuardSettingsTest {
   static GuardSettings read(String text) throws Exception {
     Config c = new Config();
@@ -32,7 +35,8 @@ class GuardSettingsTest {
           '[checkpointGuard]\\n allowArchiveDeletion = 0'       | 100 | ENFORCE | false
           '[checkpointGuard]\\n allowArchiveDeletion = yes'     | 100 | ENFORCE | true
           """)
-  void readsValidValues(String text, int threshold, GuardSettings.Mode mode, boolean delete) throws Exception {
+  void readsValidValues(String text, int threshold, GuardSettings.Mode mode, boolean delete)
+      throws Exception {
     assertEquals(new GuardSettings(threshold, mode, delete), read(text.replace("\\n", "\n")));
   }
 
@@ -56,7 +60,8 @@ class GuardSettingsTest {
     GuardSettings s = read(text.replace("\\n", "\n"));
     assertEquals(age, s.minArchiveAgeForDeletion());
     assertEquals(v2, s.v2());
-    assertEquals(s.minArchiveAgeForDeletion(), GuardSettings.parseAge(GuardSettings.formatAge(age)));
+    assertEquals(
+        s.minArchiveAgeForDeletion(), GuardSettings.parseAge(GuardSettings.formatAge(age)));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -80,8 +85,8 @@ class GuardSettingsTest {
           """)
   void rejectsInvalidValuesWithOneLine(String text, String message) {
     GuardSettings.InvalidSettingsException e =
-        assertThrows(GuardSettings.InvalidSettingsException.class, () -> read(text.replace("\\n", "\n")));
+        assertThrows(
+            GuardSettings.InvalidSettingsException.class, () -> read(text.replace("\\n", "\n")));
     assertEquals(message, e.getMessage());
   }
-
 }

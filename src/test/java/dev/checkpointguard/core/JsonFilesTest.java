@@ -18,17 +18,19 @@ class JsonFilesTest {
   @Test
   void handsOverTopLevelMembersInOrderWithRepeatsAndSkipsWhatIsNotRead() {
     List<String> seen = new ArrayList<>();
-    boolean object = JsonFiles.readObject(
-        "{\"a\": {\"x\": [1, {\"y\": 2}]}, \"b\": \"one\", \"a\": [true], \"c\": null, \"b\": 2.5e3}",
-        (name, value) -> {
-          if (name.equals("b")) {
-            seen.add("b=" + JsonFiles.stringOrNull(value));
-          } else {
-            seen.add(name + ":" + value.currentToken()); // left unread: skipped
-          }
-        });
+    boolean object =
+        JsonFiles.readObject(
+            "{\"a\": {\"x\": [1, {\"y\": 2}]}, \"b\": \"one\", \"a\": [true], \"c\": null, \"b\": 2.5e3}",
+            (name, value) -> {
+              if (name.equals("b")) {
+                seen.add("b=" + JsonFiles.stringOrNull(value));
+              } else {
+                seen.add(name + ":" + value.currentToken()); // left unread: skipped
+              }
+            });
     assertTrue(object);
-    assertEquals(List.of("a:START_OBJECT", "b=one", "a:START_ARRAY", "c:VALUE_NULL", "b=null"), seen);
+    assertEquals(
+        List.of("a:START_OBJECT", "b=one", "a:START_ARRAY", "c:VALUE_NULL", "b=null"), seen);
   }
 
   @Test
@@ -37,14 +39,34 @@ class JsonFilesTest {
     assertFalse(JsonFiles.readObject(" [{\"a\": 1}, \"x\"]\n", (name, value) -> seen.add(name)));
     assertFalse(JsonFiles.readObject("\"text\"", (name, value) -> seen.add(name)));
     assertEquals(List.of(), seen);
-    assertTrue(message("[{\"a\": 1}, ]").startsWith("invalid JSON at offset 11: Unexpected character (']'"));
+    assertTrue(
+        message("[{\"a\": 1}, ]")
+            .startsWith("invalid JSON at offset 11: Unexpected character (']'"));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-    "{\"a\": 1,}", "[1,]", "{'a': 1}", "{a: 1}", "{\"a\": 1} /* c */", "# c\n{}", "{\"a\": NaN}",
-    "{\"a\": +1}", "{\"a\": .5}", "{\"a\": 1.}", "{\"a\": 007}", "{\"a\": \"\\x\"}", "{\"a\": \"\u0000\"}",
-    "{\"a\" 1}", "{\"a\": 1}}", "{} {}", "{\"a\": tru}", "\u001e{}", ""})
+  @ValueSource(
+      strings = {
+        "{\"a\": 1,}",
+        "[1,]",
+        "{'a': 1}",
+        "{a: 1}",
+        "{\"a\": 1} /* c */",
+        "# c\n{}",
+        "{\"a\": NaN}",
+        "{\"a\": +1}",
+        "{\"a\": .5}",
+        "{\"a\": 1.}",
+        "{\"a\": 007}",
+        "{\"a\": \"\\x\"}",
+        "{\"a\": \"\u0000\"}",
+        "{\"a\" 1}",
+        "{\"a\": 1}}",
+        "{} {}",
+        "{\"a\": tru}",
+        "\u001e{}",
+        ""
+      })
   void refusesEverythingOutsideRfc8259InOneLine(String text) {
     String m = message(text);
     assertTrue(m.matches("invalid JSON at offset \\d+: [^\\n\\r]+"), m);
@@ -54,26 +76,41 @@ class JsonFilesTest {
   void limitsNestingNumbersAndTheStringsItReads() {
     String deepest = "[".repeat(JsonFiles.MAX_DEPTH) + "]".repeat(JsonFiles.MAX_DEPTH);
     assertFalse(JsonFiles.readObject(deepest, (n, v) -> {}));
-    assertTrue(message("[" + deepest + "]").contains("nesting depth (65) exceeds the maximum allowed (64"));
+    assertTrue(
+        message("[" + deepest + "]")
+            .contains("nesting depth (65) exceeds the maximum allowed (64"));
 
     String digits = "1".repeat(JsonFiles.MAX_NUMBER_CHARS);
     assertTrue(JsonFiles.readObject("{\"n\": " + digits + "}", (n, v) -> {}));
-    assertTrue(message("{\"n\": " + digits + "1}").contains("Number value length (1001) exceeds the maximum"));
+    assertTrue(
+        message("{\"n\": " + digits + "1}")
+            .contains("Number value length (1001) exceeds the maximum"));
 
     // a long string that is not read is only scanned; one that is read is refused above the limit
-    String big = "{\"skip\": \"" + "x".repeat(JsonFiles.MAX_STRING_CHARS + 1) + "\", \"keep\": \"k\"}";
+    String big =
+        "{\"skip\": \"" + "x".repeat(JsonFiles.MAX_STRING_CHARS + 1) + "\", \"keep\": \"k\"}";
     String[] kept = {null};
-    assertTrue(JsonFiles.readObject(big, (n, v) -> {
-      if (n.equals("keep")) {
-        kept[0] = JsonFiles.stringOrNull(v);
-      }
-    }));
+    assertTrue(
+        JsonFiles.readObject(
+            big,
+            (n, v) -> {
+              if (n.equals("keep")) {
+                kept[0] = JsonFiles.stringOrNull(v);
+              }
+            }));
     assertEquals("k", kept[0]);
-    String m = assertThrows(IllegalArgumentException.class, () -> JsonFiles.readObject(big, (n, v) -> {
-      if (n.equals("skip")) {
-        JsonFiles.stringOrNull(v);
-      }
-    })).getMessage();
+    String m =
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                    JsonFiles.readObject(
+                        big,
+                        (n, v) -> {
+                          if (n.equals("skip")) {
+                            JsonFiles.stringOrNull(v);
+                          }
+                        }))
+            .getMessage();
     assertTrue(m.contains("String value length (1048577) exceeds the maximum allowed (1048576"), m);
   }
 
@@ -97,22 +134,25 @@ class JsonFilesTest {
       g.writeEndObject();
     }
     // json.MarshalIndent(v, "", "  ") of the same value, with SetEscapeHTML(false)
-    assertEquals("{\n"
-        + "  \"a\": [],\n"
-        + "  \"b\": {},\n"
-        + "  \"c\": [\n"
-        + "    1,\n"
-        + "    {\n"
-        + "      \"d\": \"<&>/\"\n"
-        + "    }\n"
-        + "  ],\n"
-        + "  \"e\": \"\\u0001\\u001bé\\t\\\"\\\\\",\n"
-        + "  \"f\": null\n"
-        + "}", out.toString());
+    assertEquals(
+        "{\n"
+            + "  \"a\": [],\n"
+            + "  \"b\": {},\n"
+            + "  \"c\": [\n"
+            + "    1,\n"
+            + "    {\n"
+            + "      \"d\": \"<&>/\"\n"
+            + "    }\n"
+            + "  ],\n"
+            + "  \"e\": \"\\u0001\\u001bé\\t\\\"\\\\\",\n"
+            + "  \"f\": null\n"
+            + "}",
+        out.toString());
   }
 
   private static String message(String text) {
-    return assertThrows(IllegalArgumentException.class, () -> JsonFiles.readObject(text, (n, v) -> {}))
+    return assertThrows(
+            IllegalArgumentException.class, () -> JsonFiles.readObject(text, (n, v) -> {}))
         .getMessage();
   }
 }

@@ -23,14 +23,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The archive index reuses its last listing of the server's archives while the server says they have not
- * changed ({@link ServerRefs#archivesMark}): a repeated rejection then neither lists nor reads an archive.
- * A server that wrongly says "unchanged" can at most cause a needless rejection: every archive counted as
- * cover is confirmed by its ref, so a deleted or moved archive never covers a loss.
+ * The archive index reuses its last listing of the server's archives while the server says they
+ * have not changed ({@link ServerRefs#archivesMark}): a repeated rejection then neither lists nor
+ * reads an archive. A server that wrongly says "unchanged" can at most cause a needless rejection:
+ * every archive counted as cover is confirmed by its ref, so a deleted or moved archive never
+ * covers a loss.
  */
 class ListingMemoTest {
   private static final PersonIdent WHO =
-      new PersonIdent("t", "t@example.invalid", java.time.Instant.parse("2026-05-01T00:00:00Z"),
+      new PersonIdent(
+          "t",
+          "t@example.invalid",
+          java.time.Instant.parse("2026-05-01T00:00:00Z"),
           java.time.ZoneOffset.UTC);
   private static final long[] GEN = {0x0a0000000001L, 0x0b0000000002L, 0x0c0000000003L};
   private static final long[] STRAY = {0x0d0000000004L, 0x0e0000000005L};
@@ -71,7 +75,8 @@ class ListingMemoTest {
   private Verdict.Outcome judge(ObjectId from, ArchiveIndex index) {
     List<Verdict> v =
         new CheckpointPolicy(GuardSettings.defaults())
-            .evaluate(List.of(RefChange.update(RefNames.CURRENT, from, reset)), server, reader, index);
+            .evaluate(
+                List.of(RefChange.update(RefNames.CURRENT, from, reset)), server, reader, index);
     return v.get(0).outcome();
   }
 
@@ -99,7 +104,9 @@ class ListingMemoTest {
   @Test
   void aServerThatWronglySaysUnchangedCannotTurnALossIntoAnAccept() throws IOException {
     for (ArchiveIndex index :
-        List.of(new ArchiveIndex(new ArchiveIndex.Budget(1000)), new ArchiveIndex(new ArchiveIndex.Budget(0)))) {
+        List.of(
+            new ArchiveIndex(new ArchiveIndex.Budget(1000)),
+            new ArchiveIndex(new ArchiveIndex.Budget(0)))) {
       server();
       assertEquals(Verdict.Outcome.ACCEPT, judge(current, index)); // listed; archive 1 covers
       server.lying = true;
@@ -161,7 +168,9 @@ class ListingMemoTest {
 
   private static long[] union(long[] a, long[] b) {
     return java.util.stream.LongStream.concat(Arrays.stream(a), Arrays.stream(b))
-        .distinct().sorted().toArray();
+        .distinct()
+        .sorted()
+        .toArray();
   }
 
   private ObjectId commit(ObjectId tree, String message) throws IOException {
@@ -177,7 +186,8 @@ class ListingMemoTest {
     long[] sorted = ids.clone();
     Arrays.sort(sorted);
     TreeFormatter session = new TreeFormatter();
-    session.append("raw_transcript", FileMode.REGULAR_FILE, ins.insert(Constants.OBJ_BLOB, new byte[] {'x'}));
+    session.append(
+        "raw_transcript", FileMode.REGULAR_FILE, ins.insert(Constants.OBJ_BLOB, new byte[] {'x'}));
     ObjectId sessionTree = ins.insert(session);
     TreeFormatter cp = new TreeFormatter();
     cp.append("0", FileMode.TREE, sessionTree);

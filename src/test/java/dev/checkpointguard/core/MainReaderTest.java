@@ -26,21 +26,27 @@ class MainReaderTest {
 
   @Test
   void readsCheckpointAndSessionDirectoriesThenTextsInPackOrder() throws Exception {
-    try (ClientRepo c = ClientRepo.builder(ClientVersion.V0_6_2).buildOnDisk(tmp.resolve("r.git"))) {
+    try (ClientRepo c =
+        ClientRepo.builder(ClientVersion.V0_6_2).buildOnDisk(tmp.resolve("r.git"))) {
       List<String> ids = c.checkpoints(3);
       String two = c.checkpoint(2);
       var repo = c.repository();
-      try (ObjectReader reader = repo.newObjectReader(); RevWalk w = new RevWalk(reader)) {
+      try (ObjectReader reader = repo.newObjectReader();
+          RevWalk w = new RevWalk(reader)) {
         ObjectId tree = w.parseCommit(repo.resolve(RefNames.MAIN)).getTree();
         SortedMap<Long, ObjectId> dirs = new CheckpointTrees(reader, null).directories(tree);
-        dirs.put(CheckpointIds.parse("ffffffffffff"), ObjectId.fromString("0123456789012345678901234567890123456789"));
+        dirs.put(
+            CheckpointIds.parse("ffffffffffff"),
+            ObjectId.fromString("0123456789012345678901234567890123456789"));
         MainReader r = new MainReader(reader, PackOrder.of(repo.getObjectDatabase()));
         List<MainReader.Checkpoint> cps = r.directories(dirs);
-        assertEquals(new ArrayList<>(dirs.keySet()), cps.stream().map(MainReader.Checkpoint::id).toList());
+        assertEquals(
+            new ArrayList<>(dirs.keySet()), cps.stream().map(MainReader.Checkpoint::id).toList());
         Map<String, MainReader.Checkpoint> byId = new TreeMap<>();
         cps.forEach(x -> byId.put(CheckpointIds.format(x.id()), x));
         assertEquals(2, byId.get(two).sessions().size());
-        assertEquals(List.of("metadata.json", "prompt.txt", "transcript.jsonl", "transcript_hash.txt"),
+        assertEquals(
+            List.of("metadata.json", "prompt.txt", "transcript.jsonl", "transcript_hash.txt"),
             new ArrayList<>(byId.get(ids.get(0)).sessions().get(0).files().keySet()));
         MainReader.Checkpoint missing = byId.get("ffffffffffff");
         assertFalse(missing.readable());
@@ -48,11 +54,19 @@ class MainReaderTest {
         List<MainReader.Session> sessions = new ArrayList<>();
         cps.forEach(x -> sessions.addAll(x.sessions()));
         Map<Integer, String> got = new TreeMap<>();
-        r.texts(sessions, MainReader.Session::metadata, 1 << 20,
-            (s, text) -> got.merge(s.index(), text.contains("\"session_id\"") ? "1" : "0", String::concat));
+        r.texts(
+            sessions,
+            MainReader.Session::metadata,
+            1 << 20,
+            (s, text) ->
+                got.merge(s.index(), text.contains("\"session_id\"") ? "1" : "0", String::concat));
         assertEquals(Map.of(0, "1111", 1, "1"), got);
         List<String> tooBig = new ArrayList<>();
-        r.texts(sessions.subList(0, 1), MainReader.Session::metadata, 10, (s, text) -> tooBig.add(text));
+        r.texts(
+            sessions.subList(0, 1),
+            MainReader.Session::metadata,
+            10,
+            (s, text) -> tooBig.add(text));
         assertEquals(java.util.Collections.singletonList(null), tooBig);
       }
     }

@@ -9,19 +9,25 @@ import java.util.List;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
- * One policy test's world: clients that share a clock, an in-memory server, and the settings to judge with.
- * Verdicts are rendered as {@code "<short ref> <OUTCOME>[ <rule>]"} so that table rows read like the spec.
+ * One policy test's world: clients that share a clock, an in-memory server, and the settings to
+ * judge with. Verdicts are rendered as {@code "<short ref> <OUTCOME>[ <rule>]"} so that table rows
+ * read like the spec.
  */
 final class PolicyBench implements AutoCloseable {
   final FixtureClock clock = new FixtureClock();
   final ServerRepo server = new ServerRepo();
   private final List<ClientRepo> clients = new ArrayList<>();
   GuardSettings settings = GuardSettings.defaults();
+
   /** Tree-read memo for the policy; none by default, so that tests exercise the uncached reads. */
   CheckpointSetCache cache = CheckpointSetCache.NONE;
+
   /** The most checkpoints the policy reads from one tree. */
   int maxCheckpoints = CheckpointTrees.MAX_CHECKPOINTS;
-  /** The loss rule's unit: transcript paths (the rule), or paths with their blobs (a measurement). */
+
+  /**
+   * The loss rule's unit: transcript paths (the rule), or paths with their blobs (a measurement).
+   */
   CheckpointTrees.Matching matching = CheckpointTrees.Matching.PATH;
 
   /** A new client of {@code version}; every client gets its own ID seed. */
@@ -35,7 +41,8 @@ final class PolicyBench implements AutoCloseable {
             .clock(clock)
             .seed(clients.size() + 1)
             .threshold(threshold)
-            .user("Client " + (clients.size() + 1), "client" + (clients.size() + 1) + "@example.com")
+            .user(
+                "Client " + (clients.size() + 1), "client" + (clients.size() + 1) + "@example.com")
             .buildInMemory();
     clients.add(c);
     return c;
@@ -45,7 +52,9 @@ final class PolicyBench implements AutoCloseable {
     return new CheckpointPolicy(settings, cache, clock, maxCheckpoints).withMatching(matching);
   }
 
-  /** Sets the server's {@code refs} to the client's values, as an earlier accepted push would have. */
+  /**
+   * Sets the server's {@code refs} to the client's values, as an earlier accepted push would have.
+   */
   PolicyBench publish(ClientRepo c, String... refs) {
     server.mirror(c, refs);
     return this;

@@ -14,15 +14,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The client-version matrix of {@link ClientVersionMatrixTest} over {@code ssh://}: the same client versions,
- * the same pushes with the real git binary, the same assertions on every ref's result, the text the pusher
- * sees and the server's refs, with git reaching the server through the real OpenSSH client ({@link OpenSsh},
- * isolated from the account's {@code ~/.ssh}) and serve's SSH transport. HTTP push is off on this server.
+ * The client-version matrix of {@link ClientVersionMatrixTest} over {@code ssh://}: the same client
+ * versions, the same pushes with the real git binary, the same assertions on every ref's result,
+ * the text the pusher sees and the server's refs, with git reaching the server through the real
+ * OpenSSH client ({@link OpenSsh}, isolated from the account's {@code ~/.ssh}) and serve's SSH
+ * transport. HTTP push is off on this server.
  *
- * <p>To keep the suite's time down, {@code mvn verify} runs the {@link #OVER_SSH} part of the matrix over SSH:
- * every client version and every kind of push and answer (leases, fetch-first, rejections with and without
- * {@code non-fast-forward}, warnings on the side band, deletes, unknown refs). The rest are further scenarios
- * built from the same pushes; {@code -DcheckpointGuard.sshMatrix=full} runs all of them over SSH too.
+ * <p>To keep the suite's time down, {@code mvn verify} runs the {@link #OVER_SSH} part of the
+ * matrix over SSH: every client version and every kind of push and answer (leases, fetch-first,
+ * rejections with and without {@code non-fast-forward}, warnings on the side band, deletes, unknown
+ * refs). The rest are further scenarios built from the same pushes; {@code
+ * -DcheckpointGuard.sshMatrix=full} runs all of them over SSH too.
  */
 @ExtendWith(ClientVersionMatrixSshTest.Selected.class)
 class ClientVersionMatrixSshTest extends ClientVersionMatrixTest {
@@ -49,11 +51,14 @@ class ClientVersionMatrixSshTest extends ClientVersionMatrixTest {
       if ("full".equals(System.getProperty("checkpointGuard.sshMatrix"))) {
         return ConditionEvaluationResult.enabled("full matrix over SSH");
       }
-      return context.getTestMethod()
-          .map(m -> OVER_SSH.contains(m.getName())
-              ? ConditionEvaluationResult.enabled("part of the matrix over SSH")
-              : ConditionEvaluationResult.disabled(
-                  "over HTTP only in mvn verify; -DcheckpointGuard.sshMatrix=full runs it over SSH"))
+      return context
+          .getTestMethod()
+          .map(
+              m ->
+                  OVER_SSH.contains(m.getName())
+                      ? ConditionEvaluationResult.enabled("part of the matrix over SSH")
+                      : ConditionEvaluationResult.disabled(
+                          "over HTTP only in mvn verify; -DcheckpointGuard.sshMatrix=full runs it over SSH"))
           .orElse(ConditionEvaluationResult.enabled("the class"));
     }
   }
@@ -74,7 +79,10 @@ class ClientVersionMatrixSshTest extends ClientVersionMatrixTest {
                 .ssh(new GuardedServer.Config.Ssh(null, 0, keys, null))
                 .build());
     knownHosts =
-        OpenSsh.knownHosts(shared.resolve("known_hosts"), "127.0.0.1", server.sshPort(),
+        OpenSsh.knownHosts(
+            shared.resolve("known_hosts"),
+            "127.0.0.1",
+            server.sshPort(),
             server.sshHostKey().publicKey());
   }
 

@@ -43,9 +43,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The client-version matrix end to end: {@link GuardedServer} on 127.0.0.1 (anonymous push), each Entire
- * client version replayed with the real {@code git} binary through {@link ClientProtocol}, asserting every
- * ref's porcelain result, the text the pusher sees and the server's final refs.
+ * The client-version matrix end to end: {@link GuardedServer} on 127.0.0.1 (anonymous push), each
+ * Entire client version replayed with the real {@code git} binary through {@link ClientProtocol},
+ * asserting every ref's porcelain result, the text the pusher sees and the server's final refs.
  */
 class ClientVersionMatrixTest {
   static final String M = ClientRepo.MAIN;
@@ -169,7 +169,8 @@ class ClientVersionMatrixTest {
   }
 
   static GitCli.RefResult result(GitCli.Result push, String ref) {
-    return push.refResult(ref).orElseThrow(() -> new AssertionError("no result for " + ref + " in " + push));
+    return push.refResult(ref)
+        .orElseThrow(() -> new AssertionError("no result for " + ref + " in " + push));
   }
 
   static void assertRejected(GitCli.RefResult r, String messageStart) {
@@ -193,14 +194,22 @@ class ClientVersionMatrixTest {
     ClientProtocol.Run run = protocol(c).prePush();
     assertTrue(run.ok(), run.transcript());
     List<GitCli.Result> cmds = run.commands();
-    assertEquals(List.of("push", "--no-verify", "--porcelain", url, A1 + ":" + A1), args(cmds.get(0)));
+    assertEquals(
+        List.of("push", "--no-verify", "--porcelain", url, A1 + ":" + A1), args(cmds.get(0)));
     assertEquals('*', result(cmds.get(0), A1).flag());
     assertEquals(List.of("ls-remote", url, C), args(cmds.get(1)));
     assertEquals(
-        List.of("push", "--no-verify", "--porcelain", "--force-with-lease=" + C + ":" + before.name(), url, C + ":" + C),
+        List.of(
+            "push",
+            "--no-verify",
+            "--porcelain",
+            "--force-with-lease=" + C + ":" + before.name(),
+            url,
+            C + ":" + C),
         args(cmds.get(2)));
     assertEquals('+', result(cmds.get(2), C).flag());
-    assertEquals(List.of("push", "--no-verify", "--porcelain", url, M + ":" + M), args(cmds.get(3)));
+    assertEquals(
+        List.of("push", "--no-verify", "--porcelain", url, M + ":" + M), args(cmds.get(3)));
     assertEquals(' ', result(cmds.get(3), M).flag());
     assertEquals(4, cmds.size());
     assertEquals(Map.of(M, c.ref(M), C, c.ref(C), A1, c.ref(A1)), serverRefs());
@@ -217,7 +226,8 @@ class ClientVersionMatrixTest {
     assertEquals('*', result(cmds.get(0), A1).flag());
     assertEquals('*', result(cmds.get(0), A2).flag());
     assertEquals("", cmds.get(1).stdout(), "ls-remote: no current yet");
-    assertEquals(List.of("push", "--no-verify", "--porcelain", url, C + ":" + C), args(cmds.get(2)));
+    assertEquals(
+        List.of("push", "--no-verify", "--porcelain", url, C + ":" + C), args(cmds.get(2)));
     assertEquals('*', result(cmds.get(2), C).flag());
     assertEquals('*', result(cmds.get(3), M).flag());
     assertEquals(Map.of(M, c.ref(M), C, c.ref(C), A1, c.ref(A1), A2, c.ref(A2)), serverRefs());
@@ -245,7 +255,8 @@ class ClientVersionMatrixTest {
     assertEquals(' ', result(retry, M).flag());
     assertEquals('=', result(retry, C).flag());
     assertEquals(3, run.pushes().size());
-    assertEquals("Merge local checkpoints into archived generation", serverCommit(A1).getFullMessage());
+    assertEquals(
+        "Merge local checkpoints into archived generation", serverCommit(A1).getFullMessage());
     assertEquals(101, serverCount(A1));
     assertEquals(a.ref(C), serverRefs().get(C));
   }
@@ -272,9 +283,9 @@ class ClientVersionMatrixTest {
   }
 
   /**
-   * A reset whose archive vanished between the archive push and the reset (retention by another client):
-   * the guard rejects the lease push with {@code non-fast-forward}; pre-push stops and keeps its record,
-   * and the next pre-push republishes the archive and resets.
+   * A reset whose archive vanished between the archive push and the reset (retention by another
+   * client): the guard rejects the lease push with {@code non-fast-forward}; pre-push stops and
+   * keeps its record, and the next pre-push republishes the archive and resets.
    */
   @Test
   void staleResetIsRejectedAndTheNextPrePushRecovers() throws IOException {
@@ -310,7 +321,10 @@ class ClientVersionMatrixTest {
     assertEquals(Map.of(M, c.ref(M), C, c.ref(C), A1, c.ref(A1)), serverRefs());
   }
 
-  /** A user's forced push of a stale current is refused as non-fast-forward; the client recovers by merge. */
+  /**
+   * A user's forced push of a stale current is refused as non-fast-forward; the client recovers by
+   * merge.
+   */
   @Test
   void staleForcePushIsRejectedThenTheClientMergesAndRetries() throws IOException {
     ClientRepo c = client(V0_6_1);
@@ -320,7 +334,8 @@ class ClientVersionMatrixTest {
     other.checkpoint();
     assertTrue(protocol(other).prePush().ok());
     c.checkpoint();
-    GitCli.Result forced = git.run(c.directory(), "push", "--porcelain", "--force", url, C + ":" + C);
+    GitCli.Result forced =
+        git.run(c.directory(), "push", "--porcelain", "--force", url, C + ":" + C);
     assertRejected(
         result(forced, C),
         "non-fast-forward: resetting refs/entire/checkpoints/v2/full/current would lose 1 raw transcript of 1"
@@ -366,7 +381,8 @@ class ClientVersionMatrixTest {
     assertEquals(1, run.pushes().size(), "no retry without non-fast-forward");
     GitCli.Result push = run.pushes().get(0);
     assertEquals(
-        List.of("push", "--no-verify", "--porcelain", url, M + ":" + M, C + ":" + C, A2 + ":" + A2), args(push));
+        List.of("push", "--no-verify", "--porcelain", url, M + ":" + M, C + ":" + C, A2 + ":" + A2),
+        args(push));
     assertEquals('*', result(push, M).flag());
     assertEquals('*', result(push, C).flag());
     assertEquals(
@@ -418,10 +434,13 @@ class ClientVersionMatrixTest {
     assertEquals('*', result(push, A2).flag());
     assertEquals("Write migrated partial generation\n", serverCommit(C).getFullMessage());
     assertEquals(30, serverCount(C));
-    assertEquals(Map.of(M, c.ref(M), C, c.ref(C), A2, c.ref(A2)), serverRefs(), "only the latest archive");
+    assertEquals(
+        Map.of(M, c.ref(M), C, c.ref(C), A2, c.ref(A2)), serverRefs(), "only the latest archive");
   }
 
-  /** §10.2(b): a pending archive pruned by {@code migrate --force} is published under the threshold. */
+  /**
+   * §10.2(b): a pending archive pruned by {@code migrate --force} is published under the threshold.
+   */
   @Test
   void v062ForceMigrationAfterARotationPublishesThePrunedArchive() throws IOException {
     ClientRepo c = client(V0_6_2);
@@ -439,7 +458,10 @@ class ClientVersionMatrixTest {
     assertEquals(Map.of(M, c.ref(M), C, c.ref(C), A1, c.ref(A1)), serverRefs());
   }
 
-  /** An old client's prune of a published archive is refused as non-fast-forward; its merge restores it. */
+  /**
+   * An old client's prune of a published archive is refused as non-fast-forward; its merge restores
+   * it.
+   */
   @Test
   void v061ForceMigrationPruneOfAPublishedArchiveIsMergedBack() throws IOException {
     ClientRepo c = client(V0_6_1);
@@ -476,11 +498,13 @@ class ClientVersionMatrixTest {
     ClientProtocol.Run run = protocol(c).prePush();
     assertTrue(run.ok(), run.transcript());
     List<GitCli.Result> pushes = run.pushes();
-    assertEquals(List.of("push", "--no-verify", "--porcelain", url, M + ":" + M), args(pushes.get(0)));
+    assertEquals(
+        List.of("push", "--no-verify", "--porcelain", url, M + ":" + M), args(pushes.get(0)));
     assertEquals(' ', result(pushes.get(0), M).flag());
     assertEquals("[rejected] (non-fast-forward)", result(pushes.get(1), C).summary());
     assertEquals(' ', result(pushes.get(2), C).flag());
-    assertEquals(List.of("push", "--no-verify", "--porcelain", url, A1 + ":" + A1), args(pushes.get(3)));
+    assertEquals(
+        List.of("push", "--no-verify", "--porcelain", url, A1 + ":" + A1), args(pushes.get(3)));
     assertEquals('*', result(pushes.get(3), A1).flag());
     RevCommit merge = serverCommit(C);
     assertEquals("Merge remote v2/full/current", merge.getFullMessage());
@@ -504,7 +528,8 @@ class ClientVersionMatrixTest {
     assertEquals("[rejected] (fetch first)", result(pushes.get(0), M).summary());
     assertEquals(' ', result(pushes.get(1), M).flag());
     assertEquals("[rejected] (fetch first)", result(pushes.get(2), C).summary());
-    assertEquals(' ', result(pushes.get(3), A1).flag()); // Merge local checkpoints into archived generation
+    assertEquals(
+        ' ', result(pushes.get(3), A1).flag()); // Merge local checkpoints into archived generation
     assertEquals('=', result(pushes.get(4), C).flag()); // the adopted remote current
     assertEquals(5, pushes.size(), "no local archive when the run started: no third push");
     assertEquals(101, serverCount(A1));
@@ -539,7 +564,13 @@ class ClientVersionMatrixTest {
     assertTrue(run.ok(), run.transcript());
     GitCli.Result push = run.pushes().get(0);
     assertEquals(
-        List.of("push", "--no-verify", "--porcelain", "--force-with-lease=" + A1 + ":" + a1.name(), url, ":" + A1),
+        List.of(
+            "push",
+            "--no-verify",
+            "--porcelain",
+            "--force-with-lease=" + A1 + ":" + a1.name(),
+            url,
+            ":" + A1),
         args(push));
     assertEquals('-', result(push, A1).flag());
     assertFalse(serverRefs().containsKey(A1));
@@ -574,7 +605,13 @@ class ClientVersionMatrixTest {
     assertTrue(run.ok(), run.transcript());
     GitCli.Result push = run.pushes().get(0);
     assertEquals(
-        List.of("push", "--no-verify", "--porcelain", "--force-with-lease=" + A1 + ":" + before.name(), url, A1 + ":" + A1),
+        List.of(
+            "push",
+            "--no-verify",
+            "--porcelain",
+            "--force-with-lease=" + A1 + ":" + before.name(),
+            url,
+            A1 + ":" + A1),
         args(push));
     assertEquals(' ', result(push, A1).flag());
     assertEquals("Repair generation metadata: 0000000000001\n", serverCommit(A1).getFullMessage());

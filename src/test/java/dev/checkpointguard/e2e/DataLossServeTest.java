@@ -29,15 +29,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every way a push lost transcripts past the guard (issue 15, {@link LossCases}), pushed with the real
- * {@code git} binary through {@code serve} (JGit, per-command verdicts): the damaging ref is refused with
- * the lost unit named, everything else of the push is judged on its own, and afterwards every transcript
- * the server held is still on it.
+ * Every way a push lost transcripts past the guard (issue 15, {@link LossCases}), pushed with the
+ * real {@code git} binary through {@code serve} (JGit, per-command verdicts): the damaging ref is
+ * refused with the lost unit named, everything else of the push is judged on its own, and
+ * afterwards every transcript the server held is still on it.
  */
 class DataLossServeTest {
   @TempDir(factory = FastTempDir.class)
@@ -55,13 +55,15 @@ class DataLossServeTest {
   final List<ClientRepo> clients = new ArrayList<>();
   // near the server's real clock, so that a generation made in the test is "minutes old"
   final FixtureClock clock =
-      new FixtureClock(Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(600), Duration.ofSeconds(1));
+      new FixtureClock(
+          Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(600), Duration.ofSeconds(1));
 
   @BeforeAll
   static void startServer() throws IOException {
     Path repos = Files.createDirectories(shared.resolve("repos"));
     server =
-        GuardedServer.start(GuardedServer.Config.builder(repos).port(0).anonymousPush(true).build());
+        GuardedServer.start(
+            GuardedServer.Config.builder(repos).port(0).anonymousPush(true).build());
   }
 
   @AfterAll
@@ -105,8 +107,7 @@ class DataLossServeTest {
   @ParameterizedTest(name = "{0}")
   @EnumSource(LossCases.Case.class)
   void theDamagingRefIsRefusedAndNothingIsLost(LossCases.Case k) throws IOException {
-    LossCases.Attack a =
-        LossCases.prepare(k, client(), client(), git, url, this::symref, tmp);
+    LossCases.Attack a = LossCases.prepare(k, client(), client(), git, url, this::symref, tmp);
     if (a.racer() != null) {
       // another client takes the archive's number after git read the server's refs, before it sends
       // the commands: JGit refuses the create, so the archive covers nothing
@@ -117,7 +118,8 @@ class DataLossServeTest {
     GitCli.Result push = LossCases.push(git, a, url);
 
     for (String ref : a.refused()) {
-      GitCli.RefResult r = push.refResult(ref).orElseThrow(() -> new AssertionError(ref + ": " + push));
+      GitCli.RefResult r =
+          push.refResult(ref).orElseThrow(() -> new AssertionError(ref + ": " + push));
       assertEquals('!', r.flag(), push.toString());
     }
     assertEquals(before, values(a.refused()), "a refused ref moved");

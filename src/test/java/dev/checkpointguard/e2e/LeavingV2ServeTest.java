@@ -14,7 +14,10 @@ import org.eclipse.jgit.lib.StoredConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code checkpointGuard.v2} frozen and retired through the JGit hook of {@code serve} (see {@link LeavingV2}). */
+/**
+ * {@code checkpointGuard.v2} frozen and retired through the JGit hook of {@code serve} (see {@link
+ * LeavingV2}).
+ */
 class LeavingV2ServeTest {
   @TempDir(factory = FastTempDir.class)
   Path tmp;
@@ -26,9 +29,15 @@ class LeavingV2ServeTest {
     try (Repository r = new FileRepository(server.toFile())) {
       r.create(true);
     }
-    try (GuardedServer s = GuardedServer.start(GuardedServer.Config.builder(repos).port(0).anonymousPush(true).build())) {
-      LeavingV2.run(new GitCli(tmp.resolve("home")), tmp.resolve("client.git"), s.url().resolve("p.git").toString(),
-          server, (key, value) -> {
+    try (GuardedServer s =
+        GuardedServer.start(
+            GuardedServer.Config.builder(repos).port(0).anonymousPush(true).build())) {
+      LeavingV2.run(
+          new GitCli(tmp.resolve("home")),
+          tmp.resolve("client.git"),
+          s.url().resolve("p.git").toString(),
+          server,
+          (key, value) -> {
             try (Repository r = new FileRepository(server.toFile())) {
               StoredConfig c = r.getConfig();
               int dot = key.indexOf('.');
@@ -37,7 +46,8 @@ class LeavingV2ServeTest {
             } catch (IOException e) {
               throw new UncheckedIOException(e);
             }
-          }, LeavingV2::retiredMessage);
+          },
+          LeavingV2::retiredMessage);
     }
   }
 }

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.checkpointguard.core.RefChange;
-import dev.checkpointguard.core.Rule;
 import dev.checkpointguard.core.RefNames;
+import dev.checkpointguard.core.Rule;
 import dev.checkpointguard.core.Verdict;
 import dev.checkpointguard.fixtures.ClientProtocol;
 import dev.checkpointguard.fixtures.ClientRepo;
@@ -38,9 +38,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link CheckpointGuardHook} on a real {@link ReceivePack}, reached over the git protocol through JGit's
- * {@link Daemon} on 127.0.0.1: JGit's transport for the per-command statuses and messages, and the real
- * {@code git} binary for the text a pusher sees.
+ * {@link CheckpointGuardHook} on a real {@link ReceivePack}, reached over the git protocol through
+ * JGit's {@link Daemon} on 127.0.0.1: JGit's transport for the per-command statuses and messages,
+ * and the real {@code git} binary for the text a pusher sees.
  */
 class CheckpointGuardHookTest {
   static final String M = ClientRepo.MAIN;
@@ -93,13 +93,15 @@ class CheckpointGuardHookTest {
   }
 
   /** Pushes {@code ref → id} pairs in one push (forced, so that non-ff commands reach the hook). */
-  private PushResult push(String url, ClientRepo c, Map<String, ObjectId> updates) throws Exception {
+  private PushResult push(String url, ClientRepo c, Map<String, ObjectId> updates)
+      throws Exception {
     List<RemoteRefUpdate> list = new ArrayList<>();
     for (Map.Entry<String, ObjectId> e : updates.entrySet()) {
       list.add(
           e.getValue() == null
               ? new RemoteRefUpdate(c.repository(), (String) null, e.getKey(), true, null, null)
-              : new RemoteRefUpdate(c.repository(), e.getValue().name(), e.getKey(), true, null, null));
+              : new RemoteRefUpdate(
+                  c.repository(), e.getValue().name(), e.getKey(), true, null, null));
     }
     try (Transport t = Transport.open(c.repository(), new URIish(url))) {
       return t.push(NullProgressMonitor.INSTANCE, list);
@@ -134,9 +136,11 @@ class CheckpointGuardHookTest {
     RemoteRefUpdate current = r.getRemoteUpdate(C);
     assertEquals(RemoteRefUpdate.Status.REJECTED_OTHER_REASON, current.getStatus());
     assertTrue(
-        current.getMessage().startsWith(
-            "checkpoint-guard: non-fast-forward: resetting refs/entire/checkpoints/v2/full/current would lose"
-                + " 30 raw transcripts of 30 checkpoints that no archived generation holds ("),
+        current
+            .getMessage()
+            .startsWith(
+                "checkpoint-guard: non-fast-forward: resetting refs/entire/checkpoints/v2/full/current would lose"
+                    + " 30 raw transcripts of 30 checkpoints that no archived generation holds ("),
         current.getMessage());
     RemoteRefUpdate a3 = r.getRemoteUpdate(A3);
     assertEquals(RemoteRefUpdate.Status.REJECTED_OTHER_REASON, a3.getStatus());
@@ -154,8 +158,8 @@ class CheckpointGuardHookTest {
   }
 
   /**
-   * A reset accepted on the cover of an archive in the same push is applied together with it, in one atomic
-   * transaction, by the guard itself (the reset named first, as git sends it).
+   * A reset accepted on the cover of an archive in the same push is applied together with it, in
+   * one atomic transaction, by the guard itself (the reset named first, as git sends it).
    */
   @Test
   void appliesAResetAndTheArchiveItNeedsTogether() throws Exception {
@@ -174,8 +178,8 @@ class CheckpointGuardHookTest {
   }
 
   /**
-   * Another push takes the archive's name after the guard judged and before the commands are applied: the
-   * atomic transaction fails, and the reset does not land without its archive.
+   * Another push takes the archive's name after the guard judged and before the commands are
+   * applied: the atomic transaction fails, and the reset does not land without its archive.
    */
   @Test
   void aResetNeverLandsWithoutTheSamePushArchiveItNeeds() throws Exception {
@@ -221,7 +225,8 @@ class CheckpointGuardHookTest {
     assertTrue(x.getMessage().contains("(rule current-loss)"), x.getMessage());
     assertEquals(c.ref(C), server.ref(C));
     // the verdict carries the command as pushed (for the push log), its message the target
-    Verdict v = heard.stream().filter(h -> h.ref().equals("refs/heads/x")).findFirst().orElseThrow();
+    Verdict v =
+        heard.stream().filter(h -> h.ref().equals("refs/heads/x")).findFirst().orElseThrow();
     assertEquals(Rule.CURRENT_LOSS, v.rule());
     assertTrue(v.message().contains(C), v.message());
   }
@@ -266,7 +271,9 @@ class CheckpointGuardHookTest {
     updates.put("refs/heads/work", c.ref(M));
     PushResult r = push(url, c, updates);
     assertEquals(
-        List.of(C + " NOT_ATTEMPTED", M + " REJECTED_OTHER_REASON", "refs/heads/work NOT_ATTEMPTED"), seen);
+        List.of(
+            C + " NOT_ATTEMPTED", M + " REJECTED_OTHER_REASON", "refs/heads/work NOT_ATTEMPTED"),
+        seen);
     assertEquals(RemoteRefUpdate.Status.OK, r.getRemoteUpdate("refs/heads/work").getStatus());
   }
 
@@ -308,9 +315,9 @@ class CheckpointGuardHookTest {
   }
 
   /**
-   * A config file that cannot be parsed makes JGit's {@code getConfig()} throw a RuntimeException; the
-   * guard refuses each guarded ref as an internal error (with the cause for the server log) instead of
-   * failing the whole push.
+   * A config file that cannot be parsed makes JGit's {@code getConfig()} throw a RuntimeException;
+   * the guard refuses each guarded ref as an internal error (with the cause for the server log)
+   * instead of failing the whole push.
    */
   @Test
   void anUnparsableConfigRefusesGuardedRefsAsInternalErrors(@TempDir Path tmp) throws Exception {
@@ -328,13 +335,15 @@ class CheckpointGuardHookTest {
           };
       hook =
           PreReceiveHookChain.newChain(
-              List.of(breakConfig, new CheckpointGuardHook(null, null, (rp, v) -> heard.addAll(v))));
+              List.of(
+                  breakConfig, new CheckpointGuardHook(null, null, (rp, v) -> heard.addAll(v))));
       String url = start(disk);
       ClientRepo c = client(ClientRepo.builder(V0_6_2));
       c.checkpoint();
       PushResult r = push(url, c, refs(c, M, C));
       for (String ref : List.of(M, C)) {
-        assertEquals(RemoteRefUpdate.Status.REJECTED_OTHER_REASON, r.getRemoteUpdate(ref).getStatus());
+        assertEquals(
+            RemoteRefUpdate.Status.REJECTED_OTHER_REASON, r.getRemoteUpdate(ref).getStatus());
         assertEquals(
             "checkpoint-guard: could not check "
                 + ref
@@ -342,23 +351,35 @@ class CheckpointGuardHookTest {
             r.getRemoteUpdate(ref).getMessage());
       }
       assertEquals(2, heard.size());
-      heard.forEach(v -> assertTrue(v.cause() instanceof RuntimeException, String.valueOf(v.cause())));
+      heard.forEach(
+          v -> assertTrue(v.cause() instanceof RuntimeException, String.valueOf(v.cause())));
       assertNull(disk.getRefDatabase().exactRef(M));
     }
   }
 
-  /** The real git client over git://: the text the Entire client parses, and its reaction (§7.4). */
+  /**
+   * The real git client over git://: the text the Entire client parses, and its reaction (§7.4).
+   */
   @Test
-  void gitSeesTheRejectionAsRemoteRejectedWithTheGuardsText(@TempDir(factory = FastTempDir.class) Path tmp)
-      throws Exception {
+  void gitSeesTheRejectionAsRemoteRejectedWithTheGuardsText(
+      @TempDir(factory = FastTempDir.class) Path tmp) throws Exception {
     String url = start();
     GitCli git = new GitCli(tmp.resolve("home"));
-    try (ClientRepo c = ClientRepo.builder(V0_6_0).clock(clock).buildOnDisk(tmp.resolve("client.git"))) {
+    try (ClientRepo c =
+        ClientRepo.builder(V0_6_0).clock(clock).buildOnDisk(tmp.resolve("client.git"))) {
       c.migrate(130);
       ClientProtocol.Run run = new ClientProtocol(c, git, url).prePush();
       GitCli.Result push = run.pushes().get(0);
       assertEquals(
-          List.of("git", "push", "--no-verify", "--porcelain", url, M + ":" + M, C + ":" + C, RefNames.archive(2) + ":" + RefNames.archive(2)),
+          List.of(
+              "git",
+              "push",
+              "--no-verify",
+              "--porcelain",
+              url,
+              M + ":" + M,
+              C + ":" + C,
+              RefNames.archive(2) + ":" + RefNames.archive(2)),
           push.command());
       assertEquals(
           "[remote rejected] (checkpoint-guard: archived generation"
@@ -374,5 +395,4 @@ class CheckpointGuardHookTest {
       assertEquals(1, run.errors().size(), run.transcript());
     }
   }
-
 }

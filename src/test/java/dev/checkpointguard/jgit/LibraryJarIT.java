@@ -16,9 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The library jar ({@code checkpoint-guard-<version>-lib.jar}, built by {@code mvn package}) holds the
- * policy core and the JGit hook only, and works with nothing but its documented dependencies: JGit (with
- * its own), jackson-core and slf4j-api. No shaded JGit, no logging binding, no command line.
+ * The library jar ({@code checkpoint-guard-<version>-lib.jar}, built by {@code mvn package}) holds
+ * the policy core and the JGit hook only, and works with nothing but its documented dependencies:
+ * JGit (with its own), jackson-core and slf4j-api. No shaded JGit, no logging binding, no command
+ * line.
  */
 class LibraryJarIT {
   @TempDir Path tmp;
@@ -31,8 +32,13 @@ class LibraryJarIT {
     assertTrue(Files.isRegularFile(jar), jar + " is missing: the package phase must run first");
     List<String> foreign = new ArrayList<>();
     try (JarFile j = new JarFile(jar.toFile())) {
-      j.stream().map(e -> e.getName()).filter(n -> n.endsWith(".class"))
-          .filter(n -> !n.startsWith("dev/checkpointguard/core/") && !n.startsWith("dev/checkpointguard/jgit/"))
+      j.stream()
+          .map(e -> e.getName())
+          .filter(n -> n.endsWith(".class"))
+          .filter(
+              n ->
+                  !n.startsWith("dev/checkpointguard/core/")
+                      && !n.startsWith("dev/checkpointguard/jgit/"))
           .forEach(foreign::add);
       assertEquals(null, j.getManifest().getMainAttributes().getValue("Main-Class"));
       assertEquals(null, j.getEntry("simplelogger.properties"));
@@ -40,18 +46,28 @@ class LibraryJarIT {
     assertEquals(List.of(), foreign, "classes outside core and jgit");
 
     String deps = System.getProperty("checkpointGuard.libraryDependencies");
-    String testClasses = Path.of(LibraryUse.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-        .toString();
+    String testClasses =
+        Path.of(LibraryUse.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+            .toString();
     String cp = jar + File.pathSeparator + deps + File.pathSeparator + testClasses;
     Path out = tmp.resolve("out");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Duser.home=" + tmp, "-cp", cp, LibraryUse.class.getName())
-        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Duser.home=" + tmp,
+                "-cp",
+                cp,
+                LibraryUse.class.getName())
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start();
     p.getOutputStream().close();
     assertTrue(p.waitFor(5, TimeUnit.MINUTES));
     String text = Files.readString(out, StandardCharsets.UTF_8);
     assertEquals(0, p.exitValue(), text);
-    assertTrue(text.contains("REJECTED_OTHER_REASON checkpoint-guard: ") && text.contains("(rule unknown-ref)"),
+    assertTrue(
+        text.contains("REJECTED_OTHER_REASON checkpoint-guard: ")
+            && text.contains("(rule unknown-ref)"),
         text);
   }
 }

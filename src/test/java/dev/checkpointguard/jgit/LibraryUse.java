@@ -12,16 +12,18 @@ import org.eclipse.jgit.transport.ReceiveCommand;
 import org.eclipse.jgit.transport.ReceivePack;
 
 /**
- * What a JGit server does with the library jar (README, "Using the hook in your own JGit server"), run by
- * {@link LibraryJarIT} in a JVM whose class path is the library jar, its documented dependencies and this
- * class: the hook judges a command of a {@link ReceivePack}. Prints the command's result and message.
+ * What a JGit server does with the library jar (README, "Using the hook in your own JGit server"),
+ * run by {@link LibraryJarIT} in a JVM whose class path is the library jar, its documented
+ * dependencies and this class: the hook judges a command of a {@link ReceivePack}. Prints the
+ * command's result and message.
  */
 public final class LibraryUse {
   private LibraryUse() {}
 
   public static void main(String[] args) throws Exception {
     File dir = Files.createTempDirectory("library-use").toFile();
-    try (Repository repo = new FileRepositoryBuilder().setGitDir(new File(dir, "r.git")).setBare().build()) {
+    try (Repository repo =
+        new FileRepositoryBuilder().setGitDir(new File(dir, "r.git")).setBare().build()) {
       repo.create(true);
       ObjectId commit;
       try (ObjectInserter ins = repo.newObjectInserter()) {
@@ -35,7 +37,8 @@ public final class LibraryUse {
         ins.flush();
       }
       ReceivePack rp = new ReceivePack(repo);
-      ReceiveCommand cmd = new ReceiveCommand(ObjectId.zeroId(), commit, "refs/entire/checkpoints/v2/full/abc");
+      ReceiveCommand cmd =
+          new ReceiveCommand(ObjectId.zeroId(), commit, "refs/entire/checkpoints/v2/full/abc");
       new CheckpointGuardHook().onPreReceive(rp, List.of(cmd));
       System.out.println(cmd.getResult() + " " + cmd.getMessage());
     } finally {

@@ -14,7 +14,6 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.lib.CommitBuilder;
-import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.PersonIdent;
@@ -24,9 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The mark of a files-backend repository's archive refs changes with every way git or JGit changes an
- * archive ref: a loose create, update and delete, and packing. (The file times are set an hour back first,
- * so that no snapshot is "racily clean", which would make every check say "changed" and prove nothing.)
+ * The mark of a files-backend repository's archive refs changes with every way git or JGit changes
+ * an archive ref: a loose create, update and delete, and packing. (The file times are set an hour
+ * back first, so that no snapshot is "racily clean", which would make every check say "changed" and
+ * prove nothing.)
  */
 class RepositoryRefsMarkTest {
   @TempDir Path tmp;
@@ -77,7 +77,10 @@ class RepositoryRefsMarkTest {
   private static Object settled(FileRepository repo, ServerRefs refs) throws IOException {
     FileTime past = FileTime.from(Instant.now().minusSeconds(3600));
     File dir = repo.getDirectory();
-    for (Path p : new Path[] {dir.toPath().resolve("packed-refs"), dir.toPath().resolve(RefNames.FULL_PREFIX)}) {
+    for (Path p :
+        new Path[] {
+          dir.toPath().resolve("packed-refs"), dir.toPath().resolve(RefNames.FULL_PREFIX)
+        }) {
       if (Files.exists(p)) {
         Files.setLastModifiedTime(p, past);
       }
@@ -95,9 +98,14 @@ class RepositoryRefsMarkTest {
     assertTrue(r == RefUpdate.Result.NEW || r == RefUpdate.Result.FORCED, r.toString());
   }
 
-  private static ObjectId commit(ObjectInserter ins, ObjectId tree, String message) throws IOException {
-    PersonIdent who = new PersonIdent("t", "t@example.invalid", Instant.parse("2026-05-01T00:00:00Z"),
-        java.time.ZoneOffset.UTC);
+  private static ObjectId commit(ObjectInserter ins, ObjectId tree, String message)
+      throws IOException {
+    PersonIdent who =
+        new PersonIdent(
+            "t",
+            "t@example.invalid",
+            Instant.parse("2026-05-01T00:00:00Z"),
+            java.time.ZoneOffset.UTC);
     CommitBuilder c = new CommitBuilder();
     c.setTreeId(tree);
     c.setAuthor(who);

@@ -6,15 +6,16 @@ import java.util.List;
 import java.util.PriorityQueue;
 
 /**
- * A {@link SyncScheduler} on virtual time: nothing runs until the test calls {@link #advance}, which runs
- * every task that falls due, in order, on the test's thread. Records every delay asked for, so that tests
- * check jitter and backoff without waiting for them.
+ * A {@link SyncScheduler} on virtual time: nothing runs until the test calls {@link #advance},
+ * which runs every task that falls due, in order, on the test's thread. Records every delay asked
+ * for, so that tests check jitter and backoff without waiting for them.
  */
 public final class ManualScheduler implements SyncScheduler {
   private record Task(long at, long seq, Runnable run, boolean[] cancelled) {}
 
   private final PriorityQueue<Task> queue =
-      new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
+      new PriorityQueue<>(
+          (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
   public final List<Duration> delays = new ArrayList<>();
   private long now;
   private long seq;

@@ -1,16 +1,16 @@
 package dev.checkpointguard.mirror;
 
-import dev.checkpointguard.command.Io;
 import dev.checkpointguard.cli.Main;
+import dev.checkpointguard.command.Io;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code checkpoint-guard mirror} as its own process for the SIGKILL tests, stopping at a step of the sync
- * (system property {@value #PAUSE_AT}: {@code fetched}, {@code planned 1}, {@code applied}): it prints
- * {@code paused at <step>} on standard error and waits to be killed. Test code only; the shipped
- * {@code Main} never reads the property.
+ * {@code checkpoint-guard mirror} as its own process for the SIGKILL tests, stopping at a step of
+ * the sync (system property {@value #PAUSE_AT}: {@code fetched}, {@code planned 1}, {@code
+ * applied}): it prints {@code paused at <step>} on standard error and waits to be killed. Test code
+ * only; the shipped {@code Main} never reads the property.
  */
 public final class MirrorKillMain {
   static final String PAUSE_AT = "checkpointGuardTest.mirrorPauseAt";
@@ -19,21 +19,22 @@ public final class MirrorKillMain {
 
   public static void main(String[] args) {
     String pauseAt = System.getProperty(PAUSE_AT, "");
-    MirrorSync.Listener l = new MirrorSync.Listener() {
-      @Override
-      public void afterStep(String step) {
-        System.err.println("checkpoint-guard mirror: at " + step);
-        if (step.equals(pauseAt)) {
-          System.err.println("checkpoint-guard mirror: paused at " + step);
-          System.err.flush();
-          try {
-            Thread.sleep(Long.MAX_VALUE);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    MirrorSync.Listener l =
+        new MirrorSync.Listener() {
+          @Override
+          public void afterStep(String step) {
+            System.err.println("checkpoint-guard mirror: at " + step);
+            if (step.equals(pauseAt)) {
+              System.err.println("checkpoint-guard mirror: paused at " + step);
+              System.err.flush();
+              try {
+                Thread.sleep(Long.MAX_VALUE);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
           }
-        }
-      }
-    };
+        };
     System.exit(new Main(Io.system(), List.of(new MirrorCommand(Clock.systemUTC(), l))).run(args));
   }
 

@@ -25,9 +25,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code mirror} as its own process, killed with SIGKILL: while the pack streams in, after the objects
- * landed, after the plan wrote its merge, and after the batch. After each kill the mirror's refs are exactly as before the sync or exactly as after it (never a
- * part), and a rerun finishes the sync with nothing lost.
+ * {@code mirror} as its own process, killed with SIGKILL: while the pack streams in, after the
+ * objects landed, after the plan wrote its merge, and after the batch. After each kill the mirror's
+ * refs are exactly as before the sync or exactly as after it (never a part), and a rerun finishes
+ * the sync with nothing lost.
  */
 class MirrorKillTest {
   @TempDir(factory = FastTempDir.class)
@@ -43,7 +44,10 @@ class MirrorKillTest {
     MirrorSyncTest.fetchAll(w, b);
     a.checkpoints(2);
     w.push(a);
-    w.gitPush(a, a.ref(RefNames.MAIN).name() + ":refs/heads/main", a.ref(RefNames.MAIN).name() + ":refs/tags/t");
+    w.gitPush(
+        a,
+        a.ref(RefNames.MAIN).name() + ":refs/heads/main",
+        a.ref(RefNames.MAIN).name() + ":refs/tags/t");
     assertEquals(0, w.sync().exitCode());
     Path template = w.mirror;
     Map<String, ObjectId> before = MirrorWorld.refs(template);
@@ -71,8 +75,13 @@ class MirrorKillTest {
       w.mirror = dir;
       Path err = tmp.resolve(dir.getFileName() + ".err");
       String pauseAt = stop.startsWith("timed") ? "" : stop.equals("stream") ? "" : stop;
-      Process p = new ProcessBuilder(MirrorKillMain.command(pauseAt, "mirror", "--repo", dir.toString(), "--from",
-          w.from)).redirectOutput(tmp.resolve(dir.getFileName() + ".out").toFile()).redirectError(err.toFile()).start();
+      Process p =
+          new ProcessBuilder(
+                  MirrorKillMain.command(
+                      pauseAt, "mirror", "--repo", dir.toString(), "--from", w.from))
+              .redirectOutput(tmp.resolve(dir.getFileName() + ".out").toFile())
+              .redirectError(err.toFile())
+              .start();
       p.getOutputStream().close();
       try {
         if (stop.equals("stream")) {
@@ -81,7 +90,9 @@ class MirrorKillTest {
           assertTrue(waitFor(p, err, "at planned 1"), Files.readString(err));
           Thread.sleep(Integer.parseInt(stop.substring(6)));
         } else {
-          assertTrue(waitFor(p, err, "paused at " + stop), "never paused at " + stop + ": " + Files.readString(err));
+          assertTrue(
+              waitFor(p, err, "paused at " + stop),
+              "never paused at " + stop + ": " + Files.readString(err));
         }
       } finally {
         p.destroyForcibly(); // SIGKILL
@@ -90,11 +101,14 @@ class MirrorKillTest {
       Map<String, ObjectId> after = MirrorWorld.refs(dir);
       boolean untouched = after.equals(before);
       if (!untouched) {
-        // all of it: every ref outside v2 is upstream's, /full/current is the merge, upstream's value recorded
+        // all of it: every ref outside v2 is upstream's, /full/current is the merge, upstream's
+        // value recorded
         w.assertOtherRefsEqualUpstream();
         assertNotEquals(before.get(RefNames.CURRENT), after.get(RefNames.CURRENT));
-        assertEquals(MirrorWorld.refs(w.upstream).get(RefNames.CURRENT),
-            after.get(MirrorRefs.upstreamRef(RefNames.CURRENT)), stop);
+        assertEquals(
+            MirrorWorld.refs(w.upstream).get(RefNames.CURRENT),
+            after.get(MirrorRefs.upstreamRef(RefNames.CURRENT)),
+            stop);
       }
       if (List.of("stream", "fetched", "planned 1").contains(stop)) {
         assertTrue(untouched, "refs moved although killed at " + stop);
@@ -106,9 +120,14 @@ class MirrorKillTest {
       try {
         rerun = w.sync();
       } catch (MirrorSync.FailedException e) {
-        // killed inside the ref transaction: like git, the rerun names the lock file instead of guessing
-        assertTrue(e.getMessage().contains(".lock exists: a git process is writing refs, or one was killed while it"
-            + " did; nothing was changed by this sync."), e.getMessage());
+        // killed inside the ref transaction: like git, the rerun names the lock file instead of
+        // guessing
+        assertTrue(
+            e.getMessage()
+                .contains(
+                    ".lock exists: a git process is writing refs, or one was killed while it"
+                        + " did; nothing was changed by this sync."),
+            e.getMessage());
         assertEquals(after, MirrorWorld.refs(dir));
         Files.delete(Path.of(e.getMessage().substring(0, e.getMessage().indexOf(" exists: "))));
         locks++;
@@ -117,10 +136,21 @@ class MirrorKillTest {
       assertEquals(1, rerun.exitCode(), stop + ": " + rerun.text());
       w.assertOtherRefsEqualUpstream();
       w.assertNothingLost();
-      System.out.println("[reliability] mirror SIGKILLed at " + stop + ": refs " + (untouched ? "untouched" : "fully synced")
-          + ", rerun held back " + rerun.heldBackCount() + " ref(s), nothing lost");
+      System.out.println(
+          "[reliability] mirror SIGKILLed at "
+              + stop
+              + ": refs "
+              + (untouched ? "untouched" : "fully synced")
+              + ", rerun held back "
+              + rerun.heldBackCount()
+              + " ref(s), nothing lost");
     }
-    System.out.println("[reliability] mirror killed " + stops.size() + " times; " + locks + " left a ref lock file");
+    System.out.println(
+        "[reliability] mirror killed "
+            + stops.size()
+            + " times; "
+            + locks
+            + " left a ref lock file");
   }
 
   private static void copy(Path from, Path to) throws Exception {
@@ -137,7 +167,8 @@ class MirrorKillTest {
   }
 
   private static boolean waitForIncomingPack(Process p, Path dir) throws Exception {
-    Path objects = dir.resolve("objects"); // JGit streams into objects/incoming_*.pack, then moves it
+    Path objects =
+        dir.resolve("objects"); // JGit streams into objects/incoming_*.pack, then moves it
     for (int i = 0; i < 30000 && p.isAlive(); i++) {
       if (Files.isDirectory(objects)) {
         try (Stream<Path> s = Files.walk(objects, 2)) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.checkpointguard.fixtures.TestJson;
 import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientProtocol;
@@ -15,6 +14,7 @@ import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.ClientVersion;
 import dev.checkpointguard.fixtures.FastTempDir;
 import dev.checkpointguard.fixtures.FlatTree;
+import dev.checkpointguard.fixtures.TestJson;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,9 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Guarded syncs from an unguarded upstream (a bare repository on a local path, written by real
- * {@code git push}es of every client version): the scenarios of docs/mirror.md. After every sync: the
- * checkpoint files the mirror has seen are all still on it, every ref outside v2 equals upstream's, and the
- * exit code says whether anything is held back.
+ * {@code git push}es of every client version): the scenarios of docs/mirror.md. After every sync:
+ * the checkpoint files the mirror has seen are all still on it, every ref outside v2 equals
+ * upstream's, and the exit code says whether anything is held back.
  */
 class MirrorSyncTest {
   @TempDir(factory = FastTempDir.class)
@@ -63,7 +63,8 @@ class MirrorSyncTest {
       for (RefAction a : r.actions()) {
         assertFalse(a.heldBack(), v + ": " + r.text());
         if (a.rule() != null) {
-          // the only refusal a client produces: v0.6.0's under-threshold migration archive, mirrored as-is
+          // the only refusal a client produces: v0.6.0's under-threshold migration archive,
+          // mirrored as-is
           assertEquals(ClientVersion.V0_6_0, v, r.text());
           assertEquals("archive-threshold", a.rule(), r.text());
           assertTrue(r.text().contains("  ~ " + a.ref() + ": created at "), r.text());
@@ -84,12 +85,14 @@ class MirrorSyncTest {
     assertSynced(w, w.sync());
     a.checkpoint();
     w.push(a);
-    b.checkpoint(); // concurrent append: B's push is rejected, B fetches and merges (§7.3 B), then pushes
+    b.checkpoint(); // concurrent append: B's push is rejected, B fetches and merges (§7.3 B),
+    // then pushes
     ClientProtocol.Run run = w.push(b);
     assertTrue(run.transcript().contains("fetch"), run.transcript());
     assertSynced(w, w.sync());
 
-    // v0.6.2 rotation-conflict recovery (§7.3 A): C rotates and publishes, D appended to the old current
+    // v0.6.2 rotation-conflict recovery (§7.3 A): C rotates and publishes, D appended to the old
+    // current
     MirrorWorld w2 = new MirrorWorld(Files.createDirectories(tmp.resolve("a")), 5);
     ClientRepo c = w2.client(ClientVersion.V0_6_2);
     ClientRepo d = w2.client(ClientVersion.V0_6_2);
@@ -132,8 +135,14 @@ class MirrorSyncTest {
     assertTrue(held.containsAll(ids(w, up)), held + " " + ids(w, up));
     assertEquals(4 + 1, held.size(), held.toString());
     w.assertCheck(Set.of(RefNames.CURRENT), Map.of());
-    String line = line(cli.out(), "  ! " + RefNames.CURRENT + ": held back (rule current-loss): upstream's "
-        + up.abbreviate(10).name() + " drops 2 checkpoints (4 files) no other ref holds; the mirror keeps them");
+    String line =
+        line(
+            cli.out(),
+            "  ! "
+                + RefNames.CURRENT
+                + ": held back (rule current-loss): upstream's "
+                + up.abbreviate(10).name()
+                + " drops 2 checkpoints (4 files) no other ref holds; the mirror keeps them");
     // nothing new: nothing changes, the same is reported
     MirrorReport again = w.sync();
     assertEquals(1, again.exitCode(), again.text());
@@ -165,7 +174,8 @@ class MirrorSyncTest {
     assertSynced(w, w.sync());
     String archive = RefNames.archive(1);
     ObjectId tip = c.ref(archive);
-    ClientProtocol.Run del = new ClientProtocol(c, w.git, w.upstream.toString()).deleteArchive(archive);
+    ClientProtocol.Run del =
+        new ClientProtocol(c, w.git, w.upstream.toString()).deleteArchive(archive);
     assertTrue(del.ok(), del.transcript());
     MirrorReport r = w.sync();
     assertEquals(0, r.exitCode(), r.text());
@@ -175,26 +185,46 @@ class MirrorSyncTest {
     assertEquals(RefAction.Kind.MIRRORED_KEPT, a.kind(), r.text());
     assertEquals(5, a.checkpoints(), r.text());
     assertEquals(tip, MirrorWorld.refs(w.mirror).get(a.keptRef()));
-    assertTrue(a.keptRef().startsWith(MirrorRefs.KEPT_PREFIX) && a.keptRef().endsWith("/" + archive), a.keptRef());
-    assertTrue(r.text().contains("  = " + archive + ": deleted (was " + tip.abbreviate(10).name()
-        + ") as upstream did; 5 checkpoints (10 files) no other ref holds are kept in " + a.keptRef()), r.text());
+    assertTrue(
+        a.keptRef().startsWith(MirrorRefs.KEPT_PREFIX) && a.keptRef().endsWith("/" + archive),
+        a.keptRef());
+    assertTrue(
+        r.text()
+            .contains(
+                "  = "
+                    + archive
+                    + ": deleted (was "
+                    + tip.abbreviate(10).name()
+                    + ") as upstream did; 5 checkpoints (10 files) no other ref holds are kept in "
+                    + a.keptRef()),
+        r.text());
     // the kept tip is the mirror's own: later syncs never prune it
     assertSynced(w, w.sync());
     assertEquals(tip, MirrorWorld.refs(w.mirror).get(a.keptRef()));
     List<Map<String, Object>> findings = w.assertCheck(Set.of(), Map.of());
-    assertTrue(findings.stream().anyMatch(f -> f.get("code").equals("mirror-kept")
-        && f.get("refs").equals(List.of(a.keptRef())) && ((Number) f.get("count")).intValue() == 5), findings.toString());
+    assertTrue(
+        findings.stream()
+            .anyMatch(
+                f ->
+                    f.get("code").equals("mirror-kept")
+                        && f.get("refs").equals(List.of(a.keptRef()))
+                        && ((Number) f.get("count")).intValue() == 5),
+        findings.toString());
   }
 
   @Test
   void aStaleMirrorPushDeletingAYoungArchiveUpstreamIsHeldBack() throws Exception {
-    MirrorWorld w = new MirrorWorld(tmp, 5, java.time.Instant.now().minus(java.time.Duration.ofHours(2)));
+    MirrorWorld w =
+        new MirrorWorld(tmp, 5, java.time.Instant.now().minus(java.time.Duration.ofHours(2)));
     ClientRepo c = w.client(ClientVersion.V0_6_2);
     c.checkpoints(6);
     w.push(c);
     assertSynced(w, w.sync());
     String archive = RefNames.archive(1);
-    w.inUpstream("update-ref", "-d", archive); // an admin's stale git push --mirror, minutes after the rotation
+    w.inUpstream(
+        "update-ref",
+        "-d",
+        archive); // an admin's stale git push --mirror, minutes after the rotation
     MirrorReport r = w.sync();
     assertEquals(1, r.exitCode(), r.text());
     RefAction a = action(r, archive);
@@ -222,8 +252,16 @@ class MirrorSyncTest {
     assertEquals("main-delete", action(r, RefNames.MAIN).rule());
     assertEquals(before.get(RefNames.CURRENT), MirrorWorld.refs(w.mirror).get(RefNames.CURRENT));
     assertEquals(before.get(RefNames.MAIN), MirrorWorld.refs(w.mirror).get(RefNames.MAIN));
-    assertTrue(r.text().contains("  ! " + RefNames.CURRENT + ": held back (rule current-delete): upstream deleted"
-        + " it; the mirror keeps " + before.get(RefNames.CURRENT).abbreviate(10).name() + " (3 checkpoints"), r.text());
+    assertTrue(
+        r.text()
+            .contains(
+                "  ! "
+                    + RefNames.CURRENT
+                    + ": held back (rule current-delete): upstream deleted"
+                    + " it; the mirror keeps "
+                    + before.get(RefNames.CURRENT).abbreviate(10).name()
+                    + " (3 checkpoints"),
+        r.text());
     w.assertNothingLost();
     w.assertCheck(Set.of(RefNames.CURRENT, RefNames.MAIN), Map.of());
   }
@@ -244,20 +282,43 @@ class MirrorSyncTest {
     w.gitPush(c, two.name() + ":refs/checkpoint-guard/backup/20260101T000000Z/refs/heads/main");
     w.push(c);
     assertSynced(w, w.sync());
-    assertNull(MirrorWorld.refs(w.mirror).get("refs/checkpoint-guard/backup/20260101T000000Z/refs/heads/main"));
+    assertNull(
+        MirrorWorld.refs(w.mirror)
+            .get("refs/checkpoint-guard/backup/20260101T000000Z/refs/heads/main"));
     // the mirror's own refs under refs/checkpoint-guard/ are never pruned either
-    w.git.run(w.mirror, "update-ref", "refs/checkpoint-guard/backup/20260202T000000Z/refs/heads/x", one.name())
+    w.git
+        .run(
+            w.mirror,
+            "update-ref",
+            "refs/checkpoint-guard/backup/20260202T000000Z/refs/heads/x",
+            one.name())
         .expectOk();
-    w.gitPush(c, "+" + other.name() + ":refs/heads/main", ":refs/heads/topic", ":refs/tags/v1",
-        one.name() + ":refs/tags/v2", two.name() + ":refs/heads/new");
+    w.gitPush(
+        c,
+        "+" + other.name() + ":refs/heads/main",
+        ":refs/heads/topic",
+        ":refs/tags/v1",
+        one.name() + ":refs/tags/v2",
+        two.name() + ":refs/heads/new");
     MirrorReport r = w.sync();
     assertSynced(w, r);
     String text = r.text();
-    assertTrue(text.contains("  + refs/heads/main: " + two.abbreviate(10).name() + "..." + other.abbreviate(10).name()
-        + " (forced update)"), text);
-    assertTrue(text.contains("  - refs/heads/topic: deleted (was " + two.abbreviate(10).name() + ")"), text);
+    assertTrue(
+        text.contains(
+            "  + refs/heads/main: "
+                + two.abbreviate(10).name()
+                + "..."
+                + other.abbreviate(10).name()
+                + " (forced update)"),
+        text);
+    assertTrue(
+        text.contains("  - refs/heads/topic: deleted (was " + two.abbreviate(10).name() + ")"),
+        text);
     assertTrue(text.contains("  * refs/tags/v2: created at " + one.abbreviate(10).name()), text);
-    assertEquals(one, MirrorWorld.refs(w.mirror).get("refs/checkpoint-guard/backup/20260202T000000Z/refs/heads/x"));
+    assertEquals(
+        one,
+        MirrorWorld.refs(w.mirror)
+            .get("refs/checkpoint-guard/backup/20260202T000000Z/refs/heads/x"));
   }
 
   @Test
@@ -272,7 +333,8 @@ class MirrorSyncTest {
     MirrorWorld.Cli r = w.mirrorCli();
     assertEquals(2, r.exit(), r.toString());
     assertEquals("", r.out());
-    assertTrue(r.err().startsWith("checkpoint-guard mirror: cannot fetch from " + w.from + ": "), r.err());
+    assertTrue(
+        r.err().startsWith("checkpoint-guard mirror: cannot fetch from " + w.from + ": "), r.err());
     assertTrue(r.err().trim().endsWith("; the mirror is unchanged"), r.err());
     assertEquals(before, MirrorWorld.refs(w.mirror));
     MirrorWorld.Cli json = w.mirrorCli("--json");
@@ -288,21 +350,26 @@ class MirrorSyncTest {
     w.push(a);
     assertSynced(w, w.sync());
     ClientRepo pusher = w.client(ClientVersion.V0_6_2);
-    w.git.run(pusher.directory(), "fetch", "-q", w.mirror.toString(), "+refs/entire/*:refs/entire/*").expectOk();
+    w.git
+        .run(pusher.directory(), "fetch", "-q", w.mirror.toString(), "+refs/entire/*:refs/entire/*")
+        .expectOk();
     String pushed = pusher.checkpoint();
     a.checkpoints(2);
     w.push(a);
     List<Integer> attempts = new ArrayList<>();
-    MirrorReport r = w.sync(new MirrorSync.Listener() {
-      @Override
-      public void beforeApply(int attempt) {
-        attempts.add(attempt);
-        if (attempt == 1) {
-          ClientProtocol.Run p = new ClientProtocol(pusher, w.git, w.mirror.toString()).prePush();
-          assertTrue(p.ok(), p.transcript());
-        }
-      }
-    });
+    MirrorReport r =
+        w.sync(
+            new MirrorSync.Listener() {
+              @Override
+              public void beforeApply(int attempt) {
+                attempts.add(attempt);
+                if (attempt == 1) {
+                  ClientProtocol.Run p =
+                      new ClientProtocol(pusher, w.git, w.mirror.toString()).prePush();
+                  assertTrue(p.ok(), p.transcript());
+                }
+              }
+            });
     assertEquals(List.of(1, 2), attempts);
     assertEquals(2, r.attempts());
     assertEquals(1, r.exitCode(), r.text());
@@ -340,7 +407,8 @@ class MirrorSyncTest {
     assertEquals(objects, countObjects(w.mirror));
     w.assertNothingLost();
     java.util.Collections.sort(micros);
-    System.out.println("[mirror] 100 syncs with nothing new: median " + micros.get(50) + " us (not asserted)");
+    System.out.println(
+        "[mirror] 100 syncs with nothing new: median " + micros.get(50) + " us (not asserted)");
   }
 
   @Test
@@ -354,9 +422,15 @@ class MirrorSyncTest {
     w.assertEqualsUpstream();
     w.assertNothingLost();
     String archive = c.latestArchive();
-    line(r.out(), "  ~ " + archive + ": created at " + c.ref(archive).abbreviate(10).name()
-        + "; as upstream has it, although a push would be refused (rule archive-threshold: archived generation "
-        + archive + " holds 7 checkpoints, fewer than the threshold 100");
+    line(
+        r.out(),
+        "  ~ "
+            + archive
+            + ": created at "
+            + c.ref(archive).abbreviate(10).name()
+            + "; as upstream has it, although a push would be refused (rule archive-threshold: archived generation "
+            + archive
+            + " holds 7 checkpoints, fewer than the threshold 100");
     // upstream's damage, mirrored: check names it, nothing is held back
     w.assertCheck(Set.of(), Map.of("under-threshold-archive", archive));
   }
@@ -393,7 +467,8 @@ class MirrorSyncTest {
     c.checkpoints(2);
     w.push(c);
     assertSynced(w, w.sync());
-    ObjectId tag = c.insertTag(c.ref(RefNames.CURRENT), org.eclipse.jgit.lib.Constants.OBJ_COMMIT, "t");
+    ObjectId tag =
+        c.insertTag(c.ref(RefNames.CURRENT), org.eclipse.jgit.lib.Constants.OBJ_COMMIT, "t");
     w.gitPush(c, "+" + tag.name() + ":" + RefNames.CURRENT);
     MirrorReport r = w.sync();
     assertEquals(1, r.exitCode(), r.text());
@@ -401,7 +476,9 @@ class MirrorSyncTest {
     assertEquals(RefAction.Kind.HELD, a.kind());
     assertEquals("not-a-commit", a.rule());
     assertEquals(tag, MirrorWorld.refs(w.mirror).get(MirrorRefs.upstreamRef(RefNames.CURRENT)));
-    assertEquals(c.ref(RefNames.CURRENT).equals(tag) ? null : a.mirror(), MirrorWorld.refs(w.mirror).get(RefNames.CURRENT));
+    assertEquals(
+        c.ref(RefNames.CURRENT).equals(tag) ? null : a.mirror(),
+        MirrorWorld.refs(w.mirror).get(RefNames.CURRENT));
   }
 
   @Test
@@ -428,13 +505,38 @@ class MirrorSyncTest {
   @Test
   void theCommandLineReportsUsageErrorsInOneLine() throws Exception {
     MirrorWorld w = new MirrorWorld(tmp, 5);
-    List<String[]> bad = List.of(
-        new String[] {"mirror", "--repo", w.mirror.toString(), "--from", "https://alice:secret@example.com/x.git"},
-        new String[] {"mirror", "--repo", w.mirror.toString(), "--from", "git://example.com/x.git"},
-        new String[] {"mirror", "--repo", w.mirror.toString(), "--from", "ftp://example.com/x.git"},
-        new String[] {"mirror", "--repo", w.mirror.toString(), "--from", w.upstream.toString(), "--timeout", "0"},
-        new String[] {"mirror", "--repo", tmp.resolve("no/such/dir").toString(), "--from", w.upstream.toString()},
-        new String[] {"mirror", "--from", w.upstream.toString()});
+    List<String[]> bad =
+        List.of(
+            new String[] {
+              "mirror",
+              "--repo",
+              w.mirror.toString(),
+              "--from",
+              "https://alice:secret@example.com/x.git"
+            },
+            new String[] {
+              "mirror", "--repo", w.mirror.toString(), "--from", "git://example.com/x.git"
+            },
+            new String[] {
+              "mirror", "--repo", w.mirror.toString(), "--from", "ftp://example.com/x.git"
+            },
+            new String[] {
+              "mirror",
+              "--repo",
+              w.mirror.toString(),
+              "--from",
+              w.upstream.toString(),
+              "--timeout",
+              "0"
+            },
+            new String[] {
+              "mirror",
+              "--repo",
+              tmp.resolve("no/such/dir").toString(),
+              "--from",
+              w.upstream.toString()
+            },
+            new String[] {"mirror", "--from", w.upstream.toString()});
     for (String[] args : bad) {
       MirrorWorld.Cli r = w.cli(args);
       assertEquals(2, r.exit(), r.toString());
@@ -444,15 +546,21 @@ class MirrorSyncTest {
     }
     // a new path becomes the mirror, as git clone --mirror makes one
     Path fresh = tmp.resolve("fresh.git");
-    MirrorWorld.Cli made = w.cli("mirror", "--repo", fresh.toString(), "--from", w.upstream.toString());
+    MirrorWorld.Cli made =
+        w.cli("mirror", "--repo", fresh.toString(), "--from", w.upstream.toString());
     assertEquals(0, made.exit(), made.toString());
-    assertEquals("checkpoint-guard mirror: created the empty bare repository " + fresh + "\n", made.err());
+    assertEquals(
+        "checkpoint-guard mirror: created the empty bare repository " + fresh + "\n", made.err());
     assertTrue(Files.isRegularFile(fresh.resolve("HEAD")));
     Path work = tmp.resolve("work");
     w.git.run(tmp, "init", "-q", work.toString()).expectOk();
     MirrorWorld.Cli r = w.cli("mirror", "--repo", work.toString(), "--from", w.upstream.toString());
-    assertEquals("checkpoint-guard mirror: --repo " + work + ": a mirror is a bare repository (git init --bare), not"
-        + " a work tree\n", r.err());
+    assertEquals(
+        "checkpoint-guard mirror: --repo "
+            + work
+            + ": a mirror is a bare repository (git init --bare), not"
+            + " a work tree\n",
+        r.err());
   }
 
   @Test
@@ -475,23 +583,31 @@ class MirrorSyncTest {
     Map<String, Object> doc = (Map<String, Object>) TestJson.parse(json.out());
     assertEquals(MirrorReport.SCHEMA, doc.get("schema"));
     assertEquals("updated", doc.get("result"));
-    assertEquals(json.out(), Files.readString(w.mirror.resolve(MirrorStatus.FILE)).replace(
-        w.mirror.toString(), w.mirror.toString()));
+    assertEquals(
+        json.out(),
+        Files.readString(w.mirror.resolve(MirrorStatus.FILE))
+            .replace(w.mirror.toString(), w.mirror.toString()));
   }
 
-  // ---------------------------------------------------------------------------------------- helpers
+  // ----------------------------------------------------------------------------------------
+  // helpers
 
   static void fetchAll(MirrorWorld w, ClientRepo c) {
-    w.git.run(c.directory(), "fetch", "-q", w.upstream.toString(), "+refs/entire/*:refs/entire/*").expectOk();
+    w.git
+        .run(c.directory(), "fetch", "-q", w.upstream.toString(), "+refs/entire/*:refs/entire/*")
+        .expectOk();
   }
 
   static Set<String> ids(MirrorWorld w, ObjectId tip) {
-    return MirrorWorld.files(w.mirror, List.of(tip)).stream().map(s -> CheckpointIds.format(s.id()))
+    return MirrorWorld.files(w.mirror, List.of(tip)).stream()
+        .map(s -> CheckpointIds.format(s.id()))
         .collect(Collectors.toCollection(java.util.TreeSet::new));
   }
 
   static RefAction action(MirrorReport r, String ref) {
-    return r.actions().stream().filter(a -> a.ref().equals(ref)).findFirst()
+    return r.actions().stream()
+        .filter(a -> a.ref().equals(ref))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no action for " + ref + ":\n" + r.text()));
   }
 

@@ -3,16 +3,16 @@ package dev.checkpointguard.mirror;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.checkpointguard.core.CheckpointIds;
-import dev.checkpointguard.fixtures.TestJson;
-import dev.checkpointguard.command.Io;
 import dev.checkpointguard.cli.Main;
+import dev.checkpointguard.command.Io;
+import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientProtocol;
 import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.ClientVersion;
 import dev.checkpointguard.fixtures.FixtureClock;
 import dev.checkpointguard.fixtures.GitCli;
+import dev.checkpointguard.fixtures.TestJson;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -38,9 +38,10 @@ import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /**
- * An unguarded upstream (a bare repository written by real {@code git push}es of the fixtures' clients),
- * a guarded mirror of it, and the bookkeeping of the mirror's invariant: every checkpoint file (ID, path,
- * blob) the mirror has ever seen, on its side or upstream's, is still on the mirror after every sync.
+ * An unguarded upstream (a bare repository written by real {@code git push}es of the fixtures'
+ * clients), a guarded mirror of it, and the bookkeeping of the mirror's invariant: every checkpoint
+ * file (ID, path, blob) the mirror has ever seen, on its side or upstream's, is still on the mirror
+ * after every sync.
  */
 final class MirrorWorld {
   /** One checkpoint file as the invariant counts it. */
@@ -54,14 +55,21 @@ final class MirrorWorld {
   final int threshold;
   private final Set<Seen> seen = new HashSet<>();
   private int clients;
-  /** What upstream URL the mirror syncs from (a path by default; tests switch to file:// or http://). */
+
+  /**
+   * What upstream URL the mirror syncs from (a path by default; tests switch to file:// or
+   * http://).
+   */
   String from;
 
   MirrorWorld(Path root, int threshold) {
     this(root, threshold, FixtureClock.DEFAULT_START);
   }
 
-  /** With the clients' clock starting at {@code start} (e.g. recent, for the guard's archive-age rule). */
+  /**
+   * With the clients' clock starting at {@code start} (e.g. recent, for the guard's archive-age
+   * rule).
+   */
   MirrorWorld(Path root, int threshold, java.time.Instant start) {
     this.clock = new FixtureClock(start, java.time.Duration.ofSeconds(1));
     this.root = root;
@@ -83,7 +91,10 @@ final class MirrorWorld {
 
   ClientRepo client(ClientVersion v) {
     clients++;
-    return ClientRepo.builder(v).threshold(threshold).seed(clients * 7919L).clock(clock)
+    return ClientRepo.builder(v)
+        .threshold(threshold)
+        .seed(clients * 7919L)
+        .clock(clock)
         .buildOnDisk(root.resolve("client-" + clients + ".git"));
   }
 
@@ -127,20 +138,31 @@ final class MirrorWorld {
     }
   }
 
-  /** {@code checkpoint-guard <args>} in-process (as {@code main} runs it), with the tests' environment. */
+  /**
+   * {@code checkpoint-guard <args>} in-process (as {@code main} runs it), with the tests'
+   * environment.
+   */
   Cli cli(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    Io io = new Io(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-        new ByteArrayInputStream(new byte[0]), git.environment());
+    Io io =
+        new Io(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            new ByteArrayInputStream(new byte[0]),
+            git.environment());
     int exit = new Main(io).run(args);
-    return new Cli(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new Cli(
+        exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
-  /** {@code checkpoint-guard mirror --repo <mirror> --from <from> <extra>}, recording what was seen. */
+  /**
+   * {@code checkpoint-guard mirror --repo <mirror> --from <from> <extra>}, recording what was seen.
+   */
   Cli mirrorCli(String... extra) {
     observe();
-    List<String> a = new ArrayList<>(List.of("mirror", "--repo", mirror.toString(), "--from", from));
+    List<String> a =
+        new ArrayList<>(List.of("mirror", "--repo", mirror.toString(), "--from", from));
     a.addAll(List.of(extra));
     return cli(a.toArray(String[]::new));
   }
@@ -183,7 +205,9 @@ final class MirrorWorld {
     return out;
   }
 
-  /** Adds every checkpoint file of upstream's and the mirror's v2 tips to what the mirror has seen. */
+  /**
+   * Adds every checkpoint file of upstream's and the mirror's v2 tips to what the mirror has seen.
+   */
   void observe() {
     seen.addAll(files(upstream, v2(refs(upstream)).values()));
     seen.addAll(files(mirror, v2(refs(mirror)).values()));
@@ -215,17 +239,19 @@ final class MirrorWorld {
   }
 
   /**
-   * The invariant: every (ID, path) the mirror has seen is in the tip of some ref of the mirror (its v2
-   * refs or its own refs/checkpoint-guard/mirror/), and every blob it has seen is reachable from its refs.
+   * The invariant: every (ID, path) the mirror has seen is in the tip of some ref of the mirror
+   * (its v2 refs or its own refs/checkpoint-guard/mirror/), and every blob it has seen is reachable
+   * from its refs.
    */
   void assertNothingLost() {
     Map<String, ObjectId> all = refs(mirror);
     List<ObjectId> tips = new ArrayList<>();
-    all.forEach((n, id) -> {
-      if (RefNames.isV2(n) || n.startsWith(MirrorRefs.PREFIX)) {
-        tips.add(id);
-      }
-    });
+    all.forEach(
+        (n, id) -> {
+          if (RefNames.isV2(n) || n.startsWith(MirrorRefs.PREFIX)) {
+            tips.add(id);
+          }
+        });
     Set<String> paths = new HashSet<>();
     for (Seen s : files(mirror, tips)) {
       paths.add(s.id() + "/" + s.path());
@@ -237,12 +263,14 @@ final class MirrorWorld {
         missing.add(CheckpointIds.format(s.id()) + "/" + s.path() + " " + s.blob().name());
       }
     }
-    assertEquals(List.of(), missing, "checkpoint files the mirror saw and lost (of " + seen.size() + ")");
+    assertEquals(
+        List.of(), missing, "checkpoint files the mirror saw and lost (of " + seen.size() + ")");
   }
 
   static Set<ObjectId> reachableBlobs(Path dir) {
     Set<ObjectId> out = new HashSet<>();
-    try (Repository r = open(dir); ObjectWalk w = new ObjectWalk(r)) {
+    try (Repository r = open(dir);
+        ObjectWalk w = new ObjectWalk(r)) {
       for (Ref ref : r.getRefDatabase().getRefsByPrefix(Constants.R_REFS)) {
         if (ref.getObjectId() != null) {
           w.markStart(w.parseAny(ref.getObjectId()));
@@ -274,9 +302,9 @@ final class MirrorWorld {
   }
 
   /**
-   * {@code check --json} of the mirror: its exit code is 0 unless {@code errors} are expected, its error
-   * findings are exactly {@code errors} (code → ref), and its {@code mirror-held-back} findings name exactly
-   * {@code heldBack}. Returns the findings, for further checks.
+   * {@code check --json} of the mirror: its exit code is 0 unless {@code errors} are expected, its
+   * error findings are exactly {@code errors} (code → ref), and its {@code mirror-held-back}
+   * findings name exactly {@code heldBack}. Returns the findings, for further checks.
    */
   @SuppressWarnings("unchecked")
   List<Map<String, Object>> assertCheck(Set<String> heldBack, Map<String, String> errors) {

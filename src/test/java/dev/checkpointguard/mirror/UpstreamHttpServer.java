@@ -27,16 +27,18 @@ import org.eclipse.jgit.transport.ReceivePack;
 import org.eclipse.jgit.util.FS;
 
 /**
- * An unguarded upstream over HTTP: a plain JGit {@link GitServlet} (no checkpoint guard) on 127.0.0.1 and a
- * free port, serving {@code DIR/<name>.git}, optionally behind HTTP basic authentication for every request
- * (a private upstream).
+ * An unguarded upstream over HTTP: a plain JGit {@link GitServlet} (no checkpoint guard) on
+ * 127.0.0.1 and a free port, serving {@code DIR/<name>.git}, optionally behind HTTP basic
+ * authentication for every request (a private upstream).
  */
 final class UpstreamHttpServer implements AutoCloseable {
   private final Server jetty;
   private final ServerConnector connector;
   final AtomicInteger refused = new AtomicInteger();
 
-  /** @param credentials {@code user:password} every request must carry, or null for an open server */
+  /**
+   * @param credentials {@code user:password} every request must carry, or null for an open server
+   */
   UpstreamHttpServer(Path reposDir, String credentials) throws Exception {
     jetty = new Server(new QueuedThreadPool(16, 2));
     connector = new ServerConnector(jetty);
@@ -44,36 +46,41 @@ final class UpstreamHttpServer implements AutoCloseable {
     connector.setPort(0);
     jetty.addConnector(connector);
     GitServlet git = new GitServlet();
-    git.setRepositoryResolver((req, name) -> {
-      Path dir = reposDir.resolve(name).normalize();
-      if (!dir.getParent().equals(reposDir.normalize())) {
-        throw new org.eclipse.jgit.errors.RepositoryNotFoundException(name);
-      }
-      try {
-        return RepositoryCache.open(RepositoryCache.FileKey.exact(dir.toFile(), FS.DETECTED), true);
-      } catch (IOException e) {
-        throw new org.eclipse.jgit.errors.RepositoryNotFoundException(name, e);
-      }
-    });
+    git.setRepositoryResolver(
+        (req, name) -> {
+          Path dir = reposDir.resolve(name).normalize();
+          if (!dir.getParent().equals(reposDir.normalize())) {
+            throw new org.eclipse.jgit.errors.RepositoryNotFoundException(name);
+          }
+          try {
+            return RepositoryCache.open(
+                RepositoryCache.FileKey.exact(dir.toFile(), FS.DETECTED), true);
+          } catch (IOException e) {
+            throw new org.eclipse.jgit.errors.RepositoryNotFoundException(name, e);
+          }
+        });
     git.setReceivePackFactory((req, db) -> new ReceivePack(db));
     ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
     context.setContextPath("/");
     if (credentials != null) {
-      String expected = "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
-      Filter auth = new Filter() {
-        @Override
-        public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
-            throws IOException, ServletException {
-          if (!expected.equals(((HttpServletRequest) req).getHeader("Authorization"))) {
-            refused.incrementAndGet();
-            HttpServletResponse r = (HttpServletResponse) res;
-            r.setHeader("WWW-Authenticate", "Basic realm=\"upstream\"");
-            r.sendError(401);
-            return;
-          }
-          chain.doFilter(req, res);
-        }
-      };
+      String expected =
+          "Basic "
+              + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
+      Filter auth =
+          new Filter() {
+            @Override
+            public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+                throws IOException, ServletException {
+              if (!expected.equals(((HttpServletRequest) req).getHeader("Authorization"))) {
+                refused.incrementAndGet();
+                HttpServletResponse r = (HttpServletResponse) res;
+                r.setHeader("WWW-Authenticate", "Basic realm=\"upstream\"");
+                r.sendError(401);
+                return;
+              }
+              chain.doFilter(req, res);
+            }
+          };
       context.addFilter(new FilterHolder(auth), "/*", EnumSet.of(DispatcherType.REQUEST));
     }
     context.addServlet(new ServletHolder("git", git), "/*");

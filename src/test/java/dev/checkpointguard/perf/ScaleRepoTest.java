@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.checkpointguard.bench.ScaleRepo;
-import dev.checkpointguard.command.Io;
 import dev.checkpointguard.cli.Main;
+import dev.checkpointguard.command.Io;
 import dev.checkpointguard.core.CheckpointSet;
 import dev.checkpointguard.core.CheckpointTrees;
 import dev.checkpointguard.core.RefNames;
@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The scale generator writes what the benchmarks claim: the issue's shape (scaled down), {@code /main}
- * with {@code created_at}, and every transcript blob in a pack of its own, without which {@code check} and
- * {@code repair} still work.
+ * The scale generator writes what the benchmarks claim: the issue's shape (scaled down), {@code
+ * /main} with {@code created_at}, and every transcript blob in a pack of its own, without which
+ * {@code check} and {@code repair} still work.
  */
 class ScaleRepoTest {
   private static final ScaleRepo.Shape SMALL = new ScaleRepo.Shape(3, 100, 4, 10, 5);
@@ -92,10 +92,15 @@ class ScaleRepoTest {
   private static Run run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    Io io = new Io(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), new ByteArrayInputStream(new byte[0]), Map.of());
+    Io io =
+        new Io(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            new ByteArrayInputStream(new byte[0]),
+            Map.of());
     int code = new Main(io).run(args);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   private static long objectsIn(Path dir, String packName) throws Exception {

@@ -8,7 +8,6 @@ import dev.checkpointguard.fixtures.ClientVersion;
 import dev.checkpointguard.fixtures.FlatTree;
 import dev.checkpointguard.fixtures.GitCli;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -25,27 +24,29 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
- * One load run: {@code clients} {@code v0.6.2} clients ({@link ClientRepo} + {@link ClientProtocol}, the
- * real git CLI) push concurrently to one repository URL, each writing one checkpoint at a time and running
- * the client's pre-push publication (spec §7.2, with its recovery) after each, until it has rotated its
- * generation {@code rotations} times. Optionally an adversary force-pushes empty {@code /full/current}
- * resets meanwhile, as an old or broken client would.
+ * One load run: {@code clients} {@code v0.6.2} clients ({@link ClientRepo} + {@link
+ * ClientProtocol}, the real git CLI) push concurrently to one repository URL, each writing one
+ * checkpoint at a time and running the client's pre-push publication (spec §7.2, with its recovery)
+ * after each, until it has rotated its generation {@code rotations} times. Optionally an adversary
+ * force-pushes empty {@code /full/current} resets meanwhile, as an old or broken client would.
  *
- * <p>Two documented client limitations (spec §10.5) would wedge clients for good, so the run handles them
- * as a user would, and counts them:
+ * <p>Two documented client limitations (spec §10.5) would wedge clients for good, so the run
+ * handles them as a user would, and counts them:
  *
  * <ul>
- *   <li>archive numbers come from local refs only, so two clients would both create {@code full/1}; each
- *       client here numbers its generations from its own base ({@code (i+1) * 10^9}, plus {@code 10^6} per
- *       re-clone), as clients that fetched the server's archives before rotating would;
- *   <li>a rotator whose coverage gate fails (another client advanced {@code /full/current} after its
- *       archive was built) never resets, and every later pre-push stops at the gate; such a client, or one
- *       whose pre-push failed five times in a row, is re-cloned. Its checkpoints that were never reported
- *       pushed are counted as abandoned, not as lost: the client never told its user they were pushed.
+ *   <li>archive numbers come from local refs only, so two clients would both create {@code full/1};
+ *       each client here numbers its generations from its own base ({@code (i+1) * 10^9}, plus
+ *       {@code 10^6} per re-clone), as clients that fetched the server's archives before rotating
+ *       would;
+ *   <li>a rotator whose coverage gate fails (another client advanced {@code /full/current} after
+ *       its archive was built) never resets, and every later pre-push stops at the gate; such a
+ *       client, or one whose pre-push failed five times in a row, is re-cloned. Its checkpoints
+ *       that were never reported pushed are counted as abandoned, not as lost: the client never
+ *       told its user they were pushed.
  * </ul>
  *
- * A checkpoint is <em>told pushed</em> once a pre-push that started after it was written ended without an
- * error.
+ * A checkpoint is <em>told pushed</em> once a pre-push that started after it was written ended
+ * without an error.
  */
 final class LoadRun {
   /** The sizes of a run. */
@@ -109,13 +110,24 @@ final class LoadRun {
 
     /** One line of figures for the report. */
     String figures(String label) {
-      return String.format(Locale.ROOT,
+      return String.format(
+          Locale.ROOT,
           "%s: %d clients, %d rotations, %d checkpoints told pushed, %d git pushes in %.1f s = %.1f pushes/s;"
               + " git push p50 %d ms, p99 %d ms; pre-push p50 %d ms, p99 %d ms; %d re-clones, %d checkpoints"
               + " abandoned by wedged clients",
-          label, clients.size(), rotations(), told().size(), pushMillis.size(), seconds,
-          pushMillis.size() / seconds, percentile(pushMillis, 50), percentile(pushMillis, 99),
-          percentile(prePushMillis, 50), percentile(prePushMillis, 99), reclones(), abandoned());
+          label,
+          clients.size(),
+          rotations(),
+          told().size(),
+          pushMillis.size(),
+          seconds,
+          pushMillis.size() / seconds,
+          percentile(pushMillis, 50),
+          percentile(pushMillis, 99),
+          percentile(prePushMillis, 50),
+          percentile(prePushMillis, 99),
+          reclones(),
+          abandoned());
     }
   }
 
@@ -259,8 +271,8 @@ final class LoadRun {
   }
 
   /**
-   * A fresh clone of the server's {@code /main} and {@code /full/current} for client {@code index}, with a
-   * local placeholder archive that makes its generation numbers its own.
+   * A fresh clone of the server's {@code /main} and {@code /full/current} for client {@code index},
+   * with a local placeholder archive that makes its generation numbers its own.
    */
   private ClientRepo open(int index, int incarnation) {
     Path dir = workDir.resolve("client-" + index + "-" + incarnation + ".git");
@@ -271,11 +283,13 @@ final class LoadRun {
             .user("Client " + index, "client" + index + "@example.com")
             .buildOnDisk(dir);
     long base = (index + 1) * 1_000_000_000L + incarnation * 1_000_000L;
-    ObjectId placeholder = c.insertCommit(new FlatTree(), "local placeholder for generation numbering");
+    ObjectId placeholder =
+        c.insertCommit(new FlatTree(), "local placeholder for generation numbering");
     c.updateRef(RefNames.archive(base), ObjectId.zeroId(), placeholder);
     ClientProtocol p = new ClientProtocol(c, git, target);
     Map<String, ObjectId> remote = p.lsRemote(new ClientProtocol.Run(), RefNames.V2_PREFIX + "*");
-    List<String> args = new ArrayList<>(List.of("fetch", "--no-tags", "--no-write-fetch-head", target));
+    List<String> args =
+        new ArrayList<>(List.of("fetch", "--no-tags", "--no-write-fetch-head", target));
     for (String ref : List.of(RefNames.MAIN, RefNames.CURRENT)) {
       if (remote.containsKey(ref)) {
         args.add("+" + ref + ":" + ref);
@@ -299,8 +313,9 @@ final class LoadRun {
   // ---------------------------------------------------------------- adversary
 
   /**
-   * Every second: read the server's {@code /full/current} and force-push an orphan empty commit over it,
-   * as a pre-{@code v0.6.2} or broken client resetting without publishing its archive would.
+   * Every second: read the server's {@code /full/current} and force-push an orphan empty commit
+   * over it, as a pre-{@code v0.6.2} or broken client resetting without publishing its archive
+   * would.
    */
   private List<Sabotage> adversary(AtomicBoolean running) throws Exception {
     List<Sabotage> out = new ArrayList<>();
@@ -310,14 +325,21 @@ final class LoadRun {
       int n = 0;
       while (running.get()) {
         Thread.sleep(1000);
-        ObjectId current = p.lsRemote(new ClientProtocol.Run(), RefNames.CURRENT).get(RefNames.CURRENT);
+        ObjectId current =
+            p.lsRemote(new ClientProtocol.Run(), RefNames.CURRENT).get(RefNames.CURRENT);
         if (current == null) {
           continue;
         }
         ObjectId reset = c.insertCommit(new FlatTree(), "Start generation " + (n++));
         c.updateRef("refs/heads/reset", null, reset);
         GitCli.Result r =
-            git.run(dir, "push", "--porcelain", "--force", target, "refs/heads/reset:" + RefNames.CURRENT);
+            git.run(
+                dir,
+                "push",
+                "--porcelain",
+                "--force",
+                target,
+                "refs/heads/reset:" + RefNames.CURRENT);
         GitCli.RefResult rr = r.refResult(RefNames.CURRENT).orElse(null);
         if (rr == null) {
           throw new IllegalStateException("no porcelain line: " + r);

@@ -9,12 +9,13 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jgit.http.server.GitServlet;
 import org.eclipse.jgit.lib.RepositoryCache;
-import org.eclipse.jgit.util.FS;
 import org.eclipse.jgit.transport.ReceivePack;
+import org.eclipse.jgit.util.FS;
 
 /**
- * The baseline of the load figures: the same Jetty and JGit {@link GitServlet} as {@code serve}, with
- * anonymous push and no guard, no authentication filter and no push log, on 127.0.0.1 and a free port.
+ * The baseline of the load figures: the same Jetty and JGit {@link GitServlet} as {@code serve},
+ * with anonymous push and no guard, no authentication filter and no push log, on 127.0.0.1 and a
+ * free port.
  */
 final class PlainGitServer implements AutoCloseable {
   private final Server jetty;
@@ -36,7 +37,8 @@ final class PlainGitServer implements AutoCloseable {
           }
           // opened through the cache, as serve's resolver does, so the baseline pays the same
           try {
-            return RepositoryCache.open(RepositoryCache.FileKey.exact(dir.toFile(), FS.DETECTED), true);
+            return RepositoryCache.open(
+                RepositoryCache.FileKey.exact(dir.toFile(), FS.DETECTED), true);
           } catch (java.io.IOException e) {
             throw new org.eclipse.jgit.errors.RepositoryNotFoundException(name, e);
           }

@@ -39,7 +39,9 @@ final class RawReceivePack {
     }
   }
 
-  /** Posts {@code commands} ({@code "<old> <new> <ref>"}) followed by {@code pack} (null for none). */
+  /**
+   * Posts {@code commands} ({@code "<old> <new> <ref>"}) followed by {@code pack} (null for none).
+   */
   static Answer push(URI repo, List<String> commands, byte[] pack) throws Exception {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     for (int i = 0; i < commands.size(); i++) {
@@ -89,7 +91,10 @@ final class RawReceivePack {
     out.writeBytes(payload);
   }
 
-  /** A version-2 pack of {@code objects}, each {@code {type, raw content}}; type 1 commit, 2 tree, 3 blob. */
+  /**
+   * A version-2 pack of {@code objects}, each {@code {type, raw content}}; type 1 commit, 2 tree, 3
+   * blob.
+   */
   static byte[] pack(List<Object[]> objects) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes("PACK".getBytes(StandardCharsets.US_ASCII));

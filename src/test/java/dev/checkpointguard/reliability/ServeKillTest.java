@@ -29,12 +29,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code serve} as its own process, killed with SIGKILL in the middle of a push: while the pack streams in,
- * and the moment the received pack is complete (before or while the refs move). After each kill the
- * repository is consistent ({@code git fsck} reports nothing but dangling objects, no ref lock file is
- * left), and after a restart the client's retry is accepted and no lock file is left in {@code refs/} or
- * {@code objects/pack/} (a {@code pack-<id>.keep.lock} of a killed receive is removed when the retry meets
- * it; StaleReceiveLeftoversTest makes that leftover on purpose).
+ * {@code serve} as its own process, killed with SIGKILL in the middle of a push: while the pack
+ * streams in, and the moment the received pack is complete (before or while the refs move). After
+ * each kill the repository is consistent ({@code git fsck} reports nothing but dangling objects, no
+ * ref lock file is left), and after a restart the client's retry is accepted and no lock file is
+ * left in {@code refs/} or {@code objects/pack/} (a {@code pack-<id>.keep.lock} of a killed receive
+ * is removed when the retry meets it; StaleReceiveLeftoversTest makes that leftover on purpose).
  */
 class ServeKillTest {
   @TempDir Path tmp;
@@ -45,7 +45,10 @@ class ServeKillTest {
     Path server = LoadTest.serverRepo(repos, 5);
     GitCli git = new GitCli(tmp.resolve("home"));
     ClientRepo client =
-        ClientRepo.builder(ClientVersion.V0_6_2).threshold(5).seed(3).buildOnDisk(tmp.resolve("client.git"));
+        ClientRepo.builder(ClientVersion.V0_6_2)
+            .threshold(5)
+            .seed(3)
+            .buildOnDisk(tmp.resolve("client.git"));
     client.checkpoints(3);
     // a 24 MiB incompressible transcript makes the pack take long enough to be caught mid-stream
     byte[] big = new byte[24 << 20];
@@ -57,15 +60,20 @@ class ServeKillTest {
       ins.flush();
     }
     String dir = t.checkpointIds().first();
-    t.put(dir.substring(0, 2) + "/" + dir.substring(2) + "/1/raw_transcript", FileMode.REGULAR_FILE, blob);
+    t.put(
+        dir.substring(0, 2) + "/" + dir.substring(2) + "/1/raw_transcript",
+        FileMode.REGULAR_FILE,
+        blob);
     client.commitTree(RefNames.CURRENT, t, "Finalize checkpoint: " + dir + "\n");
 
-    Path objects = server.resolve("objects"); // JGit streams into objects/incoming_*.pack, then moves it
+    Path objects =
+        server.resolve("objects"); // JGit streams into objects/incoming_*.pack, then moves it
 
     String[] kills = {"while the pack streams in", "once the received pack is complete"};
-    List<Predicate<Path>> when = List.of(
-        p -> p.getFileName().toString().startsWith("incoming_"),
-        p -> p.getFileName().toString().endsWith(".idx"));
+    List<Predicate<Path>> when =
+        List.of(
+            p -> p.getFileName().toString().startsWith("incoming_"),
+            p -> p.getFileName().toString().endsWith(".idx"));
     for (int i = 0; i < kills.length; i++) {
       Process serve = serve(repos, "serve-" + i);
       try {
@@ -81,7 +89,9 @@ class ServeKillTest {
             Thread.sleep(2);
           }
         }
-        assertTrue(seen, "never saw the moment: " + kills[i] + (push.isDone() ? push.get().transcript() : ""));
+        assertTrue(
+            seen,
+            "never saw the moment: " + kills[i] + (push.isDone() ? push.get().transcript() : ""));
         serve.destroyForcibly(); // SIGKILL
         assertTrue(serve.waitFor(30, TimeUnit.SECONDS));
         assertEquals(137, serve.exitValue());
@@ -96,15 +106,25 @@ class ServeKillTest {
       assertEquals(0, fsck.exitCode(), "after SIGKILL " + kills[i] + ": " + fsck);
       for (String line : (fsck.stdout() + fsck.stderr()).split("\n")) {
         // "notice:" lines describe an empty bare repository (HEAD unborn), not damage
-        assertTrue(line.isBlank() || line.startsWith("dangling ") || line.startsWith("notice: "),
+        assertTrue(
+            line.isBlank() || line.startsWith("dangling ") || line.startsWith("notice: "),
             "fsck after SIGKILL " + kills[i] + ": " + line);
       }
       ServerState killed = new ServerState(server);
       assertEquals(List.of(), killed.locks, "ref lock files after SIGKILL " + kills[i]);
-      System.out.println("[reliability] serve SIGKILLed " + kills[i] + ": git fsck clean ("
-          + (fsck.stdout() + fsck.stderr()).lines().filter(l -> l.startsWith("dangling ")).count()
-          + " dangling objects), no ref lock files, " + killed.packLocks.size() + " pack lock files and "
-          + leftovers(objects) + " temporary incoming_* files left");
+      System.out.println(
+          "[reliability] serve SIGKILLed "
+              + kills[i]
+              + ": git fsck clean ("
+              + (fsck.stdout() + fsck.stderr())
+                  .lines()
+                  .filter(l -> l.startsWith("dangling "))
+                  .count()
+              + " dangling objects), no ref lock files, "
+              + killed.packLocks.size()
+              + " pack lock files and "
+              + leftovers(objects)
+              + " temporary incoming_* files left");
     }
 
     // restart and retry: accepted, the server holds exactly what the client pushed
@@ -128,7 +148,9 @@ class ServeKillTest {
     client.close();
   }
 
-  /** Temporary pack files of killed pushes: garbage to git count-objects, ignored by every reader. */
+  /**
+   * Temporary pack files of killed pushes: garbage to git count-objects, ignored by every reader.
+   */
   private static long leftovers(Path objects) throws Exception {
     try (Stream<Path> s = Files.walk(objects, 2)) {
       return s.filter(p -> p.getFileName().toString().startsWith("incoming_")).count();
@@ -137,18 +159,29 @@ class ServeKillTest {
 
   private Process serve(Path repos, String name) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-Duser.home=" + System.getProperty("user.home"), // not the account's
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-        "serve", "--repos", repos.toString(), "--anonymous-push", "--port", "0")
-        .redirectOutput(tmp.resolve(name + ".out").toFile())
-        .redirectError(tmp.resolve(name + ".err").toFile())
-        .start();
+    Process p =
+        new ProcessBuilder(
+                java,
+                "-Duser.home=" + System.getProperty("user.home"), // not the account's
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "serve",
+                "--repos",
+                repos.toString(),
+                "--anonymous-push",
+                "--port",
+                "0")
+            .redirectOutput(tmp.resolve(name + ".out").toFile())
+            .redirectError(tmp.resolve(name + ".err").toFile())
+            .start();
     p.getOutputStream().close();
     return p;
   }
 
   private static String readyUrl(Process p, Path out) throws Exception {
-    Pattern ready = Pattern.compile("checkpoint-guard serving .+ at (http://127\\.0\\.0\\.1:\\d+/)");
+    Pattern ready =
+        Pattern.compile("checkpoint-guard serving .+ at (http://127\\.0\\.0\\.1:\\d+/)");
     for (int i = 0; i < 600; i++) {
       Matcher m = ready.matcher(Files.readString(out));
       if (m.find()) {

@@ -24,24 +24,30 @@ import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /**
- * What a server repository holds, read fresh from disk after a run: the checkpoints of every generation,
- * of {@code /main}, leftover lock files, and the loss check of every non-fast-forward update of
- * {@code /full/current} recorded in its reflog.
+ * What a server repository holds, read fresh from disk after a run: the checkpoints of every
+ * generation, of {@code /main}, leftover lock files, and the loss check of every non-fast-forward
+ * update of {@code /full/current} recorded in its reflog.
  */
 final class ServerState {
   final Map<String, ObjectId> v2Refs = new TreeMap<>();
+
   /** Union of the checkpoints of every archive. */
   final CheckpointSet archived;
+
   /** Union over every generation: archives and {@code /full/current}. */
   final CheckpointSet full;
+
   final CheckpointSet main;
+
   /** Updates of {@code /full/current} that were not fast-forwards, from the reflog. */
   final List<Reset> resets = new ArrayList<>();
+
   /** Lock files left under {@code refs/} and {@code packed-refs.lock}. */
   final List<Path> locks;
+
   /**
-   * Lock files left in {@code objects/pack/} ({@code pack-<id>.keep.lock} of a receive killed while it
-   * locked its pack): serve removes them when a push meets them.
+   * Lock files left in {@code objects/pack/} ({@code pack-<id>.keep.lock} of a receive killed while
+   * it locked its pack): serve removes them when a push meets them.
    */
   final List<Path> packLocks;
 
@@ -50,13 +56,14 @@ final class ServerState {
    * A non-fast-forward move of /full/current in the reflog.
    *
    * @param dropped the checkpoints it dropped
-   * @param unarchived the raw transcripts it dropped that no archive on the server holds now (spec §10.2 a
-   *     units), as {@code <id>/<session>/<file>}; empty when nothing was lost
+   * @param unarchived the raw transcripts it dropped that no archive on the server holds now (spec
+   *     §10.2 a units), as {@code <id>/<session>/<file>}; empty when nothing was lost
    */
   record Reset(ObjectId from, ObjectId to, CheckpointSet dropped, List<String> unarchived) {}
 
   ServerState(Path gitDir) throws IOException {
-    try (Repository repo = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setMustExist(true).build();
+    try (Repository repo =
+            new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setMustExist(true).build();
         ObjectReader reader = repo.newObjectReader();
         RevWalk walk = new RevWalk(reader)) {
       CheckpointTrees trees = new CheckpointTrees(reader, CheckpointSetCache.NONE);
@@ -100,7 +107,11 @@ final class ServerState {
             }
             trees.expand(lost);
             resets.add(
-                new Reset(from, to, trees.removed(f.getTree(), t.getTree()), lost.examples(Integer.MAX_VALUE)));
+                new Reset(
+                    from,
+                    to,
+                    trees.removed(f.getTree(), t.getTree()),
+                    lost.examples(Integer.MAX_VALUE)));
           }
           walk.reset();
         }

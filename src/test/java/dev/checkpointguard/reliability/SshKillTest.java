@@ -28,9 +28,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A push over SSH whose connection dies in the middle: the pusher's {@code ssh} is killed with SIGKILL while
- * the pack streams in. The server notices, applies nothing, leaves no lock and no temporary pack behind, and
- * accepts the client's retry.
+ * A push over SSH whose connection dies in the middle: the pusher's {@code ssh} is killed with
+ * SIGKILL while the pack streams in. The server notices, applies nothing, leaves no lock and no
+ * temporary pack behind, and accepts the client's retry.
  */
 class SshKillTest {
   @TempDir Path tmp;
@@ -42,7 +42,10 @@ class SshKillTest {
     OpenSsh.Key alice = OpenSsh.keygen(tmp.resolve("keys"), "alice", "alice@test");
     Path keys = Files.writeString(tmp.resolve("authorized_keys"), alice.publicLine() + "\n");
     ClientRepo client =
-        ClientRepo.builder(ClientVersion.V0_6_2).threshold(5).seed(3).buildOnDisk(tmp.resolve("client.git"));
+        ClientRepo.builder(ClientVersion.V0_6_2)
+            .threshold(5)
+            .seed(3)
+            .buildOnDisk(tmp.resolve("client.git"));
     client.checkpoints(3);
     // a 24 MiB incompressible transcript makes the pack take long enough to be caught mid-stream
     byte[] big = new byte[24 << 20];
@@ -54,19 +57,31 @@ class SshKillTest {
       ins.flush();
     }
     String dir = t.checkpointIds().first();
-    t.put(dir.substring(0, 2) + "/" + dir.substring(2) + "/1/raw_transcript", FileMode.REGULAR_FILE, blob);
+    t.put(
+        dir.substring(0, 2) + "/" + dir.substring(2) + "/1/raw_transcript",
+        FileMode.REGULAR_FILE,
+        blob);
     client.commitTree(RefNames.CURRENT, t, "Finalize checkpoint: " + dir + "\n");
 
     try (GuardedServer s =
-        GuardedServer.start(GuardedServer.Config.builder(repos).port(0)
-            .ssh(new GuardedServer.Config.Ssh(null, 0, keys, null)).build())) {
-      Path knownHosts = OpenSsh.knownHosts(tmp.resolve("known_hosts"), "127.0.0.1", s.sshPort(),
-          s.sshHostKey().publicKey());
+        GuardedServer.start(
+            GuardedServer.Config.builder(repos)
+                .port(0)
+                .ssh(new GuardedServer.Config.Ssh(null, 0, keys, null))
+                .build())) {
+      Path knownHosts =
+          OpenSsh.knownHosts(
+              tmp.resolve("known_hosts"), "127.0.0.1", s.sshPort(), s.sshHostKey().publicKey());
       // the pusher's ssh writes its pid, then becomes ssh: that process is what dies
       Path pid = tmp.resolve("ssh.pid");
       Path wrapper = tmp.resolve("ssh-wrapper");
-      Files.writeString(wrapper, "#!/bin/sh\necho $$ > '" + pid + "'\nexec " + OpenSsh.command(alice, knownHosts)
-          + " \"$@\"\n");
+      Files.writeString(
+          wrapper,
+          "#!/bin/sh\necho $$ > '"
+              + pid
+              + "'\nexec "
+              + OpenSsh.command(alice, knownHosts)
+              + " \"$@\"\n");
       Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
       GitCli git = new GitCli(tmp.resolve("home")).with("GIT_SSH_COMMAND", "'" + wrapper + "'");
       String url = s.sshUrl().resolve("checkpoints.git").toString();
@@ -81,9 +96,12 @@ class SshKillTest {
           Thread.sleep(2);
         }
       }
-      assertTrue(streaming, "never saw the pack streaming in" + (push.isDone() ? push.get().transcript() : ""));
+      assertTrue(
+          streaming,
+          "never saw the pack streaming in" + (push.isDone() ? push.get().transcript() : ""));
       long sshPid = Long.parseLong(Files.readString(pid).strip());
-      assertTrue(ProcessHandle.of(sshPid).orElseThrow().destroyForcibly(), "SIGKILL to ssh " + sshPid);
+      assertTrue(
+          ProcessHandle.of(sshPid).orElseThrow().destroyForcibly(), "SIGKILL to ssh " + sshPid);
       ClientProtocol.Run run = push.get(60, TimeUnit.SECONDS);
       assertFalse(run.ok(), "the push cannot have succeeded: " + run.transcript());
       LoadTest.assertNoStackTrace(new GitCli.Result(List.of("git"), 0, run.transcript(), ""));
@@ -121,7 +139,10 @@ class SshKillTest {
   /** Every {@code *.lock} and {@code *.keep} file in the repository. */
   private static List<Path> leftovers(Path repo) throws Exception {
     try (Stream<Path> s = Files.walk(repo)) {
-      return s.filter(p -> p.getFileName().toString().endsWith(".lock") || p.getFileName().toString().endsWith(".keep"))
+      return s.filter(
+              p ->
+                  p.getFileName().toString().endsWith(".lock")
+                      || p.getFileName().toString().endsWith(".keep"))
           .toList();
     }
   }

@@ -36,7 +36,8 @@ class AuthorizedKeysTest {
   }
 
   static PublicKey key(OpenSsh.Key k) throws Exception {
-    return AuthorizedKeyEntry.parseAuthorizedKeyEntry(k.publicLine()).resolvePublicKey(null, PublicKeyEntryResolver.FAILING);
+    return AuthorizedKeyEntry.parseAuthorizedKeyEntry(k.publicLine())
+        .resolvePublicKey(null, PublicKeyEntryResolver.FAILING);
   }
 
   Path write(String... lines) throws IOException {
@@ -50,7 +51,9 @@ class AuthorizedKeysTest {
   @Test
   void everyKeyTypeOpenSshMakesWithItsNameFromThePlainComment() throws Exception {
     AuthorizedKeys keys =
-        AuthorizedKeys.load(write("# admins", "", ed25519.publicLine(), "  " + rsa.publicLine(), ecdsa.publicLine()));
+        AuthorizedKeys.load(
+            write(
+                "# admins", "", ed25519.publicLine(), "  " + rsa.publicLine(), ecdsa.publicLine()));
     assertEquals(3, keys.keys().size());
     assertEquals("alice@laptop", keys.find(key(ed25519)).name());
     // a comment with spaces is no name: the fingerprint stands for it
@@ -65,8 +68,11 @@ class AuthorizedKeysTest {
   @Test
   void optionsThatOnlyTakeRightsAwayAreAccepted() throws Exception {
     AuthorizedKeys keys =
-        AuthorizedKeys.load(write("restrict,no-port-forwarding,no-agent-forwarding,no-X11-forwarding,no-pty,"
-            + "no-user-rc " + ed25519.publicLine()));
+        AuthorizedKeys.load(
+            write(
+                "restrict,no-port-forwarding,no-agent-forwarding,no-X11-forwarding,no-pty,"
+                    + "no-user-rc "
+                    + ed25519.publicLine()));
     assertNotNull(keys.find(key(ed25519)));
   }
 
@@ -75,25 +81,50 @@ class AuthorizedKeysTest {
     String body = ed25519.publicLine().split(" ")[1];
     List<String[]> cases =
         List.of(
-            new String[] {"from=\"10.0.0.0/8\" " + ed25519.publicLine(), "line 1: option 'from' is not supported"},
-            new String[] {"command=\"gitea serv key-1\",no-pty " + ed25519.publicLine(),
-                "line 1: option 'command' is not supported"},
-            new String[] {"expiry-time=\"20300101\" " + ed25519.publicLine(), "option 'expiry-time' is not supported"},
-            new String[] {"cert-authority " + ed25519.publicLine(), "option 'cert-authority' is not supported"},
+            new String[] {
+              "from=\"10.0.0.0/8\" " + ed25519.publicLine(),
+              "line 1: option 'from' is not supported"
+            },
+            new String[] {
+              "command=\"gitea serv key-1\",no-pty " + ed25519.publicLine(),
+              "line 1: option 'command' is not supported"
+            },
+            new String[] {
+              "expiry-time=\"20300101\" " + ed25519.publicLine(),
+              "option 'expiry-time' is not supported"
+            },
+            new String[] {
+              "cert-authority " + ed25519.publicLine(), "option 'cert-authority' is not supported"
+            },
             new String[] {"ssh-ed25519 " + body.substring(0, 20), "line 1: "},
             new String[] {"hello world", "line 1: not an OpenSSH public key line"});
     for (String[] c : cases) {
       IllegalArgumentException e =
-          assertThrows(IllegalArgumentException.class, () -> AuthorizedKeys.load(write(c[0])), c[0]);
+          assertThrows(
+              IllegalArgumentException.class, () -> AuthorizedKeys.load(write(c[0])), c[0]);
       assertTrue(e.getMessage().contains(c[1]), e.getMessage());
-      assertTrue(e.getMessage().startsWith(tmp.resolve("authorized_keys").toString()), e.getMessage());
-      assertTrue(!e.getMessage().contains(body.substring(0, 20)), "no key data in: " + e.getMessage());
+      assertTrue(
+          e.getMessage().startsWith(tmp.resolve("authorized_keys").toString()), e.getMessage());
+      assertTrue(
+          !e.getMessage().contains(body.substring(0, 20)), "no key data in: " + e.getMessage());
     }
     IllegalArgumentException twice =
-        assertThrows(IllegalArgumentException.class,
-            () -> AuthorizedKeys.load(write(ed25519.publicLine(), "#", ed25519.publicLine().replace("alice@laptop", "x"))));
-    assertTrue(twice.getMessage().endsWith("line 3: the key " + AuthorizedKeys.load(write(ed25519.publicLine()))
-        .keys().get(0).fingerprint() + " is already on line 1"), twice.getMessage());
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                AuthorizedKeys.load(
+                    write(
+                        ed25519.publicLine(),
+                        "#",
+                        ed25519.publicLine().replace("alice@laptop", "x"))));
+    assertTrue(
+        twice
+            .getMessage()
+            .endsWith(
+                "line 3: the key "
+                    + AuthorizedKeys.load(write(ed25519.publicLine())).keys().get(0).fingerprint()
+                    + " is already on line 1"),
+        twice.getMessage());
   }
 
   @Test
@@ -108,7 +139,10 @@ class AuthorizedKeysTest {
     write(ed25519.publicLine(), "garbage", rsa.publicLine());
     assertNull(keys.find(key(ed25519)), "fail closed");
     assertNull(keys.find(key(rsa)), "fail closed");
-    assertTrue(keys.problem().endsWith("line 2: not an OpenSSH public key line ([options] type base64-key [comment])"),
+    assertTrue(
+        keys.problem()
+            .endsWith(
+                "line 2: not an OpenSSH public key line ([options] type base64-key [comment])"),
         keys.problem());
     assertEquals(List.of(), keys.keys());
 
@@ -130,8 +164,9 @@ class AuthorizedKeysTest {
     assertEquals("aaaaa", keys.find(key(ed25519)).name());
     // same size, same inode; the modification time is all that changes
     Files.writeString(f, ed25519.publicLine().replace("alice@laptop", "bbbbb") + "\n");
-    Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.fromMillis(
-        Files.getLastModifiedTime(f).toMillis() + 1));
+    Files.setLastModifiedTime(
+        f,
+        java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(f).toMillis() + 1));
     assertEquals("bbbbb", keys.find(key(ed25519)).name());
   }
 }

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.checkpointguard.jgit.CheckpointGuardHook;
 import dev.checkpointguard.core.CheckpointSetCache;
+import dev.checkpointguard.jgit.CheckpointGuardHook;
 import jakarta.servlet.http.HttpServletRequest;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
@@ -26,21 +26,24 @@ class GuardedReceivePackFactoryTest {
         Proxy.newProxyInstance(
             HttpServletRequest.class.getClassLoader(),
             new Class<?>[] {HttpServletRequest.class},
-            (proxy, method, args) -> switch (method.getName()) {
-              case "getRemoteUser" -> user;
-              case "getRemoteAddr" -> "192.0.2.1";
-              case "setAttribute" -> null;
-              default -> throw new UnsupportedOperationException(method.getName());
-            });
+            (proxy, method, args) ->
+                switch (method.getName()) {
+                  case "getRemoteUser" -> user;
+                  case "getRemoteAddr" -> "192.0.2.1";
+                  case "setAttribute" -> null;
+                  default -> throw new UnsupportedOperationException(method.getName());
+                });
   }
 
   @Test
   void everyReceivePackIsGuardedChecksReachabilityAndNamesThePusher() throws Exception {
     GuardedReceivePackFactory f = new GuardedReceivePackFactory(1000, 100, CheckpointSetCache.NONE);
-    try (Repository repo = ServerTestSupport.open(ServerTestSupport.bareRepo(tmp.resolve("r.git")))) {
+    try (Repository repo =
+        ServerTestSupport.open(ServerTestSupport.bareRepo(tmp.resolve("r.git")))) {
       ReceivePack rp = f.create(request("alice"), repo);
       assertTrue(rp.isCheckReferencedObjectsAreReachable());
-      assertTrue(rp.getPreReceiveHook() instanceof CheckpointGuardHook,
+      assertTrue(
+          rp.getPreReceiveHook() instanceof CheckpointGuardHook,
           "the default hook is NULL, so the chain collapses to the guard itself");
       assertTrue(rp.getPreReceiveHook() != PreReceiveHook.NULL);
       assertEquals("alice", rp.getRefLogIdent().getName());

@@ -5,11 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An {@link AuthTimer} whose time moves only when the test says so: delayed answers wait for
- * {@link #advance}, and {@link #delays} tells what was asked for. No test waits for wall-clock time.
+ * An {@link AuthTimer} whose time moves only when the test says so: delayed answers wait for {@link
+ * #advance}, and {@link #delays} tells what was asked for. No test waits for wall-clock time.
  */
 final class ManualTimer implements AuthTimer {
-  /** How long a test waits for a request to reach the server before it gives up (not a timing claim). */
+  /**
+   * How long a test waits for a request to reach the server before it gives up (not a timing
+   * claim).
+   */
   private static final long PATIENCE_MILLIS = 120_000;
 
   private record Task(long due, Runnable run) {}
@@ -35,13 +38,17 @@ final class ManualTimer implements AuthTimer {
     return List.copyOf(delays);
   }
 
-  /** Waits until {@code n} delays have been asked for in all (a request in flight reached the server). */
+  /**
+   * Waits until {@code n} delays have been asked for in all (a request in flight reached the
+   * server).
+   */
   synchronized Duration awaitDelay(int n) throws InterruptedException {
     long end = System.nanoTime() + PATIENCE_MILLIS * 1_000_000;
     while (delays.size() < n) {
       long left = (end - System.nanoTime()) / 1_000_000;
       if (left <= 0) {
-        throw new AssertionError("no delayed answer number " + n + " was scheduled; delays so far: " + delays);
+        throw new AssertionError(
+            "no delayed answer number " + n + " was scheduled; delays so far: " + delays);
       }
       wait(left);
     }
@@ -53,13 +60,14 @@ final class ManualTimer implements AuthTimer {
     List<Runnable> due = new ArrayList<>();
     synchronized (this) {
       now += d.toNanos();
-      pending.removeIf(t -> {
-        if (t.due() - now <= 0) {
-          due.add(t.run());
-          return true;
-        }
-        return false;
-      });
+      pending.removeIf(
+          t -> {
+            if (t.due() - now <= 0) {
+              due.add(t.run());
+              return true;
+            }
+            return false;
+          });
     }
     due.forEach(Runnable::run);
   }

@@ -33,8 +33,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code GET /metrics}, {@code GET /healthz} and the JSON push log, end to end: real Jetty on a loopback
- * port, real git pushes of a v0.6.2 client's rotation that the guard partly refuses.
+ * {@code GET /metrics}, {@code GET /healthz} and the JSON push log, end to end: real Jetty on a
+ * loopback port, real git pushes of a v0.6.2 client's rotation that the guard partly refuses.
  */
 class MetricsAndLogTest {
   private static final String ARCHIVE = "refs/entire/checkpoints/v2/full/0000000000001";
@@ -70,17 +70,29 @@ class MetricsAndLogTest {
 
   private String remote(String user, String password) {
     URI u = server.url().resolve("checkpoints.git");
-    return u.getScheme() + "://" + user + ":" + password + "@" + u.getHost() + ":" + u.getPort() + u.getPath();
+    return u.getScheme()
+        + "://"
+        + user
+        + ":"
+        + password
+        + "@"
+        + u.getHost()
+        + ":"
+        + u.getPort()
+        + u.getPath();
   }
 
   private HttpResponse<String> get(String path) throws Exception {
     return HttpClient.newHttpClient()
-        .send(HttpRequest.newBuilder(server.url().resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+        .send(
+            HttpRequest.newBuilder(server.url().resolve(path)).build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 
   /** The value of one sample line {@code name{labels} value} in a scrape, or null. */
   private static Double sample(String scrape, String nameAndLabels) {
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(nameAndLabels) + " (\\S+)$").matcher(scrape);
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(nameAndLabels) + " (\\S+)$").matcher(scrape);
     return m.find() ? Double.valueOf(m.group(1)) : null;
   }
 
@@ -91,28 +103,58 @@ class MetricsAndLogTest {
       assertEquals(List.of(ARCHIVE), List.copyOf(client.archives().keySet()));
     }
     List<String> push =
-        new ArrayList<>(List.of("push", "--porcelain", remote("alice", "s3cret"),
-            ClientRepo.MAIN + ":" + ClientRepo.MAIN, ClientRepo.CURRENT + ":" + ClientRepo.CURRENT,
-            ARCHIVE + ":" + ARCHIVE));
+        new ArrayList<>(
+            List.of(
+                "push",
+                "--porcelain",
+                remote("alice", "s3cret"),
+                ClientRepo.MAIN + ":" + ClientRepo.MAIN,
+                ClientRepo.CURRENT + ":" + ClientRepo.CURRENT,
+                ARCHIVE + ":" + ARCHIVE));
     GitCli.Result r = git.run(clientDir, push);
-    assertEquals(1, r.exitCode(), r.toString()); // the 3-checkpoint archive is refused, main and current land
+    assertEquals(
+        1,
+        r.exitCode(),
+        r.toString()); // the 3-checkpoint archive is refused, main and current land
 
-    GitCli.Result wrong = git.run(clientDir, "push", remote("alice", "wrong"), ClientRepo.MAIN + ":refs/heads/x");
+    GitCli.Result wrong =
+        git.run(clientDir, "push", remote("alice", "wrong"), ClientRepo.MAIN + ":refs/heads/x");
     assertNotEquals(0, wrong.exitCode());
 
     HttpResponse<String> metrics = get("metrics");
     assertEquals(200, metrics.statusCode());
-    assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"), metrics.headers().toString());
+    assertTrue(
+        metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"),
+        metrics.headers().toString());
     String scrape = metrics.body();
-    assertEquals(2.0, sample(scrape, "checkpoint_guard_verdicts_total{outcome=\"accept\",rule=\"none\"}"), scrape);
-    assertEquals(1.0, sample(scrape,
-        "checkpoint_guard_verdicts_total{outcome=\"reject\",rule=\"archive-threshold\"}"), scrape);
-    assertEquals(1.0, sample(scrape, "checkpoint_guard_push_duration_seconds_count{result=\"rejected\"}"), scrape);
-    assertEquals(0.0, sample(scrape, "checkpoint_guard_push_duration_seconds_count{result=\"ok\"}"), scrape);
-    assertEquals(1.0, sample(scrape,
-        "checkpoint_guard_push_duration_seconds_bucket{result=\"rejected\",le=\"+Inf\"}"), scrape);
-    assertEquals(1.0, sample(scrape, "checkpoint_guard_auth_failures_total{reason=\"wrong_credentials\"}"), scrape);
-    assertEquals(0.0, sample(scrape, "checkpoint_guard_auth_failures_total{reason=\"throttled\"}"), scrape);
+    assertEquals(
+        2.0,
+        sample(scrape, "checkpoint_guard_verdicts_total{outcome=\"accept\",rule=\"none\"}"),
+        scrape);
+    assertEquals(
+        1.0,
+        sample(
+            scrape,
+            "checkpoint_guard_verdicts_total{outcome=\"reject\",rule=\"archive-threshold\"}"),
+        scrape);
+    assertEquals(
+        1.0,
+        sample(scrape, "checkpoint_guard_push_duration_seconds_count{result=\"rejected\"}"),
+        scrape);
+    assertEquals(
+        0.0, sample(scrape, "checkpoint_guard_push_duration_seconds_count{result=\"ok\"}"), scrape);
+    assertEquals(
+        1.0,
+        sample(
+            scrape,
+            "checkpoint_guard_push_duration_seconds_bucket{result=\"rejected\",le=\"+Inf\"}"),
+        scrape);
+    assertEquals(
+        1.0,
+        sample(scrape, "checkpoint_guard_auth_failures_total{reason=\"wrong_credentials\"}"),
+        scrape);
+    assertEquals(
+        0.0, sample(scrape, "checkpoint_guard_auth_failures_total{reason=\"throttled\"}"), scrape);
     assertTrue(scrape.contains("# TYPE jvm_memory_used_bytes gauge"), "JVM basics are exported");
     assertTrue(scrape.contains("# TYPE checkpoint_guard_build_info gauge"), scrape);
 
@@ -120,8 +162,10 @@ class MetricsAndLogTest {
     server.metrics().syncListener().onSync("updated");
     server.metrics().syncListener().onSync("Refs: 3\n");
     String again = get("metrics").body();
-    assertEquals(1.0, sample(again, "checkpoint_guard_mirror_syncs_total{outcome=\"updated\"}"), again);
-    assertEquals(1.0, sample(again, "checkpoint_guard_mirror_syncs_total{outcome=\"other\"}"), again);
+    assertEquals(
+        1.0, sample(again, "checkpoint_guard_mirror_syncs_total{outcome=\"updated\"}"), again);
+    assertEquals(
+        1.0, sample(again, "checkpoint_guard_mirror_syncs_total{outcome=\"other\"}"), again);
 
     // one JSON object per ref command, all of the same push
     List<String> lines = jsonLog.toString(StandardCharsets.UTF_8).lines().toList();
@@ -149,9 +193,14 @@ class MetricsAndLogTest {
     assertEquals("rejected_other_reason", archive.get("result"));
     assertEquals("reject", archive.get("verdict"));
     assertEquals("archive-threshold", archive.get("rule"));
-    assertTrue(((String) archive.get("message")).startsWith("checkpoint-guard: archived generation "), archive.toString());
+    assertTrue(
+        ((String) archive.get("message")).startsWith("checkpoint-guard: archived generation "),
+        archive.toString());
     Map<String, Object> main =
-        records.stream().filter(rec -> ClientRepo.MAIN.equals(rec.get("ref"))).findFirst().orElseThrow();
+        records.stream()
+            .filter(rec -> ClientRepo.MAIN.equals(rec.get("ref")))
+            .findFirst()
+            .orElseThrow();
     assertEquals("ok", main.get("result"));
     assertEquals("accept", main.get("verdict"));
     assertEquals("none", main.get("rule"));
@@ -163,7 +212,13 @@ class MetricsAndLogTest {
     HttpResponse<String> ok = get("healthz");
     assertEquals(200, ok.statusCode());
     assertEquals("ok\n", ok.body());
-    ok(git.run(tmp, "clone", "-q", server.url().resolve("checkpoints.git").toString(), tmp.resolve("c").toString()));
+    ok(
+        git.run(
+            tmp,
+            "clone",
+            "-q",
+            server.url().resolve("checkpoints.git").toString(),
+            tmp.resolve("c").toString()));
 
     Files.move(repos, tmp.resolve("moved away"));
     HttpResponse<String> gone = get("healthz");

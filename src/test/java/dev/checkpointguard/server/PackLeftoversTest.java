@@ -16,7 +16,9 @@ import org.eclipse.jgit.errors.TooLargePackException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Which leftovers of killed receives are stale (explicit times, no clock), and what pushers read. */
+/**
+ * Which leftovers of killed receives are stale (explicit times, no clock), and what pushers read.
+ */
 class PackLeftoversTest {
   @TempDir Path tmp;
 
@@ -43,13 +45,19 @@ class PackLeftoversTest {
     // a lock taken since this server started and younger than the threshold: may be held, kept
     Path young = file(pack, C + ".keep.lock", "jgit receive-pack", NOW.minusSeconds(1));
     // .keep files: JGit receive-pack's after an hour; C git's or an administrator's never
-    Path jgitKeep = file(pack, A + ".keep", "jgit receive-pack from a <a@b> 1 +0000\n",
-        NOW.minus(PackLeftovers.STALE_AFTER));
-    Path jgitKeepYoung = file(pack, B + ".keep", "jgit receive-pack from a <a@b> 1 +0000\n",
-        NOW.minusSeconds(60));
-    Path gitKeep = file(pack, C + ".keep", "receive-pack 4242 on host\n", NOW.minus(Duration.ofDays(9)));
+    Path jgitKeep =
+        file(
+            pack,
+            A + ".keep",
+            "jgit receive-pack from a <a@b> 1 +0000\n",
+            NOW.minus(PackLeftovers.STALE_AFTER));
+    Path jgitKeepYoung =
+        file(pack, B + ".keep", "jgit receive-pack from a <a@b> 1 +0000\n", NOW.minusSeconds(60));
+    Path gitKeep =
+        file(pack, C + ".keep", "receive-pack 4242 on host\n", NOW.minus(Duration.ofDays(9)));
     // temporary packs: after an hour without a write
-    Path incoming = file(objects, "incoming_123456789.pack", "PACK", NOW.minus(PackLeftovers.STALE_AFTER));
+    Path incoming =
+        file(objects, "incoming_123456789.pack", "PACK", NOW.minus(PackLeftovers.STALE_AFTER));
     Path incomingIdx = file(objects, "incoming_123456789.idx", "", NOW.minus(Duration.ofDays(1)));
     Path streaming = file(objects, "incoming_42.pack", "PACK", NOW.minusSeconds(5));
     // what is not a leftover is never touched, however old
@@ -64,7 +72,8 @@ class PackLeftoversTest {
     for (Path kept : List.of(young, jgitKeepYoung, gitKeep, streaming, packFile, other)) {
       assertTrue(Files.exists(kept), kept + " was removed");
     }
-    assertEquals(List.of(), PackLeftovers.clean(objects, STARTED, NOW), "a second pass finds nothing");
+    assertEquals(
+        List.of(), PackLeftovers.clean(objects, STARTED, NOW), "a second pass finds nothing");
     assertEquals(List.of(), PackLeftovers.clean(tmp.resolve("missing"), STARTED, NOW));
   }
 
@@ -81,18 +90,30 @@ class PackLeftoversTest {
   /** Issue 9, defect 2: what the pusher reads never names a server path or an exception class. */
   @Test
   void pushersReadJGitsTextAboutThePushButNeverAServerPath() {
-    assertEquals("Pack exceeds the limit of 4,096 bytes, rejecting the pack",
+    assertEquals(
+        "Pack exceeds the limit of 4,096 bytes, rejecting the pack",
         UnpackErrors.forPusher(new TooLargePackException(4096)));
-    assertEquals(UnpackErrors.STORE_FAILED, UnpackErrors.forPusher(
-        new LockFailedException(new java.io.File("/srv/git/x.git/objects/pack/p.pack"), "Cannot lock pack in"
-            + " /srv/git/x.git/objects/pack/p.pack")));
-    assertEquals(UnpackErrors.STORE_FAILED, UnpackErrors.forPusher(
-        new java.io.IOException("Cannot move pack to /srv/git/x.git/objects/pack/pack-1.pack",
-            new java.nio.file.AccessDeniedException("/srv/git/x.git/objects/pack"))));
-    assertEquals(UnpackErrors.STORE_FAILED, UnpackErrors.forPusher(
-        new java.io.IOException("Creating directories for '/srv/x' failed")));
+    assertEquals(
+        UnpackErrors.STORE_FAILED,
+        UnpackErrors.forPusher(
+            new LockFailedException(
+                new java.io.File("/srv/git/x.git/objects/pack/p.pack"),
+                "Cannot lock pack in" + " /srv/git/x.git/objects/pack/p.pack")));
+    assertEquals(
+        UnpackErrors.STORE_FAILED,
+        UnpackErrors.forPusher(
+            new java.io.IOException(
+                "Cannot move pack to /srv/git/x.git/objects/pack/pack-1.pack",
+                new java.nio.file.AccessDeniedException("/srv/git/x.git/objects/pack"))));
+    assertEquals(
+        UnpackErrors.STORE_FAILED,
+        UnpackErrors.forPusher(
+            new java.io.IOException("Creating directories for '/srv/x' failed")));
     assertEquals(UnpackErrors.STORE_FAILED, UnpackErrors.forPusher(new NullPointerException()));
-    assertFalse(UnpackErrors.forPusher(new java.io.IOException("bad\u001b[2J\nline")).contains("\u001b"));
-    assertEquals("Missing commit 0123", UnpackErrors.forPusher(new java.io.IOException("Missing commit 0123")));
+    assertFalse(
+        UnpackErrors.forPusher(new java.io.IOException("bad\u001b[2J\nline")).contains("\u001b"));
+    assertEquals(
+        "Missing commit 0123",
+        UnpackErrors.forPusher(new java.io.IOException("Missing commit 0123")));
   }
 }

@@ -20,7 +20,8 @@ class PasswordHashTest {
     assertTrue(parsed.matches("s3cret".toCharArray()));
     assertFalse(parsed.matches("s3creT".toCharArray()));
     assertFalse(parsed.matches("".toCharArray()));
-    assertNotEquals(h, PasswordHash.hash("s3cret".toCharArray(), 20_000), "each hash has its own salt");
+    assertNotEquals(
+        h, PasswordHash.hash("s3cret".toCharArray(), 20_000), "each hash has its own salt");
     assertEquals("pbkdf2-sha256(20000 iterations)", parsed.toString());
   }
 
@@ -34,17 +35,25 @@ class PasswordHashTest {
   void malformedOrTooCheapHashesAreRefusedWithoutEchoingThem() {
     String good = PasswordHash.hash("pw".toCharArray(), 10_000);
     String[] bad = {
-      "", "plain", "bcrypt$10$abc$def", good.replace("pbkdf2-sha256", "pbkdf2-sha1"),
-      good.replace("$10000$", "$999$"), good.replace("$10000$", "$x$"), good + "$extra",
-      "pbkdf2-sha256$10000$!!!!$abcd", "pbkdf2-sha256$10000$AAAA$AAAA",
+      "",
+      "plain",
+      "bcrypt$10$abc$def",
+      good.replace("pbkdf2-sha256", "pbkdf2-sha1"),
+      good.replace("$10000$", "$999$"),
+      good.replace("$10000$", "$x$"),
+      good + "$extra",
+      "pbkdf2-sha256$10000$!!!!$abcd",
+      "pbkdf2-sha256$10000$AAAA$AAAA",
     };
     for (String b : bad) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PasswordHash.parse(b), b);
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> PasswordHash.parse(b), b);
       if (b.length() > 20) {
         assertFalse(e.getMessage().contains(b.substring(b.length() - 10)), e.getMessage());
       }
     }
-    assertThrows(IllegalArgumentException.class, () -> PasswordHash.hash("pw".toCharArray(), 9_999));
+    assertThrows(
+        IllegalArgumentException.class, () -> PasswordHash.hash("pw".toCharArray(), 9_999));
     assertThrows(IllegalArgumentException.class, () -> PasswordHash.hash(new char[0], 10_000));
   }
 
@@ -94,13 +103,15 @@ class PasswordHashTest {
     assertEquals(Duration.ofMillis(200), t.waitFor("a"));
 
     // A flood of new keys costs only the oldest ones: the newest penalties always survive.
-    AuthThrottle big = new AuthThrottle(Duration.ofMillis(100), Duration.ofMillis(500), now::get, 1_000);
+    AuthThrottle big =
+        new AuthThrottle(Duration.ofMillis(100), Duration.ofMillis(500), now::get, 1_000);
     big.fail("victim-guesser");
     big.fail("victim-guesser");
     for (int i = 0; i < 999; i++) {
       big.fail("flood-" + i);
     }
-    assertEquals(Duration.ofMillis(200), big.waitFor("victim-guesser"), "999 new keys fit beside it");
+    assertEquals(
+        Duration.ofMillis(200), big.waitFor("victim-guesser"), "999 new keys fit beside it");
     big.fail("flood-999");
     assertEquals(Duration.ZERO, big.waitFor("victim-guesser"));
     assertEquals(1_000, big.size());

@@ -12,7 +12,8 @@ class PushLogTest {
 
   @Test
   void escapesControlCharactersSoOnePushStaysOneLine() {
-    ReceiveCommand evil = new ReceiveCommand(ObjectId.zeroId(), A, "refs/heads/x\nINFO push - forged");
+    ReceiveCommand evil =
+        new ReceiveCommand(ObjectId.zeroId(), A, "refs/heads/x\nINFO push - forged");
     evil.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "bad\rname");
     String line = PushLog.line("r.git", "bob\u001b[31m", "127.0.0.1", List.of(evil), List.of());
     assertEquals(
@@ -26,6 +27,8 @@ class PushLogTest {
     assertEquals(
         "push r.git user=alice from=::1: refs/heads/main CREATE NOT_ATTEMPTED (pack refused, nothing updated)",
         PushLog.line("r.git", "alice", "::1", List.of(c), List.of()));
-    assertEquals("push r.git user=alice from=::1: no ref updates", PushLog.line("r.git", "alice", "::1", List.of(), List.of()));
+    assertEquals(
+        "push r.git user=alice from=::1: no ref updates",
+        PushLog.line("r.git", "alice", "::1", List.of(), List.of()));
   }
 }

@@ -1,5 +1,8 @@
 package dev.checkpointguard.server;
 
+import dev.checkpointguard.fixtures.ClientRepo;
+import dev.checkpointguard.fixtures.ClientVersion;
+import dev.checkpointguard.fixtures.GitCli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -7,9 +10,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.checkpointguard.fixtures.ClientRepo;
-import dev.checkpointguard.fixtures.ClientVersion;
-import dev.checkpointguard.fixtures.GitCli;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
@@ -52,7 +52,8 @@ final class ServerTestSupport {
    * archive {@code full/0000000000001} with {@code clientThreshold} checkpoints.
    */
   static ClientRepo client(Path gitDir, int clientThreshold, int checkpoints) {
-    ClientRepo c = ClientRepo.builder(ClientVersion.V0_6_2).threshold(clientThreshold).buildOnDisk(gitDir);
+    ClientRepo c =
+        ClientRepo.builder(ClientVersion.V0_6_2).threshold(clientThreshold).buildOnDisk(gitDir);
     c.checkpoints(checkpoints);
     return c;
   }
@@ -95,8 +96,11 @@ final class ServerTestSupport {
   static Path writeUsers(Path file, String... userPasswordPairs) throws IOException {
     StringBuilder b = new StringBuilder("# test users\n");
     for (int i = 0; i < userPasswordPairs.length; i += 2) {
-      b.append(userPasswordPairs[i]).append(':')
-          .append(PasswordHash.hash(userPasswordPairs[i + 1].toCharArray(), PasswordHash.MIN_ITERATIONS))
+      b.append(userPasswordPairs[i])
+          .append(':')
+          .append(
+              PasswordHash.hash(
+                  userPasswordPairs[i + 1].toCharArray(), PasswordHash.MIN_ITERATIONS))
           .append('\n');
     }
     Files.writeString(file, b.toString());

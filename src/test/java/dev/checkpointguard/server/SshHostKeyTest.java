@@ -14,7 +14,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The host key: generated once and kept, or the administrator's own, checked like OpenSSH's sshd does. */
+/**
+ * The host key: generated once and kept, or the administrator's own, checked like OpenSSH's sshd
+ * does.
+ */
 class SshHostKeyTest {
   @TempDir Path tmp;
 
@@ -25,16 +28,22 @@ class SshHostKeyTest {
     assertTrue(first.generated());
     assertEquals("ssh-ed25519", first.type());
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-    assertEquals(first.publicKey() + " checkpoint-guard host key\n", Files.readString(tmp.resolve("keys/host_key.pub")));
+    assertEquals(
+        first.publicKey() + " checkpoint-guard host key\n",
+        Files.readString(tmp.resolve("keys/host_key.pub")));
     SshHostKey again = SshHostKey.loadOrGenerate(file).key();
     assertFalse(again.generated());
     assertEquals(first.fingerprint(), again.fingerprint());
     assertEquals(first.publicKey(), again.publicKey());
     // OpenSSH reads the generated file as a valid private key with the same public half
-    GitCli.Result y = new GitCli(tmp.resolve("home")).exec(tmp, null, List.of("ssh-keygen", "-y", "-f", file.toString()));
+    GitCli.Result y =
+        new GitCli(tmp.resolve("home"))
+            .exec(tmp, null, List.of("ssh-keygen", "-y", "-f", file.toString()));
     assertTrue(y.ok(), y.toString());
     assertTrue(y.stdout().startsWith(first.publicKey()), y.stdout());
-    assertEquals(List.of("host_key", "host_key.pub"), Files.list(tmp.resolve("keys")).map(p -> p.getFileName().toString()).sorted().toList(),
+    assertEquals(
+        List.of("host_key", "host_key.pub"),
+        Files.list(tmp.resolve("keys")).map(p -> p.getFileName().toString()).sorted().toList(),
         "no temporary files left");
   }
 
@@ -53,13 +62,30 @@ class SshHostKeyTest {
     OpenSsh.Key open = OpenSsh.keygen(tmp, "open", "host");
     Files.setPosixFilePermissions(open.privateKey(), PosixFilePermissions.fromString("rw-r--r--"));
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> SshHostKey.loadOrGenerate(open.privateKey()));
-    assertEquals("SSH host key " + open.privateKey() + " can be read or written by others than its owner; make it "
-        + "private: chmod 600 '" + open.privateKey() + "'", e.getMessage());
+        assertThrows(
+            IllegalArgumentException.class, () -> SshHostKey.loadOrGenerate(open.privateKey()));
+    assertEquals(
+        "SSH host key "
+            + open.privateKey()
+            + " can be read or written by others than its owner; make it "
+            + "private: chmod 600 '"
+            + open.privateKey()
+            + "'",
+        e.getMessage());
 
     Path encrypted = tmp.resolve("encrypted");
-    Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "secret phrase", "-f", encrypted.toString())
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "secret phrase",
+                "-f",
+                encrypted.toString())
+            .redirectErrorStream(true)
+            .start();
     p.getInputStream().readAllBytes();
     assertEquals(0, p.waitFor());
     e = assertThrows(IllegalArgumentException.class, () -> SshHostKey.loadOrGenerate(encrypted));

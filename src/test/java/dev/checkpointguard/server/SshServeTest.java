@@ -28,15 +28,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code serve}'s SSH transport with the real OpenSSH client and the real git CLI: one {@link GuardedServer}
- * on 127.0.0.1 (port 0) with anonymous HTTP push and SSH for the keys of an authorized_keys file. Every ssh
- * command is isolated from the account's {@code ~/.ssh} ({@link OpenSsh}).
+ * {@code serve}'s SSH transport with the real OpenSSH client and the real git CLI: one {@link
+ * GuardedServer} on 127.0.0.1 (port 0) with anonymous HTTP push and SSH for the keys of an
+ * authorized_keys file. Every ssh command is isolated from the account's {@code ~/.ssh} ({@link
+ * OpenSsh}).
  */
 class SshServeTest {
   static final String ARCHIVE = "refs/entire/checkpoints/v2/full/0000000000001";
   static final AtomicInteger REPOS = new AtomicInteger();
   static final java.util.regex.Pattern REFUSED_METRIC =
-      java.util.regex.Pattern.compile("(?m)^checkpoint_guard_auth_failures_total\\{reason=\"ssh_key_refused\"\\} [1-9]");
+      java.util.regex.Pattern.compile(
+          "(?m)^checkpoint_guard_auth_failures_total\\{reason=\"ssh_key_refused\"\\} [1-9]");
 
   @TempDir(factory = FastTempDir.class)
   static Path shared;
@@ -70,7 +72,10 @@ class SshServeTest {
                 .ssh(new GuardedServer.Config.Ssh(null, 0, authorizedKeys, null))
                 .build());
     knownHosts =
-        OpenSsh.knownHosts(shared.resolve("known_hosts"), "127.0.0.1", server.sshPort(),
+        OpenSsh.knownHosts(
+            shared.resolve("known_hosts"),
+            "127.0.0.1",
+            server.sshPort(),
             server.sshHostKey().publicKey());
   }
 
@@ -101,7 +106,8 @@ class SshServeTest {
   static void writeKeys(String... lines) throws IOException {
     Path next = Files.createTempFile(shared, "authorized_keys", ".tmp");
     Files.writeString(next, String.join("\n", lines) + "\n");
-    Files.move(next, authorizedKeys, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        next, authorizedKeys, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** Runs {@code ssh [options] git@127.0.0.1 [command]} with {@code key}. */
@@ -125,11 +131,18 @@ class SshServeTest {
     Path w = tmp.resolve("client.git");
     ClientRepo client = ServerTestSupport.client(w, 3, 2);
     GitCli.Result push =
-        ok(git.run(w, "push", "--porcelain", sshUrl(name), ClientRepo.MAIN + ":" + ClientRepo.MAIN,
-            ClientRepo.CURRENT + ":" + ClientRepo.CURRENT));
+        ok(
+            git.run(
+                w,
+                "push",
+                "--porcelain",
+                sshUrl(name),
+                ClientRepo.MAIN + ":" + ClientRepo.MAIN,
+                ClientRepo.CURRENT + ":" + ClientRepo.CURRENT));
     assertEquals('*', push.refResult(ClientRepo.MAIN).orElseThrow().flag(), push.toString());
     assertEquals(client.ref(ClientRepo.MAIN), ServerTestSupport.ref(serverRepo, ClientRepo.MAIN));
-    assertEquals(client.ref(ClientRepo.CURRENT), ServerTestSupport.ref(serverRepo, ClientRepo.CURRENT));
+    assertEquals(
+        client.ref(ClientRepo.CURRENT), ServerTestSupport.ref(serverRepo, ClientRepo.CURRENT));
     try (Repository r = ServerTestSupport.open(serverRepo)) {
       var who = r.getRefDatabase().getReflogReader(ClientRepo.MAIN).getLastEntry().getWho();
       assertEquals("alice@test", who.getName());
@@ -137,45 +150,72 @@ class SshServeTest {
     }
     client.close();
 
-    // fetch with protocol v2 (git's default, GIT_PROTOCOL over SendEnv) and v0, and scp-style addressing,
+    // fetch with protocol v2 (git's default, GIT_PROTOCOL over SendEnv) and v0, and scp-style
+    // addressing,
     // which sends the path without the leading slash
     for (String version : List.of("2", "0")) {
       Path f = tmp.resolve("fetch-v" + version + ".git");
       ServerTestSupport.bareRepo(f);
-      ok(git.run(f, "-c", "protocol.version=" + version, "fetch", "--no-tags", sshUrl(name),
-          "+refs/entire/*:refs/entire/*"));
-      assertEquals(ServerTestSupport.ref(serverRepo, ClientRepo.MAIN), ServerTestSupport.ref(f, ClientRepo.MAIN));
+      ok(
+          git.run(
+              f,
+              "-c",
+              "protocol.version=" + version,
+              "fetch",
+              "--no-tags",
+              sshUrl(name),
+              "+refs/entire/*:refs/entire/*"));
+      assertEquals(
+          ServerTestSupport.ref(serverRepo, ClientRepo.MAIN),
+          ServerTestSupport.ref(f, ClientRepo.MAIN));
     }
     GitCli scp =
         new GitCli(tmp.resolve("home"))
-            .with("GIT_SSH_COMMAND", OpenSsh.command(alice, knownHosts) + " -p " + server.sshPort());
+            .with(
+                "GIT_SSH_COMMAND", OpenSsh.command(alice, knownHosts) + " -p " + server.sshPort());
     GitCli.Result ls = ok(scp.run(tmp, "ls-remote", "git@127.0.0.1:" + name));
-    assertTrue(ls.stdout().contains(ServerTestSupport.ref(serverRepo, ClientRepo.CURRENT).name() + "\t"
-        + ClientRepo.CURRENT), ls.toString());
+    assertTrue(
+        ls.stdout()
+            .contains(
+                ServerTestSupport.ref(serverRepo, ClientRepo.CURRENT).name()
+                    + "\t"
+                    + ClientRepo.CURRENT),
+        ls.toString());
   }
 
   @Test
   void theRejectionReadsTheSameOverSshAsOverHttp() throws IOException {
     Path http = ServerTestSupport.bareRepo(repos.resolve("http-" + name));
     Path w = tmp.resolve("client.git");
-    ServerTestSupport.client(w, 3, 4).close(); // an archive of 3 checkpoints: under the server's threshold 100
+    ServerTestSupport.client(w, 3, 4)
+        .close(); // an archive of 3 checkpoints: under the server's threshold 100
     String[] refs = {ClientRepo.MAIN + ":" + ClientRepo.MAIN, ARCHIVE + ":" + ARCHIVE};
     GitCli.Result overSsh = git.run(w, "push", "--porcelain", sshUrl(name), refs[0], refs[1]);
     GitCli.Result overHttp =
-        git.run(w, "push", "--porcelain", server.url().resolve(http.getFileName().toString()).toString(), refs[0],
+        git.run(
+            w,
+            "push",
+            "--porcelain",
+            server.url().resolve(http.getFileName().toString()).toString(),
+            refs[0],
             refs[1]);
     assertEquals(1, overSsh.exitCode(), overSsh.toString());
     assertEquals(
-        "[remote rejected] (checkpoint-guard: archived generation " + ARCHIVE + " holds 3 checkpoints, fewer than"
+        "[remote rejected] (checkpoint-guard: archived generation "
+            + ARCHIVE
+            + " holds 3 checkpoints, fewer than"
             + " the threshold 100 (rule archive-threshold); only the v2 migration of Entire CLI v0.6.0 makes them,"
             + " and your v1 branch still has their checkpoints: upgrade the Entire CLI (v0.6.2 and later stop"
             + " pushing it); the server's administrator can run checkpoint-guard repair)",
         overSsh.refResult(ARCHIVE).orElseThrow().summary());
-    assertEquals(overHttp.porcelain(), overSsh.porcelain(), "the pusher reads the same per-ref results");
+    assertEquals(
+        overHttp.porcelain(), overSsh.porcelain(), "the pusher reads the same per-ref results");
     assertEquals(overHttp.remoteLines(), overSsh.remoteLines());
     assertEquals(overHttp.exitCode(), overSsh.exitCode());
     assertNull(ServerTestSupport.ref(serverRepo, ARCHIVE));
-    assertEquals(ServerTestSupport.ref(http, ClientRepo.MAIN), ServerTestSupport.ref(serverRepo, ClientRepo.MAIN));
+    assertEquals(
+        ServerTestSupport.ref(http, ClientRepo.MAIN),
+        ServerTestSupport.ref(serverRepo, ClientRepo.MAIN));
     assertFalse(overSsh.stderr().contains(repos.toString()), "no server path: " + overSsh);
   }
 
@@ -192,16 +232,21 @@ class SshServeTest {
     // counted once the server has closed the session (right after the client gave up)
     String metrics = "";
     for (int i = 0; i < 100 && !REFUSED_METRIC.matcher(metrics).find(); i++) {
-      metrics = java.net.http.HttpClient.newHttpClient()
-          .send(java.net.http.HttpRequest.newBuilder(server.url().resolve("metrics")).build(),
-              java.net.http.HttpResponse.BodyHandlers.ofString())
-          .body();
+      metrics =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(server.url().resolve("metrics")).build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString())
+              .body();
       Thread.sleep(REFUSED_METRIC.matcher(metrics).find() ? 0 : 100);
     }
     assertTrue(REFUSED_METRIC.matcher(metrics).find(), metrics);
     // no password or keyboard-interactive login is even offered
     GitCli.Result password =
-        ssh(bob, List.of("-o", "PreferredAuthentications=password,keyboard-interactive"), "git-upload-pack 'x.git'");
+        ssh(
+            bob,
+            List.of("-o", "PreferredAuthentications=password,keyboard-interactive"),
+            "git-upload-pack 'x.git'");
     assertEquals(255, password.exitCode(), password.toString());
     assertTrue(password.stderr().contains("Permission denied (publickey)"), password.toString());
   }
@@ -248,10 +293,16 @@ class SshServeTest {
     Path w = tmp.resolve("client.git");
     ServerTestSupport.client(w, 3, 1).close();
     GitCli.Result push =
-        git.run(w, "push", "ssh://127.0.0.1:" + server.sshPort() + "/../" + outside.getFileName(),
+        git.run(
+            w,
+            "push",
+            "ssh://127.0.0.1:" + server.sshPort() + "/../" + outside.getFileName(),
             ClientRepo.MAIN + ":" + ClientRepo.MAIN);
     assertEquals(128, push.exitCode(), push.toString());
-    assertTrue(push.stderr().startsWith("checkpoint-guard: no repository '/../" + outside.getFileName() + "' here\n"),
+    assertTrue(
+        push.stderr()
+            .startsWith(
+                "checkpoint-guard: no repository '/../" + outside.getFileName() + "' here\n"),
         push.toString());
     assertNull(ServerTestSupport.ref(outside, ClientRepo.MAIN));
     // the same name as over HTTP is served: the plain one
@@ -262,12 +313,14 @@ class SshServeTest {
   void nothingButGitIsServed() {
     GitCli.Result ls = ssh(alice, List.of(), "ls -la /");
     assertEquals(1, ls.exitCode(), ls.toString());
-    assertEquals("checkpoint-guard: refused 'ls -la /': " + GitSshCommand.NO_SHELL + "\n", ls.stderr());
+    assertEquals(
+        "checkpoint-guard: refused 'ls -la /': " + GitSshCommand.NO_SHELL + "\n", ls.stderr());
     assertEquals("", ls.stdout());
 
     GitCli.Result shell = ssh(alice, List.of("-T"), null);
     assertEquals(1, shell.exitCode(), shell.toString());
-    assertEquals("checkpoint-guard: hello alice@test; " + GitSshCommand.NO_SHELL + "\n", shell.stderr());
+    assertEquals(
+        "checkpoint-guard: hello alice@test; " + GitSshCommand.NO_SHELL + "\n", shell.stderr());
 
     GitCli.Result sftp = ssh(alice, List.of("-s"), "sftp");
     assertNotEquals(0, sftp.exitCode(), sftp.toString());
@@ -278,7 +331,10 @@ class SshServeTest {
     assertTrue(stdio.stderr().contains("stdio forwarding failed"), stdio.toString());
 
     GitCli.Result remote =
-        ssh(alice, List.of("-o", "ExitOnForwardFailure=yes", "-R", "0:127.0.0.1:" + server.port()), "true");
+        ssh(
+            alice,
+            List.of("-o", "ExitOnForwardFailure=yes", "-R", "0:127.0.0.1:" + server.port()),
+            "true");
     assertEquals(255, remote.exitCode(), remote.toString());
     assertTrue(remote.stderr().contains("remote port forwarding failed"), remote.toString());
   }
@@ -308,8 +364,16 @@ class SshServeTest {
   void aKeyRevokedWhileItsConnectionStaysOpenCanRunNothingMore() throws Exception {
     Path socket = tmp.resolve("cm");
     List<String> master = new ArrayList<>(OpenSsh.ssh(alice, knownHosts));
-    master.addAll(List.of("-p", Integer.toString(server.sshPort()), "-o", "ControlMaster=yes", "-o",
-        "ControlPath=" + socket, "-N", "git@127.0.0.1"));
+    master.addAll(
+        List.of(
+            "-p",
+            Integer.toString(server.sshPort()),
+            "-o",
+            "ControlMaster=yes",
+            "-o",
+            "ControlPath=" + socket,
+            "-N",
+            "git@127.0.0.1"));
     Process p =
         new ProcessBuilder(master)
             .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -320,24 +384,37 @@ class SshServeTest {
       for (int i = 0; i < 300 && !Files.exists(socket) && p.isAlive(); i++) {
         Thread.sleep(100);
       }
-      assertTrue(Files.exists(socket), "no control master: " + Files.readString(tmp.resolve("master.log")));
+      assertTrue(
+          Files.exists(socket),
+          "no control master: " + Files.readString(tmp.resolve("master.log")));
       List<String> shared = List.of("-o", "ControlMaster=no", "-o", "ControlPath=" + socket);
       String command = "git-upload-pack '/" + name + "'";
       assertTrue(ssh(alice, shared, command).ok(), "through the open connection");
 
-      // Pushes through the open connection end with git's exit code 0 every time: the server sends each
-      // command's exit status before its EOF (before that fix, about one push in ten lost its exit status here
+      // Pushes through the open connection end with git's exit code 0 every time: the server sends
+      // each
+      // command's exit status before its EOF (before that fix, about one push in ten lost its exit
+      // status here
       // and git said "failed to push some refs" although every ref was updated).
       GitCli viaMaster =
           new GitCli(tmp.resolve("home"))
-              .with("GIT_SSH_COMMAND", OpenSsh.command(alice, knownHosts) + " -o ControlMaster=no -o ControlPath='"
-                  + socket + "'");
+              .with(
+                  "GIT_SSH_COMMAND",
+                  OpenSsh.command(alice, knownHosts)
+                      + " -o ControlMaster=no -o ControlPath='"
+                      + socket
+                      + "'");
       Path w = tmp.resolve("client.git");
       ClientRepo client = ServerTestSupport.client(w, 100, 0);
       for (int i = 0; i < 30; i++) {
         client.checkpoint();
         GitCli.Result push =
-            viaMaster.run(w, "push", "--porcelain", sshUrl(name), ClientRepo.MAIN + ":" + ClientRepo.MAIN,
+            viaMaster.run(
+                w,
+                "push",
+                "--porcelain",
+                sshUrl(name),
+                ClientRepo.MAIN + ":" + ClientRepo.MAIN,
                 ClientRepo.CURRENT + ":" + ClientRepo.CURRENT);
         assertEquals(0, push.exitCode(), "push " + i + ": " + push);
         assertTrue(push.stdout().endsWith("Done\n"), push.toString());
@@ -347,7 +424,8 @@ class SshServeTest {
       writeKeys(bob.publicLine());
       GitCli.Result r = ssh(alice, shared, command);
       assertEquals(1, r.exitCode(), r.toString());
-      assertEquals("checkpoint-guard: your key is no longer authorized on this server\n", r.stderr());
+      assertEquals(
+          "checkpoint-guard: your key is no longer authorized on this server\n", r.stderr());
       assertEquals("", r.stdout());
     } finally {
       p.destroy();
@@ -369,8 +447,12 @@ class SshServeTest {
                 .idleTimeout(java.time.Duration.ofSeconds(1))
                 .ssh(new GuardedServer.Config.Ssh(null, 0, authorizedKeys, tmp.resolve("host_key")))
                 .build())) {
-      Path hosts = OpenSsh.knownHosts(tmp.resolve("limited_known_hosts"), "127.0.0.1", limited.sshPort(),
-          limited.sshHostKey().publicKey());
+      Path hosts =
+          OpenSsh.knownHosts(
+              tmp.resolve("limited_known_hosts"),
+              "127.0.0.1",
+              limited.sshPort(),
+              limited.sshHostKey().publicKey());
       Path w = tmp.resolve("big.git");
       ClientRepo client = ServerTestSupport.client(w, 3, 1);
       byte[] big = new byte[64 << 10];
@@ -388,7 +470,8 @@ class SshServeTest {
           t.append("big", org.eclipse.jgit.lib.FileMode.REGULAR_FILE, blob);
           org.eclipse.jgit.lib.CommitBuilder c = new org.eclipse.jgit.lib.CommitBuilder();
           c.setTreeId(ins.insert(t));
-          org.eclipse.jgit.lib.PersonIdent who = new org.eclipse.jgit.lib.PersonIdent("t", "t@example.com");
+          org.eclipse.jgit.lib.PersonIdent who =
+              new org.eclipse.jgit.lib.PersonIdent("t", "t@example.com");
           c.setAuthor(who);
           c.setCommitter(who);
           c.setMessage("big\n");
@@ -399,13 +482,20 @@ class SshServeTest {
       }
       GitCli.Result push =
           OpenSsh.git(new GitCli(tmp.resolve("home")), alice, hosts)
-              .run(w, "push", limited.sshUrl().resolve("x.git").toString(), "refs/heads/big:refs/heads/big");
+              .run(
+                  w,
+                  "push",
+                  limited.sshUrl().resolve("x.git").toString(),
+                  "refs/heads/big:refs/heads/big");
       assertNotEquals(0, push.exitCode(), push.toString());
-      assertTrue(push.stderr().contains("Pack exceeds the limit of 4,096 bytes, rejecting the pack"), push.toString());
+      assertTrue(
+          push.stderr().contains("Pack exceeds the limit of 4,096 bytes, rejecting the pack"),
+          push.toString());
       assertNull(ServerTestSupport.ref(repo, "refs/heads/big"));
       client.close();
 
-      // a connection that never logs in is closed after the idle timeout (bounded wait, no timing asserted)
+      // a connection that never logs in is closed after the idle timeout (bounded wait, no timing
+      // asserted)
       try (java.net.Socket s = new java.net.Socket("127.0.0.1", limited.sshPort())) {
         s.setSoTimeout(60_000);
         java.io.InputStream in = s.getInputStream();
@@ -428,16 +518,28 @@ class SshServeTest {
     assertTrue(key.generated());
     // ssh-keygen's fingerprint of the public half is the one serve prints
     GitCli.Result fp =
-        new GitCli(tmp.resolve("home")).exec(tmp, null, List.of("ssh-keygen", "-l", "-f", key.file() + ".pub"));
+        new GitCli(tmp.resolve("home"))
+            .exec(tmp, null, List.of("ssh-keygen", "-l", "-f", key.file() + ".pub"));
     assertTrue(fp.ok(), fp.toString());
     assertTrue(fp.stdout().startsWith("256 " + key.fingerprint() + " "), fp.stdout());
-    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
-        Files.getPosixFilePermissions(key.file())));
+    assertEquals(
+        "rw-------",
+        java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(key.file())));
     // a client that trusts another host key refuses to talk
-    Path wrong = OpenSsh.knownHosts(tmp.resolve("wrong_known_hosts"), "127.0.0.1", server.sshPort(),
-        alice.publicLine().substring(0, alice.publicLine().lastIndexOf(' ')));
+    Path wrong =
+        OpenSsh.knownHosts(
+            tmp.resolve("wrong_known_hosts"),
+            "127.0.0.1",
+            server.sshPort(),
+            alice.publicLine().substring(0, alice.publicLine().lastIndexOf(' ')));
     List<String> cmd = new ArrayList<>(OpenSsh.ssh(alice, wrong));
-    cmd.addAll(List.of("-p", Integer.toString(server.sshPort()), "git@127.0.0.1", "git-upload-pack '/" + name + "'"));
+    cmd.addAll(
+        List.of(
+            "-p",
+            Integer.toString(server.sshPort()),
+            "git@127.0.0.1",
+            "git-upload-pack '/" + name + "'"));
     GitCli.Result r = new GitCli(tmp.resolve("home")).exec(tmp, null, cmd);
     assertEquals(255, r.exitCode(), r.toString());
     assertTrue(r.stderr().contains("Host key verification failed"), r.toString());

@@ -41,16 +41,20 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
- * The status pages in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, which
- * .ci/run installs) driven by Selenium, against a real server holding a damaged, a healthy, an empty and a
- * hostile repository. Screenshots for review land in {@code target/status-pages/}.
+ * The status pages in a real headless Chromium (Debian's {@code chromium} and {@code
+ * chromium-driver}, which .ci/run installs) driven by Selenium, against a real server holding a
+ * damaged, a healthy, an empty and a hostile repository. Screenshots for review land in {@code
+ * target/status-pages/}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StatusPagesBrowserTest {
   static final Instant NOW = Instant.parse("2026-03-04T05:06:07Z");
+
   /** Would set the page title if a browser ever ran it. */
   static final String SVG_XSS = "<svg/onload=document.title='pwned'>";
+
   static final String ATTR_XSS = "\"><img/src=x/onerror=document.title='pwned'>";
+
   /** Kept under the 40 characters check quotes from an invalid generation.json time. */
   static final String JSON_XSS = "<img src=x onerror=\"alert('pwned')\">";
 
@@ -81,7 +85,8 @@ class StatusPagesBrowserTest {
                 .clock(Clock.fixed(NOW, ZoneOffset.UTC))
                 .statusWait(Duration.ofSeconds(120))
                 .build());
-    shots = Files.createDirectories(Path.of(System.getProperty("user.dir"), "target", "status-pages"));
+    shots =
+        Files.createDirectories(Path.of(System.getProperty("user.dir"), "target", "status-pages"));
     browser = chromium(tmp.resolve("chromium profile"));
   }
 
@@ -99,8 +104,8 @@ class StatusPagesBrowserTest {
   }
 
   /**
-   * A repository whose archive's generation.json and two unknown v2 ref names carry markup: every one of
-   * them reaches the repository page as text (generations table, findings).
+   * A repository whose archive's generation.json and two unknown v2 ref names carry markup: every
+   * one of them reaches the repository page as text (generations table, findings).
    */
   static void hostileRepository(Path dir) throws Exception {
     try (ClientRepo c = ServerTestSupport.client(dir, 3, 4)) {
@@ -108,9 +113,13 @@ class StatusPagesBrowserTest {
       c.repository().getConfig().save();
       String archive = RefNames.archive(1);
       FlatTree tree = c.flatTree(archive);
-      tree.put("generation.json", FileMode.REGULAR_FILE,
-          c.insertBlob("{\"oldest_checkpoint_at\":\"" + JSON_XSS.replace("\"", "\\\"")
-              + "\",\"newest_checkpoint_at\":\"2026-01-01T00:00:00Z\"}\n"));
+      tree.put(
+          "generation.json",
+          FileMode.REGULAR_FILE,
+          c.insertBlob(
+              "{\"oldest_checkpoint_at\":\""
+                  + JSON_XSS.replace("\"", "\\\"")
+                  + "\",\"newest_checkpoint_at\":\"2026-01-01T00:00:00Z\"}\n"));
       ObjectId old = c.ref(archive);
       assertTrue(c.updateRef(archive, old, c.insertCommit(tree, "Archive generation", old)));
       assertTrue(c.updateRef(RefNames.FULL_PREFIX + SVG_XSS, ObjectId.zeroId(), old));
@@ -129,16 +138,26 @@ class StatusPagesBrowserTest {
     ChromeOptions o = new ChromeOptions();
     o.setBinary(binary);
     o.addArguments(
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--user-data-dir=" + profile, "--window-size=1100,1400");
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--user-data-dir=" + profile,
+        "--window-size=1100,1400");
     ChromeDriverService service =
         new ChromeDriverService.Builder().usingDriverExecutable(driver).usingAnyFreePort().build();
     return new ChromeDriver(service, o);
   }
 
   private void shot(String name) throws Exception {
-    Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), shots.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(
+        browser.getScreenshotAs(OutputType.FILE).toPath(),
+        shots.resolve(name),
+        StandardCopyOption.REPLACE_EXISTING);
   }
 
   private String cell(String repo, String cls) {
@@ -148,7 +167,9 @@ class StatusPagesBrowserTest {
   private double audits() throws Exception {
     String body =
         HttpClient.newHttpClient()
-            .send(HttpRequest.newBuilder(server.url().resolve("metrics")).build(), HttpResponse.BodyHandlers.ofString())
+            .send(
+                HttpRequest.newBuilder(server.url().resolve("metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
             .body();
     return body.lines()
         .filter(l -> l.startsWith("checkpoint_guard_status_audits_total{result=\"ok\"}"))
@@ -161,7 +182,9 @@ class StatusPagesBrowserTest {
     browser.get(server.url().toString());
     assertEquals("checkpoint-guard: repositories", browser.getTitle());
     List<String> names =
-        browser.findElements(By.cssSelector("#repos tbody tr")).stream().map(r -> r.getAttribute("data-repo")).toList();
+        browser.findElements(By.cssSelector("#repos tbody tr")).stream()
+            .map(r -> r.getAttribute("data-repo"))
+            .toList();
     assertEquals(List.of("damaged.git", "empty.git", "healthy.git", "hostile.git"), names);
     assertEquals("problems 2 errors", cell("damaged.git", "health"));
     assertEquals("373", cell("damaged.git", "checkpoints"));
@@ -174,13 +197,20 @@ class StatusPagesBrowserTest {
     assertTrue(cell("hostile.git", "health").startsWith("problems"), cell("hostile.git", "health"));
     shot("index.png");
 
-    // a page view with unchanged refs audits nothing; a push changes the refs and the next view shows it
+    // a page view with unchanged refs audits nothing; a push changes the refs and the next view
+    // shows it
     double before = audits();
     browser.navigate().refresh();
     assertEquals(before, audits(), "an unchanged repository is not audited again");
     healthyClient.checkpoint();
-    ok(git.run(tmp.resolve("client.git"), "push", "-q", server.url().resolve("healthy.git").toString(),
-        RefNames.MAIN + ":" + RefNames.MAIN, RefNames.CURRENT + ":" + RefNames.CURRENT));
+    ok(
+        git.run(
+            tmp.resolve("client.git"),
+            "push",
+            "-q",
+            server.url().resolve("healthy.git").toString(),
+            RefNames.MAIN + ":" + RefNames.MAIN,
+            RefNames.CURRENT + ":" + RefNames.CURRENT));
     browser.navigate().refresh();
     assertEquals("13", cell("healthy.git", "checkpoints"));
     assertEquals("2026-03-04 05:06 UTC", cell("healthy.git", "last-push"));
@@ -200,29 +230,52 @@ class StatusPagesBrowserTest {
         List.of("100", "50", "100", "20", "100", "3"),
         bars.stream().map(b -> b.getAttribute("data-count")).toList());
     assertEquals(
-        List.of(GenerationChart.FULL, GenerationChart.UNDER, GenerationChart.FULL, GenerationChart.UNDER,
-            GenerationChart.FULL, GenerationChart.CURRENT),
+        List.of(
+            GenerationChart.FULL,
+            GenerationChart.UNDER,
+            GenerationChart.FULL,
+            GenerationChart.UNDER,
+            GenerationChart.FULL,
+            GenerationChart.CURRENT),
         bars.stream().map(b -> b.getAttribute("fill")).toList());
     // taller bars for more checkpoints, and the threshold line at the height of a full archive
     double full = bars.get(0).getRect().getHeight();
-    assertTrue(bars.get(1).getRect().getHeight() < full && bars.get(3).getRect().getHeight() < bars.get(1).getRect().getHeight());
+    assertTrue(
+        bars.get(1).getRect().getHeight() < full
+            && bars.get(3).getRect().getHeight() < bars.get(1).getRect().getHeight());
     WebElement threshold = chart.findElement(By.id("threshold"));
     assertEquals(bars.get(0).getRect().getY(), threshold.getRect().getY(), 2.0);
-    assertEquals(6, chart.findElements(By.cssSelector("rect.span")).size(), "every generation has a time span");
+    assertEquals(
+        6,
+        chart.findElements(By.cssSelector("rect.span")).size(),
+        "every generation has a time span");
     assertEquals(
         List.of("under-threshold-archive", "under-threshold-archive"),
         browser.findElements(By.cssSelector("#findings li[data-code^='under']")).stream()
-            .map(li -> li.getAttribute("data-code")).toList());
-    assertTrue(browser.findElement(By.id("findings")).getText().contains(
-        "full/0000000000002 holds 50 checkpoints, fewer than the threshold of 100"));
+            .map(li -> li.getAttribute("data-code"))
+            .toList());
+    assertTrue(
+        browser
+            .findElement(By.id("findings"))
+            .getText()
+            .contains("full/0000000000002 holds 50 checkpoints, fewer than the threshold of 100"));
     assertEquals(6, browser.findElements(By.cssSelector("#generations tbody tr")).size());
     assertEquals(2, browser.findElements(By.cssSelector("#generations tbody tr.under")).size());
-    assertEquals("git clone " + server.url().resolve("damaged.git"), browser.findElement(By.id("clone")).getText());
+    assertEquals(
+        "git clone " + server.url().resolve("damaged.git"),
+        browser.findElement(By.id("clone")).getText());
     assertNotNull(browser.findElement(By.id("no-backups")));
     shot("damaged.png");
 
     // git's own URLs keep working beside the pages
-    ok(git.run(tmp, "clone", "-q", "--mirror", server.url().resolve("damaged.git").toString(), tmp.resolve("m").toString()));
+    ok(
+        git.run(
+            tmp,
+            "clone",
+            "-q",
+            "--mirror",
+            server.url().resolve("damaged.git").toString(),
+            tmp.resolve("m").toString()));
   }
 
   @Test
@@ -235,8 +288,10 @@ class StatusPagesBrowserTest {
     assertTrue(table.contains("oldest_checkpoint_at is not an RFC 3339 time: " + JSON_XSS), table);
     assertEquals("hostile.git · checkpoint-guard", browser.getTitle());
     JavascriptExecutor js = browser;
-    assertEquals(0L, js.executeScript(
-        "return document.querySelectorAll('script, img, [onload], [onerror], svg:not(#generations-chart)').length"));
+    assertEquals(
+        0L,
+        js.executeScript(
+            "return document.querySelectorAll('script, img, [onload], [onerror], svg:not(#generations-chart)').length"));
     assertThrows(NoAlertPresentException.class, () -> browser.switchTo().alert());
     shot("hostile.png");
   }
@@ -245,17 +300,30 @@ class StatusPagesBrowserTest {
   void onlyServedRepositoriesHavePagesAndEveryPageForbidsScripts() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     HttpResponse<String> page =
-        http.send(HttpRequest.newBuilder(server.url().resolve("/-/repos/healthy.git")).build(),
+        http.send(
+            HttpRequest.newBuilder(server.url().resolve("/-/repos/healthy.git")).build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(200, page.statusCode());
-    assertEquals(StatusServlet.CSP, page.headers().firstValue("Content-Security-Policy").orElse(null));
+    assertEquals(
+        StatusServlet.CSP, page.headers().firstValue("Content-Security-Policy").orElse(null));
     assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElse(null));
-    for (String path : List.of("/-/repos/nope.git", "/-/repos/", "/-/repos/healthy", "/-/other",
-        "/-/repos/.hidden.git", "/-/repos/%2e%2e%2fhealthy.git", "/-/repos/../healthy.git", "/-/repos/a/b.git")) {
+    for (String path :
+        List.of(
+            "/-/repos/nope.git",
+            "/-/repos/",
+            "/-/repos/healthy",
+            "/-/other",
+            "/-/repos/.hidden.git",
+            "/-/repos/%2e%2e%2fhealthy.git",
+            "/-/repos/../healthy.git",
+            "/-/repos/a/b.git")) {
       assertEquals(404, ServerTestSupport.raw(server.port(), "GET", path).status(), path);
     }
     assertFalse(
-        http.send(HttpRequest.newBuilder(server.url().resolve("/-/repos/empty.git")).build(),
-            HttpResponse.BodyHandlers.ofString()).body().contains("<script"));
+        http.send(
+                HttpRequest.newBuilder(server.url().resolve("/-/repos/empty.git")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body()
+            .contains("<script"));
   }
 }

@@ -36,16 +36,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The stock hook's on-disk archive index ({@link ArchiveIndexFile}): a push that had to read the server's
- * archives leaves the file behind, later pushes look there first, and no state of the file, however
- * wrong, changes a verdict: a loss stays rejected, a covered reset stays accepted.
+ * The stock hook's on-disk archive index ({@link ArchiveIndexFile}): a push that had to read the
+ * server's archives leaves the file behind, later pushes look there first, and no state of the
+ * file, however wrong, changes a verdict: a loss stays rejected, a covered reset stays accepted.
  *
- * <p>The server: 12 archives of 3 checkpoints; archive 1 (the oldest, so never one of the newest 8 tried
- * first) also holds the generation on {@code /full/current} by content.
+ * <p>The server: 12 archives of 3 checkpoints; archive 1 (the oldest, so never one of the newest 8
+ * tried first) also holds the generation on {@code /full/current} by content.
  */
 class ArchiveIndexFileTest {
   private static final PersonIdent WHO =
-      new PersonIdent("t", "t@example.invalid", java.time.Instant.parse("2026-05-01T00:00:00Z"),
+      new PersonIdent(
+          "t",
+          "t@example.invalid",
+          java.time.Instant.parse("2026-05-01T00:00:00Z"),
           java.time.ZoneOffset.UTC);
   private static final long[] GEN = {0x0a0000000001L, 0x0b0000000002L, 0x0c0000000003L};
   private static final long[] STRAY = {0x0d0000000004L, 0x0e0000000005L};
@@ -162,8 +165,9 @@ class ArchiveIndexFileTest {
 
   /**
    * A well-formed file that lies (valid checksum): it names archive 2 as the holder of the stray
-   * generation and says archive 1 holds nothing of the current one. The stray reset stays rejected (the
-   * claim is checked by reading archive 2), the covered reset stays accepted (archive 1 is read anyway).
+   * generation and says archive 1 holds nothing of the current one. The stray reset stays rejected
+   * (the claim is checked by reading archive 2), the covered reset stays accepted (archive 1 is
+   * read anyway).
    */
   @Test
   void aFileThatLiesCostsReadsNeverAVerdict() throws IOException {
@@ -188,7 +192,8 @@ class ArchiveIndexFileTest {
   /** Archive 1 moved after the file was written: its old entry does not cover the loss any more. */
   @Test
   void aStaleTipIsNotBelieved() throws IOException {
-    assertEquals(Verdict.Outcome.ACCEPT, judgeReset(current)); // the file names archive 1 at its tip
+    assertEquals(
+        Verdict.Outcome.ACCEPT, judgeReset(current)); // the file names archive 1 at its tip
     ObjectId moved = commit(tree(0x77L), "pruned");
     ins.flush();
     setRef(RefNames.archive(1), moved);
@@ -200,12 +205,13 @@ class ArchiveIndexFileTest {
   }
 
   /**
-   * The push's own archive (objects still in quarantine during pre-receive) is never written to the file:
-   * only archives at the tip they had before the push are.
+   * The push's own archive (objects still in quarantine during pre-receive) is never written to the
+   * file: only archives at the tip they had before the push are.
    */
   @Test
   void thePushsOwnArchivesAreNotKept() throws IOException {
-    ObjectId mine = commit(tree(union(GEN, new long[] {0x0f0000000006L})), "Archive migrated generation");
+    ObjectId mine =
+        commit(tree(union(GEN, new long[] {0x0f0000000006L})), "Archive migrated generation");
     ins.flush();
     String ref = RefNames.archive(13);
     List<StockGuard.Judgement> j =
@@ -253,7 +259,9 @@ class ArchiveIndexFileTest {
       u.setForceUpdate(true);
       RefUpdate.Result r = u.update();
       assertTrue(
-          r == RefUpdate.Result.NEW || r == RefUpdate.Result.FORCED || r == RefUpdate.Result.NO_CHANGE,
+          r == RefUpdate.Result.NEW
+              || r == RefUpdate.Result.FORCED
+              || r == RefUpdate.Result.NO_CHANGE,
           r.toString());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
@@ -262,7 +270,9 @@ class ArchiveIndexFileTest {
 
   private static long[] union(long[] a, long[] b) {
     return java.util.stream.LongStream.concat(Arrays.stream(a), Arrays.stream(b))
-        .distinct().sorted().toArray();
+        .distinct()
+        .sorted()
+        .toArray();
   }
 
   private ObjectId commit(ObjectId tree, String message) throws IOException {
@@ -279,7 +289,8 @@ class ArchiveIndexFileTest {
     long[] sorted = ids.clone();
     Arrays.sort(sorted);
     TreeFormatter session = new TreeFormatter();
-    session.append("raw_transcript", FileMode.REGULAR_FILE, ins.insert(Constants.OBJ_BLOB, new byte[] {'x'}));
+    session.append(
+        "raw_transcript", FileMode.REGULAR_FILE, ins.insert(Constants.OBJ_BLOB, new byte[] {'x'}));
     ObjectId sessionTree = ins.insert(session);
     TreeFormatter cp = new TreeFormatter();
     cp.append("0", FileMode.TREE, sessionTree);

@@ -17,12 +17,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * install.sh {@code --gitaly-repo STORAGE:RELATIVE_PATH}: GitLab's supported way, {@code gitaly hooks set}.
- * No GitLab runs here, so a stand-in {@code gitaly} does what GitLab's documentation and Gitaly's
- * SetCustomHooks say {@code hooks set} does: read a tar from standard input, extract its {@code custom_hooks}
- * member and make it the repository's whole {@code custom_hooks/}, replacing what was there; an empty input
- * removes the hooks; a storage the config does not name is an error. A stand-in dispatcher in the
- * repository's {@code hooks/pre-receive} runs custom hooks in GitLab's order, so real pushes are judged.
+ * install.sh {@code --gitaly-repo STORAGE:RELATIVE_PATH}: GitLab's supported way, {@code gitaly
+ * hooks set}. No GitLab runs here, so a stand-in {@code gitaly} does what GitLab's documentation
+ * and Gitaly's SetCustomHooks say {@code hooks set} does: read a tar from standard input, extract
+ * its {@code custom_hooks} member and make it the repository's whole {@code custom_hooks/},
+ * replacing what was there; an empty input removes the hooks; a storage the config does not name is
+ * an error. A stand-in dispatcher in the repository's {@code hooks/pre-receive} runs custom hooks
+ * in GitLab's order, so real pushes are judged.
  */
 class GitalyInstallTest extends StockHookFixture {
   /** A hashed-storage path as GitLab makes it: SHA-256 of the project id 1. */
@@ -43,7 +44,9 @@ class GitalyInstallTest extends StockHookFixture {
         config,
         "socket_path = \"/var/opt/gitlab/gitaly/gitaly.socket\"\n"
             + "[[storage]]\nname = \"archive\"\npath = \"/nonexistent/archive\"\n"
-            + "[[storage]]\nname = 'default'\npath = '" + storage + "' # the default storage\n"
+            + "[[storage]]\nname = 'default'\npath = '"
+            + storage
+            + "' # the default storage\n"
             + "[hooks]\ncustom_hooks_dir = \"/var/opt/gitlab/gitaly/custom_hooks\"\n");
     calls = root.resolve("gitaly calls.log");
     gitaly = root.resolve("gitlab bin/gitaly");
@@ -70,10 +73,14 @@ class GitalyInstallTest extends StockHookFixture {
             + "rm -rf \"$target/custom_hooks\"\n"
             + "if [ -d \"$tmp/new/custom_hooks\" ]; then mv \"$tmp/new/custom_hooks\" \"$target/custom_hooks\"; fi\n"
             + "rm -rf \"$tmp\"\n"
-            + "echo \"hooks set $storage $repo\" >> '" + calls + "'\n");
+            + "echo \"hooks set $storage $repo\" >> '"
+            + calls
+            + "'\n");
   }
 
-  /** A repository of the default storage whose hooks/pre-receive runs custom hooks as Gitaly does. */
+  /**
+   * A repository of the default storage whose hooks/pre-receive runs custom hooks as Gitaly does.
+   */
   Path gitlabRepo() throws Exception {
     Path repo = bare("git-data/repositories/" + RELATIVE);
     writeExecutable(
@@ -86,7 +93,9 @@ class GitalyInstallTest extends StockHookFixture {
   }
 
   GitCli.Result installGitaly(String... args) {
-    List<String> all = new ArrayList<>(List.of("--gitaly-config", config.toString(), "--gitaly-bin", gitaly.toString()));
+    List<String> all =
+        new ArrayList<>(
+            List.of("--gitaly-config", config.toString(), "--gitaly-bin", gitaly.toString()));
     all.addAll(List.of(args));
     return install(all.toArray(String[]::new));
   }
@@ -99,20 +108,29 @@ class GitalyInstallTest extends StockHookFixture {
   void installsThroughHooksSetKeepingTheExistingHooksAndUninstallRestoresThem() throws Exception {
     Path repo = gitlabRepo();
     Path seen = root.resolve("seen by the old hook.txt");
-    writeExecutable(repo.resolve("custom_hooks/pre-receive"), "#!/bin/sh\ncat > '" + seen + "'\necho legacy hook ok >&2\n");
-    writeExecutable(repo.resolve("custom_hooks/pre-receive.d/00-policy"), "#!/bin/sh\necho policy ok >&2\n");
-    writeExecutable(repo.resolve("custom_hooks/post-receive.d/notify"), "#!/bin/sh\necho notified >&2\n");
+    writeExecutable(
+        repo.resolve("custom_hooks/pre-receive"),
+        "#!/bin/sh\ncat > '" + seen + "'\necho legacy hook ok >&2\n");
+    writeExecutable(
+        repo.resolve("custom_hooks/pre-receive.d/00-policy"), "#!/bin/sh\necho policy ok >&2\n");
+    writeExecutable(
+        repo.resolve("custom_hooks/post-receive.d/notify"), "#!/bin/sh\necho notified >&2\n");
     Files.writeString(repo.resolve("custom_hooks/README"), "kept as is\n");
     Map<String, String> before = snapshot(repo.resolve("custom_hooks"));
 
     GitCli.Result r = installGitaly("--gitaly-repo", "default:" + RELATIVE).expectOk();
     assertEquals(List.of("hooks set default " + RELATIVE), calls(), r.toString());
-    assertTrue(r.stdout().contains("installed checkpoint-guard into default:" + RELATIVE + " with gitaly hooks set"), r.toString());
+    assertTrue(
+        r.stdout()
+            .contains(
+                "installed checkpoint-guard into default:" + RELATIVE + " with gitaly hooks set"),
+        r.toString());
     Map<String, String> installed = snapshot(repo.resolve("custom_hooks"));
     Path dropin = repo.resolve("custom_hooks/pre-receive.d/checkpoint-guard");
     assertTrue(Files.isExecutable(dropin));
     for (Map.Entry<String, String> e : before.entrySet()) {
-      assertEquals(e.getValue(), installed.get(e.getKey()), "existing hook " + e.getKey() + " changed");
+      assertEquals(
+          e.getValue(), installed.get(e.getKey()), "existing hook " + e.getKey() + " changed");
     }
 
     // real pushes: the old hooks run first, then the guard, with GitLab's UI prefix
@@ -124,7 +142,8 @@ class GitalyInstallTest extends StockHookFixture {
       assertEquals(0, ok.exitCode(), ok.toString());
       assertEquals(ZERO + " " + first.name() + " " + MAIN + "\n", Files.readString(seen));
       setRef(c.directory(), MAIN, c.insertCommit(new FlatTree(), "Initialize v2 ref"));
-      GitCli.Result refused = gitlab.run(c.directory(), "push", repo.toString(), "+" + MAIN + ":" + MAIN);
+      GitCli.Result refused =
+          gitlab.run(c.directory(), "push", repo.toString(), "+" + MAIN + ":" + MAIN);
       assertEquals(1, refused.exitCode(), refused.toString());
       assertLines(
           List.of("legacy hook ok", "policy ok", MAIN_HISTORY, "GL-HOOK-ERR: " + MAIN_HISTORY),
@@ -134,9 +153,12 @@ class GitalyInstallTest extends StockHookFixture {
     }
 
     installGitaly("--gitaly-repo", "default:" + RELATIVE).expectOk();
-    assertEquals(installed, snapshot(repo.resolve("custom_hooks")), "a second install changes nothing");
-    GitCli.Result u = installGitaly("--uninstall", "--gitaly-repo", "default:" + RELATIVE).expectOk();
-    assertEquals(before, snapshot(repo.resolve("custom_hooks")), "uninstall restores byte for byte\n" + u);
+    assertEquals(
+        installed, snapshot(repo.resolve("custom_hooks")), "a second install changes nothing");
+    GitCli.Result u =
+        installGitaly("--uninstall", "--gitaly-repo", "default:" + RELATIVE).expectOk();
+    assertEquals(
+        before, snapshot(repo.resolve("custom_hooks")), "uninstall restores byte for byte\n" + u);
     assertEquals(3, calls().size());
     installGitaly("--uninstall", "--gitaly-repo", "default:" + RELATIVE).expectOk();
     assertEquals(3, calls().size(), "nothing of ours to remove: hooks set is not called");
@@ -150,16 +172,20 @@ class GitalyInstallTest extends StockHookFixture {
         List.of("/", "pre-receive.d/", "pre-receive.d/checkpoint-guard"),
         List.copyOf(snapshot(repo.resolve("custom_hooks")).keySet()));
     installGitaly("--uninstall", "--gitaly-repo", "default:" + RELATIVE).expectOk();
-    assertFalse(Files.exists(repo.resolve("custom_hooks")), "the empty input removed the folder install made");
+    assertFalse(
+        Files.exists(repo.resolve("custom_hooks")),
+        "the empty input removed the folder install made");
   }
 
   @Test
   void clearErrorsLeaveTheHooksAlone() throws Exception {
     Path repo = gitlabRepo();
-    writeExecutable(repo.resolve("custom_hooks/pre-receive.d/checkpoint-guard"), "#!/bin/sh\necho mine\n");
+    writeExecutable(
+        repo.resolve("custom_hooks/pre-receive.d/checkpoint-guard"), "#!/bin/sh\necho mine\n");
     Map<String, String> before = snapshot(repo.resolve("custom_hooks"));
 
-    GitCli.Result noConfig = install("--gitaly-bin", gitaly.toString(), "--gitaly-repo", "default:" + RELATIVE);
+    GitCli.Result noConfig =
+        install("--gitaly-bin", gitaly.toString(), "--gitaly-repo", "default:" + RELATIVE);
     assertEquals(2, noConfig.exitCode(), noConfig.toString());
     assertEquals(
         "install.sh: --gitaly-repo needs --gitaly-config FILE (the Gitaly node's config.toml, e.g."
@@ -168,7 +194,12 @@ class GitalyInstallTest extends StockHookFixture {
 
     GitCli.Result badSpec = installGitaly("--gitaly-repo", RELATIVE);
     assertEquals(2, badSpec.exitCode(), badSpec.toString());
-    assertTrue(badSpec.stderr().startsWith("install.sh: --gitaly-repo " + RELATIVE + ": expected STORAGE:RELATIVE_PATH"), badSpec.stderr());
+    assertTrue(
+        badSpec
+            .stderr()
+            .startsWith(
+                "install.sh: --gitaly-repo " + RELATIVE + ": expected STORAGE:RELATIVE_PATH"),
+        badSpec.stderr());
 
     GitCli.Result climbs = installGitaly("--gitaly-repo", "default:../../etc.git");
     assertEquals(2, climbs.exitCode(), climbs.toString());
@@ -177,31 +208,46 @@ class GitalyInstallTest extends StockHookFixture {
     GitCli.Result storageUnknown = installGitaly("--gitaly-repo", "nfs:" + RELATIVE);
     assertEquals(2, storageUnknown.exitCode(), storageUnknown.toString());
     assertEquals(
-        "install.sh: " + config + " names no storage 'nfs' ([[storage]] with name = \"nfs\" and a path)\n",
+        "install.sh: "
+            + config
+            + " names no storage 'nfs' ([[storage]] with name = \"nfs\" and a path)\n",
         storageUnknown.stderr());
 
     GitCli.Result missing = installGitaly("--gitaly-repo", "default:@hashed/00/00/none.git");
     assertEquals(2, missing.exitCode(), missing.toString());
-    assertTrue(missing.stderr().startsWith("install.sh: no repository @hashed/00/00/none.git in storage 'default'"), missing.stderr());
+    assertTrue(
+        missing
+            .stderr()
+            .startsWith("install.sh: no repository @hashed/00/00/none.git in storage 'default'"),
+        missing.stderr());
 
     GitCli.Result foreign = installGitaly("--gitaly-repo", "default:" + RELATIVE);
     assertEquals(2, foreign.exitCode(), foreign.toString());
-    assertTrue(foreign.stderr().contains("pre-receive.d/checkpoint-guard exists and is not checkpoint-guard's"), foreign.stderr());
+    assertTrue(
+        foreign
+            .stderr()
+            .contains("pre-receive.d/checkpoint-guard exists and is not checkpoint-guard's"),
+        foreign.stderr());
 
     // hooks set itself fails (Gitaly unreachable): the message says so and nothing changed
     Files.delete(repo.resolve("custom_hooks/pre-receive.d/checkpoint-guard"));
     before = snapshot(repo.resolve("custom_hooks"));
-    writeExecutable(gitaly, "#!/bin/sh\ncat >/dev/null\necho 'rpc error: code = Unavailable desc = connection refused' >&2\nexit 1\n");
+    writeExecutable(
+        gitaly,
+        "#!/bin/sh\ncat >/dev/null\necho 'rpc error: code = Unavailable desc = connection refused' >&2\nexit 1\n");
     GitCli.Result down = installGitaly("--gitaly-repo", "default:" + RELATIVE);
     assertEquals(2, down.exitCode(), down.toString());
     assertEquals(
-        "install.sh: 'gitaly hooks set' failed for default:" + RELATIVE + " (exit 1): rpc error: code ="
+        "install.sh: 'gitaly hooks set' failed for default:"
+            + RELATIVE
+            + " (exit 1): rpc error: code ="
             + " Unavailable desc = connection refused ; the repository's hooks are unchanged\n",
         down.stderr());
     assertEquals(before, snapshot(repo.resolve("custom_hooks")));
     assertEquals(List.of(), calls());
     try (var files = Files.list(root.resolve("home"))) {
-      assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith("checkpoint-guard-gitaly")),
+      assertTrue(
+          files.noneMatch(p -> p.getFileName().toString().startsWith("checkpoint-guard-gitaly")),
           "no staging folder is left behind");
     }
   }

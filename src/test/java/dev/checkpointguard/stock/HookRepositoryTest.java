@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Test;
 class HookRepositoryTest {
   @Test
   void splitsPlainAlternates() {
-    assertEquals(List.of("/a/objects", "/b/objects"), HookRepository.parseAlternates("/a/objects:/b/objects", ':'));
+    assertEquals(
+        List.of("/a/objects", "/b/objects"),
+        HookRepository.parseAlternates("/a/objects:/b/objects", ':'));
     assertEquals(List.of("/a b/objects"), HookRepository.parseAlternates("::/a b/objects:", ':'));
   }
 
@@ -19,7 +21,8 @@ class HookRepositoryTest {
         List.of("/srv/objects", "/x:y/objects", "/z"),
         HookRepository.parseAlternates("/srv/objects:\"/x:y/objects\":/z", ':'));
     assertEquals(
-        List.of("\"q\\\t\u00e9A"), HookRepository.parseAlternates("\"\\\"q\\\\\\t\\303\\251\\101\"", ':'));
+        List.of("\"q\\\t\u00e9A"),
+        HookRepository.parseAlternates("\"\\\"q\\\\\\t\\303\\251\\101\"", ':'));
     assertEquals(List.of("/\u00e9:"), HookRepository.parseAlternates("\"/\u00e9:\"", ':'));
   }
 

@@ -17,14 +17,18 @@ import org.junit.jupiter.api.Test;
 
 /** install.sh: layouts, chaining with existing hooks, idempotence, uninstall, errors. */
 class InstallTest extends StockHookFixture {
-  /** A client whose main is at {@code first}, plus an unrelated {@code other} commit for non-ff pushes. */
+  /**
+   * A client whose main is at {@code first}, plus an unrelated {@code other} commit for non-ff
+   * pushes.
+   */
   private record Client(Path dir, ObjectId first, ObjectId other) {}
 
   private Client clientWithMain() throws Exception {
     try (ClientRepo c = clientRepo("client.git", ClientRepo.DEFAULT_THRESHOLD)) {
       c.checkpoint();
       ObjectId first = c.ref(MAIN);
-      ObjectId other = c.insertCommit(new FlatTree(), "Initialize v2 ref"); // unrelated: not a fast-forward
+      ObjectId other =
+          c.insertCommit(new FlatTree(), "Initialize v2 ref"); // unrelated: not a fast-forward
       c.updateRef("refs/heads/master", ObjectId.zeroId(), first);
       return new Client(c.directory(), first, other);
     }
@@ -40,9 +44,12 @@ class InstallTest extends StockHookFixture {
     Path server = bare("server.git");
     Path seen = root.resolve("seen by old hook.txt");
     writeExecutable(
-        server.resolve("hooks/pre-receive"), "#!/bin/sh\ncat > \"" + seen + "\"\necho old hook ok >&2\n");
+        server.resolve("hooks/pre-receive"),
+        "#!/bin/sh\ncat > \"" + seen + "\"\necho old hook ok >&2\n");
     GitCli.Result r = install("--repo", server.toString()).expectOk();
-    assertTrue(r.stdout().contains("kept the existing " + server.resolve("hooks/pre-receive")), r.toString());
+    assertTrue(
+        r.stdout().contains("kept the existing " + server.resolve("hooks/pre-receive")),
+        r.toString());
     Client c = clientWithMain();
     GitCli.Result push = push(c.dir(), server.toString(), MAIN + ":" + MAIN);
     assertEquals(0, push.exitCode(), push.toString());
@@ -57,7 +64,8 @@ class InstallTest extends StockHookFixture {
   @Test
   void anExistingHookThatFailsStillFailsThePush() throws Exception {
     Path server = bare("server.git");
-    writeExecutable(server.resolve("hooks/pre-receive"), "#!/bin/sh\necho 'old hook: no' >&2\nexit 3\n");
+    writeExecutable(
+        server.resolve("hooks/pre-receive"), "#!/bin/sh\necho 'old hook: no' >&2\nexit 3\n");
     install("--repo", server.toString()).expectOk();
     Client c = clientWithMain();
     GitCli.Result push = push(c.dir(), server.toString(), "refs/heads/master:refs/heads/master");
@@ -85,12 +93,14 @@ class InstallTest extends StockHookFixture {
       install("--per-ref", "--repo", repo.toString()).expectOk();
       assertEquals(once, snapshot(repo.resolve("hooks")), "second install changed " + repo);
       GitCli.Result u = install("--uninstall", "--repo", repo.toString()).expectOk();
-      assertEquals(before, snapshot(repo.resolve("hooks")), "uninstall did not restore " + repo + "\n" + u);
+      assertEquals(
+          before, snapshot(repo.resolve("hooks")), "uninstall did not restore " + repo + "\n" + u);
       assertEquals(Files.exists(repo.resolve("hooks")), repo != noHooksDir);
     }
     assertTrue(snapshot(chained.resolve("hooks")).get("update").contains("echo update"));
 
-    // switching per-ref mode off puts the original update hook back and keeps the chained pre-receive
+    // switching per-ref mode off puts the original update hook back and keeps the chained
+    // pre-receive
     Map<String, String> original = snapshot(chained.resolve("hooks"));
     install("--per-ref", "--repo", chained.toString()).expectOk();
     install("--repo", chained.toString()).expectOk();
@@ -132,8 +142,16 @@ class InstallTest extends StockHookFixture {
             + "\"\necho 'fake java refuses (rule unknown-ref)' >&2\nexit 1\n");
     Path server = bare("server.git");
     installRaw(
-            "--jar", TestJar.get().toString(), "--prefix", prefix.toString(), "--java", fakeJava.toString(),
-            "--no-cds", "--per-ref", "--repo", server.toString())
+            "--jar",
+            TestJar.get().toString(),
+            "--prefix",
+            prefix.toString(),
+            "--java",
+            fakeJava.toString(),
+            "--no-cds",
+            "--per-ref",
+            "--repo",
+            server.toString())
         .expectOk();
     // install.sh asks the java for its version and runs the verification push, nothing else
     assertEquals(1, Files.readAllLines(started).size());
@@ -141,17 +159,26 @@ class InstallTest extends StockHookFixture {
     Files.delete(started);
     Client c = clientWithMain();
     GitCli.Result plain =
-        push(c.dir(), server.toString(), "refs/heads/master:refs/heads/master", "refs/heads/master:refs/tags/v1");
+        push(
+            c.dir(),
+            server.toString(),
+            "refs/heads/master:refs/heads/master",
+            "refs/heads/master:refs/tags/v1");
     assertEquals(0, plain.exitCode(), plain.toString());
     assertFalse(Files.exists(started), "java was started for a push without guarded refs");
 
     GitCli.Result guarded = push(c.dir(), server.toString(), MAIN + ":" + MAIN);
     assertEquals(1, guarded.exitCode(), guarded.toString());
-    assertTrue(guarded.remoteLines().contains("fake java refuses (rule unknown-ref)"), guarded.toString());
-    assertTrue(Files.readString(started).contains("pre-receive"), "the guarded push must start java");
+    assertTrue(
+        guarded.remoteLines().contains("fake java refuses (rule unknown-ref)"), guarded.toString());
+    assertTrue(
+        Files.readString(started).contains("pre-receive"), "the guarded push must start java");
   }
 
-  /** A jar whose hook would fail open (its Main exits 0 for everything) is refused; nothing is installed. */
+  /**
+   * A jar whose hook would fail open (its Main exits 0 for everything) is refused; nothing is
+   * installed.
+   */
   @Test
   void aJarThatDoesNotGuardIsRefused() throws Exception {
     Path src = Files.createDirectories(root.resolve("fake src/dev/checkpointguard/cli"));
@@ -161,10 +188,13 @@ class InstallTest extends StockHookFixture {
             + "public class Main { public static void main(String[] a) { System.out.println(\"ok\"); } }\n");
     Path classes = Files.createDirectories(root.resolve("fake classes"));
     javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
-    assertEquals(0, javac.run(null, null, null, "-d", classes.toString(), src.resolve("Main.java").toString()));
+    assertEquals(
+        0,
+        javac.run(null, null, null, "-d", classes.toString(), src.resolve("Main.java").toString()));
     Path jar = root.resolve("fails open.jar");
     try (java.util.jar.JarOutputStream out =
-        new java.util.jar.JarOutputStream(Files.newOutputStream(jar), new java.util.jar.Manifest())) {
+        new java.util.jar.JarOutputStream(
+            Files.newOutputStream(jar), new java.util.jar.Manifest())) {
       out.putNextEntry(new java.util.jar.JarEntry("dev/checkpointguard/cli/Main.class"));
       out.write(Files.readAllBytes(classes.resolve("dev/checkpointguard/cli/Main.class")));
       out.closeEntry();
@@ -172,10 +202,19 @@ class InstallTest extends StockHookFixture {
     Path server = bare("server.git");
     Map<String, String> before = snapshot(server.resolve("hooks"));
     GitCli.Result r =
-        installRaw("--jar", jar.toString(), "--prefix", prefix.toString(), "--no-cds", "--repo", server.toString());
+        installRaw(
+            "--jar",
+            jar.toString(),
+            "--prefix",
+            prefix.toString(),
+            "--no-cds",
+            "--repo",
+            server.toString());
     assertEquals(2, r.exitCode(), r.toString());
     assertEquals(
-        "install.sh: " + jar + " does not guard: its pre-receive hook must refuse a push of"
+        "install.sh: "
+            + jar
+            + " does not guard: its pre-receive hook must refuse a push of"
             + " refs/entire/checkpoints/v2/verify-install (exit 1, rule unknown-ref) but exited 0 saying: ok ;"
             + " nothing was installed\n",
         r.stderr());
@@ -185,8 +224,13 @@ class InstallTest extends StockHookFixture {
 
     // the real jar passes the same check and leaves no temporary file either
     install("--repo", server.toString()).expectOk();
-    assertEquals(List.of("bin", "checkpoint-guard.jar"), List.of(prefix.toFile().list()).stream().sorted().toList());
-    assertEquals(List.of("checkpoint-guard"), List.of(prefix.resolve("bin").toFile().list()), "the launcher");
+    assertEquals(
+        List.of("bin", "checkpoint-guard.jar"),
+        List.of(prefix.toFile().list()).stream().sorted().toList());
+    assertEquals(
+        List.of("checkpoint-guard"),
+        List.of(prefix.resolve("bin").toFile().list()),
+        "the launcher");
     try (java.util.stream.Stream<Path> files = Files.list(server.resolve("hooks"))) {
       assertTrue(files.noneMatch(p -> p.getFileName().toString().contains(".tmp.")));
     }
@@ -226,25 +270,30 @@ class InstallTest extends StockHookFixture {
     gitlab.run(c.dir(), "push", server.toString(), MAIN + ":" + MAIN).expectOk();
     GitCli.Result refused = forceOther(c, gitlab, server);
     assertEquals(1, refused.exitCode(), refused.toString());
-    assertLines(List.of(MAIN_HISTORY, "GL-HOOK-ERR: " + MAIN_HISTORY), refused.remoteLines(), refused);
+    assertLines(
+        List.of(MAIN_HISTORY, "GL-HOOK-ERR: " + MAIN_HISTORY), refused.remoteLines(), refused);
 
     install("--uninstall", "--gitlab-repo", server.toString()).expectOk();
-    assertFalse(Files.exists(server.resolve("custom_hooks")), "uninstall removes the folders it created");
+    assertFalse(
+        Files.exists(server.resolve("custom_hooks")), "uninstall removes the folders it created");
 
     Path global = Files.createDirectories(root.resolve("gitlab hooks"));
     install("--gitlab-global", global.toString()).expectOk();
     assertTrue(Files.isExecutable(global.resolve("pre-receive.d/checkpoint-guard")));
     install("--gitlab-global", global.toString()).expectOk();
     install("--uninstall", "--gitlab-global", global.toString()).expectOk();
-    assertEquals(Map.of(), snapshot(global).entrySet().stream()
-        .filter(e -> !e.getKey().equals("/"))
-        .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+    assertEquals(
+        Map.of(),
+        snapshot(global).entrySet().stream()
+            .filter(e -> !e.getKey().equals("/"))
+            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
   }
 
   @Test
   void giteaLayoutNeverReplacesTheGeneratedHook() throws Exception {
     Path server = bare("gitea/owner/repo.git");
-    // stands in for Gitea's generated dispatcher: runs every hook in pre-receive.d, even after a failure
+    // stands in for Gitea's generated dispatcher: runs every hook in pre-receive.d, even after a
+    // failure
     writeExecutable(
         server.resolve("hooks/pre-receive"),
         "#!/usr/bin/env bash\n# AUTO GENERATED BY GITEA, DO NOT MODIFY\ndata=$(cat)\nexitcodes=\"\"\n"
@@ -253,7 +302,8 @@ class InstallTest extends StockHookFixture {
             + "  test -x \"${hook}\" && test -f \"${hook}\" || continue\n"
             + "  echo \"${data}\" | \"${hook}\"\n  exitcodes=\"${exitcodes} $?\"\ndone\n"
             + "for i in ${exitcodes}; do\n  [ ${i} -eq 0 ] || exit ${i}\ndone\n");
-    writeExecutable(server.resolve("hooks/pre-receive.d/gitea"), "#!/bin/sh\necho gitea checks >&2\n");
+    writeExecutable(
+        server.resolve("hooks/pre-receive.d/gitea"), "#!/bin/sh\necho gitea checks >&2\n");
     String generated = Files.readString(server.resolve("hooks/pre-receive"));
     install("--gitea-repo", server.toString()).expectOk();
     install("--gitea-repo", server.toString()).expectOk();
@@ -275,7 +325,14 @@ class InstallTest extends StockHookFixture {
     Path server = bare("server.git");
     // JDK 17 ignores archived classes of a jar whose path contains a space: this prefix has none
     Path plainPrefix = tmp.resolve("prefix");
-    String[] args = {"--jar", TestJar.get().toString(), "--prefix", plainPrefix.toString(), "--repo", server.toString()};
+    String[] args = {
+      "--jar",
+      TestJar.get().toString(),
+      "--prefix",
+      plainPrefix.toString(),
+      "--repo",
+      server.toString()
+    };
     GitCli.Result r = installRaw(args).expectOk();
     Path jsa = plainPrefix.resolve("checkpoint-guard.jsa");
     assertTrue(r.stdout().contains("created the class-data archive " + jsa), r.toString());
@@ -283,7 +340,8 @@ class InstallTest extends StockHookFixture {
     String hook = Files.readString(server.resolve("hooks/pre-receive"));
     assertTrue(hook.contains("CG_JSA='" + jsa + "'"), hook);
     GitCli.Result again = installRaw(args).expectOk();
-    assertFalse(again.stdout().contains("created the class-data archive"), "an up-to-date archive is kept");
+    assertFalse(
+        again.stdout().contains("created the class-data archive"), "an up-to-date archive is kept");
     assertEquals(hook, Files.readString(server.resolve("hooks/pre-receive")));
     Client c = clientWithMain();
     push(c.dir(), server.toString(), MAIN + ":" + MAIN).expectOk();
@@ -291,9 +349,19 @@ class InstallTest extends StockHookFixture {
     assertLines(List.of(MAIN_HISTORY), refused.remoteLines(), refused);
 
     GitCli.Result spaced =
-        installRaw("--jar", TestJar.get().toString(), "--prefix", prefix.toString(), "--repo", server.toString())
+        installRaw(
+                "--jar",
+                TestJar.get().toString(),
+                "--prefix",
+                prefix.toString(),
+                "--repo",
+                server.toString())
             .expectOk();
-    assertTrue(spaced.stdout().contains("does not use a class-data archive for a jar under '" + prefix + "'"), spaced.toString());
+    assertTrue(
+        spaced
+            .stdout()
+            .contains("does not use a class-data archive for a jar under '" + prefix + "'"),
+        spaced.toString());
     assertTrue(Files.readString(server.resolve("hooks/pre-receive")).contains("CG_JSA=''"));
   }
 
@@ -306,8 +374,27 @@ class InstallTest extends StockHookFixture {
     Files.copy(TestJar.sourceRoot().resolve("hooks/pre-receive"), src.resolve("hooks/pre-receive"));
     Path bin = Files.createDirectories(root.resolve("bin without mvn"));
     for (String tool :
-        List.of("bash", "sh", "git", "dirname", "basename", "find", "sed", "grep", "cmp", "cp", "chmod", "mv",
-            "mkdir", "rm", "rmdir", "mktemp", "cat", "cksum", "head", "java")) {
+        List.of(
+            "bash",
+            "sh",
+            "git",
+            "dirname",
+            "basename",
+            "find",
+            "sed",
+            "grep",
+            "cmp",
+            "cp",
+            "chmod",
+            "mv",
+            "mkdir",
+            "rm",
+            "rmdir",
+            "mktemp",
+            "cat",
+            "cksum",
+            "head",
+            "java")) {
       for (String dir : System.getenv("PATH").split(":")) {
         Path p = Path.of(dir, tool);
         if (Files.isExecutable(p)) {
@@ -319,11 +406,21 @@ class InstallTest extends StockHookFixture {
     Path server = bare("server.git");
     GitCli.Result r =
         cli.with("PATH", bin.toString())
-            .exec(root, null, List.of(bin.resolve("bash").toString(), src.resolve("install.sh").toString(),
-                "--no-cds", "--prefix", prefix.toString(), "--repo", server.toString()));
+            .exec(
+                root,
+                null,
+                List.of(
+                    bin.resolve("bash").toString(),
+                    src.resolve("install.sh").toString(),
+                    "--no-cds",
+                    "--prefix",
+                    prefix.toString(),
+                    "--repo",
+                    server.toString()));
     assertEquals(2, r.exitCode(), r.toString());
     assertEquals(
-        "install.sh: Maven (mvn) not found: install Maven to build the jar, or pass --jar FILE\n", r.stderr());
+        "install.sh: Maven (mvn) not found: install Maven to build the jar, or pass --jar FILE\n",
+        r.stderr());
     assertFalse(Files.exists(server.resolve("hooks/pre-receive")));
   }
 
@@ -339,15 +436,21 @@ class InstallTest extends StockHookFixture {
     GitCli.Result hooksPath = install("--repo", elsewhere.toString());
     assertEquals(2, hooksPath.exitCode(), hooksPath.toString());
     assertEquals(
-        "install.sh: " + elsewhere + " has core.hooksPath = /srv/shared hooks, so git would not run "
-            + elsewhere + "/hooks; unset it, or install with --gitlab-global/--gitea-repo if that host"
+        "install.sh: "
+            + elsewhere
+            + " has core.hooksPath = /srv/shared hooks, so git would not run "
+            + elsewhere
+            + "/hooks; unset it, or install with --gitlab-global/--gitea-repo if that host"
             + " manages the hooks\n",
         hooksPath.stderr());
 
     Path server = bare("server.git");
-    GitCli.Result noJava = installRaw("--java", root.resolve("no/java").toString(), "--repo", server.toString());
+    GitCli.Result noJava =
+        installRaw("--java", root.resolve("no/java").toString(), "--repo", server.toString());
     assertEquals(2, noJava.exitCode(), noJava.toString());
-    assertEquals("install.sh: --java " + root.resolve("no/java") + ": no such executable file\n", noJava.stderr());
+    assertEquals(
+        "install.sh: --java " + root.resolve("no/java") + ": no such executable file\n",
+        noJava.stderr());
     assertFalse(Files.exists(server.resolve("hooks/pre-receive")));
 
     GitCli.Result none = installRaw();

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.checkpointguard.core.CheckpointTrees;
 import dev.checkpointguard.core.CheckpointIds;
+import dev.checkpointguard.core.CheckpointTrees;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientProtocol;
 import dev.checkpointguard.fixtures.ClientRepo;
@@ -34,10 +34,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The stock-git mirror hook ({@code install.sh --mirror}: {@code hooks/reference-transaction}) on a real
- * {@code git clone --mirror} kept up to date by real {@code git fetch --prune}: it never refuses, it keeps
- * what a fetch would lose in {@code checkpoint-guard/kept.git}, it starts no JVM for transactions that
- * touch no v2 ref, and gc, pack-refs, update-ref, receive-pack and clone --mirror keep working.
+ * The stock-git mirror hook ({@code install.sh --mirror}: {@code hooks/reference-transaction}) on a
+ * real {@code git clone --mirror} kept up to date by real {@code git fetch --prune}: it never
+ * refuses, it keeps what a fetch would lose in {@code checkpoint-guard/kept.git}, it starts no JVM
+ * for transactions that touch no v2 ref, and gc, pack-refs, update-ref, receive-pack and clone
+ * --mirror keep working.
  */
 class MirrorHookTest extends StockHookFixture {
   private Path upstream;
@@ -46,8 +47,12 @@ class MirrorHookTest extends StockHookFixture {
   private final Set<String> seen = new HashSet<>();
   private int clients;
 
-  /** The hook as install.sh --mirror wrote it, once for the class, with a java that notes every start. */
+  /**
+   * The hook as install.sh --mirror wrote it, once for the class, with a java that notes every
+   * start.
+   */
   private static Path installedHook;
+
   private static Path sharedJavaLog;
 
   @BeforeAll
@@ -59,17 +64,37 @@ class MirrorHookTest extends StockHookFixture {
     git.run(base, "init", "-q", "--bare", template.toString()).expectOk();
     sharedJavaLog = base.resolve("java starts.txt");
     Path java = base.resolve("jdk/bin/java");
-    writeExecutable(java, "#!/bin/sh\necho \"$*\" >> '" + sharedJavaLog + "'\nexec '"
-        + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
-    git.exec(base, null, List.of("bash", installScript().toString(), "--jar", TestJar.get().toString(), "--prefix",
-        base.resolve("prefix").toString(), "--java", java.toString(), "--no-cds", "--mirror", "--repo",
-        template.toString())).expectOk();
+    writeExecutable(
+        java,
+        "#!/bin/sh\necho \"$*\" >> '"
+            + sharedJavaLog
+            + "'\nexec '"
+            + Path.of(System.getProperty("java.home"), "bin", "java")
+            + "' \"$@\"\n");
+    git.exec(
+            base,
+            null,
+            List.of(
+                "bash",
+                installScript().toString(),
+                "--jar",
+                TestJar.get().toString(),
+                "--prefix",
+                base.resolve("prefix").toString(),
+                "--java",
+                java.toString(),
+                "--no-cds",
+                "--mirror",
+                "--repo",
+                template.toString()))
+        .expectOk();
     installedHook = template.resolve("hooks/reference-transaction");
   }
 
   /**
-   * An upstream and its {@code clone --mirror} with the hook: install.sh's copy of it (install.sh itself is
-   * tested below and in InstallTest; the installed copy names the jar and java by absolute paths).
+   * An upstream and its {@code clone --mirror} with the hook: install.sh's copy of it (install.sh
+   * itself is tested below and in InstallTest; the installed copy names the jar and java by
+   * absolute paths).
    */
   private void setUpMirror() throws Exception {
     upstream = bare("upstream.git");
@@ -77,14 +102,18 @@ class MirrorHookTest extends StockHookFixture {
     cli.run(root, "clone", "-q", "--mirror", upstream.toString(), mirror.toString()).expectOk();
     Path hook = mirror.resolve("hooks/reference-transaction");
     Files.copy(installedHook, hook);
-    Files.setPosixFilePermissions(hook, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(
+        hook, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     javaLog = sharedJavaLog;
     Files.deleteIfExists(javaLog);
   }
 
   private ClientRepo client() {
     clients++;
-    return ClientRepo.builder(ClientVersion.V0_6_2).threshold(5).seed(clients * 31L).buildOnDisk(root.resolve("c" + clients + ".git"));
+    return ClientRepo.builder(ClientVersion.V0_6_2)
+        .threshold(5)
+        .seed(clients * 31L)
+        .buildOnDisk(root.resolve("c" + clients + ".git"));
   }
 
   private void publish(ClientRepo c) {
@@ -112,8 +141,14 @@ class MirrorHookTest extends StockHookFixture {
     c.checkpoints(3);
     publish(c);
     ObjectId head = c.ref(RefNames.MAIN);
-    cli.run(c.directory(), "push", "-q", upstream.toString(), head.name() + ":refs/heads/main",
-        head.name() + ":refs/tags/v1").expectOk();
+    cli.run(
+            c.directory(),
+            "push",
+            "-q",
+            upstream.toString(),
+            head.name() + ":refs/heads/main",
+            head.name() + ":refs/tags/v1")
+        .expectOk();
     fetch();
     c.checkpoint();
     publish(c);
@@ -132,12 +167,14 @@ class MirrorHookTest extends StockHookFixture {
   @Test
   void clientVersionsRecoveryMergesMigrationsAndBranchRewritesKeepNothing() throws Exception {
     setUpMirror();
-    // v0.6.2 rotation-conflict recovery (§7.3 A): C rotates, D appended to the old current and merges
+    // v0.6.2 rotation-conflict recovery (§7.3 A): C rotates, D appended to the old current and
+    // merges
     ClientRepo c = client();
     ClientRepo d = client();
     c.checkpoints(3);
     publish(c);
-    cli.run(d.directory(), "fetch", "-q", upstream.toString(), "+refs/entire/*:refs/entire/*").expectOk();
+    cli.run(d.directory(), "fetch", "-q", upstream.toString(), "+refs/entire/*:refs/entire/*")
+        .expectOk();
     fetch();
     c.checkpoints(2); // the fifth in /full/current: rotates
     publish(c);
@@ -145,11 +182,22 @@ class MirrorHookTest extends StockHookFixture {
     d.checkpoint();
     publish(d);
     fetch();
-    // v0.5.4 (three pushes, merge after any failure) and v0.6.1 (one push) appending concurrently: §7.3 B
-    ClientRepo old = ClientRepo.builder(ClientVersion.V0_5_4).threshold(5).seed(101).buildOnDisk(root.resolve("old.git"));
-    ClientRepo mid = ClientRepo.builder(ClientVersion.V0_6_1).threshold(5).seed(102).buildOnDisk(root.resolve("mid.git"));
-    cli.run(old.directory(), "fetch", "-q", upstream.toString(), "+refs/entire/*:refs/entire/*").expectOk();
-    cli.run(mid.directory(), "fetch", "-q", upstream.toString(), "+refs/entire/*:refs/entire/*").expectOk();
+    // v0.5.4 (three pushes, merge after any failure) and v0.6.1 (one push) appending concurrently:
+    // §7.3 B
+    ClientRepo old =
+        ClientRepo.builder(ClientVersion.V0_5_4)
+            .threshold(5)
+            .seed(101)
+            .buildOnDisk(root.resolve("old.git"));
+    ClientRepo mid =
+        ClientRepo.builder(ClientVersion.V0_6_1)
+            .threshold(5)
+            .seed(102)
+            .buildOnDisk(root.resolve("mid.git"));
+    cli.run(old.directory(), "fetch", "-q", upstream.toString(), "+refs/entire/*:refs/entire/*")
+        .expectOk();
+    cli.run(mid.directory(), "fetch", "-q", upstream.toString(), "+refs/entire/*:refs/entire/*")
+        .expectOk();
     old.checkpoint();
     publish(old);
     fetch();
@@ -157,18 +205,39 @@ class MirrorHookTest extends StockHookFixture {
     publish(mid);
     fetch();
     // v0.6.0's migration: an archive below the threshold lands upstream; nothing is lost by it
-    ClientRepo bug = ClientRepo.builder(ClientVersion.V0_6_0).threshold(5).seed(103).buildOnDisk(root.resolve("bug.git"));
+    ClientRepo bug =
+        ClientRepo.builder(ClientVersion.V0_6_0)
+            .threshold(5)
+            .seed(103)
+            .buildOnDisk(root.resolve("bug.git"));
     bug.migrate(3);
-    cli.run(bug.directory(), "push", "-q", upstream.toString(),
-        bug.latestArchive() + ":" + RefNames.archive(7)).expectOk();
+    cli.run(
+            bug.directory(),
+            "push",
+            "-q",
+            upstream.toString(),
+            bug.latestArchive() + ":" + RefNames.archive(7))
+        .expectOk();
     // branches rewritten and deleted
     ObjectId one = old.insertCommit(new FlatTree(), "one");
     ObjectId two = old.insertCommit(new FlatTree(), "two");
-    cli.run(old.directory(), "push", "-q", upstream.toString(), one.name() + ":refs/heads/b",
-        one.name() + ":refs/heads/gone").expectOk();
+    cli.run(
+            old.directory(),
+            "push",
+            "-q",
+            upstream.toString(),
+            one.name() + ":refs/heads/b",
+            one.name() + ":refs/heads/gone")
+        .expectOk();
     fetch();
-    cli.run(old.directory(), "push", "-q", upstream.toString(), "+" + two.name() + ":refs/heads/b",
-        ":refs/heads/gone").expectOk();
+    cli.run(
+            old.directory(),
+            "push",
+            "-q",
+            upstream.toString(),
+            "+" + two.name() + ":refs/heads/b",
+            ":refs/heads/gone")
+        .expectOk();
     fetch();
     assertEquals(Map.of(), kept(), "nothing was lost, nothing is kept");
     assertNothingLost();
@@ -181,13 +250,15 @@ class MirrorHookTest extends StockHookFixture {
     a.checkpoints(2);
     publish(a);
     ClientRepo b = client();
-    cli.run(b.directory(), "fetch", "-q", upstream.toString(), "+refs/entire/*:refs/entire/*").expectOk();
+    cli.run(b.directory(), "fetch", "-q", upstream.toString(), "+refs/entire/*:refs/entire/*")
+        .expectOk();
     a.checkpoints(2);
     publish(a);
     fetch();
     ObjectId dropped = a.ref(RefNames.CURRENT);
     b.checkpoint();
-    cli.run(b.directory(), "push", "-q", upstream.toString(), "+" + CURRENT + ":" + CURRENT).expectOk();
+    cli.run(b.directory(), "push", "-q", upstream.toString(), "+" + CURRENT + ":" + CURRENT)
+        .expectOk();
     GitCli.Result r = fetch();
     Map<String, ObjectId> kept = kept();
     assertEquals(1, kept.size(), kept.toString());
@@ -195,22 +266,57 @@ class MirrorHookTest extends StockHookFixture {
     assertTrue(name.matches("refs/kept/\\d{8}T\\d{6}Z/" + CURRENT), name);
     assertEquals(dropped, kept.get(name));
     Path keep = mirror.resolve("checkpoint-guard/kept.git");
-    assertTrue(r.stderr().contains("checkpoint-guard: kept " + CURRENT + " at " + dropped.name()
-        + " (2 checkpoints, 4 files no other v2 ref holds) in " + keep.toRealPath() + " as " + name), r.stderr());
+    assertTrue(
+        r.stderr()
+            .contains(
+                "checkpoint-guard: kept "
+                    + CURRENT
+                    + " at "
+                    + dropped.name()
+                    + " (2 checkpoints, 4 files no other v2 ref holds) in "
+                    + keep.toRealPath()
+                    + " as "
+                    + name),
+        r.stderr());
     assertNothingLost();
     // check lists the kept tip (information: the mirror itself is healthy)
-    GitCli.Result check = cli.exec(root, null, List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-cp", TestJar.get().toString(), "dev.checkpointguard.cli.Main", "check", "--repo",
-        mirror.toString()));
+    GitCli.Result check =
+        cli.exec(
+            root,
+            null,
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                TestJar.get().toString(),
+                "dev.checkpointguard.cli.Main",
+                "check",
+                "--repo",
+                mirror.toString()));
     assertEquals(0, check.exitCode(), check.toString());
-    assertTrue(check.stdout().contains("  info mirror-kept: checkpoint-guard/kept.git " + name + " keeps " + CURRENT
-        + " at " + dropped.abbreviate(10).name() + " (4 checkpoints) that a fetch dropped; bring them back as"
-        + " docs/mirror.md says"), check.stdout());
+    assertTrue(
+        check
+            .stdout()
+            .contains(
+                "  info mirror-kept: checkpoint-guard/kept.git "
+                    + name
+                    + " keeps "
+                    + CURRENT
+                    + " at "
+                    + dropped.abbreviate(10).name()
+                    + " (4 checkpoints) that a fetch dropped; bring them back as"
+                    + " docs/mirror.md says"),
+        check.stdout());
 
     // gc, pack-refs --all, update-ref and a second fetch --prune: all work, nothing more is kept
     cli.run(mirror, "gc", "-q").expectOk();
     cli.run(mirror, "pack-refs", "--all").expectOk();
-    cli.run(a.directory(), "push", "-q", upstream.toString(), a.ref(MAIN).name() + ":refs/heads/more").expectOk();
+    cli.run(
+            a.directory(),
+            "push",
+            "-q",
+            upstream.toString(),
+            a.ref(MAIN).name() + ":refs/heads/more")
+        .expectOk();
     fetch();
     fetch();
     assertEquals(kept, kept());
@@ -221,11 +327,14 @@ class MirrorHookTest extends StockHookFixture {
     assertTrue(kept().containsValue(main), kept().toString());
     fetch();
 
-    // docs/mirror.md's recipe, run as printed: the kept checkpoints go back upstream, the mirror follows
+    // docs/mirror.md's recipe, run as printed: the kept checkpoints go back upstream, the mirror
+    // follows
     String recipe = docsBlock("<!-- restore-current");
-    recipe = recipe.replaceFirst("(?m)^UPSTREAM=.*$", "UPSTREAM='" + upstream + "'")
-        .replaceFirst("(?m)^KEEP=.*$", "KEEP='" + keep + "'")
-        .replaceFirst("(?m)^KEPT=.*$", "KEPT=" + name);
+    recipe =
+        recipe
+            .replaceFirst("(?m)^UPSTREAM=.*$", "UPSTREAM='" + upstream + "'")
+            .replaceFirst("(?m)^KEEP=.*$", "KEEP='" + keep + "'")
+            .replaceFirst("(?m)^KEPT=.*$", "KEPT=" + name);
     cli.exec(root, null, List.of("sh", "-ec", recipe)).expectOk();
     fetch();
     Set<String> back = ids(refs(mirror).get(CURRENT));
@@ -245,11 +354,14 @@ class MirrorHookTest extends StockHookFixture {
 
   private Set<String> ids(ObjectId tip) {
     Set<String> out = new HashSet<>();
-    try (Repository r = new FileRepositoryBuilder().setGitDir(mirror.toFile()).setMustExist(true).build();
+    try (Repository r =
+            new FileRepositoryBuilder().setGitDir(mirror.toFile()).setMustExist(true).build();
         ObjectReader reader = r.newObjectReader();
         RevWalk w = new RevWalk(reader)) {
       var tree = w.parseCommit(tip).getTree();
-      new CheckpointTrees(reader, null).directories(tree).keySet()
+      new CheckpointTrees(reader, null)
+          .directories(tree)
+          .keySet()
           .forEach(id -> out.add(CheckpointIds.format(id)));
     } catch (Exception e) {
       throw new AssertionError(e);
@@ -280,14 +392,18 @@ class MirrorHookTest extends StockHookFixture {
     c.checkpoints(2);
     publish(c);
     fetch();
-    // a push into the mirror (receive-pack) that rewrites /full/current: accepted (the hook never refuses), kept
+    // a push into the mirror (receive-pack) that rewrites /full/current: accepted (the hook never
+    // refuses), kept
     ClientRepo d = client();
     d.checkpoint();
-    GitCli.Result push = cli.run(d.directory(), "push", "--porcelain", mirror.toString(), "+" + CURRENT + ":" + CURRENT);
+    GitCli.Result push =
+        cli.run(
+            d.directory(), "push", "--porcelain", mirror.toString(), "+" + CURRENT + ":" + CURRENT);
     assertEquals(0, push.exitCode(), push.toString());
     assertTrue(kept().containsValue(c.ref(RefNames.CURRENT)), kept().toString());
     // the keep repository has no hook of ours, and copying into it started exactly one JVM
-    assertFalse(Files.exists(mirror.resolve("checkpoint-guard/kept.git/hooks/reference-transaction")));
+    assertFalse(
+        Files.exists(mirror.resolve("checkpoint-guard/kept.git/hooks/reference-transaction")));
     assertEquals(1, javaStarts());
     Path copy = root.resolve("copy.git");
     cli.run(root, "clone", "-q", "--mirror", mirror.toString(), copy.toString()).expectOk();
@@ -300,7 +416,9 @@ class MirrorHookTest extends StockHookFixture {
     mirror = root.resolve("mirror.git");
     cli.run(root, "clone", "-q", "--mirror", upstream.toString(), mirror.toString()).expectOk();
     Path log = root.resolve("old hook.txt");
-    writeExecutable(mirror.resolve("hooks/reference-transaction"), "#!/bin/sh\necho \"$1\" >> '" + log + "'\ncat >/dev/null\n");
+    writeExecutable(
+        mirror.resolve("hooks/reference-transaction"),
+        "#!/bin/sh\necho \"$1\" >> '" + log + "'\ncat >/dev/null\n");
     Map<String, String> before = snapshot(mirror.resolve("hooks"));
     install("--mirror", "--repo", mirror.toString()).expectOk();
     install("--mirror", "--repo", mirror.toString()).expectOk(); // twice: the same
@@ -313,11 +431,14 @@ class MirrorHookTest extends StockHookFixture {
     Files.createDirectories(mirror.resolve("checkpoint-guard/kept.git"));
     install("--uninstall", "--repo", mirror.toString()).expectOk();
     assertEquals(before, snapshot(mirror.resolve("hooks")));
-    assertTrue(Files.isDirectory(mirror.resolve("checkpoint-guard/kept.git")), "the keep repository stays");
+    assertTrue(
+        Files.isDirectory(mirror.resolve("checkpoint-guard/kept.git")),
+        "the keep repository stays");
     // and refused where it cannot work
     GitCli.Result r = install("--mirror", "--gitea-repo", mirror.toString());
     assertEquals(2, r.exitCode(), r.toString());
-    assertTrue(r.stderr().startsWith("install.sh: --mirror works with --repo/--repos only"), r.stderr());
+    assertTrue(
+        r.stderr().startsWith("install.sh: --mirror works with --repo/--repos only"), r.stderr());
   }
 
   @Test
@@ -329,7 +450,8 @@ class MirrorHookTest extends StockHookFixture {
     install("--mirror", "--repo", repo.toString()).expectOk();
     String mirrorHook = Files.readString(hook);
     assertTrue(Files.exists(repo.resolve("hooks/pre-receive")), "the guard's pre-receive stays");
-    install("--repo", repo.toString()).expectOk(); // reinstalling the guard leaves the mirror hook alone
+    install("--repo", repo.toString())
+        .expectOk(); // reinstalling the guard leaves the mirror hook alone
     assertEquals(mirrorHook, Files.readString(hook));
     install("--uninstall", "--repo", repo.toString()).expectOk();
     assertFalse(Files.exists(hook));
@@ -340,7 +462,9 @@ class MirrorHookTest extends StockHookFixture {
     cli.run(gitea, "init", "-q", "--bare", "two.git").expectOk();
     install("--mirror", "--repos", gitea.getParent().toString()).expectOk();
     for (String n : List.of("one.git", "two.git")) {
-      assertTrue(Files.readString(gitea.resolve(n + "/hooks/reference-transaction")).contains("# checkpoint-guard-hook:"));
+      assertTrue(
+          Files.readString(gitea.resolve(n + "/hooks/reference-transaction"))
+              .contains("# checkpoint-guard-hook:"));
     }
   }
 
@@ -351,41 +475,64 @@ class MirrorHookTest extends StockHookFixture {
     c.checkpoints(2);
     publish(c);
     ObjectId head = c.ref(RefNames.MAIN);
-    cli.run(c.directory(), "push", "-q", upstream.toString(), head.name() + ":refs/heads/a",
-        head.name() + ":refs/heads/z").expectOk();
+    cli.run(
+            c.directory(),
+            "push",
+            "-q",
+            upstream.toString(),
+            head.name() + ":refs/heads/a",
+            head.name() + ":refs/heads/z")
+        .expectOk();
     mirror = root.resolve("mirror.git");
     cli.run(root, "clone", "-q", "--mirror", upstream.toString(), mirror.toString()).expectOk();
     cli.run(mirror, "update-ref", "refs/checkpoint-guard/mine", head.name()).expectOk();
     Path log = root.resolve("tx.txt");
-    // a hook that logs each prepared transaction and refuses the one touching v2 (what a vetoing guard would do)
-    writeExecutable(mirror.resolve("hooks/reference-transaction"), "#!/bin/sh\n[ \"$1\" = prepared ] || exit 0\n"
-        + "in=$(cat)\nprintf '%s\\n--\\n' \"$in\" >> '" + log + "'\n"
-        + "case \"$in\" in *refs/entire/checkpoints/v2/full/current*) exit 1 ;; esac\nexit 0\n");
+    // a hook that logs each prepared transaction and refuses the one touching v2 (what a vetoing
+    // guard would do)
+    writeExecutable(
+        mirror.resolve("hooks/reference-transaction"),
+        "#!/bin/sh\n[ \"$1\" = prepared ] || exit 0\n"
+            + "in=$(cat)\nprintf '%s\\n--\\n' \"$in\" >> '"
+            + log
+            + "'\n"
+            + "case \"$in\" in *refs/entire/checkpoints/v2/full/current*) exit 1 ;; esac\nexit 0\n");
     c.checkpoint();
     publish(c);
     ObjectId other = c.insertCommit(new FlatTree(), "other");
-    cli.run(c.directory(), "push", "-q", upstream.toString(), "+" + other.name() + ":refs/heads/a",
-        "+" + other.name() + ":refs/heads/z").expectOk();
+    cli.run(
+            c.directory(),
+            "push",
+            "-q",
+            upstream.toString(),
+            "+" + other.name() + ":refs/heads/a",
+            "+" + other.name() + ":refs/heads/z")
+        .expectOk();
     GitCli.Result r = cli.run(mirror, "fetch", "--prune");
     assertEquals(128, r.exitCode(), r.toString());
     assertTrue(r.stderr().contains("fatal: ref updates aborted by hook"), r.stderr());
     Map<String, ObjectId> after = refs(mirror);
-    assertEquals(head, after.get("refs/heads/a"), "the branch after the refused v2 ref is not updated");
+    assertEquals(
+        head, after.get("refs/heads/a"), "the branch after the refused v2 ref is not updated");
     assertEquals(head, after.get("refs/heads/z"));
-    assertFalse(after.containsKey("refs/checkpoint-guard/mine"), "--prune deleted the mirror's own ref");
+    assertFalse(
+        after.containsKey("refs/checkpoint-guard/mine"), "--prune deleted the mirror's own ref");
     // one transaction per ref, in ref-name order (the prune first)
     List<String> tx = new ArrayList<>();
     for (String block : Files.readString(log).split("\n--\n")) {
       tx.add(block.substring(block.lastIndexOf(' ') + 1).trim());
     }
-    assertEquals(List.of("refs/checkpoint-guard/mine", "refs/checkpoint-guard/mine", CURRENT), tx.subList(0, 3));
+    assertEquals(
+        List.of("refs/checkpoint-guard/mine", "refs/checkpoint-guard/mine", CURRENT),
+        tx.subList(0, 3));
   }
 
-  // -------------------------------------------------------------------------------------------- helpers
+  // --------------------------------------------------------------------------------------------
+  // helpers
 
   private static Map<String, ObjectId> refs(Path dir) {
     Map<String, ObjectId> out = new TreeMap<>();
-    try (Repository r = new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build()) {
+    try (Repository r =
+        new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build()) {
       for (Ref ref : r.getRefDatabase().getRefsByPrefix(Constants.R_REFS)) {
         out.put(ref.getName(), ref.getObjectId());
       }
@@ -400,7 +547,10 @@ class MirrorHookTest extends StockHookFixture {
     return Files.isDirectory(k) ? refs(k) : Map.of();
   }
 
-  /** Every checkpoint file (ID/path blob) of every v2 tip of upstream and the mirror, as seen so far. */
+  /**
+   * Every checkpoint file (ID/path blob) of every v2 tip of upstream and the mirror, as seen so
+   * far.
+   */
   private void observe() {
     seen.addAll(files(upstream, null));
     seen.addAll(files(mirror, null));
@@ -421,17 +571,24 @@ class MirrorHookTest extends StockHookFixture {
 
   private static Set<String> files(Path dir, String prefix) {
     Set<String> out = new HashSet<>();
-    try (Repository r = new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build();
+    try (Repository r =
+            new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build();
         ObjectReader reader = r.newObjectReader();
         RevWalk w = new RevWalk(reader)) {
-      for (Ref ref : r.getRefDatabase().getRefsByPrefix(prefix == null ? RefNames.V2_PREFIX : prefix)) {
+      for (Ref ref :
+          r.getRefDatabase().getRefsByPrefix(prefix == null ? RefNames.V2_PREFIX : prefix)) {
         var tree = w.parseCommit(ref.getObjectId()).getTree();
         for (var d : new CheckpointTrees(reader, null).directories(tree).entrySet()) {
           try (TreeWalk tw = new TreeWalk(reader)) {
             tw.addTree(d.getValue());
             tw.setRecursive(true);
             while (tw.next()) {
-              out.add(CheckpointIds.format(d.getKey()) + "/" + tw.getPathString() + " " + tw.getObjectId(0).name());
+              out.add(
+                  CheckpointIds.format(d.getKey())
+                      + "/"
+                      + tw.getPathString()
+                      + " "
+                      + tw.getObjectId(0).name());
             }
           }
         }

@@ -3,8 +3,8 @@ package dev.checkpointguard.stock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.checkpointguard.command.Io;
 import dev.checkpointguard.cli.Main;
+import dev.checkpointguard.command.Io;
 import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.ClientVersion;
 import dev.checkpointguard.fixtures.FlatTree;
@@ -25,7 +25,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The {@code pre-receive} and {@code update} commands driven in-process, as the wrappers call them. */
+/**
+ * The {@code pre-receive} and {@code update} commands driven in-process, as the wrappers call them.
+ */
 class PreReceiveCommandTest {
   private static final String MAIN = "refs/entire/checkpoints/v2/main";
   private static final String CURRENT = "refs/entire/checkpoints/v2/full/current";
@@ -89,7 +91,8 @@ class PreReceiveCommandTest {
 
   @Test
   void ignoresUnguardedRefsAndNeedsGitDir() {
-    assertEquals(0, run(init.name() + " " + other.name() + " refs/heads/x\n", Map.of(), "pre-receive"));
+    assertEquals(
+        0, run(init.name() + " " + other.name() + " refs/heads/x\n", Map.of(), "pre-receive"));
     assertEquals("", err());
     Io io =
         new Io(
@@ -98,7 +101,9 @@ class PreReceiveCommandTest {
             new ByteArrayInputStream(new byte[0]),
             Map.of());
     assertEquals(2, new Main(io).run("pre-receive"));
-    assertEquals("checkpoint-guard pre-receive: GIT_DIR is not set: run this as a git pre-receive hook\n", err());
+    assertEquals(
+        "checkpoint-guard pre-receive: GIT_DIR is not set: run this as a git pre-receive hook\n",
+        err());
   }
 
   @Test
@@ -123,22 +128,43 @@ class PreReceiveCommandTest {
   void verdictsModeWritesEveryGuardedVerdictAndExitsZero() throws Exception {
     Path file = tmp.resolve("verdicts dir/123");
     String in =
-        init.name() + " " + other.name() + " " + MAIN + "\n"
-            + ZERO + " " + other.name() + " refs/heads/x\n"
-            + ZERO + " " + other.name() + " refs/entire/checkpoints/v2/full/current\n";
+        init.name()
+            + " "
+            + other.name()
+            + " "
+            + MAIN
+            + "\n"
+            + ZERO
+            + " "
+            + other.name()
+            + " refs/heads/x\n"
+            + ZERO
+            + " "
+            + other.name()
+            + " refs/entire/checkpoints/v2/full/current\n";
     assertEquals(0, run(in, Map.of(), "pre-receive", "--verdicts", file.toString()));
     assertEquals("", err(), "rejections are printed by the update hook");
     assertEquals(
-        "reject " + init.name() + " " + other.name() + " " + MAIN
+        "reject "
+            + init.name()
+            + " "
+            + other.name()
+            + " "
+            + MAIN
             + " checkpoint-guard: non-fast-forward: refs/entire/checkpoints/v2/main can only be"
             + " fast-forwarded (rule main-history); fetch, merge and push again\n"
-            + "accept " + ZERO + " " + other.name() + " refs/entire/checkpoints/v2/full/current\n",
+            + "accept "
+            + ZERO
+            + " "
+            + other.name()
+            + " refs/entire/checkpoints/v2/full/current\n",
         Files.readString(file));
   }
 
   @Test
   void anUnexpectedFailureShowsOneLineAndLogsTheDetails() throws Exception {
-    // the verdicts folder cannot be created because a regular file is in the way: an I/O error whose
+    // the verdicts folder cannot be created because a regular file is in the way: an I/O error
+    // whose
     // message names a server path, which must reach hook.log but not the pusher
     Path blocker = Files.writeString(tmp.resolve("secret server path"), "");
     String file = blocker.resolve("verdicts/123").toString();
@@ -154,7 +180,9 @@ class PreReceiveCommandTest {
     String log = Files.readString(gitDir.toPath().resolve("checkpoint-guard/hook.log"));
     assertEquals(2, log.split(" pre-receive failed: ", -1).length - 1, log);
     assertTrue(log.contains(blocker.toString()), log);
-    assertTrue(log.contains("\tat dev.checkpointguard.stock.PreReceiveCommand"), "with the stack trace: " + log);
+    assertTrue(
+        log.contains("\tat dev.checkpointguard.stock.PreReceiveCommand"),
+        "with the stack trace: " + log);
   }
 
   @Test
@@ -167,6 +195,7 @@ class PreReceiveCommandTest {
     err.reset();
     assertEquals(0, run("", Map.of(), "update", "refs/heads/x", init.name(), other.name()));
     assertEquals(2, run("", Map.of(), "update", MAIN));
-    assertEquals("checkpoint-guard update: expected <ref> <old-id> <new-id>, got 1 arguments\n", err());
+    assertEquals(
+        "checkpoint-guard update: expected <ref> <old-id> <new-id>, got 1 arguments\n", err());
   }
 }

@@ -2,15 +2,14 @@ package dev.checkpointguard.stock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.checkpointguard.fixtures.FlatTree;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientProtocol;
 import dev.checkpointguard.fixtures.ClientRepo;
 import dev.checkpointguard.fixtures.ClientVersion;
 import dev.checkpointguard.fixtures.FixtureClock;
+import dev.checkpointguard.fixtures.FlatTree;
 import dev.checkpointguard.fixtures.GitCli;
 import dev.checkpointguard.fixtures.LossCases;
 import java.io.IOException;
@@ -31,11 +30,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every way a push lost transcripts past the guard (issue 15, {@link LossCases}), pushed with the real
- * {@code git} binary into bare repositories that install.sh prepared, in both stock modes: all-or-nothing
- * {@code pre-receive} (the whole push is refused) and per-ref (only the damaging refs are). Afterwards every
- * transcript the server held is still on it. Plus what only the stock hook has: archives of the same push
- * never cover a reset, and git namespaces.
+ * Every way a push lost transcripts past the guard (issue 15, {@link LossCases}), pushed with the
+ * real {@code git} binary into bare repositories that install.sh prepared, in both stock modes:
+ * all-or-nothing {@code pre-receive} (the whole push is refused) and per-ref (only the damaging
+ * refs are). Afterwards every transcript the server held is still on it. Plus what only the stock
+ * hook has: archives of the same push never cover a reset, and git namespaces.
  */
 class StockDataLossTest extends StockHookFixture {
   static final String C = RefNames.CURRENT;
@@ -43,7 +42,8 @@ class StockDataLossTest extends StockHookFixture {
 
   private final List<ClientRepo> clients = new ArrayList<>();
   private final FixtureClock clock =
-      new FixtureClock(Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(600), Duration.ofSeconds(1));
+      new FixtureClock(
+          Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(600), Duration.ofSeconds(1));
 
   @AfterEach
   void closeClients() {
@@ -66,7 +66,8 @@ class StockDataLossTest extends StockHookFixture {
   /** A guarded bare repository rotating at the test threshold. */
   Path server(boolean perRef) {
     Path server = bare("server.git");
-    cli.run(server, "config", "checkpointGuard.threshold", String.valueOf(LossCases.THRESHOLD)).expectOk();
+    cli.run(server, "config", "checkpointGuard.threshold", String.valueOf(LossCases.THRESHOLD))
+        .expectOk();
     if (perRef) {
       install("--per-ref", "--repo", server.toString()).expectOk();
     } else {
@@ -86,7 +87,8 @@ class StockDataLossTest extends StockHookFixture {
 
   @ParameterizedTest(name = "{0}, per-ref {1}")
   @MethodSource("cases")
-  void theDamagingPushIsRefusedAndNothingIsLost(LossCases.Case k, boolean perRef) throws IOException {
+  void theDamagingPushIsRefusedAndNothingIsLost(LossCases.Case k, boolean perRef)
+      throws IOException {
     Path server = server(perRef);
     GitCli git = new GitCli(root.resolve("client home"));
     LossCases.Attack a =
@@ -106,7 +108,9 @@ class StockDataLossTest extends StockHookFixture {
     GitCli.Result push = LossCases.push(git, a, server.toString());
 
     for (String ref : a.refused()) {
-      assertEquals('!', push.refResult(ref).orElseThrow(() -> new AssertionError(ref + ": " + push)).flag(),
+      assertEquals(
+          '!',
+          push.refResult(ref).orElseThrow(() -> new AssertionError(ref + ": " + push)).flag(),
           push.toString());
     }
     assertEquals(before, values(server, a.refused()), "a refused ref moved: " + push);
@@ -122,9 +126,10 @@ class StockDataLossTest extends StockHookFixture {
   }
 
   /**
-   * An archive and a reset it relies on in one push: git applies a non-atomic push one ref at a time, so
-   * the archive could fail while the reset lands. The stock hook never counts archives of the push as
-   * cover; the reset is refused, saying to push the archive first, and both land when pushed that way.
+   * An archive and a reset it relies on in one push: git applies a non-atomic push one ref at a
+   * time, so the archive could fail while the reset lands. The stock hook never counts archives of
+   * the push as cover; the reset is refused, saying to push the archive first, and both land when
+   * pushed that way.
    */
   @ParameterizedTest(name = "per-ref {0}")
   @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
@@ -133,23 +138,45 @@ class StockDataLossTest extends StockHookFixture {
     GitCli git = new GitCli(root.resolve("client home"));
     Covered p = coveredByAnArchiveUpdate(server, git);
     GitCli.Result push =
-        git.run(p.client.directory(), "push", "--porcelain", server.toString(),
-            p.archive.name() + ":" + A1, "+" + p.reset.name() + ":" + C);
+        git.run(
+            p.client.directory(),
+            "push",
+            "--porcelain",
+            server.toString(),
+            p.archive.name() + ":" + A1,
+            "+" + p.reset.name() + ":" + C);
     assertFalse(push.ok(), push.toString());
-    assertTrue(String.join("\n", push.remoteLines()).contains(
-        "(archived generations pushed with it do not count on this server: push them first, then the"
-            + " reset) (rule current-loss)"), push.toString());
+    assertTrue(
+        String.join("\n", push.remoteLines())
+            .contains(
+                "(archived generations pushed with it do not count on this server: push them first, then the"
+                    + " reset) (rule current-loss)"),
+        push.toString());
     assertEquals(p.current.name(), serverRef(server, C));
-    assertEquals(perRef ? p.archive.name() : p.before.name(), serverRef(server, A1), push.toString());
+    assertEquals(
+        perRef ? p.archive.name() : p.before.name(), serverRef(server, A1), push.toString());
     // pushed separately, archive first, both land
-    git.run(p.client.directory(), "push", "--porcelain", server.toString(), p.archive.name() + ":" + A1)
+    git.run(
+            p.client.directory(),
+            "push",
+            "--porcelain",
+            server.toString(),
+            p.archive.name() + ":" + A1)
         .expectOk();
-    git.run(p.client.directory(), "push", "--porcelain", server.toString(), "+" + p.reset.name() + ":" + C)
+    git.run(
+            p.client.directory(),
+            "push",
+            "--porcelain",
+            server.toString(),
+            "+" + p.reset.name() + ":" + C)
         .expectOk();
     assertEquals(p.reset.name(), serverRef(server, C));
   }
 
-  /** A /full/current whose reset is covered only by an ff of archive 1 that merges it in (not yet pushed). */
+  /**
+   * A /full/current whose reset is covered only by an ff of archive 1 that merges it in (not yet
+   * pushed).
+   */
   private record Covered(
       ClientRepo client, ObjectId current, ObjectId before, ObjectId archive, ObjectId reset) {}
 
@@ -164,7 +191,9 @@ class StockDataLossTest extends StockHookFixture {
     // the client's own recovery merge: archive 1 gains /full/current's checkpoints
     ObjectId before = c.ref(A1);
     ObjectId archive =
-        c.insertCommit(c.flatTree(A1).overlay(c.flatTree(C)), "Merge local checkpoints into archived generation",
+        c.insertCommit(
+            c.flatTree(A1).overlay(c.flatTree(C)),
+            "Merge local checkpoints into archived generation",
             before);
     return new Covered(c, current, before, archive, start);
   }
@@ -180,15 +209,24 @@ class StockDataLossTest extends StockHookFixture {
     ClientRepo c = client();
     c.checkpoints(LossCases.THRESHOLD - 1);
     publish(inA, c, server, C, RefNames.MAIN);
-    // the same checkpoints archived in the root namespace (by the administrator: below the threshold)
+    // the same checkpoints archived in the root namespace (by the administrator: below the
+    // threshold)
     ObjectId archive = c.insertCommit(c.flatTree(C), "Archive generation", c.ref(C));
-    root.run(c.directory(), "push", "--porcelain", server.toString(), archive.name() + ":refs/heads/x")
+    root.run(
+            c.directory(),
+            "push",
+            "--porcelain",
+            server.toString(),
+            archive.name() + ":refs/heads/x")
         .expectOk();
     cli.run(server, "update-ref", A1, archive.name()).expectOk();
     ObjectId reset = c.insertCommit(new FlatTree(), "Start generation");
-    GitCli.Result push = inA.run(c.directory(), "push", "--porcelain", server.toString(), "+" + reset.name() + ":" + C);
+    GitCli.Result push =
+        inA.run(
+            c.directory(), "push", "--porcelain", server.toString(), "+" + reset.name() + ":" + C);
     assertFalse(push.ok(), push.toString());
-    assertTrue(String.join("\n", push.remoteLines()).contains("(rule current-loss)"), push.toString());
+    assertTrue(
+        String.join("\n", push.remoteLines()).contains("(rule current-loss)"), push.toString());
     assertEquals(c.ref(C).name(), serverRef(server, "refs/namespaces/a/" + C));
   }
 

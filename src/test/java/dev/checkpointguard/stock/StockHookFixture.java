@@ -21,8 +21,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Shared setup of the end-to-end tests: every path lives below a directory whose name contains a space,
- * the jar is {@link TestJar}, install.sh is the one at the top of the source tree.
+ * Shared setup of the end-to-end tests: every path lives below a directory whose name contains a
+ * space, the jar is {@link TestJar}, install.sh is the one at the top of the source tree.
  */
 abstract class StockHookFixture {
   static final String MAIN = RefNames.MAIN;
@@ -42,7 +42,8 @@ abstract class StockHookFixture {
     root = Files.createDirectories(tmp.resolve("with space"));
     prefix = root.resolve("pre fix");
     Path home = Files.createDirectories(root.resolve("home"));
-    // install.sh's scratch folders stay in the test's directory; CDS training needs more than 30 s under load
+    // install.sh's scratch folders stay in the test's directory; CDS training needs more than 30 s
+    // under load
     cli = new GitCli(home, Duration.ofSeconds(90)).with("TMPDIR", home.toString());
   }
 
@@ -67,11 +68,13 @@ abstract class StockHookFixture {
   }
 
   /**
-   * A client repository of the fixture library ({@code v0.6.2}, rotation threshold {@code threshold}), a
-   * bare repository {@code root/name} that {@code git push} runs in.
+   * A client repository of the fixture library ({@code v0.6.2}, rotation threshold {@code
+   * threshold}), a bare repository {@code root/name} that {@code git push} runs in.
    */
   ClientRepo clientRepo(String name, int threshold) {
-    return ClientRepo.builder(ClientVersion.V0_6_2).threshold(threshold).buildOnDisk(root.resolve(name));
+    return ClientRepo.builder(ClientVersion.V0_6_2)
+        .threshold(threshold)
+        .buildOnDisk(root.resolve(name));
   }
 
   /** Points {@code ref} of the repository {@code dir} at {@code id} with {@code git update-ref}. */
@@ -79,10 +82,13 @@ abstract class StockHookFixture {
     cli.run(dir, "update-ref", ref, id.name()).expectOk();
   }
 
-  /** Runs install.sh with the test jar, the test prefix and no AppCDS archive, plus {@code args}. */
+  /**
+   * Runs install.sh with the test jar, the test prefix and no AppCDS archive, plus {@code args}.
+   */
   GitCli.Result install(String... args) {
     List<String> cmd = new ArrayList<>(List.of("bash", installScript().toString()));
-    cmd.addAll(List.of("--jar", TestJar.get().toString(), "--prefix", prefix.toString(), "--no-cds"));
+    cmd.addAll(
+        List.of("--jar", TestJar.get().toString(), "--prefix", prefix.toString(), "--no-cds"));
     cmd.addAll(List.of(args));
     return cli.exec(root, null, cmd);
   }
@@ -117,7 +123,10 @@ abstract class StockHookFixture {
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
-  /** Every file below {@code dir}: relative path → permissions + content, for before/after comparisons. */
+  /**
+   * Every file below {@code dir}: relative path → permissions + content, for before/after
+   * comparisons.
+   */
   static Map<String, String> snapshot(Path dir) throws IOException {
     Map<String, String> out = new TreeMap<>();
     if (!Files.exists(dir)) {

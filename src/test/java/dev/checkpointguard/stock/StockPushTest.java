@@ -45,20 +45,29 @@ class StockPushTest extends StockHookFixture {
     assertEquals(1, forced.exitCode(), forced.toString());
     assertLines(List.of(MAIN_HISTORY), forced.remoteLines(), forced);
     assertTrue(
-        forced.stderr().contains(" ! [remote rejected] " + MAIN + " -> " + MAIN + " (pre-receive hook declined)"),
+        forced
+            .stderr()
+            .contains(
+                " ! [remote rejected] " + MAIN + " -> " + MAIN + " (pre-receive hook declined)"),
         forced.toString());
     assertEquals(first.name(), serverRef(server, MAIN), "the server's main must not move");
   }
 
   /** A client state after a rotation, with what the server had before it. */
   private record Rotated(
-      Path dir, List<String> ids, ObjectId before, ObjectId archive, ObjectId reset, ObjectId small) {}
+      Path dir,
+      List<String> ids,
+      ObjectId before,
+      ObjectId archive,
+      ObjectId reset,
+      ObjectId small) {}
 
   /**
-   * A {@code v0.6.2} client with threshold 3 that pushed {@code /main} and {@code /full/current} with two
-   * checkpoints, then wrote a third, which rotated: {@code ARCHIVE1} holds all three, {@code /full/current}
-   * is the {@code Start generation} reset. {@code small} is an under-threshold archive of the two pushed
-   * checkpoints, as the {@code v0.6.0} migration bug writes (spec §9).
+   * A {@code v0.6.2} client with threshold 3 that pushed {@code /main} and {@code /full/current}
+   * with two checkpoints, then wrote a third, which rotated: {@code ARCHIVE1} holds all three,
+   * {@code /full/current} is the {@code Start generation} reset. {@code small} is an
+   * under-threshold archive of the two pushed checkpoints, as the {@code v0.6.0} migration bug
+   * writes (spec §9).
    */
   private Rotated rotatedClient(Path server) throws Exception {
     try (ClientRepo c = clientRepo("client.git", 3)) {
@@ -66,15 +75,18 @@ class StockPushTest extends StockHookFixture {
       ObjectId before = c.ref(CURRENT);
       push(c.directory(), server.toString(), MAIN + ":" + MAIN, CURRENT + ":" + CURRENT).expectOk();
       ids.add(c.checkpoint());
-      assertEquals(List.of(ARCHIVE1), List.copyOf(c.archives().keySet()), "the third checkpoint rotates");
+      assertEquals(
+          List.of(ARCHIVE1), List.copyOf(c.archives().keySet()), "the third checkpoint rotates");
       ObjectId small =
-          c.insertCommit(c.flatTreeOf(c.commit(before).getTree().getId()), "Archive migrated generation");
+          c.insertCommit(
+              c.flatTreeOf(c.commit(before).getTree().getId()), "Archive migrated generation");
       return new Rotated(c.directory(), ids, before, c.ref(ARCHIVE1), c.ref(CURRENT), small);
     }
   }
 
   private static String threshold(int holds) {
-    return "checkpoint-guard: archived generation refs/entire/checkpoints/v2/full/0000000000001 holds " + holds
+    return "checkpoint-guard: archived generation refs/entire/checkpoints/v2/full/0000000000001 holds "
+        + holds
         + " checkpoints, fewer than the threshold 3 (rule archive-threshold); "
         + "only the v2 migration of Entire CLI v0.6.0 makes them, and your v1 branch still has "
         + "their checkpoints: upgrade the Entire CLI (v0.6.2 and later stop pushing it); "
@@ -83,7 +95,8 @@ class StockPushTest extends StockHookFixture {
 
   @Test
   void judgesARotationWhoseArchiveObjectsAreOnlyInTheQuarantine() throws Exception {
-    // ':' in the path makes git C-quote GIT_ALTERNATE_OBJECT_DIRECTORIES, which JGit cannot split itself
+    // ':' in the path makes git C-quote GIT_ALTERNATE_OBJECT_DIRECTORIES, which JGit cannot split
+    // itself
     Path server = bare("srv:quoted one.git");
     cli.run(server, "config", "checkpointGuard.threshold", "3").expectOk();
     install("--repo", server.toString()).expectOk();
@@ -106,13 +119,19 @@ class StockPushTest extends StockHookFixture {
     assertEquals(1, tooSmall.exitCode(), tooSmall.toString());
     assertLines(List.of(threshold(2)), tooSmall.remoteLines(), tooSmall);
 
-    assertNotEquals(0, cli.run(server, "cat-file", "-e", r.archive().name()).exitCode(), "archive not yet on the server");
-    // the reset and its archive in one push: git applies them one by one, so the archive of the push does
-    // not cover the reset (docs/stock-hook.md); the hook still reads the archive from the quarantine
+    assertNotEquals(
+        0,
+        cli.run(server, "cat-file", "-e", r.archive().name()).exitCode(),
+        "archive not yet on the server");
+    // the reset and its archive in one push: git applies them one by one, so the archive of the
+    // push does
+    // not cover the reset (docs/stock-hook.md); the hook still reads the archive from the
+    // quarantine
     GitCli.Result together =
         push(r.dir(), server.toString(), "+" + CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
     assertEquals(1, together.exitCode(), together.toString());
-    assertTrue(String.join("\n", together.remoteLines()).contains("push them first, then the reset"),
+    assertTrue(
+        String.join("\n", together.remoteLines()).contains("push them first, then the reset"),
         together.toString());
     // as v0.6.2 publishes: the archive alone (counted from the quarantine), then the reset
     GitCli.Result archive = push(r.dir(), server.toString(), ARCHIVE1 + ":" + ARCHIVE1);
@@ -132,13 +151,26 @@ class StockPushTest extends StockHookFixture {
     Rotated r = rotatedClient(server);
 
     // v0.6.0/v0.6.1: main and the latest archive (here the bad one) in one non-atomic push
-    GitCli.Result mixed = push(r.dir(), server.toString(), MAIN + ":" + MAIN, r.small().name() + ":" + ARCHIVE1);
+    GitCli.Result mixed =
+        push(r.dir(), server.toString(), MAIN + ":" + MAIN, r.small().name() + ":" + ARCHIVE1);
     assertEquals(1, mixed.exitCode(), mixed.toString());
-    assertLines(List.of(threshold(2), "error: hook declined to update " + ARCHIVE1), mixed.remoteLines(), mixed);
+    assertLines(
+        List.of(threshold(2), "error: hook declined to update " + ARCHIVE1),
+        mixed.remoteLines(),
+        mixed);
     assertTrue(
-        mixed.stderr().contains(" ! [remote rejected] " + r.small().name() + " -> " + ARCHIVE1 + " (hook declined)"),
+        mixed
+            .stderr()
+            .contains(
+                " ! [remote rejected] "
+                    + r.small().name()
+                    + " -> "
+                    + ARCHIVE1
+                    + " (hook declined)"),
         mixed.toString());
-    assertEquals(cli.run(r.dir(), "rev-parse", MAIN).stdout().trim(), serverRef(server, MAIN),
+    assertEquals(
+        cli.run(r.dir(), "rev-parse", MAIN).stdout().trim(),
+        serverRef(server, MAIN),
         "main is not blocked by the bad archive");
     assertEquals(null, serverRef(server, ARCHIVE1));
 
@@ -147,8 +179,13 @@ class StockPushTest extends StockHookFixture {
     GitCli.Result rotation =
         push(r.dir(), server.toString(), "+" + CURRENT + ":" + CURRENT, ARCHIVE1 + ":" + ARCHIVE1);
     assertEquals(1, rotation.exitCode(), rotation.toString());
-    assertTrue(rotation.stderr().contains(" * [new reference]   " + ARCHIVE1 + " -> " + ARCHIVE1), rotation.toString());
-    assertTrue(rotation.stderr().contains(" ! [remote rejected] " + CURRENT + " -> " + CURRENT + " (hook declined)"),
+    assertTrue(
+        rotation.stderr().contains(" * [new reference]   " + ARCHIVE1 + " -> " + ARCHIVE1),
+        rotation.toString());
+    assertTrue(
+        rotation
+            .stderr()
+            .contains(" ! [remote rejected] " + CURRENT + " -> " + CURRENT + " (hook declined)"),
         rotation.toString());
     GitCli.Result reset = push(r.dir(), server.toString(), "+" + CURRENT + ":" + CURRENT);
     assertEquals(0, reset.exitCode(), reset.toString());
@@ -175,9 +212,13 @@ class StockPushTest extends StockHookFixture {
     GitCli.Result forged = push(client, server.toString(), MAIN + ":" + backup);
     assertEquals(1, forged.exitCode(), forged.toString());
     List<String> expected = new ArrayList<>();
-    expected.add("checkpoint-guard: pushing " + backup + " is not allowed (rule guard-ref): refs under "
-        + RefNames.GUARD_PREFIX + " are the server's own (repair backups, mirror copies) and are written"
-        + " only by checkpoint-guard on the server");
+    expected.add(
+        "checkpoint-guard: pushing "
+            + backup
+            + " is not allowed (rule guard-ref): refs under "
+            + RefNames.GUARD_PREFIX
+            + " are the server's own (repair backups, mirror copies) and are written"
+            + " only by checkpoint-guard on the server");
     if (mode.equals("per-ref")) {
       expected.add("error: hook declined to update " + backup);
     }
@@ -199,7 +240,8 @@ class StockPushTest extends StockHookFixture {
       other = c.insertCommit(new FlatTree(), "Initialize v2 ref");
       c.updateRef("refs/heads/other", ObjectId.zeroId(), other);
     }
-    push(client, server.toString(), MAIN + ":" + MAIN, "refs/heads/other:refs/heads/other").expectOk();
+    push(client, server.toString(), MAIN + ":" + MAIN, "refs/heads/other:refs/heads/other")
+        .expectOk();
     Path hook = server.resolve("hooks").resolve("update");
     GitCli.Result alone =
         cli.with("GIT_DIR", server.toString())
@@ -208,18 +250,19 @@ class StockPushTest extends StockHookFixture {
     assertEquals(MAIN_HISTORY + "\n", alone.stderr());
     GitCli.Result ff =
         cli.with("GIT_DIR", server.toString())
-            .exec(server, null, List.of(hook.toString(), "refs/heads/x", main.name(), other.name()));
+            .exec(
+                server, null, List.of(hook.toString(), "refs/heads/x", main.name(), other.name()));
     assertEquals(0, ff.exitCode(), ff.toString());
   }
 
   /**
-   * Without pre-receive verdicts the update hook judges each ref alone, against the refs as they are when
-   * git calls it. git (C client) sends updates of existing refs first, in the server's advertisement order,
-   * then creations in command-line order; the server runs update hooks in that order and, in a non-atomic
-   * push, commits each ref before the next hook (atomic: nothing until all passed). An archive created in
-   * the same push therefore always comes after the reset of the existing {@code /full/current}, whatever the
-   * refspec order: alone, the update hook must refuse such a rotation, which is why per-ref mode applies
-   * the whole push's verdicts instead.
+   * Without pre-receive verdicts the update hook judges each ref alone, against the refs as they
+   * are when git calls it. git (C client) sends updates of existing refs first, in the server's
+   * advertisement order, then creations in command-line order; the server runs update hooks in that
+   * order and, in a non-atomic push, commits each ref before the next hook (atomic: nothing until
+   * all passed). An archive created in the same push therefore always comes after the reset of the
+   * existing {@code /full/current}, whatever the refspec order: alone, the update hook must refuse
+   * such a rotation, which is why per-ref mode applies the whole push's verdicts instead.
    */
   @Test
   void updateHookAloneNeverSeesAnArchiveCreatedInTheSamePush() throws Exception {
@@ -229,10 +272,14 @@ class StockPushTest extends StockHookFixture {
     // a hand-made setup without the pre-receive half: no verdicts, every guarded ref judged alone
     writeExecutable(server.resolve("hooks/pre-receive"), "#!/bin/sh\nexit 0\n");
     Rotated r = rotatedClient(server);
-    // the server's current also has the third checkpoint: the archive covers exactly what a reset drops
+    // the server's current also has the third checkpoint: the archive covers exactly what a reset
+    // drops
     ObjectId full = r.archive();
     String serverPath = server.toString();
-    push(r.dir(), serverPath, cli.run(r.dir(), "rev-parse", full.name() + "^").stdout().trim() + ":" + CURRENT)
+    push(
+            r.dir(),
+            serverPath,
+            cli.run(r.dir(), "rev-parse", full.name() + "^").stdout().trim() + ":" + CURRENT)
         .expectOk();
     ObjectId current = ObjectId.fromString(serverRef(server, CURRENT));
     String resetCurrent = "+" + CURRENT + ":" + CURRENT;
@@ -244,16 +291,19 @@ class StockPushTest extends StockHookFixture {
     assertTrue(atomic.stderr().contains(refused), atomic.toString());
     assertEquals(null, serverRef(server, ARCHIVE1), "atomic: nothing is updated");
 
-    for (List<String> order : List.of(List.of(archive1, resetCurrent), List.of(resetCurrent, archive1))) {
+    for (List<String> order :
+        List.of(List.of(archive1, resetCurrent), List.of(resetCurrent, archive1))) {
       GitCli.Result p = push(r.dir(), serverPath, order.get(0), order.get(1));
       assertEquals(1, p.exitCode(), p.toString());
       assertTrue(p.stderr().contains(refused), p.toString());
       assertEquals(current.name(), serverRef(server, CURRENT));
-      assertNotEquals(null, serverRef(server, ARCHIVE1), "non-atomic: the archive itself is accepted");
+      assertNotEquals(
+          null, serverRef(server, ARCHIVE1), "non-atomic: the archive itself is accepted");
       cli.run(server, "update-ref", "-d", ARCHIVE1).expectOk();
     }
 
-    // once the archive is on the server (the v0.6.2 client's separate, earlier push), the reset passes
+    // once the archive is on the server (the v0.6.2 client's separate, earlier push), the reset
+    // passes
     push(r.dir(), serverPath, archive1).expectOk();
     push(r.dir(), serverPath, resetCurrent).expectOk();
     assertEquals(r.reset().name(), serverRef(server, CURRENT));

@@ -17,10 +17,10 @@ import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 /**
- * An unsigned, runnable checkpoint-guard jar for the end-to-end tests, built once per test JVM from the
- * test's own runtime classpath (main classes plus dependencies; test libraries left out, signature files
- * dropped as the shade plugin does). The tests run before {@code mvn package}, so they cannot use
- * {@code target/checkpoint-guard.jar}.
+ * An unsigned, runnable checkpoint-guard jar for the end-to-end tests, built once per test JVM from
+ * the test's own runtime classpath (main classes plus dependencies; test libraries left out,
+ * signature files dropped as the shade plugin does). The tests run before {@code mvn package}, so
+ * they cannot use {@code target/checkpoint-guard.jar}.
  */
 final class TestJar {
   private static Path jar;
@@ -39,12 +39,13 @@ final class TestJar {
   }
 
   /**
-   * The Maven build directory ({@code ${project.build.directory}}, {@code -DbuildDir=…}): the parent of
-   * the folder this test class was loaded from ({@code <build>/test-classes}).
+   * The Maven build directory ({@code ${project.build.directory}}, {@code -DbuildDir=…}): the
+   * parent of the folder this test class was loaded from ({@code <build>/test-classes}).
    */
   static Path buildDirectory() {
     try {
-      Path classes = Path.of(TestJar.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path classes =
+          Path.of(TestJar.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       return classes.toAbsolutePath().getParent();
     } catch (java.net.URISyntaxException e) {
       throw new IllegalStateException(e);
@@ -99,7 +100,9 @@ final class TestJar {
 
   private static boolean isTestLibrary(String jarName) {
     for (String prefix :
-        new String[] {"junit", "opentest4j", "apiguardian", "jmh", "jopt", "commons-math3", "surefire"}) {
+        new String[] {
+          "junit", "opentest4j", "apiguardian", "jmh", "jopt", "commons-math3", "surefire"
+        }) {
       if (jarName.startsWith(prefix)) {
         return true;
       }
@@ -112,7 +115,10 @@ final class TestJar {
     String upper = name.toUpperCase(java.util.Locale.ROOT);
     boolean signature =
         upper.startsWith("META-INF/")
-            && (upper.endsWith(".SF") || upper.endsWith(".RSA") || upper.endsWith(".DSA") || upper.endsWith(".EC"));
+            && (upper.endsWith(".SF")
+                || upper.endsWith(".RSA")
+                || upper.endsWith(".DSA")
+                || upper.endsWith(".EC"));
     if (signature || name.endsWith("module-info.class") || !seen.add(name)) {
       return;
     }
