@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.checkpointguard.fixtures.SyntheticGenerations;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,14 +18,9 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jgit.internal.storage.dfs.DfsRepositoryDescription;
 import org.eclipse.jgit.internal.storage.dfs.InMemoryRepository;
-import org.eclipse.jgit.lib.CommitBuilder;
-import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
-import org.eclipse.jgit.lib.PersonIdent;
-import org.eclipse.jgit.lib.TreeFormatter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,17 +32,11 @@ import org.junit.jupiter.api.Test;
  */
 class CoverageIndexTest {
   private static final int THRESHOLD = 3;
-  private static final PersonIdent WHO =
-      new PersonIdent(
-          "t",
-          "t@example.invalid",
-          java.time.Instant.parse("2026-05-01T00:00:00Z"),
-          java.time.ZoneOffset.UTC);
 
   private InMemoryRepository repo;
   private ObjectInserter ins;
   private ObjectReader reader;
-  private int commits;
+  private SyntheticGenerations gens;
 
   /**
    * A fresh repository: an in-memory one keeps a pack per flush, and lookups slow down with their
@@ -58,6 +48,7 @@ class CoverageIndexTest {
     }
     repo = new InMemoryRepository(new DfsRepositoryDescription("t"));
     ins = repo.newObjectInserter();
+    gens = new SyntheticGenerations(ins);
     reader = repo.newObjectReader();
   }
 
@@ -423,61 +414,11 @@ class CoverageIndexTest {
         .toArray();
   }
 
-  private static long[] union(long[] a, long[] b) {
-    return java.util.stream.LongStream.concat(
-            java.util.Arrays.stream(a), java.util.Arrays.stream(b))
-        .distinct()
-        .sorted()
-        .toArray();
-  }
-
   private ObjectId commit(Scenario s, long[] ids, String message, ObjectId... parents)
       throws IOException {
     ObjectId c = commit(tree(ids), message, parents);
     s.sets.put(c, ids);
     return c;
-  }
-
-  private ObjectId commit(ObjectId tree, String message, ObjectId... parents) throws IOException {
-    CommitBuilder b = new CommitBuilder();
-    b.setTreeId(tree);
-    b.setParentIds(parents);
-    b.setAuthor(WHO);
-    b.setCommitter(WHO);
-    b.setMessage(message + " #" + commits++); // distinct commits for equal trees
-    return ins.insert(b);
-  }
-
-  /** A sharded tree holding the given checkpoints, each a directory with one session. */
-  private ObjectId tree(long... ids) throws IOException {
-    long[] sorted = ids.clone();
-    java.util.Arrays.sort(sorted);
-    ObjectId session =
-        ins.insert(
-            new TreeFormatter() {
-              {
-                append(
-                    "raw_transcript",
-                    FileMode.REGULAR_FILE,
-                    ins.insert(Constants.OBJ_BLOB, new byte[] {'x'}));
-              }
-            });
-    TreeFormatter cp = new TreeFormatter();
-    cp.append("0", FileMode.TREE, session);
-    ObjectId cpTree = ins.insert(cp);
-    TreeFormatter root = new TreeFormatter();
-    int i = 0;
-    while (i < sorted.length) {
-      String shard = CheckpointIds.format(sorted[i]).substring(0, 2);
-      TreeFormatter st = new TreeFormatter();
-      int j = i;
-      for (; j < sorted.length && CheckpointIds.format(sorted[j]).startsWith(shard); j++) {
-        st.append(CheckpointIds.format(sorted[j]).substring(2), FileMode.TREE, cpTree);
-      }
-      root.append(shard, FileMode.TREE, ins.insert(st));
-      i = j;
-    }
-    return ins.insert(root);
   }
 
   /** Server refs that count how often the policy lists archives or looks one up. */
@@ -501,5 +442,17 @@ class CoverageIndexTest {
       lookups.incrementAndGet();
       return archives.get(ref);
     }
+  }
+
+  private ObjectId tree(long... ids) throws IOException {
+    return gens.tree(ids);
+  }
+
+  private ObjectId commit(ObjectId tree, String message, ObjectId... parents) throws IOException {
+    return gens.commit(tree, message, parents);
+  }
+
+  private static long[] union(long[] a, long[] b) {
+    return SyntheticGenerations.union(a, b);
   }
 }

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.checkpointguard.core.ArchiveIndex;
-import dev.checkpointguard.core.CheckpointIds;
 import dev.checkpointguard.core.CheckpointSet;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.core.Verdict;
+import dev.checkpointguard.fixtures.SyntheticGenerations;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,14 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
-import org.eclipse.jgit.lib.CommitBuilder;
-import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
-import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.RefUpdate;
-import org.eclipse.jgit.lib.TreeFormatter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,12 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
  * tried first) also holds the generation on {@code /full/current} by content.
  */
 class ArchiveIndexFileTest {
-  private static final PersonIdent WHO =
-      new PersonIdent(
-          "t",
-          "t@example.invalid",
-          java.time.Instant.parse("2026-05-01T00:00:00Z"),
-          java.time.ZoneOffset.UTC);
   private static final long[] GEN = {0x0a0000000001L, 0x0b0000000002L, 0x0c0000000003L};
   private static final long[] STRAY = {0x0d0000000004L, 0x0e0000000005L};
 
@@ -57,7 +46,7 @@ class ArchiveIndexFileTest {
   private FileRepository repo;
   private ObjectInserter ins;
   private File gitDir;
-  private int commits;
+  private SyntheticGenerations gens;
   private ObjectId current;
   private ObjectId stray;
   private ObjectId reset;
@@ -69,6 +58,7 @@ class ArchiveIndexFileTest {
     repo = new FileRepository(gitDir);
     repo.create(true);
     ins = repo.newObjectInserter();
+    gens = new SyntheticGenerations(ins);
     archives.put(RefNames.archive(1), commit(tree(union(GEN, new long[] {0x77L})), "Merge local"));
     for (int n = 2; n <= 12; n++) {
       archives.put(RefNames.archive(n), commit(tree(n * 16L, n * 16L + 1, n * 16L + 2), "a" + n));
@@ -268,45 +258,15 @@ class ArchiveIndexFileTest {
     }
   }
 
-  private static long[] union(long[] a, long[] b) {
-    return java.util.stream.LongStream.concat(Arrays.stream(a), Arrays.stream(b))
-        .distinct()
-        .sorted()
-        .toArray();
-  }
-
-  private ObjectId commit(ObjectId tree, String message) throws IOException {
-    CommitBuilder b = new CommitBuilder();
-    b.setTreeId(tree);
-    b.setAuthor(WHO);
-    b.setCommitter(WHO);
-    b.setMessage(message + " #" + commits++);
-    return ins.insert(b);
-  }
-
-  /** A sharded tree holding the given checkpoints, each a directory with one session transcript. */
   private ObjectId tree(long... ids) throws IOException {
-    long[] sorted = ids.clone();
-    Arrays.sort(sorted);
-    TreeFormatter session = new TreeFormatter();
-    session.append(
-        "raw_transcript", FileMode.REGULAR_FILE, ins.insert(Constants.OBJ_BLOB, new byte[] {'x'}));
-    ObjectId sessionTree = ins.insert(session);
-    TreeFormatter cp = new TreeFormatter();
-    cp.append("0", FileMode.TREE, sessionTree);
-    ObjectId cpTree = ins.insert(cp);
-    TreeFormatter root = new TreeFormatter();
-    int i = 0;
-    while (i < sorted.length) {
-      String shard = CheckpointIds.format(sorted[i]).substring(0, 2);
-      TreeFormatter st = new TreeFormatter();
-      int j = i;
-      for (; j < sorted.length && CheckpointIds.format(sorted[j]).startsWith(shard); j++) {
-        st.append(CheckpointIds.format(sorted[j]).substring(2), FileMode.TREE, cpTree);
-      }
-      root.append(shard, FileMode.TREE, ins.insert(st));
-      i = j;
-    }
-    return ins.insert(root);
+    return gens.tree(ids);
+  }
+
+  private ObjectId commit(ObjectId tree, String message, ObjectId... parents) throws IOException {
+    return gens.commit(tree, message, parents);
+  }
+
+  private static long[] union(long[] a, long[] b) {
+    return SyntheticGenerations.union(a, b);
   }
 }
