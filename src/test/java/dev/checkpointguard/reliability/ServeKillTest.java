@@ -44,27 +44,7 @@ class ServeKillTest {
     Path repos = Files.createDirectories(tmp.resolve("repos"));
     Path server = LoadTest.serverRepo(repos, 5);
     GitCli git = new GitCli(tmp.resolve("home"));
-    ClientRepo client =
-        ClientRepo.builder(ClientVersion.V0_6_2)
-            .threshold(5)
-            .seed(3)
-            .buildOnDisk(tmp.resolve("client.git"));
-    client.checkpoints(3);
-    // a 24 MiB incompressible transcript makes the pack take long enough to be caught mid-stream
-    byte[] big = new byte[24 << 20];
-    new Random(7).nextBytes(big);
-    FlatTree t = client.flatTree(RefNames.CURRENT);
-    ObjectId blob;
-    try (ObjectInserter ins = client.repository().newObjectInserter()) {
-      blob = ins.insert(Constants.OBJ_BLOB, big);
-      ins.flush();
-    }
-    String dir = t.checkpointIds().first();
-    t.put(
-        dir.substring(0, 2) + "/" + dir.substring(2) + "/1/raw_transcript",
-        FileMode.REGULAR_FILE,
-        blob);
-    client.commitTree(RefNames.CURRENT, t, "Finalize checkpoint: " + dir + "\n");
+    ClientRepo client = ServeKillTest.bigFinalize(tmp.resolve("client.git"));
 
     Path objects =
         server.resolve("objects"); // JGit streams into objects/incoming_*.pack, then moves it
@@ -193,5 +173,30 @@ class ServeKillTest {
       Thread.sleep(100);
     }
     throw new AssertionError("serve did not start: " + Files.readString(out));
+  }
+
+  /**
+   * A v0.6.2 client (threshold 5) whose /full/current was finalized with a 24 MiB incompressible
+   * transcript: its pack takes long enough to be caught mid-stream.
+   */
+  static ClientRepo bigFinalize(Path dir) throws Exception {
+    ClientRepo client =
+        ClientRepo.builder(ClientVersion.V0_6_2).threshold(5).seed(3).buildOnDisk(dir);
+    client.checkpoints(3);
+    byte[] big = new byte[24 << 20];
+    new Random(7).nextBytes(big);
+    FlatTree t = client.flatTree(RefNames.CURRENT);
+    ObjectId blob;
+    try (ObjectInserter ins = client.repository().newObjectInserter()) {
+      blob = ins.insert(Constants.OBJ_BLOB, big);
+      ins.flush();
+    }
+    String dir0 = t.checkpointIds().first();
+    t.put(
+        dir0.substring(0, 2) + "/" + dir0.substring(2) + "/1/raw_transcript",
+        FileMode.REGULAR_FILE,
+        blob);
+    client.commitTree(RefNames.CURRENT, t, "Finalize checkpoint: " + dir0 + "\n");
+    return client;
   }
 }

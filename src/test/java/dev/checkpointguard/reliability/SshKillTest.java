@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.checkpointguard.core.RefNames;
 import dev.checkpointguard.fixtures.ClientProtocol;
 import dev.checkpointguard.fixtures.ClientRepo;
-import dev.checkpointguard.fixtures.ClientVersion;
-import dev.checkpointguard.fixtures.FlatTree;
 import dev.checkpointguard.fixtures.GitCli;
 import dev.checkpointguard.fixtures.OpenSsh;
 import dev.checkpointguard.server.GuardedServer;
@@ -16,14 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.lib.FileMode;
-import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectInserter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,27 +34,7 @@ class SshKillTest {
     Path server = LoadTest.serverRepo(repos, 5);
     OpenSsh.Key alice = OpenSsh.keygen(tmp.resolve("keys"), "alice", "alice@test");
     Path keys = Files.writeString(tmp.resolve("authorized_keys"), alice.publicLine() + "\n");
-    ClientRepo client =
-        ClientRepo.builder(ClientVersion.V0_6_2)
-            .threshold(5)
-            .seed(3)
-            .buildOnDisk(tmp.resolve("client.git"));
-    client.checkpoints(3);
-    // a 24 MiB incompressible transcript makes the pack take long enough to be caught mid-stream
-    byte[] big = new byte[24 << 20];
-    new Random(7).nextBytes(big);
-    FlatTree t = client.flatTree(RefNames.CURRENT);
-    ObjectId blob;
-    try (ObjectInserter ins = client.repository().newObjectInserter()) {
-      blob = ins.insert(Constants.OBJ_BLOB, big);
-      ins.flush();
-    }
-    String dir = t.checkpointIds().first();
-    t.put(
-        dir.substring(0, 2) + "/" + dir.substring(2) + "/1/raw_transcript",
-        FileMode.REGULAR_FILE,
-        blob);
-    client.commitTree(RefNames.CURRENT, t, "Finalize checkpoint: " + dir + "\n");
+    ClientRepo client = ServeKillTest.bigFinalize(tmp.resolve("client.git"));
 
     try (GuardedServer s =
         GuardedServer.start(
