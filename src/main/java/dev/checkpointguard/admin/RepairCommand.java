@@ -3,6 +3,7 @@ package dev.checkpointguard.admin;
 import dev.checkpointguard.command.Command;
 import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.command.Io;
+import dev.checkpointguard.command.ProcessLock;
 import dev.checkpointguard.command.UsageException;
 import java.time.Clock;
 import java.util.Locale;
@@ -83,7 +84,7 @@ public final class RepairCommand implements Command {
           return PROBLEMS; // like check: there is work to do
         }
       } else {
-        try (RepoLock lock = RepoLock.acquire(repo)) {
+        try (ProcessLock lock = RepoLock.acquire(repo)) {
           r = repair.run();
         }
       }

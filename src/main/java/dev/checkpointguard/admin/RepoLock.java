@@ -1,57 +1,31 @@
 package dev.checkpointguard.admin;
 
+import dev.checkpointguard.command.ProcessLock;
 import dev.checkpointguard.command.UsageException;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import org.eclipse.jgit.lib.Repository;
 
 /**
- * An exclusive lock on a repository for {@code repair} and {@code restore}: an OS file lock on
- * {@code <git dir>/checkpoint-guard.lock}. The operating system drops it when the process dies, so
- * a killed repair never leaves a stale lock behind and a rerun can always proceed.
+ * The exclusive lock of {@code repair} and {@code restore} on a repository: {@code <git
+ * dir>/checkpoint-guard.lock} (see {@link ProcessLock}).
  */
-final class RepoLock implements AutoCloseable {
+final class RepoLock {
   static final String FILE = "checkpoint-guard.lock";
 
-  private final FileChannel channel;
-  private final FileLock lock;
-
-  private RepoLock(FileChannel channel, FileLock lock) {
-    this.channel = channel;
-    this.lock = lock;
-  }
+  private RepoLock() {}
 
   /** Takes the lock or fails at once (never waits) with a usage error naming the lock file. */
-  static RepoLock acquire(Repository repo) throws IOException, UsageException {
+  static ProcessLock acquire(Repository repo) throws IOException, UsageException {
     Path file = repo.getDirectory().toPath().resolve(FILE);
-    FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    FileLock l;
-    try {
-      l = ch.tryLock();
-    } catch (OverlappingFileLockException e) {
-      l = null;
-    }
-    if (l == null) {
-      ch.close();
+    ProcessLock lock = ProcessLock.tryAcquire(file);
+    if (lock == null) {
       throw new UsageException(
           "another checkpoint-guard repair or restore is running on this repository"
               + " (lock held on "
               + file
               + ")");
     }
-    return new RepoLock(ch, l);
-  }
-
-  @Override
-  public void close() throws IOException {
-    try {
-      lock.release();
-    } finally {
-      channel.close();
-    }
+    return lock;
   }
 }

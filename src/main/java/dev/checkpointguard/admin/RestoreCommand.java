@@ -2,6 +2,7 @@ package dev.checkpointguard.admin;
 
 import dev.checkpointguard.command.Command;
 import dev.checkpointguard.command.Io;
+import dev.checkpointguard.command.ProcessLock;
 import dev.checkpointguard.command.UsageException;
 import dev.checkpointguard.core.CheckpointSet;
 import dev.checkpointguard.core.CheckpointTrees;
@@ -105,7 +106,7 @@ public final class RestoreCommand implements Command {
       if (dryRun) {
         return restore(repo, ts, true, io); // reads only: no lock, no lock file
       }
-      try (RepoLock lock = RepoLock.acquire(repo)) {
+      try (ProcessLock lock = RepoLock.acquire(repo)) {
         return restore(repo, ts, false, io);
       }
     }

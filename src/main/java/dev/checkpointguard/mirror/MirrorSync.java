@@ -1,5 +1,6 @@
 package dev.checkpointguard.mirror;
 
+import dev.checkpointguard.command.ProcessLock;
 import dev.checkpointguard.core.CheckpointSetCache;
 import dev.checkpointguard.jgit.RepositoryGuard;
 import java.io.File;
@@ -163,7 +164,7 @@ public final class MirrorSync {
       throw new FailedException(
           "refusing to sync inside a push quarantine (GIT_QUARANTINE_PATH is set)", null);
     }
-    try (MirrorLock lock = MirrorLock.tryAcquire(gitDir)) {
+    try (ProcessLock lock = MirrorLock.tryAcquire(gitDir)) {
       if (lock == null) {
         throw new BusyException("another sync of " + repo.getDirectory() + " is running");
       }

@@ -441,7 +441,7 @@ class RepairCommandTest {
 
     // a dry run needs no lock: it runs while a repair or restore holds it
     try (Repository repo = AdminHarness.open(dir);
-        RepoLock held = RepoLock.acquire(repo)) {
+        var held = RepoLock.acquire(repo)) {
       AdminHarness.Run locked = run("repair", "--repo", dir.toString(), "--dry-run");
       assertEquals(1, locked.exit(), locked.toString());
       assertTrue(locked.out().startsWith("plan (mode minimal, threshold 100):\n"), locked.out());
@@ -797,7 +797,7 @@ class RepairCommandTest {
     assertEquals(1, own.exit(), own.toString()); // accepted; the plan is not empty
     assertTrue(own.out().startsWith("plan (mode minimal, threshold 100):\n"), own.out());
     try (Repository repo = AdminHarness.open(dir);
-        RepoLock lock = RepoLock.acquire(repo)) {
+        var lock = RepoLock.acquire(repo)) {
       AdminHarness.Run locked = run("repair", "--repo", dir.toString());
       assertEquals(2, locked.exit());
       assertTrue(

@@ -79,7 +79,7 @@ class RestoreCommandTest {
             + ", 0 already as before, 2 left alone\n",
         dry.out());
     try (Repository repo = AdminHarness.open(dir);
-        RepoLock held = RepoLock.acquire(repo)) {
+        var held = RepoLock.acquire(repo)) {
       assertEquals(
           dry,
           run("restore", "--repo", dir.toString(), "--backup", TS, "--dry-run"),

@@ -195,7 +195,7 @@ class MirrorServiceTest {
                 s,
                 MirrorService.Options.DEFAULTS,
                 MirrorSync.Listener.NONE);
-        MirrorLock held = MirrorLock.tryAcquire(repos.resolve("a.git"))) {
+        var held = MirrorLock.tryAcquire(repos.resolve("a.git"))) {
       s.advance(Duration.ofSeconds(30));
       assertEquals(SyncOutcome.Result.BUSY, outcomes.get(0).result(), lines.toString());
       assertEquals(Map.of(), MirrorWorld.refs(repos.resolve("a.git")));
