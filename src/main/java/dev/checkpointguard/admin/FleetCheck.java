@@ -1,12 +1,9 @@
 package dev.checkpointguard.admin;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.JsonFiles;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -202,76 +199,73 @@ final class FleetCheck {
 
   /** The JSON document (docs/operations.md). */
   String json() {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator g = JsonFiles.generator(out, JsonFiles.goIndent())) {
-      g.writeStartObject();
-      g.writeStringField("schema", SCHEMA);
-      g.writeStringField("root", root.toString());
-      g.writeFieldName("threshold");
-      if (threshold == null) {
-        g.writeNull();
-      } else {
-        g.writeNumber(threshold);
-      }
-      g.writeBooleanField("healthy", healthy());
-      g.writeObjectFieldStart("summary");
-      g.writeNumberField("repositories", entries.size());
-      for (Health h : Health.values()) {
-        g.writeNumberField(h.id.replace('-', '_'), count(h));
-      }
-      g.writeNumberField("unlisted_folders", unlisted.size());
-      g.writeEndObject();
-      g.writeArrayFieldStart("repositories");
-      for (Entry e : entries) {
-        g.writeStartObject();
-        g.writeStringField("path", e.repo().name());
-        g.writeStringField("health", e.health().id);
-        g.writeStringField("problem", e.problem());
-        RepositoryAudit a = e.audit();
-        if (a != null) {
-          g.writeNumberField("threshold", a.threshold());
-          g.writeNumberField("generations", a.generations().size());
-          g.writeNumberField("archives", a.archives());
-          g.writeNumberField("checkpoints", a.checkpoints());
-          g.writeNumberField("errors", a.errors());
-          g.writeNumberField("warnings", a.warnings());
-          g.writeObjectFieldStart("damage");
-          for (Map.Entry<String, Integer> k : a.damageKinds().entrySet()) {
-            g.writeNumberField(k.getKey(), k.getValue());
+    return JsonFiles.document(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("schema", SCHEMA);
+          g.writeStringField("root", root.toString());
+          g.writeFieldName("threshold");
+          if (threshold == null) {
+            g.writeNull();
+          } else {
+            g.writeNumber(threshold);
           }
+          g.writeBooleanField("healthy", healthy());
+          g.writeObjectFieldStart("summary");
+          g.writeNumberField("repositories", entries.size());
+          for (Health h : Health.values()) {
+            g.writeNumberField(h.id.replace('-', '_'), count(h));
+          }
+          g.writeNumberField("unlisted_folders", unlisted.size());
           g.writeEndObject();
-          g.writeArrayFieldStart("findings");
-          for (RepositoryAudit.Finding f : a.findings()) {
+          g.writeArrayFieldStart("repositories");
+          for (Entry e : entries) {
             g.writeStartObject();
-            g.writeStringField("code", f.code());
-            g.writeStringField("severity", f.severity());
-            g.writeArrayFieldStart("refs");
-            for (String ref : f.refs()) {
-              g.writeString(ref);
+            g.writeStringField("path", e.repo().name());
+            g.writeStringField("health", e.health().id);
+            g.writeStringField("problem", e.problem());
+            RepositoryAudit a = e.audit();
+            if (a != null) {
+              g.writeNumberField("threshold", a.threshold());
+              g.writeNumberField("generations", a.generations().size());
+              g.writeNumberField("archives", a.archives());
+              g.writeNumberField("checkpoints", a.checkpoints());
+              g.writeNumberField("errors", a.errors());
+              g.writeNumberField("warnings", a.warnings());
+              g.writeObjectFieldStart("damage");
+              for (Map.Entry<String, Integer> k : a.damageKinds().entrySet()) {
+                g.writeNumberField(k.getKey(), k.getValue());
+              }
+              g.writeEndObject();
+              g.writeArrayFieldStart("findings");
+              for (RepositoryAudit.Finding f : a.findings()) {
+                g.writeStartObject();
+                g.writeStringField("code", f.code());
+                g.writeStringField("severity", f.severity());
+                g.writeArrayFieldStart("refs");
+                for (String ref : f.refs()) {
+                  g.writeString(ref);
+                }
+                g.writeEndArray();
+                g.writeNumberField("count", f.count());
+                g.writeStringField("message", f.message());
+                g.writeEndObject();
+              }
+              g.writeEndArray();
+              g.writeNumberField("backups", a.backups().size());
             }
-            g.writeEndArray();
-            g.writeNumberField("count", f.count());
-            g.writeStringField("message", f.message());
             g.writeEndObject();
           }
           g.writeEndArray();
-          g.writeNumberField("backups", a.backups().size());
-        }
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("unlisted_folders");
-      for (Fleet.Unlisted u : unlisted) {
-        g.writeStartObject();
-        g.writeStringField("path", u.name());
-        g.writeStringField("problem", u.problem());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // a StringWriter does no I/O
-    }
-    return out.append('\n').toString();
+          g.writeArrayFieldStart("unlisted_folders");
+          for (Fleet.Unlisted u : unlisted) {
+            g.writeStartObject();
+            g.writeStringField("path", u.name());
+            g.writeStringField("problem", u.problem());
+            g.writeEndObject();
+          }
+          g.writeEndArray();
+          g.writeEndObject();
+        });
   }
 }

@@ -1,11 +1,7 @@
 package dev.checkpointguard.convert;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.checkpointguard.admin.Fleet;
 import dev.checkpointguard.core.JsonFiles;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
@@ -92,43 +88,40 @@ final class FleetReport {
   }
 
   String json() {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator g = JsonFiles.generator(out, JsonFiles.goIndent())) {
-      g.writeStartObject();
-      g.writeStringField("schema", SCHEMA);
-      g.writeStringField("root", root);
-      g.writeStringField("mode", verify ? "verify" : dryRun ? "dry-run" : "convert");
-      g.writeArrayFieldStart("repositories");
-      for (Fleet.Outcome<Object> o : outcomes) {
-        g.writeStartObject();
-        g.writeStringField("name", o.repo().name());
-        if (!o.ok()) {
-          g.writeStringField("problem", o.problem());
-          g.writeNullField("report");
-        } else {
-          g.writeNullField("problem");
-          g.writeFieldName("report");
-          if (o.result() instanceof Verifier v) {
-            v.write(g, o.repo().gitDir().toString());
-          } else {
-            ((ConvertReport) o.result()).write(g, o.repo().gitDir().toString());
+    return JsonFiles.document(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("schema", SCHEMA);
+          g.writeStringField("root", root);
+          g.writeStringField("mode", verify ? "verify" : dryRun ? "dry-run" : "convert");
+          g.writeArrayFieldStart("repositories");
+          for (Fleet.Outcome<Object> o : outcomes) {
+            g.writeStartObject();
+            g.writeStringField("name", o.repo().name());
+            if (!o.ok()) {
+              g.writeStringField("problem", o.problem());
+              g.writeNullField("report");
+            } else {
+              g.writeNullField("problem");
+              g.writeFieldName("report");
+              if (o.result() instanceof Verifier v) {
+                v.write(g, o.repo().gitDir().toString());
+              } else {
+                ((ConvertReport) o.result()).write(g, o.repo().gitDir().toString());
+              }
+            }
+            g.writeEndObject();
           }
-        }
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("unlisted");
-      for (Fleet.Unlisted u : found.unlisted()) {
-        g.writeStartObject();
-        g.writeStringField("name", u.name());
-        g.writeStringField("problem", u.problem());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out + "\n";
+          g.writeEndArray();
+          g.writeArrayFieldStart("unlisted");
+          for (Fleet.Unlisted u : found.unlisted()) {
+            g.writeStartObject();
+            g.writeStringField("name", u.name());
+            g.writeStringField("problem", u.problem());
+            g.writeEndObject();
+          }
+          g.writeEndArray();
+          g.writeEndObject();
+        });
   }
 }

@@ -1,13 +1,9 @@
 package dev.checkpointguard.convert;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.checkpointguard.command.Invocation;
 import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.JsonFiles;
 import dev.checkpointguard.core.RefNames;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.Map;
 import org.eclipse.jgit.lib.ObjectId;
 
@@ -62,38 +58,35 @@ final class RetireReport {
   }
 
   static String json(String repository, boolean dryRun, Retirer.Result r) {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator g = JsonFiles.generator(out, JsonFiles.goIndent())) {
-      g.writeStartObject();
-      g.writeStringField("schema", SCHEMA);
-      g.writeStringField("repository", repository);
-      g.writeBooleanField("dry_run", dryRun);
-      g.writeBooleanField("retired", r.stopped() == null && !dryRun);
-      if (r.stopped() == null) {
-        g.writeNullField("stopped");
-      } else {
-        g.writeStringField("stopped", r.stopped());
-      }
-      g.writeFieldName("verify");
-      if (r.verify() == null) {
-        g.writeNull();
-      } else {
-        r.verify().write(g, repository);
-      }
-      g.writeObjectFieldStart("deleted");
-      for (Map.Entry<String, ObjectId> e : r.deleted().entrySet()) {
-        g.writeStringField(e.getKey(), e.getValue().name());
-      }
-      g.writeEndObject();
-      if (r.backup() == null) {
-        g.writeNullField("backup");
-      } else {
-        g.writeStringField("backup", r.backup());
-      }
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out + "\n";
+    return JsonFiles.document(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("schema", SCHEMA);
+          g.writeStringField("repository", repository);
+          g.writeBooleanField("dry_run", dryRun);
+          g.writeBooleanField("retired", r.stopped() == null && !dryRun);
+          if (r.stopped() == null) {
+            g.writeNullField("stopped");
+          } else {
+            g.writeStringField("stopped", r.stopped());
+          }
+          g.writeFieldName("verify");
+          if (r.verify() == null) {
+            g.writeNull();
+          } else {
+            r.verify().write(g, repository);
+          }
+          g.writeObjectFieldStart("deleted");
+          for (Map.Entry<String, ObjectId> e : r.deleted().entrySet()) {
+            g.writeStringField(e.getKey(), e.getValue().name());
+          }
+          g.writeEndObject();
+          if (r.backup() == null) {
+            g.writeNullField("backup");
+          } else {
+            g.writeStringField("backup", r.backup());
+          }
+          g.writeEndObject();
+        });
   }
 }

@@ -1,11 +1,7 @@
 package dev.checkpointguard.mirror;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.checkpointguard.core.JsonFiles;
 import dev.checkpointguard.core.Messages;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -298,72 +294,66 @@ public record MirrorReport(
 
   /** The machine form (docs/mirror.md, "JSON"), one object, ending in a newline. */
   public String json() {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator g = JsonFiles.generator(out, JsonFiles.goIndent())) {
-      g.writeStartObject();
-      g.writeStringField("schema", SCHEMA);
-      g.writeStringField("repository", repository);
-      g.writeStringField("upstream", upstream);
-      g.writeStringField("time", time.toString());
-      g.writeNumberField("duration_ms", duration.toMillis());
-      g.writeBooleanField("dry_run", dryRun);
-      g.writeNumberField("attempts", attempts);
-      g.writeNumberField("fetched_tips", fetchedTips);
-      g.writeStringField("result", result());
-      g.writeNumberField("exit", exitCode());
-      g.writeArrayFieldStart("refs");
-      for (RefAction a : actions) {
-        g.writeStartObject();
-        g.writeStringField("ref", a.ref());
-        g.writeStringField("kind", a.kind().id());
-        g.writeBooleanField("held_back", a.heldBack());
-        g.writeStringField("mirror_before", name(a.mirror()));
-        g.writeStringField("upstream", name(a.upstream()));
-        g.writeStringField("mirror_after", name(a.target()));
-        g.writeBooleanField("fast_forward", a.fastForward());
-        g.writeStringField("rule", a.rule());
-        g.writeNumberField("checkpoints", a.checkpoints());
-        g.writeNumberField("files", a.files());
-        g.writeStringField("kept_ref", a.keptRef());
-        g.writeStringField("guard_message", a.detail().isEmpty() ? null : a.detail());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("kept");
-      for (MirrorPlanner.Kept k : kept) {
-        g.writeStartObject();
-        g.writeStringField("ref", k.keptRef());
-        g.writeStringField("id", k.id().name());
-        g.writeStringField("of", k.ref());
-        g.writeNumberField("checkpoints", k.checkpoints());
-        g.writeNumberField("files", k.files());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // not reachable: a StringWriter does no I/O
-    }
-    return out.append('\n').toString();
+    return JsonFiles.document(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("schema", SCHEMA);
+          g.writeStringField("repository", repository);
+          g.writeStringField("upstream", upstream);
+          g.writeStringField("time", time.toString());
+          g.writeNumberField("duration_ms", duration.toMillis());
+          g.writeBooleanField("dry_run", dryRun);
+          g.writeNumberField("attempts", attempts);
+          g.writeNumberField("fetched_tips", fetchedTips);
+          g.writeStringField("result", result());
+          g.writeNumberField("exit", exitCode());
+          g.writeArrayFieldStart("refs");
+          for (RefAction a : actions) {
+            g.writeStartObject();
+            g.writeStringField("ref", a.ref());
+            g.writeStringField("kind", a.kind().id());
+            g.writeBooleanField("held_back", a.heldBack());
+            g.writeStringField("mirror_before", name(a.mirror()));
+            g.writeStringField("upstream", name(a.upstream()));
+            g.writeStringField("mirror_after", name(a.target()));
+            g.writeBooleanField("fast_forward", a.fastForward());
+            g.writeStringField("rule", a.rule());
+            g.writeNumberField("checkpoints", a.checkpoints());
+            g.writeNumberField("files", a.files());
+            g.writeStringField("kept_ref", a.keptRef());
+            g.writeStringField("guard_message", a.detail().isEmpty() ? null : a.detail());
+            g.writeEndObject();
+          }
+          g.writeEndArray();
+          g.writeArrayFieldStart("kept");
+          for (MirrorPlanner.Kept k : kept) {
+            g.writeStartObject();
+            g.writeStringField("ref", k.keptRef());
+            g.writeStringField("id", k.id().name());
+            g.writeStringField("of", k.ref());
+            g.writeNumberField("checkpoints", k.checkpoints());
+            g.writeNumberField("files", k.files());
+            g.writeEndObject();
+          }
+          g.writeEndArray();
+          g.writeEndObject();
+        });
   }
 
   /** The JSON of a sync that failed (exit 2): nothing was changed. */
   public static String failureJson(String repository, String upstream, Instant time, String error) {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator g = JsonFiles.generator(out, JsonFiles.goIndent())) {
-      g.writeStartObject();
-      g.writeStringField("schema", SCHEMA);
-      g.writeStringField("repository", repository);
-      g.writeStringField("upstream", upstream);
-      g.writeStringField("time", time.toString());
-      g.writeStringField("result", "failed");
-      g.writeNumberField("exit", 2);
-      g.writeStringField("error", error);
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.append('\n').toString();
+    return JsonFiles.document(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("schema", SCHEMA);
+          g.writeStringField("repository", repository);
+          g.writeStringField("upstream", upstream);
+          g.writeStringField("time", time.toString());
+          g.writeStringField("result", "failed");
+          g.writeNumberField("exit", 2);
+          g.writeStringField("error", error);
+          g.writeEndObject();
+        });
   }
 
   private static String name(ObjectId id) {
