@@ -4,6 +4,7 @@ import dev.checkpointguard.command.Command;
 import dev.checkpointguard.command.Errors;
 import dev.checkpointguard.core.ArchiveIndex;
 import dev.checkpointguard.core.CheckpointPolicy;
+import dev.checkpointguard.core.CheckpointSet;
 import dev.checkpointguard.core.GuardSettings;
 import dev.checkpointguard.core.Messages;
 import dev.checkpointguard.core.RefChange;
@@ -106,12 +107,9 @@ final class StockGuard {
         changes.add(
             new RefChange(l.ref(), ObjectId.fromString(l.oldId()), ObjectId.fromString(l.newId())));
       }
-      Path indexFile = ArchiveIndexFile.path(gitDir, prefix);
-      ArchiveIndexFile onDisk = ArchiveIndexFile.open(indexFile);
+      OnDiskIndex onDisk = new OnDiskIndex(ArchiveIndexFile.path(gitDir, prefix));
       ArchiveIndex index = new ArchiveIndex(new ArchiveIndex.Budget(INDEX_BUDGET));
-      if (onDisk != null) {
-        index.hints(onDisk);
-      }
+      index.hints(onDisk);
       List<Verdict> verdicts =
           RepositoryGuard.judge(
               repo,
@@ -120,7 +118,7 @@ final class StockGuard {
                   .withNamespacePrefix(prefix)
                   .withIndex(index)
                   .withSamePushCover(CheckpointPolicy.SamePushCover.NONE));
-      keepIndex(repo, prefix, changes, index, onDisk, indexFile);
+      keepIndex(repo, prefix, changes, index, onDisk);
       List<Judgement> out = new ArrayList<>(lines.size());
       for (int i = 0; i < lines.size(); i++) {
         Verdict v = verdicts.get(i);
@@ -133,6 +131,35 @@ final class StockGuard {
         }
       }
       return out;
+    }
+  }
+
+  /**
+   * The on-disk archive index, opened (mapped and checked) only when the policy first asks for
+   * holders: a push that loses nothing (an append, a metadata push) never touches the file.
+   */
+  private static final class OnDiskIndex implements ArchiveIndex.Hints {
+    final Path path;
+    private boolean opened;
+    private ArchiveIndexFile file;
+
+    OnDiskIndex(Path path) {
+      this.path = path;
+    }
+
+    /** The file's index; null when it is missing or not a well-formed index. */
+    ArchiveIndexFile file() {
+      if (!opened) {
+        opened = true;
+        file = ArchiveIndexFile.open(path);
+      }
+      return file;
+    }
+
+    @Override
+    public List<ArchiveIndex.Holder> holders(CheckpointSet ids) {
+      ArchiveIndexFile f = file();
+      return f == null ? List.of() : f.holders(ids);
     }
   }
 
@@ -151,8 +178,7 @@ final class StockGuard {
       String prefix,
       List<RefChange> changes,
       ArchiveIndex index,
-      ArchiveIndexFile onDisk,
-      Path file) {
+      OnDiskIndex onDisk) {
     try {
       ArchiveIndex.Snapshot memory = index.snapshot();
       Set<String> pushed = new HashSet<>();
@@ -165,7 +191,8 @@ final class StockGuard {
         return;
       }
       Map<String, ObjectId> listing = RepositoryRefs.of(repo, prefix).archives();
-      Map<String, ObjectId> known = onDisk == null ? Map.of() : onDisk.tips();
+      ArchiveIndexFile file = onDisk.file();
+      Map<String, ObjectId> known = file == null ? Map.of() : file.tips();
       boolean news = false;
       for (int s = 0; s < memory.refs().size() && !news; s++) {
         String ref = memory.refs().get(s);
@@ -173,7 +200,7 @@ final class StockGuard {
         news = tip.equals(listing.get(ref)) && !tip.equals(known.get(ref));
       }
       if (news) {
-        ArchiveIndexFile.write(file, listing, memory, onDisk);
+        ArchiveIndexFile.write(onDisk.path, listing, memory, file);
       }
     } catch (IOException | RuntimeException e) {
       // unwritable or full: the next push reads the archives again
